@@ -1,0 +1,52 @@
+/**
+ * `@mlinfra/core`: crash-safe content-addressed storage, table schema and typed errors.
+ * @packageDocumentation
+ */
+export {
+  BudgetExceededError,
+  ConflictError,
+  fromZodIssues,
+  IntegrityError,
+  MissingDependencyError,
+  MlinfraError,
+  type MlinfraErrorCode,
+  type MlinfraErrorOptions,
+  NotFoundError,
+  ValidationError,
+  type ValidationIssue,
+} from './errors/index.js';
+export {
+  COLUMN_TYPES,
+  type Columns,
+  type ColumnSchema,
+  type ColumnType,
+  type InferSchemaOptions,
+  inferSchema,
+  isNumericType,
+  parseSchema,
+  type Rows,
+  rowValidator,
+  type TableSchema,
+  validateRows,
+} from './schema/index.js';
+export type { BlobWriter, StoreBackend } from './store/backend.js';
+export { FileBackend } from './store/file-backend.js';
+export {
+  assertDigest,
+  assertRefName,
+  type Digest,
+  isDigest,
+  MAX_REF_NAME_LENGTH,
+} from './store/names.js';
+export {
+  type BlobInfo,
+  type BlobSource,
+  type BlobStat,
+  type CompareAndSetOptions,
+  createStore,
+  type GcOptions,
+  type GcReport,
+  isStore,
+  type Refs,
+  type Store,
+} from './store/store.js';

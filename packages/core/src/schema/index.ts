@@ -1,0 +1,10 @@
+export { inferSchema, type Columns, type InferSchemaOptions, type Rows } from './infer-schema.js';
+export { rowValidator, validateRows } from './row-validator.js';
+export {
+  COLUMN_TYPES,
+  type ColumnSchema,
+  type ColumnType,
+  isNumericType,
+  parseSchema,
+  type TableSchema,
+} from './table-schema.js';

@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { ValidationError, fromZodIssues } from '../errors/index.js';
+
+/** Column types understood by every mlinfra package. */
+export const COLUMN_TYPES = [
+  'float64',
+  'float32',
+  'int32',
+  'int64',
+  'bool',
+  'string',
+  'category',
+  'timestamp',
+] as const;
+
+/** One of {@link COLUMN_TYPES}. */
+export type ColumnType = (typeof COLUMN_TYPES)[number];
+
+/** One column of a table. JSON-serializable. */
+export interface ColumnSchema {
+  /** Column name, unique within the table. */
+  name: string;
+  /** Logical type. */
+  type: ColumnType;
+  /** Whether null (or undefined) is allowed. Default `false`. */
+  nullable?: boolean;
+  /** For `category` columns: the allowed values. Absent means any string. */
+  categories?: string[];
+  /** Smallest allowed value (inclusive) for numeric columns, epoch milliseconds for timestamps. */
+  min?: number;
+  /** Largest allowed value (inclusive) for numeric columns, epoch milliseconds for timestamps. */
+  max?: number;
+  /** Whether every non-null value must be distinct. Default `false`. */
+  unique?: boolean;
+  /** Free text shown in reports and docs. */
+  description?: string;
+}
+
+/** A table schema: an ordered list of columns. JSON-serializable. */
+export interface TableSchema {
+  columns: ColumnSchema[];
+}
+
+const columnSchemaValidator = z
+  .object({
+    name: z.string().min(1, 'a column name must not be empty'),
+    type: z.enum(COLUMN_TYPES, {
+      error: `type must be one of ${COLUMN_TYPES.join(', ')}`,
+    }),
+    nullable: z.boolean().optional(),
+    categories: z.array(z.string()).optional(),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    unique: z.boolean().optional(),
+    description: z.string().optional(),
+  })
+  .strict();
+
+const tableSchemaValidator = z
+  .object({ columns: z.array(columnSchemaValidator) })
+  .strict()
+  .superRefine((schema, context) => {
+    const seen = new Set<string>();
+    schema.columns.forEach((column, index) => {
+      if (seen.has(column.name)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['columns', index, 'name'],
+          message: `duplicate column name "${column.name}"; rename one of them`,
+        });
+      }
+      seen.add(column.name);
+      if (column.categories !== undefined && column.type !== 'category') {
+        context.addIssue({
+          code: 'custom',
+          path: ['columns', index, 'categories'],
+          message: `categories are only allowed on type "category", not "${column.type}"`,
+        });
+      }
+      if (column.min !== undefined && column.max !== undefined && column.min > column.max) {
+        context.addIssue({
+          code: 'custom',
+          path: ['columns', index],
+          message: `min (${column.min}) is greater than max (${column.max})`,
+        });
+      }
+    });
+  });
+
+/**
+ * Checks that `value` is a valid {@link TableSchema} (for example one read back from JSON).
+ * @throws ValidationError listing every problem.
+ */
+export function parseSchema(value: unknown): TableSchema {
+  const result = tableSchemaValidator.safeParse(value);
+  if (!result.success) {
+    throw new ValidationError(
+      'Invalid table schema; expected { columns: [{ name, type, nullable? }] }',
+      fromZodIssues(result.error.issues),
+    );
+  }
+  return result.data as TableSchema;
+}
+
+/** True for the column types whose values are numbers (timestamps excluded). */
+export function isNumericType(type: ColumnType): boolean {
+  return type === 'float64' || type === 'float32' || type === 'int32' || type === 'int64';
+}

@@ -1,0 +1,44 @@
+/**
+ * The storage backend interface. The store does hashing, validation and integrity checks; a
+ * backend only moves bytes and arbitrates compare-and-set. The file-system backend is built in;
+ * an S3 backend maps each method onto object operations (multipart upload then copy for
+ * `commit`, `If-None-Match: *` conditional writes for ref versions).
+ */
+export interface StoreBackend {
+  /** Human-readable location, such as a folder path or an `s3://` URL. */
+  readonly location: string;
+  /** Starts writing a new blob whose key is only known at the end. */
+  createWriter(): Promise<BlobWriter>;
+  /** Streams a blob's bytes, or returns undefined when it does not exist. */
+  openRead(key: string): Promise<AsyncIterable<Uint8Array> | undefined>;
+  /** Size and time of last write of a blob, or undefined when it does not exist. */
+  stat(key: string): Promise<{ size: number; modifiedAt: Date } | undefined>;
+  /** Every blob key, in no particular order. */
+  list(): AsyncIterable<string>;
+  /**
+   * Deletes a blob. With `olderThan`, deletes it only if it was last written before that time,
+   * atomically with respect to a concurrent write of the same key. Returns whether it deleted.
+   */
+  delete(key: string, options?: { olderThan?: Date }): Promise<boolean>;
+  /** Removes abandoned temporary objects last written before `olderThan`; returns how many. */
+  removeTemporary(olderThan: Date): Promise<number>;
+  /** A ref's current value, or undefined when it does not exist. */
+  getRef(name: string): Promise<string | undefined>;
+  /**
+   * Sets (`value` a string) or deletes (`value` undefined) a ref. `expected`: undefined for an
+   * unconditional write, null for "must not exist", a string for "must currently hold this".
+   * Returns false (and changes nothing) when `expected` does not match.
+   */
+  compareAndSetRef(name: string, value: string | undefined, expected: string | null | undefined): Promise<boolean>;
+  /** Names of existing refs starting with `prefix`, sorted. */
+  listRefs(prefix: string): Promise<string[]>;
+}
+
+/** A blob being written: chunks in order, then commit under a key, or abort. */
+export interface BlobWriter {
+  write(chunk: Uint8Array): Promise<void>;
+  /** Makes the bytes durable and visible under `key`, atomically. */
+  commit(key: string): Promise<void>;
+  /** Discards the bytes. Safe to call after a failed write or commit. */
+  abort(): Promise<void>;
+}

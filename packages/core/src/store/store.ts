@@ -1,0 +1,450 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import {
+  ConflictError,
+  IntegrityError,
+  NotFoundError,
+  ValidationError,
+} from '../errors/index.js';
+import type { StoreBackend } from './backend.js';
+import { FileBackend } from './file-backend.js';
+import { type Digest, assertDigest, assertRefName, assertRefPrefix, isDigest } from './names.js';
+
+/** Bytes, text, a Node stream or any (async) iterable of byte chunks. */
+export type BlobSource =
+  | Uint8Array
+  | string
+  | Readable
+  | AsyncIterable<Uint8Array | string>
+  | Iterable<Uint8Array>;
+
+/** What `put` returns. */
+export interface BlobInfo {
+  /** `sha256:<hex>` of the bytes. */
+  digest: Digest;
+  /** Size in bytes. */
+  size: number;
+}
+
+/** What `stat` returns. */
+export interface BlobStat extends BlobInfo {
+  /** When the blob was last written. */
+  modifiedAt: Date;
+}
+
+/** Options of {@link Refs.set} and {@link Refs.delete}. */
+export interface CompareAndSetOptions {
+  /**
+   * The value the ref must hold for the change to happen: a string, or `null` for "must not exist
+   * yet". Omit for an unconditional write. A mismatch throws {@link ConflictError}.
+   */
+  expected?: string | null;
+}
+
+/** Small mutable named pointers (branches, tags, aliases) with compare-and-set. */
+export interface Refs {
+  /** The ref's value, or undefined when it does not exist. */
+  get(name: string): Promise<string | undefined>;
+  /** Sets the ref. @throws ConflictError when `options.expected` does not match. */
+  set(name: string, value: string, options?: CompareAndSetOptions): Promise<void>;
+  /**
+   * Deletes the ref. Returns whether it existed.
+   * @throws ConflictError when `options.expected` does not match.
+   */
+  delete(name: string, options?: CompareAndSetOptions): Promise<boolean>;
+  /** Names of existing refs that start with `prefix` (default all), sorted. */
+  list(prefix?: string): Promise<string[]>;
+  /**
+   * Runs a read-modify-write loop: reads the ref, calls `update` with its value, writes the result
+   * with compare-and-set, and retries on conflict. Returns the value written.
+   * @param maxAttempts give up with ConflictError after this many tries. Default 100.
+   */
+  update(
+    name: string,
+    update: (current: string | undefined) => string | Promise<string>,
+    maxAttempts?: number,
+  ): Promise<string>;
+}
+
+/** Options of {@link Store.gc}. */
+export interface GcOptions {
+  /** Digests still in use. Blobs named by a ref's value are kept as well. */
+  keep: Iterable<string>;
+  /**
+   * Blobs and temporary files written less than this long ago are never removed, so a write
+   * running at the same time is safe. Milliseconds, default 900000 (15 minutes).
+   */
+  graceMs?: number;
+}
+
+/** What {@link Store.gc} did. */
+export interface GcReport {
+  /** Digests removed. */
+  removed: Digest[];
+  /** Bytes freed by removing blobs. */
+  freedBytes: number;
+  /** Abandoned temporary files removed. */
+  temporaryFilesRemoved: number;
+}
+
+/** Content-addressed blob storage plus refs. Create one with {@link createStore}. */
+export interface Store {
+  /** Where the store lives (a folder path for the file backend). */
+  readonly location: string;
+  /** Small mutable pointers with compare-and-set. */
+  readonly refs: Refs;
+  /** Stores bytes and returns their digest. Identical bytes are stored once. */
+  put(data: BlobSource): Promise<BlobInfo>;
+  /** Stores a file's bytes, streaming. */
+  putFile(path: string): Promise<BlobInfo>;
+  /** Stores a value as JSON text. */
+  putJson(value: unknown): Promise<BlobInfo>;
+  /**
+   * A stream of the blob's bytes, verified against the digest as it is read: a mismatch ends the
+   * stream with IntegrityError. @throws NotFoundError when the blob does not exist.
+   */
+  get(digest: string): Promise<Readable>;
+  /** The blob's bytes, verified. @throws NotFoundError, IntegrityError. */
+  read(digest: string): Promise<Uint8Array>;
+  /** The blob parsed as JSON, verified. @throws NotFoundError, IntegrityError, ValidationError. */
+  readJson<T = unknown>(digest: string): Promise<T>;
+  /**
+   * Writes the blob to `path`, streaming and verified, atomically (a temp file next to `path`,
+   * renamed into place only when the digest matched).
+   */
+  getFile(digest: string, path: string): Promise<BlobInfo>;
+  /** Whether the blob exists. */
+  has(digest: string): Promise<boolean>;
+  /** Size and write time. @throws NotFoundError. */
+  stat(digest: string): Promise<BlobStat>;
+  /** Every stored digest, in no particular order. */
+  list(): AsyncIterable<Digest>;
+  /** Removes a blob. Returns whether it existed. */
+  delete(digest: string): Promise<boolean>;
+  /** Removes blobs that are not in `keep` (nor named by a ref), and abandoned temp files. */
+  gc(options: GcOptions): Promise<GcReport>;
+}
+
+const COALESCE_BYTES = 1 << 20;
+const MAX_REF_VALUE_BYTES = 64 * 1024;
+const encoder = new TextEncoder();
+
+function keyOf(digest: Digest): string {
+  return `sha256/${digest.slice('sha256:'.length)}`;
+}
+
+function digestOf(key: string): Digest | undefined {
+  const candidate = `sha256:${key.slice('sha256/'.length)}`;
+  return key.startsWith('sha256/') && isDigest(candidate) ? candidate : undefined;
+}
+
+function toBytes(chunk: unknown): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (typeof chunk === 'string') return encoder.encode(chunk);
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  throw new ValidationError(
+    `Cannot store a chunk of type ${typeof chunk}; give Uint8Array or string chunks`,
+  );
+}
+
+/** Yields the source's bytes in chunks of about 1 MiB, so small chunks do not mean small writes. */
+async function* chunksOf(data: BlobSource): AsyncGenerator<Uint8Array> {
+  if (data instanceof Uint8Array || typeof data === 'string') {
+    yield toBytes(data);
+    return;
+  }
+  if (typeof data !== 'object' || data === null || !(Symbol.asyncIterator in data || Symbol.iterator in data)) {
+    throw new ValidationError(
+      `Cannot store a value of type ${typeof data}; give a Uint8Array, string, Readable or async iterable of chunks`,
+    );
+  }
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  for await (const raw of data as AsyncIterable<unknown>) {
+    const chunk = toBytes(raw);
+    if (chunk.byteLength >= COALESCE_BYTES && pendingBytes === 0) {
+      yield chunk;
+      continue;
+    }
+    pending.push(chunk);
+    pendingBytes += chunk.byteLength;
+    if (pendingBytes >= COALESCE_BYTES) {
+      yield Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+    }
+  }
+  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
+}
+
+function resolveLocation(location: string | URL | undefined): string {
+  const chosen = location ?? process.env.MLINFRA_HOME ?? './.mlinfra';
+  if (chosen instanceof URL || /^[a-z][a-z0-9+.-]*:\/\//i.test(chosen)) {
+    const url = chosen instanceof URL ? chosen : new URL(chosen);
+    if (url.protocol === 'file:') return fileURLToPath(url);
+    throw new ValidationError(
+      `Unsupported store location ${url.protocol}//; use a folder path or a file:// URL (S3 comes in a later release), or pass { backend } with your own StoreBackend`,
+    );
+  }
+  if (chosen.length === 0) {
+    throw new ValidationError('The store location is empty; give a folder path or unset it to use ./.mlinfra');
+  }
+  return resolve(chosen);
+}
+
+class DefaultStore implements Store {
+  readonly refs: Refs;
+
+  constructor(private readonly backend: StoreBackend) {
+    this.refs = this.createRefs();
+  }
+
+  get location(): string {
+    return this.backend.location;
+  }
+
+  async put(data: BlobSource): Promise<BlobInfo> {
+    const writer = await this.backend.createWriter();
+    const hash = createHash('sha256');
+    let size = 0;
+    try {
+      for await (const chunk of chunksOf(data)) {
+        // Start the write, then hash while the file system works on it.
+        const written = writer.write(chunk);
+        hash.update(chunk);
+        size += chunk.byteLength;
+        await written;
+      }
+      const digest = `sha256:${hash.digest('hex')}` as Digest;
+      await writer.commit(keyOf(digest));
+      return { digest, size };
+    } catch (error) {
+      await writer.abort();
+      throw error;
+    }
+  }
+
+  putFile(path: string): Promise<BlobInfo> {
+    return this.put(createReadStream(path, { highWaterMark: COALESCE_BYTES })).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new NotFoundError(`File ${path} does not exist; check the path`, { cause: error });
+      }
+      throw error;
+    });
+  }
+
+  putJson(value: unknown): Promise<BlobInfo> {
+    return this.put(JSON.stringify(value));
+  }
+
+  private async verifiedChunks(digest: Digest): Promise<AsyncGenerator<Uint8Array>> {
+    const source = await this.backend.openRead(keyOf(digest));
+    if (source === undefined) {
+      throw new NotFoundError(`Blob ${digest} is not in the store at ${this.location}; check the digest or put the data first`);
+    }
+    const location = this.location;
+    return (async function* verify() {
+      const hash = createHash('sha256');
+      for await (const chunk of source) {
+        hash.update(chunk);
+        yield chunk;
+      }
+      const actual = `sha256:${hash.digest('hex')}`;
+      if (actual !== digest) {
+        throw new IntegrityError(
+          `Blob ${digest} in ${location} is corrupted (its bytes hash to ${actual}); restore it from a copy or delete it and put the data again`,
+        );
+      }
+    })();
+  }
+
+  async get(digest: string): Promise<Readable> {
+    return Readable.from(await this.verifiedChunks(assertDigest(digest)), { objectMode: false });
+  }
+
+  async read(digest: string): Promise<Uint8Array> {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of await this.verifiedChunks(assertDigest(digest))) chunks.push(chunk);
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  }
+
+  async readJson<T = unknown>(digest: string): Promise<T> {
+    const text = new TextDecoder().decode(await this.read(digest));
+    try {
+      return JSON.parse(text) as T;
+    } catch (error) {
+      throw new ValidationError(`Blob ${digest} is not JSON; read it with read() instead`, [], { cause: error });
+    }
+  }
+
+  async getFile(digest: string, path: string): Promise<BlobInfo> {
+    const checked = assertDigest(digest);
+    const chunks = await this.verifiedChunks(checked);
+    const target = resolve(path);
+    const temp = `${target}.mlinfra-${process.pid}-${Date.now()}.tmp`;
+    const handle = await open(temp, 'wx').catch((error: unknown) => {
+      throw new NotFoundError(`Cannot write ${path}: folder ${dirname(target)} does not exist or is not writable`, {
+        cause: error,
+      });
+    });
+    let size = 0;
+    try {
+      for await (const chunk of chunks) {
+        let offset = 0;
+        while (offset < chunk.byteLength) {
+          offset += (await handle.write(chunk, offset, chunk.byteLength - offset)).bytesWritten;
+        }
+        size += chunk.byteLength;
+      }
+      await handle.sync();
+      await handle.close();
+      await rename(temp, target);
+      return { digest: checked, size };
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+
+  async has(digest: string): Promise<boolean> {
+    return (await this.backend.stat(keyOf(assertDigest(digest)))) !== undefined;
+  }
+
+  async stat(digest: string): Promise<BlobStat> {
+    const checked = assertDigest(digest);
+    const info = await this.backend.stat(keyOf(checked));
+    if (info === undefined) throw new NotFoundError(`Blob ${digest} is not in the store at ${this.location}`);
+    return { digest: checked, size: info.size, modifiedAt: info.modifiedAt };
+  }
+
+  async *list(): AsyncIterable<Digest> {
+    for await (const key of this.backend.list()) {
+      const digest = digestOf(key);
+      if (digest !== undefined) yield digest;
+    }
+  }
+
+  delete(digest: string): Promise<boolean> {
+    return this.backend.delete(keyOf(assertDigest(digest)));
+  }
+
+  async gc(options: GcOptions): Promise<GcReport> {
+    const graceMs = options.graceMs ?? 15 * 60_000;
+    if (!Number.isFinite(graceMs) || graceMs < 0) {
+      throw new ValidationError(`gc graceMs must be a non-negative number of milliseconds, got ${graceMs}`);
+    }
+    const cutoff = new Date(Date.now() - graceMs);
+    const live = new Set<string>();
+    for (const digest of options.keep) live.add(assertDigest(digest));
+    for (const name of await this.backend.listRefs('')) {
+      const value = await this.backend.getRef(name);
+      if (isDigest(value)) live.add(value);
+    }
+    const report: GcReport = { removed: [], freedBytes: 0, temporaryFilesRemoved: 0 };
+    for await (const digest of this.list()) {
+      if (live.has(digest)) continue;
+      const key = keyOf(digest);
+      const info = await this.backend.stat(key);
+      if (info === undefined || info.modifiedAt >= cutoff) continue;
+      if (await this.backend.delete(key, { olderThan: cutoff })) {
+        report.removed.push(digest);
+        report.freedBytes += info.size;
+      }
+    }
+    report.temporaryFilesRemoved = await this.backend.removeTemporary(cutoff);
+    return report;
+  }
+
+  private createRefs(): Refs {
+    const backend = this.backend;
+    const checkValue = (name: string, value: unknown): string => {
+      if (typeof value !== 'string') {
+        throw new ValidationError(`The value of ref "${name}" must be a string, got ${typeof value}; JSON.stringify objects first`);
+      }
+      if (encoder.encode(value).byteLength > MAX_REF_VALUE_BYTES) {
+        throw new ValidationError(
+          `The value of ref "${name}" is larger than ${MAX_REF_VALUE_BYTES} bytes; put large data in a blob and store its digest in the ref`,
+        );
+      }
+      return value;
+    };
+    const conflict = (name: string, expected: string | null) =>
+      new ConflictError(
+        `Ref "${name}" changed: expected ${expected === null ? 'it not to exist' : JSON.stringify(expected)}; read it again and retry`,
+      );
+    const refs: Refs = {
+      get: (name) => backend.getRef(assertRefName(name)),
+      async set(name, value, options = {}) {
+        assertRefName(name);
+        checkValue(name, value);
+        if (!(await backend.compareAndSetRef(name, value, options.expected))) {
+          throw conflict(name, options.expected ?? null);
+        }
+      },
+      async delete(name, options = {}) {
+        assertRefName(name);
+        const existed = (await backend.getRef(name)) !== undefined;
+        if (!(await backend.compareAndSetRef(name, undefined, options.expected))) {
+          if (options.expected === undefined) return false;
+          throw conflict(name, options.expected);
+        }
+        return existed;
+      },
+      list: async (prefix) => backend.listRefs(assertRefPrefix(prefix)),
+      async update(name, update, maxAttempts = 100) {
+        assertRefName(name);
+        for (let attempt = 0; attempt < maxAttempts; attempt++) {
+          const current = await backend.getRef(name);
+          const next = checkValue(name, await update(current));
+          if (await backend.compareAndSetRef(name, next, current ?? null)) return next;
+        }
+        throw new ConflictError(
+          `Ref "${name}" kept changing during ${maxAttempts} attempts; too many writers contend for it, so retry later or raise maxAttempts`,
+        );
+      },
+    };
+    return refs;
+  }
+}
+
+/**
+ * Opens a store.
+ *
+ * @param location a folder path or `file://` URL; default `$MLINFRA_HOME`, else `./.mlinfra`.
+ * Or `{ backend }` for a custom {@link StoreBackend}. Folders are created on first write.
+ * @throws ValidationError for an unsupported URL scheme.
+ *
+ * @example
+ * ```ts
+ * const store = createStore('./.mlinfra');
+ * const { digest } = await store.put('hello');
+ * await store.refs.set('greeting', digest, { expected: null });
+ * ```
+ */
+export function createStore(location?: string | URL | { backend: StoreBackend }): Store {
+  if (typeof location === 'object' && !(location instanceof URL)) {
+    if (location === null || typeof location.backend !== 'object') {
+      throw new ValidationError('createStore() takes a folder path, a file:// URL or { backend }');
+    }
+    return new DefaultStore(location.backend);
+  }
+  if (location !== undefined && typeof location !== 'string' && !(location instanceof URL)) {
+    throw new ValidationError(`createStore() takes a folder path or file:// URL, got ${typeof location}`);
+  }
+  return new DefaultStore(new FileBackend(resolveLocation(location)));
+}
+
+/** True when `value` looks like a {@link Store} (structural check used by other packages). */
+export function isStore(value: unknown): value is Store {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Store).put === 'function' &&
+    typeof (value as Store).refs === 'object'
+  );
+}

@@ -1,0 +1,2 @@
+/** `@mlinfra/cost` (work in progress). @packageDocumentation */
+export const PACKAGE_NAME = '@mlinfra/cost';

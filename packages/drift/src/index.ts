@@ -1,0 +1,2 @@
+/** `@mlinfra/drift` (work in progress). @packageDocumentation */
+export const PACKAGE_NAME = '@mlinfra/drift';
