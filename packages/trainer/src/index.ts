@@ -1,2 +1,62 @@
-/** `@mlinfra/trainer` (work in progress). @packageDocumentation */
-export const PACKAGE_NAME = '@mlinfra/trainer';
+/**
+ * `@mlinfra/trainer`: TensorFlow.js training with backend choice, checkpoints with exact resume,
+ * callbacks, learning-rate schedules, evaluation, and the model artifact format.
+ *
+ * ## Model artifact contract (format `'mlinfra-model@1'`, read by `@mlinfra/serving`)
+ *
+ * - `saveModelArtifact(store, model, { signature?, transform?, lineage?, metadata? })`
+ *   `-> Promise<{ id: Digest, manifest: ModelManifest }>`. Stores the tfjs layers `model.json`
+ *   (modelTopology + weightsManifest with one group) and the weight shards as blobs, then a JSON
+ *   manifest blob:
+ *   `{ format: 'mlinfra-model@1', tfjsVersion, modelJson: { path: 'model.json', digest, size },
+ *      weights: [{ path: 'group1-shard1of1.bin', digest, size }], weightBytes,
+ *      signature: { features: string[], inputs: [{ name, dtype, shape }], outputs: [{ name, dtype, shape }], labels? },
+ *      transform: JSON | null, lineage: object | null, metadata: object | null }`.
+ *   The id is the manifest's digest (no timestamp inside: the same model saves to the same id).
+ * - `loadModelArtifact(store, id, { backend?, applyTransform? })` `-> Promise<LoadedModel>` with
+ *   `model` (tf.LayersModel), `manifest`, `backend`, `predict(input: Float32Array | number[][], batchSize = 1024)
+ *   -> Promise<Float32Array[]>` (one Float32Array of outputs per row), `predictRows(rows)`,
+ *   `predictTensor(x)` and `dispose()`.
+ * - `exportLayersModel(store, id, folder)` writes `model.json` + shards loadable by stock `tf.loadLayersModel`.
+ * - `modelArtifactDigests(store, id)` lists every blob of an artifact (for `store.gc({ keep })`).
+ *
+ * @packageDocumentation
+ */
+
+export {
+  type ExportedLayersModel,
+  exportLayersModel,
+  modelArtifactDigests,
+} from './artifact/export-layers-model.js';
+export {
+  type LoadedModel,
+  type LoadModelArtifactOptions,
+  loadModelArtifact,
+  type Row,
+  readModelManifest,
+  type TransformApplier,
+} from './artifact/load-model.js';
+export {
+  type ArtifactFile,
+  type JsonValue,
+  MODEL_ARTIFACT_FORMAT,
+  type ModelLineage,
+  type ModelManifest,
+  type ModelSignature,
+  type SignatureDtype,
+  type SignatureTensor,
+} from './artifact/manifest.js';
+export {
+  type SavedModelArtifact,
+  type SaveModelArtifactOptions,
+  saveModelArtifact,
+} from './artifact/save-model.js';
+export {
+  AUTO_BACKEND_ORDER,
+  BACKEND_NAMES,
+  type BackendInfo,
+  type BackendName,
+  type ConcreteBackendName,
+  type ModuleImporter,
+  useBackend,
+} from './backend/backend.js';

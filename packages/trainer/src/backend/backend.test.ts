@@ -1,0 +1,56 @@
+import { MissingDependencyError, ValidationError } from '@mlinfra/core';
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { type BackendName, useBackend } from './backend.js';
+
+describe('useBackend', () => {
+  it('names the install command and CUDA 11.2 / cuDNN 8.1 when tfjs-node-gpu is missing', async () => {
+    const error = await useBackend('tensorflow-gpu').catch((caught: unknown) => caught);
+    expect(MissingDependencyError.isInstance(error)).toBe(true);
+    const message = (error as Error).message;
+    expect(message).toContain(
+      'Cannot import "@tensorflow/tfjs-node-gpu". Install it to use backend: "tensorflow-gpu".',
+    );
+    expect(message).toContain('CUDA 11.2');
+    expect(message).toContain('cuDNN 8.1');
+    expect((error as Error).cause).toBeInstanceOf(Error);
+  });
+
+  it('names the package when tfjs-node or webgpu is missing', async () => {
+    const node = await useBackend('tensorflow').catch((caught: unknown) => caught);
+    expect((node as Error).message).toContain(
+      'Cannot import "@tensorflow/tfjs-node". Install it to use backend: "tensorflow".',
+    );
+    expect((node as Error).cause).toBeDefined();
+    const webgpu = await useBackend('webgpu').catch((caught: unknown) => caught);
+    expect(MissingDependencyError.isInstance(webgpu)).toBe(true);
+    expect((webgpu as Error).message).toContain(
+      'Cannot import "webgpu". Install it to use backend: "webgpu".',
+    );
+  });
+
+  it('reports a package that is installed but fails to load differently from a missing one', async () => {
+    const error = await useBackend('tensorflow', async () => {
+      throw new Error('libtensorflow.so.2: cannot open shared object file');
+    }).catch((caught: unknown) => caught);
+    expect(MissingDependencyError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toContain(
+      'is installed but failed to load (libtensorflow.so.2',
+    );
+  });
+
+  it('auto falls back to wasm here and says what it skipped', async () => {
+    const info = await useBackend('auto');
+    expect(info.name).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(info.skipped.map((entry) => entry.name)).toEqual(['tensorflow-gpu', 'tensorflow']);
+    const cpu = await useBackend('cpu');
+    expect(cpu).toEqual({ requested: 'cpu', name: 'cpu', tfjsBackend: 'cpu', skipped: [] });
+  });
+
+  it('rejects unknown names', async () => {
+    await expect(useBackend('gpu' as BackendName)).rejects.toSatisfy((error) =>
+      ValidationError.isInstance(error),
+    );
+  });
+});
