@@ -1,0 +1,142 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ColumnChunk } from '../table/column-chunk.js';
+import { ParquetFileWriter, openParquet } from './parquet.js';
+
+let folder: string;
+let duck: Awaited<ReturnType<DuckDBInstance['connect']>>;
+
+beforeAll(async () => {
+  folder = mkdtempSync(join(tmpdir(), 'datasets-parquet-'));
+  duck = await (await DuckDBInstance.create(':memory:')).connect();
+});
+afterAll(() => {
+  duck.closeSync();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+const SELECT = `SELECT i::INTEGER AS id, i * 1.5 AS x, (i * 0.25)::FLOAT AS y, i::BIGINT * 1000000000000 AS big,
+  CASE WHEN i % 4 = 0 THEN NULL ELSE 'cat' || (i % 3) END AS label,
+  CASE WHEN i % 5 = 0 THEN NULL ELSE i % 2 = 0 END AS flag,
+  TIMESTAMP '2024-01-01 00:00:00' + INTERVAL (i) HOUR AS at,
+  DATE '2024-01-01' + (i % 30)::INTEGER AS day
+  FROM range(2000) r(i)`;
+
+describe('openParquet', () => {
+  for (const codec of ['snappy', 'gzip', 'zstd', 'lz4', 'brotli', 'uncompressed']) {
+    it(`reads a DuckDB file compressed with ${codec}`, async () => {
+      const path = join(folder, `duck-${codec}.parquet`);
+      await duck.run(`COPY (${SELECT}) TO '${path}' (FORMAT parquet, COMPRESSION ${codec}, ROW_GROUP_SIZE 700)`);
+      const source = await openParquet(path);
+      expect(source.rowCount).toBe(2000);
+      expect(source.schema.columns.map((column) => [column.name, column.type])).toEqual([
+        ['id', 'int32'],
+        ['x', 'float64'],
+        ['y', 'float32'],
+        ['big', 'int64'],
+        ['label', 'string'],
+        ['flag', 'bool'],
+        ['at', 'timestamp'],
+        ['day', 'timestamp'],
+      ]);
+      const chunks: ColumnChunk[] = [];
+      for (const group of source.rowGroups) {
+        chunks.push(await source.read(group, ['id', 'x', 'big', 'label', 'flag', 'at', 'day']));
+      }
+      const row = (index: number) => {
+        let offset = index;
+        for (const chunk of chunks) {
+          if (offset < chunk.length) {
+            return Object.fromEntries(Object.entries(chunk.columns).map(([name, values]) => [name, values[offset]]));
+          }
+          offset -= chunk.length;
+        }
+        throw new Error('out of range');
+      };
+      expect(row(1234)).toEqual({
+        id: 1234,
+        x: 1851,
+        big: 1234000000000000n,
+        label: 'cat1',
+        flag: true,
+        at: new Date(Date.UTC(2024, 0, 1) + 1234 * 3600_000),
+        day: new Date(Date.UTC(2024, 0, 1 + (1234 % 30))),
+      });
+      expect(row(0).label).toBeNull();
+      expect(row(0).flag).toBeNull();
+    });
+  }
+
+  it('reads dictionary and plain encodings written by DuckDB', async () => {
+    const path = join(folder, 'duck-dict.parquet');
+    await duck.run(
+      `COPY (SELECT 'v' || (i % 5) AS low, 'u' || i AS high FROM range(5000) r(i)) TO '${path}' (FORMAT parquet, COMPRESSION snappy)`,
+    );
+    const source = await openParquet(path);
+    const chunk = await source.read(source.rowGroups[0]!, ['low', 'high']);
+    expect(chunk.columns.low![4999 % chunk.length]).toMatch(/^v[0-4]$/);
+    expect(chunk.columns.high![10]).toBe('u10');
+  });
+
+  it('rejects a file that is not Parquet with a ValidationError', async () => {
+    await expect(openParquet(new TextEncoder().encode('id,x\n1,2\n'))).rejects.toMatchObject({ code: 'VALIDATION' });
+  });
+});
+
+describe('ParquetFileWriter', () => {
+  it('writes files DuckDB reads back with the same values', async () => {
+    const path = join(folder, 'ours.parquet');
+    const writer = new ParquetFileWriter(
+      path,
+      {
+        columns: [
+          { name: 'id', type: 'int32' },
+          { name: 'x', type: 'float64', nullable: true },
+          { name: 'big', type: 'int64' },
+          { name: 'label', type: 'category', categories: ['a', 'b'] },
+          { name: 'flag', type: 'bool', nullable: true },
+          { name: 'at', type: 'timestamp' },
+        ],
+      },
+      { rowGroupRows: 3 },
+    );
+    writer.write({
+      length: 4,
+      columns: {
+        id: Int32Array.from([1, 2, 3, 4]),
+        x: [1.5, null, 3.5, 4.5],
+        big: BigInt64Array.from([1n, 2n, 9007199254740993n, 4n]),
+        label: ['a', 'b', 'a', 'a'],
+        flag: [true, false, null, true],
+        at: [0, 1, 2, 3].map((day) => new Date(Date.UTC(2024, 0, 1 + day))),
+      },
+    });
+    writer.write({
+      length: 1,
+      columns: {
+        id: Int32Array.from([5]),
+        x: Float64Array.from([5.5]),
+        big: BigInt64Array.from([5n]),
+        label: ['b'],
+        flag: [false],
+        at: [new Date(Date.UTC(2024, 0, 9))],
+      },
+    });
+    writer.finish();
+    const result = await duck.runAndReadAll(`SELECT * FROM read_parquet('${path}') ORDER BY id`);
+    const rows = result.getRowObjectsJS();
+    expect(rows).toHaveLength(5);
+    expect(rows[1]).toMatchObject({ id: 2, x: null, big: 2n, label: 'b', flag: false });
+    expect(rows[2]!.big).toBe(9007199254740993n);
+    expect((rows[4]!.at as Date).toISOString()).toBe('2024-01-09T00:00:00.000Z');
+    const source = await openParquet(path);
+    expect(source.rowGroups).toEqual([
+      { rowStart: 0, rowEnd: 3 },
+      { rowStart: 3, rowEnd: 5 },
+    ]);
+    expect(source.schema.columns[3]).toEqual({ name: 'label', type: 'category', categories: ['a', 'b'] });
+  });
+});

@@ -1,0 +1,468 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
+import * as zlib from 'node:zlib';
+import { type ColumnSchema, type ColumnType, type TableSchema, ValidationError, parseSchema } from '@mlinfra/core';
+import {
+  type AsyncBuffer,
+  type FileMetaData,
+  type SchemaElement,
+  asyncBufferFromFile,
+  parquetMetadataAsync,
+  parquetScan,
+} from 'hyparquet';
+import { compressors as decompressors } from 'hyparquet-compressors';
+import { ByteWriter, type ColumnSource, ParquetWriter } from 'hyparquet-writer';
+import type { CellValue, ColumnChunk, ColumnData } from '../table/column-chunk.js';
+
+/** Compression codecs the writer supports. `zstd` needs Node 22.15 or later. */
+export type ParquetCodec = 'snappy' | 'gzip' | 'brotli' | 'zstd' | 'uncompressed';
+
+/** Key of the file metadata entry holding the mlinfra table schema as JSON. */
+const SCHEMA_KEY = 'mlinfra.schema';
+
+type Compressor = (input: Uint8Array) => Uint8Array;
+
+function compressorFor(codec: ParquetCodec): { name: 'SNAPPY' | 'GZIP' | 'BROTLI' | 'ZSTD' | 'UNCOMPRESSED'; compress?: Compressor } {
+  switch (codec) {
+    case 'snappy':
+      return { name: 'SNAPPY' };
+    case 'uncompressed':
+      return { name: 'UNCOMPRESSED' };
+    case 'gzip':
+      return { name: 'GZIP', compress: (input) => gzipSync(input, { level: 6 }) };
+    case 'brotli':
+      return {
+        name: 'BROTLI',
+        compress: (input) => brotliCompressSync(input, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 4 } }),
+      };
+    case 'zstd': {
+      const zstd = (zlib as unknown as { zstdCompressSync?: (input: Uint8Array) => Uint8Array }).zstdCompressSync;
+      if (zstd === undefined) {
+        throw new ValidationError(
+          `Writing zstd needs Node 22.15 or later (this is ${process.version}); use codec 'snappy', 'gzip' or 'brotli'`,
+        );
+      }
+      return { name: 'ZSTD', compress: (input) => zstd(input) };
+    }
+  }
+}
+
+/** The Parquet schema elements for a table schema. */
+export function toParquetSchema(schema: TableSchema): SchemaElement[] {
+  const elements: SchemaElement[] = [{ name: 'root', num_children: schema.columns.length }];
+  for (const column of schema.columns) {
+    const repetition_type = column.nullable === true ? 'OPTIONAL' : 'REQUIRED';
+    const base = { name: column.name, repetition_type } as const;
+    switch (column.type) {
+      case 'float64':
+        elements.push({ ...base, type: 'DOUBLE' });
+        break;
+      case 'float32':
+        elements.push({ ...base, type: 'FLOAT' });
+        break;
+      case 'int32':
+        elements.push({ ...base, type: 'INT32' });
+        break;
+      case 'int64':
+        elements.push({ ...base, type: 'INT64' });
+        break;
+      case 'bool':
+        elements.push({ ...base, type: 'BOOLEAN' });
+        break;
+      case 'string':
+      case 'category':
+        elements.push({ ...base, type: 'BYTE_ARRAY', converted_type: 'UTF8' });
+        break;
+      case 'timestamp':
+        elements.push({ ...base, type: 'INT64', converted_type: 'TIMESTAMP_MILLIS' });
+        break;
+    }
+  }
+  return elements;
+}
+
+/** Maps one Parquet leaf column to a column type, or undefined when it has no mapping. */
+function columnTypeOf(element: SchemaElement): ColumnType | undefined {
+  const logical = element.logical_type;
+  const converted = element.converted_type;
+  switch (element.type) {
+    case 'BOOLEAN':
+      return 'bool';
+    case 'FLOAT':
+      return 'float32';
+    case 'DOUBLE':
+      return 'float64';
+    case 'INT32':
+      if (converted === 'DATE' || logical?.type === 'DATE') return 'timestamp';
+      if (converted === 'DECIMAL' || logical?.type === 'DECIMAL') return 'float64';
+      if (converted === 'UINT_32' || (logical?.type === 'INTEGER' && !logical.isSigned && logical.bitWidth === 32)) {
+        return 'int64';
+      }
+      if (converted === 'TIME_MILLIS' || logical?.type === 'TIME') return 'int32';
+      return 'int32';
+    case 'INT64':
+      if (
+        converted === 'TIMESTAMP_MILLIS' ||
+        converted === 'TIMESTAMP_MICROS' ||
+        logical?.type === 'TIMESTAMP'
+      ) {
+        return 'timestamp';
+      }
+      if (converted === 'DECIMAL' || logical?.type === 'DECIMAL') return 'float64';
+      return 'int64';
+    case 'INT96':
+      return 'timestamp';
+    case 'BYTE_ARRAY':
+      if (converted === 'UTF8' || converted === 'ENUM' || converted === 'JSON' || logical?.type === 'STRING' || logical?.type === 'ENUM' || logical?.type === 'JSON') {
+        return 'string';
+      }
+      if (converted === 'DECIMAL' || logical?.type === 'DECIMAL') return 'float64';
+      return undefined;
+    case 'FIXED_LEN_BYTE_ARRAY':
+      if (converted === 'DECIMAL' || logical?.type === 'DECIMAL' || logical?.type === 'FLOAT16') return 'float64';
+      if (logical?.type === 'UUID') return 'string';
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The table schema of a Parquet file: the mlinfra schema stored in its metadata when present,
+ * else derived from the Parquet types.
+ * @throws ValidationError for nested or unsupported columns.
+ */
+export function tableSchemaOf(metadata: FileMetaData): TableSchema {
+  const stored = metadata.key_value_metadata?.find((entry) => entry.key === SCHEMA_KEY)?.value;
+  if (stored !== undefined) {
+    try {
+      return parseSchema(JSON.parse(stored));
+    } catch {
+      // A foreign or damaged entry: fall back to the Parquet types.
+    }
+  }
+  const [root, ...rest] = metadata.schema;
+  const columns: ColumnSchema[] = [];
+  const issues: { path: string[]; message: string }[] = [];
+  let index = 0;
+  const count = root?.num_children ?? 0;
+  for (let child = 0; child < count; child++) {
+    const element = rest[index];
+    if (element === undefined) break;
+    if ((element.num_children ?? 0) > 0 || element.repetition_type === 'REPEATED') {
+      issues.push({ path: [element.name], message: 'is a nested (list, map or struct) column; flatten it before committing' });
+      index += 1 + countDescendants(rest, index);
+      continue;
+    }
+    const type = columnTypeOf(element);
+    if (type === undefined) {
+      issues.push({ path: [element.name], message: `has unsupported Parquet type ${element.type}; cast it to a number or string` });
+    } else {
+      columns.push({ name: element.name, type, nullable: element.repetition_type !== 'REQUIRED' });
+    }
+    index++;
+  }
+  if (issues.length > 0) throw new ValidationError('This Parquet file has columns mlinfra cannot read', issues);
+  return { columns };
+}
+
+function countDescendants(elements: SchemaElement[], index: number): number {
+  let pending = elements[index]?.num_children ?? 0;
+  let cursor = index + 1;
+  let total = 0;
+  while (pending > 0 && cursor < elements.length) {
+    const element = elements[cursor]!;
+    pending--;
+    total++;
+    pending += element.num_children ?? 0;
+    cursor++;
+  }
+  return total;
+}
+
+/** Converts a column chunk's values to the writer's expectations for `column`. */
+function writerColumn(column: ColumnSchema, values: ColumnData): ColumnSource {
+  return { name: column.name, data: values as ColumnSource['data'] };
+}
+
+/** Options of {@link ParquetFileWriter}. */
+export interface ParquetFileWriterOptions {
+  /** Compression codec. Default `'snappy'`. */
+  codec?: ParquetCodec;
+  /** Rows per row group. Default 65536. */
+  rowGroupRows?: number;
+}
+
+/** A hyparquet-writer Writer that streams to a file descriptor in ~1 MiB writes. */
+class FileDescriptorWriter extends ByteWriter {
+  constructor(private readonly descriptor: number) {
+    super(1 << 21);
+  }
+
+  override ensure(size: number): void {
+    if (this.index > 1 << 20) this.drain();
+    super.ensure(size);
+  }
+
+  drain(): void {
+    let written = 0;
+    const bytes = new Uint8Array(this.buffer, 0, this.index);
+    while (written < bytes.byteLength) written += writeSync(this.descriptor, bytes, written);
+    this.index = 0;
+  }
+
+  flush(): void {
+    this.drain();
+  }
+
+  override finish(): void {
+    this.drain();
+  }
+}
+
+/**
+ * Writes normalised column chunks to a Parquet file, one or more row groups per chunk. The table
+ * schema goes into the file metadata, so mlinfra reads back exact types (categories, ranges).
+ */
+export class ParquetFileWriter {
+  private readonly descriptor: number;
+  private readonly output: FileDescriptorWriter;
+  private readonly writer: ParquetWriter;
+  private readonly rowGroupRows: number;
+  private pending: ColumnChunk[] = [];
+  private pendingRows = 0;
+  private closed = false;
+  /** Rows written so far. */
+  rows = 0;
+
+  constructor(
+    readonly path: string,
+    readonly schema: TableSchema,
+    options: ParquetFileWriterOptions = {},
+  ) {
+    const codec = compressorFor(options.codec ?? 'snappy');
+    this.rowGroupRows = options.rowGroupRows ?? 65536;
+    this.descriptor = openSync(path, 'w');
+    this.output = new FileDescriptorWriter(this.descriptor);
+    this.writer = new ParquetWriter({
+      writer: this.output,
+      schema: toParquetSchema(schema),
+      codec: codec.name,
+      ...(codec.compress === undefined ? {} : { compressors: { [codec.name]: codec.compress } }),
+      kvMetadata: [{ key: SCHEMA_KEY, value: JSON.stringify(schema) }],
+      createdBy: '@mlinfra/datasets (hyparquet-writer)',
+    });
+  }
+
+  /** Buffers a chunk and writes full row groups. */
+  write(chunk: ColumnChunk): void {
+    if (chunk.length === 0) return;
+    this.pending.push(chunk);
+    this.pendingRows += chunk.length;
+    if (this.pendingRows >= this.rowGroupRows) this.flushGroups(false);
+  }
+
+  private flushGroups(all: boolean): void {
+    if (this.pendingRows === 0) return;
+    const merged = mergePending(this.schema, this.pending, this.pendingRows);
+    const full = all ? merged.length : merged.length - (merged.length % this.rowGroupRows);
+    if (full > 0) {
+      const part = full === merged.length ? merged : slice(merged, 0, full);
+      this.writer.write({
+        columnData: this.schema.columns.map((column) => writerColumn(column, part.columns[column.name]!)),
+        rowGroupSize: this.rowGroupRows,
+      });
+      this.rows += full;
+    }
+    const rest = full === merged.length ? undefined : slice(merged, full, merged.length);
+    this.pending = rest === undefined ? [] : [rest];
+    this.pendingRows = rest?.length ?? 0;
+  }
+
+  /** Writes the remaining rows and the footer, and closes the file. */
+  finish(): void {
+    try {
+      this.flushGroups(true);
+      this.writer.finish();
+    } finally {
+      this.close();
+    }
+  }
+
+  /** Closes the file without finishing it (after an error). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.descriptor);
+  }
+}
+
+function slice(chunk: ColumnChunk, start: number, end: number): ColumnChunk {
+  const columns: Record<string, ColumnData> = {};
+  for (const [name, values] of Object.entries(chunk.columns)) {
+    columns[name] = (ArrayBuffer.isView(values) ? values.subarray(start, end) : values.slice(start, end)) as ColumnData;
+  }
+  return { length: end - start, columns };
+}
+
+function mergePending(schema: TableSchema, chunks: ColumnChunk[], length: number): ColumnChunk {
+  if (chunks.length === 1) return chunks[0]!;
+  const columns: Record<string, ColumnData> = {};
+  for (const { name } of schema.columns) {
+    const parts = chunks.map((chunk) => chunk.columns[name]!);
+    const first = parts[0]!;
+    if (ArrayBuffer.isView(first) && parts.every((part) => part.constructor === first.constructor)) {
+      const out = new (first.constructor as new (size: number) => Float64Array)(length);
+      let offset = 0;
+      for (const part of parts) {
+        out.set(part as Float64Array, offset);
+        offset += part.length;
+      }
+      columns[name] = out as ColumnData;
+    } else {
+      const out = new Array<CellValue>(length);
+      let offset = 0;
+      for (const part of parts) {
+        for (let index = 0; index < part.length; index++) out[offset + index] = part[index] as CellValue;
+        offset += part.length;
+      }
+      columns[name] = out;
+    }
+  }
+  return { length, columns };
+}
+
+/** A row range of a Parquet file (a row group). */
+export interface RowRange {
+  rowStart: number;
+  rowEnd: number;
+}
+
+/** Opened Parquet file: metadata, schema and lazy column reads by row range. */
+export interface ParquetSource {
+  metadata: FileMetaData;
+  schema: TableSchema;
+  rowCount: number;
+  /** Row groups in file order. */
+  rowGroups: RowRange[];
+  /** Reads `columns` for rows `[rowStart, rowEnd)` (within one row group), as canonical values. */
+  read(range: RowRange, columns: readonly string[]): Promise<ColumnChunk>;
+}
+
+/** hyparquet's AsyncBuffer over bytes in memory. */
+function bufferOf(bytes: Uint8Array): AsyncBuffer {
+  return {
+    byteLength: bytes.byteLength,
+    slice: (start: number, end?: number) => bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + (end ?? bytes.byteLength)) as ArrayBuffer,
+  };
+}
+
+/** Converts what hyparquet decoded to the canonical representation of `column`. */
+function canonical(column: ColumnSchema, values: ArrayLike<unknown>): ColumnData {
+  switch (column.type) {
+    case 'float64':
+    case 'float32':
+    case 'int32': {
+      if (values instanceof Float64Array || values instanceof Float32Array || values instanceof Int32Array) {
+        const Typed = column.type === 'float64' ? Float64Array : column.type === 'float32' ? Float32Array : Int32Array;
+        return values instanceof Typed ? values : (Typed.from(values as ArrayLike<number>) as ColumnData);
+      }
+      const out = new Array<CellValue>(values.length);
+      let nulls = false;
+      for (let index = 0; index < values.length; index++) {
+        const value = values[index];
+        if (value === null || value === undefined) {
+          out[index] = null;
+          nulls = true;
+        } else out[index] = typeof value === 'number' ? value : Number(value);
+      }
+      if (!nulls) {
+        const Typed = column.type === 'float64' ? Float64Array : column.type === 'float32' ? Float32Array : Int32Array;
+        return Typed.from(out as number[]) as ColumnData;
+      }
+      return out;
+    }
+    case 'int64': {
+      if (values instanceof BigInt64Array) return values;
+      const out = new Array<CellValue>(values.length);
+      let nulls = false;
+      for (let index = 0; index < values.length; index++) {
+        const value = values[index];
+        if (value === null || value === undefined) {
+          out[index] = null;
+          nulls = true;
+        } else out[index] = typeof value === 'bigint' ? BigInt.asIntN(64, value) : BigInt(Math.trunc(Number(value)));
+      }
+      return nulls ? out : BigInt64Array.from(out as bigint[]);
+    }
+    case 'timestamp': {
+      const out = new Array<CellValue>(values.length);
+      for (let index = 0; index < values.length; index++) {
+        const value = values[index];
+        out[index] =
+          value === null || value === undefined ? null : value instanceof Date ? value : new Date(Number(value));
+      }
+      return out;
+    }
+    case 'string':
+    case 'category': {
+      if (Array.isArray(values) && values.every((value) => value === null || typeof value === 'string')) {
+        return values as CellValue[];
+      }
+      return Array.from(values, (value) =>
+        value === null || value === undefined ? null : value instanceof Uint8Array ? new TextDecoder().decode(value) : String(value),
+      );
+    }
+    case 'bool':
+      return Array.from(values, (value) => (value === null || value === undefined ? null : Boolean(value)));
+  }
+}
+
+/**
+ * Opens a Parquet file (a path, or bytes in memory) for column reads. Reads snappy, gzip, zstd,
+ * lz4, lz4_raw and brotli pages, plain and dictionary encodings.
+ * @throws ValidationError when the file is not Parquet or has columns that cannot be read.
+ */
+export async function openParquet(file: string | Uint8Array): Promise<ParquetSource> {
+  const buffer = typeof file === 'string' ? await asyncBufferFromFile(file) : bufferOf(file);
+  let metadata: FileMetaData;
+  try {
+    metadata = await parquetMetadataAsync(buffer);
+  } catch (error) {
+    throw new ValidationError(
+      `${typeof file === 'string' ? file : 'The bytes'} is not a readable Parquet file (${(error as Error).message}); check the path and format`,
+      [],
+      { cause: error },
+    );
+  }
+  const schema = tableSchemaOf(metadata);
+  const byName = new Map(schema.columns.map((column) => [column.name, column]));
+  const scan = await parquetScan({ file: buffer, metadata, compressors: decompressors });
+  const rowGroups: RowRange[] = [];
+  let start = 0;
+  for (const group of metadata.row_groups) {
+    const rows = Number(group.num_rows);
+    if (rows > 0) rowGroups.push({ rowStart: start, rowEnd: start + rows });
+    start += rows;
+  }
+  return {
+    metadata,
+    schema,
+    rowCount: Number(metadata.num_rows),
+    rowGroups,
+    async read(range, columns) {
+      const out: Record<string, ColumnData> = {};
+      await Promise.all(
+        columns.map(async (name) => {
+          const column = byName.get(name);
+          if (column === undefined) {
+            throw new ValidationError(`Column "${name}" is not in this file; it has ${schema.columns.map((c) => c.name).join(', ')}`);
+          }
+          const values = await scan.readColumn({ column: name, rowStart: range.rowStart, rowEnd: range.rowEnd });
+          out[name] = canonical(column, values);
+        }),
+      );
+      return { length: range.rowEnd - range.rowStart, columns: out };
+    },
+  };
+}

@@ -1,0 +1,222 @@
+import type { ColumnType, TableSchema } from '@mlinfra/core';
+import type { ColumnChunk, ColumnData } from '../table/column-chunk.js';
+
+/** Distinct values tracked per column before counting stops. */
+export const MAX_TRACKED_CATEGORIES = 1000;
+
+/**
+ * Summary statistics of one column of a version, stored in its manifest. JSON-serializable.
+ * Numbers are over non-null values; timestamps in epoch milliseconds; booleans as 0/1.
+ */
+export interface ColumnStats {
+  /** The column's type. */
+  type: ColumnType;
+  /** Non-null values. */
+  count: number;
+  /** Null values. */
+  nulls: number;
+  /** Smallest value (numeric, bool and timestamp columns). */
+  min?: number;
+  /** Largest value. */
+  max?: number;
+  /** Mean. */
+  mean?: number;
+  /** Population standard deviation. */
+  std?: number;
+  /** Value counts, for string, category and bool columns with at most 1000 distinct values. */
+  valueCounts?: Record<string, number>;
+  /** Distinct non-null values: exact while `valueCounts` is present, else at least this many. */
+  distinct?: number;
+}
+
+/** Per-column statistics of a whole table. */
+export type TableStats = Record<string, ColumnStats>;
+
+class Accumulator {
+  count = 0;
+  nulls = 0;
+  mean = 0;
+  m2 = 0;
+  min = Number.POSITIVE_INFINITY;
+  max = Number.NEGATIVE_INFINITY;
+  counts: Map<string, number> | undefined;
+  overflowDistinct = 0;
+
+  constructor(readonly type: ColumnType) {
+    if (type === 'string' || type === 'category' || type === 'bool') this.counts = new Map();
+  }
+
+  private addNumbers(values: ArrayLike<number>, start = 0, end = values.length): void {
+    // Chan et al. parallel merge of a block's (count, mean, m2) keeps this one pass and stable.
+    let count = 0;
+    let sum = 0;
+    let min = this.min;
+    let max = this.max;
+    for (let index = start; index < end; index++) {
+      const value = values[index]!;
+      if (Number.isNaN(value)) {
+        this.nulls++;
+        continue;
+      }
+      count++;
+      sum += value;
+      if (value < min) min = value;
+      if (value > max) max = value;
+    }
+    if (count === 0) return;
+    const mean = sum / count;
+    let m2 = 0;
+    for (let index = start; index < end; index++) {
+      const value = values[index]!;
+      if (!Number.isNaN(value)) m2 += (value - mean) * (value - mean);
+    }
+    this.mergeMoments(count, mean, m2);
+    this.min = min;
+    this.max = max;
+  }
+
+  mergeMoments(count: number, mean: number, m2: number): void {
+    const total = this.count + count;
+    const delta = mean - this.mean;
+    this.mean += (delta * count) / total;
+    this.m2 += m2 + (delta * delta * this.count * count) / total;
+    this.count = total;
+  }
+
+  add(values: ColumnData): void {
+    if (values instanceof Float64Array || values instanceof Float32Array || values instanceof Int32Array) {
+      this.addNumbers(values);
+      return;
+    }
+    if (values instanceof BigInt64Array) {
+      this.addNumbers(Float64Array.from(values, Number));
+      return;
+    }
+    if (this.counts !== undefined) {
+      const numbers = this.type === 'bool' ? new Float64Array(values.length) : undefined;
+      for (let index = 0; index < values.length; index++) {
+        const value = values[index];
+        if (value === null || value === undefined) {
+          this.nulls++;
+          if (numbers !== undefined) numbers[index] = Number.NaN;
+          continue;
+        }
+        const key = String(value);
+        if (numbers !== undefined) numbers[index] = value === true ? 1 : 0;
+        else this.count++;
+        const counted = this.counts.get(key);
+        if (counted !== undefined) this.counts.set(key, counted + 1);
+        else if (this.counts.size < MAX_TRACKED_CATEGORIES) this.counts.set(key, 1);
+        else {
+          this.overflowDistinct = this.counts.size;
+          this.counts = undefined;
+          this.addRest(values, index, numbers);
+          return;
+        }
+      }
+      if (numbers !== undefined) {
+        this.nulls -= numbers.reduce((nulls, value) => nulls + (Number.isNaN(value) ? 1 : 0), 0);
+        this.addNumbers(numbers);
+      }
+      return;
+    }
+    this.addRest(values, 0, undefined);
+  }
+
+  /** Values after category tracking stopped (or that never had it). */
+  private addRest(values: ArrayLike<unknown>, start: number, numbers: Float64Array | undefined): void {
+    const isNumeric = this.type !== 'string' && this.type !== 'category';
+    const converted = isNumeric ? new Float64Array(values.length - start) : undefined;
+    for (let index = start; index < values.length; index++) {
+      const value = values[index];
+      if (value === null || value === undefined) {
+        if (converted !== undefined) converted[index - start] = Number.NaN;
+        else this.nulls++;
+        continue;
+      }
+      if (converted !== undefined) {
+        converted[index - start] =
+          value instanceof Date ? value.getTime() : typeof value === 'boolean' ? (value ? 1 : 0) : Number(value);
+      } else this.count++;
+    }
+    if (numbers !== undefined) {
+      // Part of a bool column was already converted before tracking stopped.
+      const head = numbers.subarray(0, start);
+      this.nulls -= head.reduce((nulls, value) => nulls + (Number.isNaN(value) ? 1 : 0), 0);
+      this.addNumbers(head);
+    }
+    if (converted !== undefined) this.addNumbers(converted);
+  }
+
+  merge(stats: ColumnStats): void {
+    this.nulls += stats.nulls;
+    const isText = this.type === 'string' || this.type === 'category';
+    if (isText) this.count += stats.count;
+    else if (stats.count > 0) {
+      this.mergeMoments(stats.count, stats.mean ?? 0, (stats.std ?? 0) ** 2 * stats.count);
+      this.min = Math.min(this.min, stats.min ?? this.min);
+      this.max = Math.max(this.max, stats.max ?? this.max);
+    }
+    if (this.counts !== undefined && stats.valueCounts !== undefined) {
+      for (const [key, count] of Object.entries(stats.valueCounts)) {
+        this.counts.set(key, (this.counts.get(key) ?? 0) + count);
+      }
+      if (this.counts.size > MAX_TRACKED_CATEGORIES) {
+        this.overflowDistinct = this.counts.size;
+        this.counts = undefined;
+      }
+    } else if (this.counts !== undefined) {
+      this.overflowDistinct = Math.max(this.counts.size, stats.distinct ?? 0);
+      this.counts = undefined;
+    } else {
+      this.overflowDistinct = Math.max(this.overflowDistinct, stats.distinct ?? 0);
+    }
+  }
+
+  finish(): ColumnStats {
+    const stats: ColumnStats = { type: this.type, count: this.count, nulls: this.nulls };
+    if (this.type !== 'string' && this.type !== 'category' && this.count > 0) {
+      stats.min = this.min;
+      stats.max = this.max;
+      stats.mean = this.mean;
+      stats.std = Math.sqrt(this.m2 / this.count);
+    }
+    if (this.counts !== undefined) {
+      stats.valueCounts = Object.fromEntries([...this.counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)));
+      stats.distinct = this.counts.size;
+    } else if (this.overflowDistinct > 0) {
+      stats.distinct = this.overflowDistinct;
+    }
+    return stats;
+  }
+}
+
+/** Accumulates {@link TableStats} over chunks; merges stored stats for appends. */
+export class StatsAccumulator {
+  private readonly columns: Map<string, Accumulator>;
+
+  constructor(schema: TableSchema) {
+    this.columns = new Map(schema.columns.map((column) => [column.name, new Accumulator(column.type)]));
+  }
+
+  /** Adds one normalised chunk. */
+  add(chunk: ColumnChunk): void {
+    for (const [name, accumulator] of this.columns) {
+      const values = chunk.columns[name];
+      if (values !== undefined) accumulator.add(values);
+    }
+  }
+
+  /** Merges statistics computed earlier (for example those of the parent version). */
+  merge(stats: TableStats): void {
+    for (const [name, accumulator] of this.columns) {
+      const columnStats = stats[name];
+      if (columnStats !== undefined) accumulator.merge(columnStats);
+    }
+  }
+
+  /** The statistics so far. */
+  finish(): TableStats {
+    return Object.fromEntries([...this.columns].map(([name, accumulator]) => [name, accumulator.finish()]));
+  }
+}

@@ -1,0 +1,73 @@
+import type { TableSchema } from '@mlinfra/core';
+
+/** A scalar value of a dataset cell. `int64` values are bigints, timestamps are Dates. */
+export type CellValue = number | bigint | string | boolean | Date | null;
+
+/**
+ * One column's values. Without nulls: `float64` Float64Array, `float32` Float32Array, `int32`
+ * Int32Array, `int64` BigInt64Array. With nulls, and for `bool`, `string`, `category` and
+ * `timestamp` (Date) columns: a plain array holding `null` for nulls.
+ */
+export type ColumnData = Float64Array | Float32Array | Int32Array | BigInt64Array | CellValue[];
+
+/** Rows of a table held as columns, all of the same `length`. */
+export interface ColumnChunk {
+  /** Number of rows. */
+  length: number;
+  /** Column name to values. */
+  columns: Record<string, ColumnData>;
+}
+
+/** The rows `[start, end)` of a chunk. */
+export function sliceChunk(chunk: ColumnChunk, start: number, end: number): ColumnChunk {
+  const columns: Record<string, ColumnData> = {};
+  for (const [name, values] of Object.entries(chunk.columns)) columns[name] = values.slice(start, end) as ColumnData;
+  return { length: Math.max(0, Math.min(end, chunk.length) - start), columns };
+}
+
+/** Concatenates chunks with the same columns, keeping typed arrays typed when every part is. */
+export function concatChunks(schema: TableSchema, chunks: readonly ColumnChunk[]): ColumnChunk {
+  const length = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+  const columns: Record<string, ColumnData> = {};
+  for (const { name } of schema.columns) {
+    const parts = chunks.map((chunk) => chunk.columns[name]).filter((part) => part !== undefined);
+    columns[name] = concatColumn(parts, length);
+  }
+  return { length, columns };
+}
+
+type TypedColumn = Float64Array | Float32Array | Int32Array | BigInt64Array;
+
+function concatColumn(parts: ColumnData[], length: number): ColumnData {
+  if (parts.length === 1) return parts[0]!;
+  const first = parts[0];
+  if (first !== undefined && ArrayBuffer.isView(first) && parts.every((part) => part.constructor === first.constructor)) {
+    const Constructor = first.constructor as new (length: number) => TypedColumn;
+    const out = new Constructor(length);
+    let offset = 0;
+    for (const part of parts as TypedColumn[]) {
+      (out as Float64Array).set(part as Float64Array, offset);
+      offset += part.length;
+    }
+    return out;
+  }
+  const out = new Array<CellValue>(length);
+  let offset = 0;
+  for (const part of parts) {
+    for (let index = 0; index < part.length; index++) out[offset + index] = part[index] as CellValue;
+    offset += part.length;
+  }
+  return out;
+}
+
+/** Row objects of a chunk. */
+export function chunkToRows(chunk: ColumnChunk, names: readonly string[]): Record<string, CellValue>[] {
+  const rows = new Array<Record<string, CellValue>>(chunk.length);
+  const arrays = names.map((name) => chunk.columns[name]!);
+  for (let row = 0; row < chunk.length; row++) {
+    const record: Record<string, CellValue> = {};
+    for (let column = 0; column < names.length; column++) record[names[column]!] = arrays[column]![row] as CellValue;
+    rows[row] = record;
+  }
+  return rows;
+}
