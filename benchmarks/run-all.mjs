@@ -13,7 +13,10 @@ for (const area of readdirSync(root).sort()) {
   if (area === 'node_modules' || !statSync(folder).isDirectory()) continue;
   for (const name of readdirSync(folder).sort()) {
     const path = join(folder, name);
-    if (name.endsWith('.bench.ts') && (filters.length === 0 || filters.some((f) => path.includes(f)))) {
+    if (
+      name.endsWith('.bench.ts') &&
+      (filters.length === 0 || filters.some((f) => path.includes(f)))
+    ) {
       files.push(path);
     }
   }

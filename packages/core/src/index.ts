@@ -17,8 +17,8 @@ export {
 } from './errors/index.js';
 export {
   COLUMN_TYPES,
-  type Columns,
   type ColumnSchema,
+  type Columns,
   type ColumnType,
   type InferSchemaOptions,
   inferSchema,

@@ -13,6 +13,17 @@ export type MlinfraErrorCode =
   | 'TIMEOUT'
   | 'INTERNAL';
 
+function codeOf(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const code = (value as { [MARKER]?: unknown })[MARKER];
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Builds the `isInstance` guard of a subclass: an mlinfra error carrying `code`. */
+function guard<T extends MlinfraError>(code: MlinfraErrorCode): (value: unknown) => value is T {
+  return (value: unknown): value is T => codeOf(value) === code;
+}
+
 /** Options shared by every mlinfra error. */
 export interface MlinfraErrorOptions {
   /** The underlying error, when this one wraps another. */
@@ -26,13 +37,15 @@ export interface MlinfraErrorOptions {
  * `instanceof`: it also recognises errors from a second copy of the package in `node_modules`.
  */
 export class MlinfraError extends Error {
-  /** The code of this class of error; subclasses override it. */
-  static readonly code: MlinfraErrorCode = 'INTERNAL';
   /** Machine-readable code. */
   readonly code: MlinfraErrorCode;
   declare readonly [MARKER]: MlinfraErrorCode;
 
-  constructor(message: string, code: MlinfraErrorCode = 'INTERNAL', options: MlinfraErrorOptions = {}) {
+  constructor(
+    message: string,
+    code: MlinfraErrorCode = 'INTERNAL',
+    options: MlinfraErrorOptions = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -40,20 +53,17 @@ export class MlinfraError extends Error {
   }
 
   /**
-   * True when `value` is an mlinfra error of this class: any code when called on
-   * `MlinfraError`, the subclass's code when called on a subclass. Works across duplicate installs.
+   * True when `value` is an mlinfra error (any code). Works across duplicate installs and
+   * unbound (`errors.filter(MlinfraError.isInstance)`). Each subclass has its own `isInstance`
+   * that also checks its code.
    */
-  static isInstance<T extends typeof MlinfraError>(this: T, value: unknown): value is InstanceType<T> {
-    if (typeof value !== 'object' || value === null) return false;
-    const code = (value as { [MARKER]?: unknown })[MARKER];
-    if (typeof code !== 'string') return false;
-    return this === MlinfraError || code === this.code;
-  }
+  static isInstance = (value: unknown): value is MlinfraError => codeOf(value) !== undefined;
 }
 
 /** The thing asked for does not exist (unknown blob, ref, model, alias, version). */
 export class NotFoundError extends MlinfraError {
-  static override readonly code = 'NOT_FOUND';
+  /** True when `value` is a NotFoundError (any copy of the package). */
+  static override isInstance = guard<NotFoundError>('NOT_FOUND');
   constructor(message: string, options: MlinfraErrorOptions = {}) {
     super(message, 'NOT_FOUND', options);
   }
@@ -61,7 +71,8 @@ export class NotFoundError extends MlinfraError {
 
 /** A compare-and-set or uniqueness check failed: someone else changed the state first. Re-read and retry. */
 export class ConflictError extends MlinfraError {
-  static override readonly code = 'CONFLICT';
+  /** True when `value` is a ConflictError (any copy of the package). */
+  static override isInstance = guard<ConflictError>('CONFLICT');
   constructor(message: string, options: MlinfraErrorOptions = {}) {
     super(message, 'CONFLICT', options);
   }
@@ -69,7 +80,8 @@ export class ConflictError extends MlinfraError {
 
 /** Stored bytes no longer match their digest: the blob is corrupted. */
 export class IntegrityError extends MlinfraError {
-  static override readonly code = 'INTEGRITY';
+  /** True when `value` is a IntegrityError (any copy of the package). */
+  static override isInstance = guard<IntegrityError>('INTEGRITY');
   constructor(message: string, options: MlinfraErrorOptions = {}) {
     super(message, 'INTEGRITY', options);
   }
@@ -77,7 +89,8 @@ export class IntegrityError extends MlinfraError {
 
 /** A budget ran out; the operation was stopped. */
 export class BudgetExceededError extends MlinfraError {
-  static override readonly code = 'BUDGET_EXCEEDED';
+  /** True when `value` is a BudgetExceededError (any copy of the package). */
+  static override isInstance = guard<BudgetExceededError>('BUDGET_EXCEEDED');
   constructor(message: string, options: MlinfraErrorOptions = {}) {
     super(message, 'BUDGET_EXCEEDED', options);
   }
@@ -93,7 +106,8 @@ export interface ValidationIssue {
 
 /** Input was rejected. Carries every issue found, not only the first. */
 export class ValidationError extends MlinfraError {
-  static override readonly code = 'VALIDATION';
+  /** True when `value` is a ValidationError (any copy of the package). */
+  static override isInstance = guard<ValidationError>('VALIDATION');
   /** Every problem found in the input. */
   readonly issues: readonly ValidationIssue[];
 
@@ -119,7 +133,8 @@ export class ValidationError extends MlinfraError {
 
 /** An optional dependency is not installed. The message gives the install command. */
 export class MissingDependencyError extends MlinfraError {
-  static override readonly code = 'MISSING_DEPENDENCY';
+  /** True when `value` is a MissingDependencyError (any copy of the package). */
+  static override isInstance = guard<MissingDependencyError>('MISSING_DEPENDENCY');
   constructor(message: string, options: MlinfraErrorOptions = {}) {
     super(message, 'MISSING_DEPENDENCY', options);
   }

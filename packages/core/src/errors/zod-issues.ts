@@ -11,10 +11,7 @@ export function fromZodIssues(
   prefix: ReadonlyArray<string | number> = [],
 ): ValidationIssue[] {
   return issues.map((issue) => ({
-    path: [
-      ...prefix,
-      ...issue.path.map((key) => (typeof key === 'symbol' ? String(key) : key)),
-    ],
+    path: [...prefix, ...issue.path.map((key) => (typeof key === 'symbol' ? String(key) : key))],
     message: issue.message,
   }));
 }

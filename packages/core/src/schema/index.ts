@@ -1,4 +1,4 @@
-export { inferSchema, type Columns, type InferSchemaOptions, type Rows } from './infer-schema.js';
+export { type Columns, type InferSchemaOptions, inferSchema, type Rows } from './infer-schema.js';
 export { rowValidator, validateRows } from './row-validator.js';
 export {
   COLUMN_TYPES,

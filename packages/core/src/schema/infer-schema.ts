@@ -25,7 +25,7 @@ function kindOf(value: unknown): Kind | 'null' | 'other' {
   if (value === null || value === undefined) return 'null';
   switch (typeof value) {
     case 'number':
-      return Number.isInteger(value) ? 'integer' : 'number';
+      return Number.isSafeInteger(value) ? 'integer' : 'number';
     case 'bigint':
       return 'bigint';
     case 'boolean':

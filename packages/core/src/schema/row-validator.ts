@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ValidationError, type ValidationIssue, fromZodIssues } from '../errors/index.js';
-import type { ColumnSchema, TableSchema } from './table-schema.js';
+import { fromZodIssues, ValidationError, type ValidationIssue } from '../errors/index.js';
 import type { Rows } from './infer-schema.js';
+import type { ColumnSchema, TableSchema } from './table-schema.js';
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
@@ -25,12 +25,14 @@ function columnValidator(column: ColumnSchema): z.ZodType {
       break;
     case 'int64': {
       const asNumber = withRange(z.number().int(), column);
-      const asBigint = z.bigint().refine(
-        (value) =>
-          (column.min === undefined || value >= BigInt(Math.ceil(column.min))) &&
-          (column.max === undefined || value <= BigInt(Math.floor(column.max))),
-        { message: `must be within [${column.min ?? '-inf'}, ${column.max ?? 'inf'}]` },
-      );
+      const asBigint = z
+        .bigint()
+        .refine(
+          (value) =>
+            (column.min === undefined || value >= BigInt(Math.ceil(column.min))) &&
+            (column.max === undefined || value <= BigInt(Math.floor(column.max))),
+          { message: `must be within [${column.min ?? '-inf'}, ${column.max ?? 'inf'}]` },
+        );
       validator = z.union([asNumber, asBigint]);
       break;
     }

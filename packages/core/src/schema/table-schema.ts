@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError, fromZodIssues } from '../errors/index.js';
+import { fromZodIssues, ValidationError } from '../errors/index.js';
 
 /** Column types understood by every mlinfra package. */
 export const COLUMN_TYPES = [

@@ -29,7 +29,11 @@ export interface StoreBackend {
    * unconditional write, null for "must not exist", a string for "must currently hold this".
    * Returns false (and changes nothing) when `expected` does not match.
    */
-  compareAndSetRef(name: string, value: string | undefined, expected: string | null | undefined): Promise<boolean>;
+  compareAndSetRef(
+    name: string,
+    value: string | undefined,
+    expected: string | null | undefined,
+  ): Promise<boolean>;
   /** Names of existing refs starting with `prefix`, sorted. */
   listRefs(prefix: string): Promise<string[]>;
 }

@@ -1,16 +1,39 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { type FileHandle, link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { createReadStream, type Dirent } from 'node:fs';
+import {
+  type FileHandle,
+  link,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  unlink,
+} from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { BlobWriter, StoreBackend } from './backend.js';
 
 const READ_CHUNK_BYTES = 1 << 20;
-const VERSION_PREFIX = '=';
-const VERSION_DIGITS = 16;
+// Ref files start with "=", which a ref name segment cannot, so they never clash with child refs.
+const CURRENT = '=current';
+const LOCK_PREFIX = '=lock-';
+const ABSENT_TOKEN = 'absent';
 
+/** A ref's stored state. The token is new on every write and never reused. */
 interface RefRecord {
+  token: string;
   value?: string;
   deleted?: true;
+}
+
+function newToken(): string {
+  return randomBytes(12).toString('hex');
+}
+
+function delay(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds));
 }
 
 function isMissing(error: unknown): boolean {
@@ -36,10 +59,32 @@ function uniqueName(): string {
 }
 
 /**
+ * Whether the process that created a temp file (its pid leads the name) is still running on this
+ * host; such a file may be a write in progress, however old.
+ */
+function writerIsAlive(name: string): boolean {
+  const pid = Number.parseInt(name, 10);
+  return pid !== process.pid && processIsAlive(pid);
+}
+
+/** Whether a process with this pid runs on this host. */
+function processIsAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
  * Stores blobs and refs in a folder:
- * `blobs/sha256/ab/cdef...` (content-addressed), `refs/<name>/=<version>` (each ref update is a
- * new numbered file created with `link`, which fails if another writer took that number first)
- * and `tmp/` for writes in progress. Every write is temp file, fsync, rename or link, fsync of the
+ * `blobs/sha256/ab/cdef...` (content-addressed), `refs/<name>/=current` (the ref's value and a
+ * token that is new on every write; a writer first takes a lock file named after the token it
+ * read, see `lock`) and `tmp/` for writes in progress. Refs are safe across processes of one host
+ * (a lock's holder is checked by pid). Every write is temp file, fsync, rename or link, fsync of the
  * folder, so a killed process leaves either the old state or the new one.
  */
 export class FileBackend implements StoreBackend {
@@ -48,6 +93,8 @@ export class FileBackend implements StoreBackend {
   private readonly refRoot: string;
   private readonly tempRoot: string;
   private readonly createdFolders = new Set<string>();
+  /** Temp files this process is writing now. */
+  private readonly activeTemps = new Set<string>();
 
   constructor(root: string) {
     this.location = root;
@@ -71,7 +118,9 @@ export class FileBackend implements StoreBackend {
   private async createTemp(): Promise<{ path: string; handle: FileHandle }> {
     await this.ensureFolder(this.tempRoot);
     const path = join(this.tempRoot, `${uniqueName()}.tmp`);
-    return { path, handle: await open(path, 'wx') };
+    const handle = await open(path, 'wx');
+    this.activeTemps.add(path);
+    return { path, handle };
   }
 
   async createWriter(): Promise<BlobWriter> {
@@ -100,11 +149,13 @@ export class FileBackend implements StoreBackend {
         // Renaming over an existing blob of the same digest replaces identical bytes and refreshes
         // its time, which gc relies on to never delete a blob that was just written.
         await rename(path, target);
+        this.activeTemps.delete(path);
         await syncDirectory(folder);
       },
       abort: async () => {
         await close().catch(() => undefined);
         await rm(path, { force: true });
+        this.activeTemps.delete(path);
       },
     };
   }
@@ -181,6 +232,7 @@ export class FileBackend implements StoreBackend {
     const names = await readdir(this.tempRoot).catch(() => [] as string[]);
     for (const name of names) {
       const path = join(this.tempRoot, name);
+      if (this.activeTemps.has(path) || writerIsAlive(name)) continue;
       const info = await stat(path).catch(() => undefined);
       if (info !== undefined && info.mtime < olderThan) {
         await rm(path, { force: true });
@@ -194,37 +246,60 @@ export class FileBackend implements StoreBackend {
     return join(this.refRoot, ...name.split('/'));
   }
 
-  /** The newest version file of a ref folder and its record, retrying if it is pruned under us. */
-  private async latest(folder: string): Promise<{ version: number; record: RefRecord } | undefined> {
-    for (;;) {
-      let names: string[];
-      try {
-        names = await readdir(folder);
-      } catch (error) {
-        if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
-        throw error;
-      }
-      let newest = -1;
-      for (const name of names) {
-        if (name.startsWith(VERSION_PREFIX)) newest = Math.max(newest, Number(name.slice(1)));
-      }
-      if (newest < 0) return undefined;
-      try {
-        const text = await readFile(join(folder, this.versionName(newest)), 'utf8');
-        return { version: newest, record: JSON.parse(text) as RefRecord };
-      } catch (error) {
-        if (!isMissing(error)) throw error;
-      }
+  private async readCurrent(folder: string): Promise<RefRecord | undefined> {
+    try {
+      return JSON.parse(await readFile(join(folder, CURRENT), 'utf8')) as RefRecord;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
+      throw error;
     }
   }
 
-  private versionName(version: number): string {
-    return `${VERSION_PREFIX}${String(version).padStart(VERSION_DIGITS, '0')}`;
+  async getRef(name: string): Promise<string | undefined> {
+    return (await this.readCurrent(this.refFolder(name)))?.value;
   }
 
-  async getRef(name: string): Promise<string | undefined> {
-    const current = await this.latest(this.refFolder(name));
-    return current?.record.value;
+  /**
+   * Takes the right to replace the record whose token is `token`. Lock files are named after that
+   * token, and a token is never reused, so a writer that read an old record can only lock a name
+   * whose record is gone, which it then notices. A lock whose holder died is taken over through
+   * the next generation's name, which again only one writer can create.
+   * Returns the lock's path, or undefined when a live writer holds it.
+   */
+  private async lock(folder: string, token: string): Promise<string | undefined> {
+    const owner = JSON.stringify({ pid: process.pid });
+    for (let generation = 0; ; generation++) {
+      const path = join(folder, `${LOCK_PREFIX}${token}-${generation}`);
+      const temp = await this.createTemp();
+      try {
+        await temp.handle.writeFile(owner);
+        await temp.handle.close();
+        await link(temp.path, path);
+        return path;
+      } catch (error) {
+        await temp.handle.close().catch(() => undefined);
+        if (!isExisting(error)) throw error;
+      } finally {
+        await rm(temp.path, { force: true });
+        this.activeTemps.delete(temp.path);
+      }
+      const holder = await readFile(path, 'utf8').then(
+        (text) => (JSON.parse(text) as { pid: number }).pid,
+        () => undefined,
+      );
+      if (holder !== undefined && processIsAlive(holder)) return undefined;
+    }
+  }
+
+  private async unlock(folder: string, token: string, path: string): Promise<void> {
+    // Earlier generations belong to dead writers; the record they guarded is gone now.
+    const prefix = `${LOCK_PREFIX}${token}-`;
+    for (const name of await readdir(folder)) {
+      if (name.startsWith(prefix) && join(folder, name) !== path)
+        await rm(join(folder, name), { force: true });
+    }
+    await rm(path, { force: true });
   }
 
   async compareAndSetRef(
@@ -233,58 +308,70 @@ export class FileBackend implements StoreBackend {
     expected: string | null | undefined,
   ): Promise<boolean> {
     const folder = this.refFolder(name);
-    const record: RefRecord = value === undefined ? { deleted: true } : { value };
-    for (;;) {
-      const current = await this.latest(folder);
-      const currentValue = current?.record.value;
-      if (expected !== undefined && (expected === null ? currentValue !== undefined : currentValue !== expected)) {
+    const record: RefRecord =
+      value === undefined ? { token: newToken(), deleted: true } : { token: newToken(), value };
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.readCurrent(folder);
+      const currentValue = current?.value;
+      if (
+        expected !== undefined &&
+        (expected === null ? currentValue !== undefined : currentValue !== expected)
+      ) {
         return false;
       }
-      if (value === undefined && currentValue === undefined) return expected === undefined ? false : true;
-      const next = (current?.version ?? -1) + 1;
+      if (value === undefined && currentValue === undefined) return expected !== undefined;
       await this.ensureFolder(folder);
-      const temp = await this.createTemp();
-      try {
-        await temp.handle.writeFile(JSON.stringify(record));
-        await temp.handle.sync();
-        await temp.handle.close();
-        // link() fails with EEXIST if another writer already created this version: that
-        // single atomic step is the compare-and-set.
-        await link(temp.path, join(folder, this.versionName(next)));
-      } catch (error) {
-        await temp.handle.close().catch(() => undefined);
-        if (isExisting(error)) {
-          if (expected !== undefined) return false;
-          continue;
-        }
-        throw error;
-      } finally {
-        await rm(temp.path, { force: true });
+      const token = current?.token ?? ABSENT_TOKEN;
+      const lock = await this.lock(folder, token);
+      if (lock === undefined) {
+        // Another live writer is replacing this record: wait for it, then look again.
+        await delay(Math.min(50, 1 + attempt) * (0.5 + Math.random()));
+        continue;
       }
-      await syncDirectory(folder);
-      if (next > 0) await rm(join(folder, this.versionName(next - 1)), { force: true });
-      return true;
+      try {
+        if ((await this.readCurrent(folder))?.token !== current?.token) continue;
+        const temp = await this.createTemp();
+        try {
+          await temp.handle.writeFile(JSON.stringify(record));
+          await temp.handle.sync();
+          await temp.handle.close();
+          await rename(temp.path, join(folder, CURRENT));
+        } catch (error) {
+          await temp.handle.close().catch(() => undefined);
+          await rm(temp.path, { force: true });
+          throw error;
+        } finally {
+          this.activeTemps.delete(temp.path);
+        }
+        await syncDirectory(folder);
+        return true;
+      } finally {
+        await this.unlock(folder, token, lock);
+      }
     }
   }
 
   async listRefs(prefix: string): Promise<string[]> {
     const names: string[] = [];
     const walk = async (folder: string, name: string): Promise<void> => {
-      let entries: import('node:fs').Dirent[];
+      let entries: Dirent[];
       try {
         entries = await readdir(folder, { withFileTypes: true });
       } catch (error) {
         if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return;
         throw error;
       }
-      if (name !== '' && name.startsWith(prefix) && entries.some((entry) => entry.name.startsWith(VERSION_PREFIX))) {
-        const current = await this.latest(folder);
-        if (current?.record.value !== undefined) names.push(name);
+      if (
+        name !== '' &&
+        name.startsWith(prefix) &&
+        entries.some((entry) => entry.name === CURRENT)
+      ) {
+        if ((await this.readCurrent(folder))?.value !== undefined) names.push(name);
       }
       for (const entry of entries) {
         if (!entry.isDirectory()) continue;
         const child = name === '' ? entry.name : `${name}/${entry.name}`;
-        if (child.startsWith(prefix) || prefix.startsWith(`${child}/`) || prefix === child) {
+        if (child.startsWith(prefix) || prefix.startsWith(`${child}/`)) {
           await walk(join(folder, entry.name), child);
         }
       }
@@ -292,5 +379,4 @@ export class FileBackend implements StoreBackend {
     await walk(this.refRoot, '');
     return names.sort();
   }
-
 }

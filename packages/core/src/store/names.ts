@@ -58,7 +58,8 @@ export function assertRefPrefix(prefix: unknown): string {
 
 function refNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'it is empty';
-  if (name.length > MAX_REF_NAME_LENGTH) return `it is longer than ${MAX_REF_NAME_LENGTH} characters`;
+  if (name.length > MAX_REF_NAME_LENGTH)
+    return `it is longer than ${MAX_REF_NAME_LENGTH} characters`;
   if (name.includes('\0')) return 'it contains a NUL byte';
   if (name.includes('\\')) return 'it contains a backslash';
   if (name.startsWith('/')) return 'it is an absolute path';
@@ -68,7 +69,8 @@ function refNameProblem(name: string): string | undefined {
     if (segment.length > MAX_SEGMENT_LENGTH) {
       return `a segment is longer than ${MAX_SEGMENT_LENGTH} characters`;
     }
-    if (!SEGMENT_PATTERN.test(segment)) return `segment ${JSON.stringify(segment)} has a forbidden character`;
+    if (!SEGMENT_PATTERN.test(segment))
+      return `segment ${JSON.stringify(segment)} has a forbidden character`;
   }
   return undefined;
 }

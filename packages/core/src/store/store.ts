@@ -4,15 +4,10 @@ import { open, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import {
-  ConflictError,
-  IntegrityError,
-  NotFoundError,
-  ValidationError,
-} from '../errors/index.js';
+import { ConflictError, IntegrityError, NotFoundError, ValidationError } from '../errors/index.js';
 import type { StoreBackend } from './backend.js';
 import { FileBackend } from './file-backend.js';
-import { type Digest, assertDigest, assertRefName, assertRefPrefix, isDigest } from './names.js';
+import { assertDigest, assertRefName, assertRefPrefix, type Digest, isDigest } from './names.js';
 
 /** Bytes, text, a Node stream or any (async) iterable of byte chunks. */
 export type BlobSource =
@@ -157,7 +152,11 @@ async function* chunksOf(data: BlobSource): AsyncGenerator<Uint8Array> {
     yield toBytes(data);
     return;
   }
-  if (typeof data !== 'object' || data === null || !(Symbol.asyncIterator in data || Symbol.iterator in data)) {
+  if (
+    typeof data !== 'object' ||
+    data === null ||
+    !(Symbol.asyncIterator in data || Symbol.iterator in data)
+  ) {
     throw new ValidationError(
       `Cannot store a value of type ${typeof data}; give a Uint8Array, string, Readable or async iterable of chunks`,
     );
@@ -191,7 +190,9 @@ function resolveLocation(location: string | URL | undefined): string {
     );
   }
   if (chosen.length === 0) {
-    throw new ValidationError('The store location is empty; give a folder path or unset it to use ./.mlinfra');
+    throw new ValidationError(
+      'The store location is empty; give a folder path or unset it to use ./.mlinfra',
+    );
   }
   return resolve(chosen);
 }
@@ -228,13 +229,14 @@ class DefaultStore implements Store {
     }
   }
 
-  putFile(path: string): Promise<BlobInfo> {
-    return this.put(createReadStream(path, { highWaterMark: COALESCE_BYTES })).catch((error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new NotFoundError(`File ${path} does not exist; check the path`, { cause: error });
-      }
-      throw error;
+  async putFile(path: string): Promise<BlobInfo> {
+    // Open first so a missing file is a NotFoundError here, not an unhandled stream error later.
+    const handle = await open(path, 'r').catch((error: unknown) => {
+      throw new NotFoundError(`Cannot read file ${path}; check that it exists and is readable`, {
+        cause: error,
+      });
     });
+    return this.put(createReadStream('', { fd: handle, highWaterMark: COALESCE_BYTES }));
   }
 
   putJson(value: unknown): Promise<BlobInfo> {
@@ -244,7 +246,9 @@ class DefaultStore implements Store {
   private async verifiedChunks(digest: Digest): Promise<AsyncGenerator<Uint8Array>> {
     const source = await this.backend.openRead(keyOf(digest));
     if (source === undefined) {
-      throw new NotFoundError(`Blob ${digest} is not in the store at ${this.location}; check the digest or put the data first`);
+      throw new NotFoundError(
+        `Blob ${digest} is not in the store at ${this.location}; check the digest or put the data first`,
+      );
     }
     const location = this.location;
     return (async function* verify() {
@@ -277,7 +281,9 @@ class DefaultStore implements Store {
     try {
       return JSON.parse(text) as T;
     } catch (error) {
-      throw new ValidationError(`Blob ${digest} is not JSON; read it with read() instead`, [], { cause: error });
+      throw new ValidationError(`Blob ${digest} is not JSON; read it with read() instead`, [], {
+        cause: error,
+      });
     }
   }
 
@@ -287,9 +293,12 @@ class DefaultStore implements Store {
     const target = resolve(path);
     const temp = `${target}.mlinfra-${process.pid}-${Date.now()}.tmp`;
     const handle = await open(temp, 'wx').catch((error: unknown) => {
-      throw new NotFoundError(`Cannot write ${path}: folder ${dirname(target)} does not exist or is not writable`, {
-        cause: error,
-      });
+      throw new NotFoundError(
+        `Cannot write ${path}: folder ${dirname(target)} does not exist or is not writable`,
+        {
+          cause: error,
+        },
+      );
     });
     let size = 0;
     try {
@@ -318,7 +327,8 @@ class DefaultStore implements Store {
   async stat(digest: string): Promise<BlobStat> {
     const checked = assertDigest(digest);
     const info = await this.backend.stat(keyOf(checked));
-    if (info === undefined) throw new NotFoundError(`Blob ${digest} is not in the store at ${this.location}`);
+    if (info === undefined)
+      throw new NotFoundError(`Blob ${digest} is not in the store at ${this.location}`);
     return { digest: checked, size: info.size, modifiedAt: info.modifiedAt };
   }
 
@@ -329,14 +339,16 @@ class DefaultStore implements Store {
     }
   }
 
-  delete(digest: string): Promise<boolean> {
+  async delete(digest: string): Promise<boolean> {
     return this.backend.delete(keyOf(assertDigest(digest)));
   }
 
   async gc(options: GcOptions): Promise<GcReport> {
     const graceMs = options.graceMs ?? 15 * 60_000;
     if (!Number.isFinite(graceMs) || graceMs < 0) {
-      throw new ValidationError(`gc graceMs must be a non-negative number of milliseconds, got ${graceMs}`);
+      throw new ValidationError(
+        `gc graceMs must be a non-negative number of milliseconds, got ${graceMs}`,
+      );
     }
     const cutoff = new Date(Date.now() - graceMs);
     const live = new Set<string>();
@@ -364,7 +376,9 @@ class DefaultStore implements Store {
     const backend = this.backend;
     const checkValue = (name: string, value: unknown): string => {
       if (typeof value !== 'string') {
-        throw new ValidationError(`The value of ref "${name}" must be a string, got ${typeof value}; JSON.stringify objects first`);
+        throw new ValidationError(
+          `The value of ref "${name}" must be a string, got ${typeof value}; JSON.stringify objects first`,
+        );
       }
       if (encoder.encode(value).byteLength > MAX_REF_VALUE_BYTES) {
         throw new ValidationError(
@@ -378,7 +392,7 @@ class DefaultStore implements Store {
         `Ref "${name}" changed: expected ${expected === null ? 'it not to exist' : JSON.stringify(expected)}; read it again and retry`,
       );
     const refs: Refs = {
-      get: (name) => backend.getRef(assertRefName(name)),
+      get: async (name) => backend.getRef(assertRefName(name)),
       async set(name, value, options = {}) {
         assertRefName(name);
         checkValue(name, value);
@@ -434,7 +448,9 @@ export function createStore(location?: string | URL | { backend: StoreBackend })
     return new DefaultStore(location.backend);
   }
   if (location !== undefined && typeof location !== 'string' && !(location instanceof URL)) {
-    throw new ValidationError(`createStore() takes a folder path or file:// URL, got ${typeof location}`);
+    throw new ValidationError(
+      `createStore() takes a folder path or file:// URL, got ${typeof location}`,
+    );
   }
   return new DefaultStore(new FileBackend(resolveLocation(location)));
 }

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ConflictError,
+  IntegrityError,
+  MlinfraError,
+  NotFoundError,
+  ValidationError,
+} from './mlinfra-error.js';
+
+describe('MlinfraError', () => {
+  it('carries code, name and cause', () => {
+    const cause = new Error('disk full');
+    const error = new ConflictError('ref changed; retry', { cause });
+    expect(error.code).toBe('CONFLICT');
+    expect(error.name).toBe('ConflictError');
+    expect(error.cause).toBe(cause);
+    expect(error).toBeInstanceOf(Error);
+  });
+
+  it('isInstance distinguishes subclasses and plain errors', () => {
+    const error = new NotFoundError('no such blob');
+    expect(MlinfraError.isInstance(error)).toBe(true);
+    expect(NotFoundError.isInstance(error)).toBe(true);
+    expect(ConflictError.isInstance(error)).toBe(false);
+    expect(MlinfraError.isInstance(new Error('x'))).toBe(false);
+    expect(MlinfraError.isInstance(null)).toBe(false);
+    expect(MlinfraError.isInstance('NOT_FOUND')).toBe(false);
+  });
+
+  it('isInstance recognises an error from another copy of the package', () => {
+    // A second install has its own classes but shares the Symbol.for marker.
+    const foreign = new Error('corrupted');
+    Object.defineProperty(foreign, Symbol.for('mlinfra.error'), { value: 'INTEGRITY' });
+    expect(IntegrityError.isInstance(foreign)).toBe(true);
+    expect(MlinfraError.isInstance(foreign)).toBe(true);
+    expect(NotFoundError.isInstance(foreign)).toBe(false);
+  });
+
+  it('ValidationError keeps every issue and lists them in the message', () => {
+    const error = new ValidationError('bad rows', [
+      { path: [0, 'age'], message: 'must be a number' },
+      { path: [3, 'name'], message: 'required' },
+    ]);
+    expect(error.issues).toHaveLength(2);
+    expect(error.message).toContain('0.age: must be a number');
+    expect(error.message).toContain('3.name: required');
+    expect(new ValidationError('just this').issues).toEqual([{ path: [], message: 'just this' }]);
+  });
+});
