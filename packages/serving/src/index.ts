@@ -1,2 +1,43 @@
-/** `@mlinfra/serving` (work in progress). @packageDocumentation */
-export const PACKAGE_NAME = '@mlinfra/serving';
+/**
+ * `@mlinfra/serving`: a model server with the KServe V2 protocol, dynamic batching, safe
+ * rollouts, canary and shadow traffic, prediction logs and Prometheus metrics.
+ * @packageDocumentation
+ */
+export { QueueFullError, RequestTimeoutError, ServerClosedError } from './errors.js';
+export { createJsonlSink, type JsonlSinkOptions } from './log/jsonl-sink.js';
+export { createParquetSink, type ParquetSinkOptions } from './log/parquet-sink.js';
+export type { PredictionRecord, PredictionSink } from './log/prediction-log.js';
+export type { RotationOptions } from './log/rotation.js';
+export type { ServingMetrics } from './metrics/serving-metrics.js';
+export type { ModelSource, ResolvedModel, Unsubscribe } from './model/model-source.js';
+export {
+  type InstanceRow,
+  isPredictor,
+  type ModelSignature,
+  type Predictor,
+  TENSOR_DATATYPES,
+  type TensorDatatype,
+  type TensorSpec,
+} from './model/predictor.js';
+export type {
+  BatchingOptions,
+  LogOptions,
+  ModelOptions,
+  PredictorOptions,
+  ServingEvent,
+  TargetOptions,
+} from './options.js';
+export type {
+  InferInputTensor,
+  InferOutputTensor,
+  InferRequest,
+  InferResponse,
+} from './protocol/v2.js';
+export type { RequestHandler } from './http/handler.js';
+export {
+  type CallOptions,
+  createPredictor,
+  type ModelMetadata,
+  type PredictionService,
+} from './service/prediction-service.js';
+export { createServer, type ModelServer, type ServerOptions } from './server.js';

@@ -1,0 +1,172 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { fromZodIssues, ValidationError } from '@mlinfra/core';
+import { z } from 'zod';
+import { createHandler, type RequestHandler } from './http/handler.js';
+import type { PredictorOptions } from './options.js';
+import { createPredictor, type PredictionService } from './service/prediction-service.js';
+
+/** Options of {@link createServer}: those of `createPredictor` plus the HTTP ones. */
+export interface ServerOptions extends PredictorOptions {
+  /** Bearer tokens; when set, every route but `/v2/health/*` needs `Authorization: Bearer <token>` (401 otherwise). */
+  auth?: { tokens: readonly string[] };
+  /** Request header carrying the sticky routing key of canary splits. Default `x-routing-key`. */
+  routingKeyHeader?: string;
+  /** Graceful shutdown on signals, installed by `listen()`. */
+  shutdown?: {
+    /** Signals that start a graceful shutdown. Default `['SIGTERM', 'SIGINT']`; `[]` installs none. */
+    signals?: readonly NodeJS.Signals[];
+    /** Longest wait for in-flight requests before connections are cut, in ms. Default 30,000. */
+    graceMs?: number;
+    /** Exit the process after a signal-driven shutdown: 0 when drained, 1 when cut. Default true. */
+    exit?: boolean;
+  };
+}
+
+/** A model server. */
+export interface ModelServer {
+  /** The request listener; mount it in an existing http, Express or Fastify (via middie) app. */
+  readonly handler: RequestHandler;
+  /** The in-process pipeline behind the handler. */
+  readonly predictor: PredictionService;
+  /** Starts listening (default port 8080, host 127.0.0.1) and resolves with the bound address. Models keep loading in the background; see `ready()`. */
+  listen(port?: number, host?: string): Promise<AddressInfo>;
+  /** Resolves once every model is loaded and warmed; rejects when one failed. */
+  ready(): Promise<void>;
+  /**
+   * Graceful shutdown: readiness turns false, new connections are refused, in-flight requests
+   * finish (up to `shutdown.graceMs`), then models unload and the prediction log flushes.
+   */
+  close(): Promise<void>;
+}
+
+const serverSchema = z
+  .object({
+    auth: z.object({ tokens: z.array(z.string().min(1)).min(1, 'give at least one token') }).strict().optional(),
+    routingKeyHeader: z.string().regex(/^[A-Za-z0-9-]+$/).optional(),
+    shutdown: z
+      .object({
+        signals: z.array(z.string().regex(/^SIG[A-Z0-9]+$/)).optional(),
+        graceMs: z.number().min(0).optional(),
+        exit: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .loose();
+
+/**
+ * Creates a model server speaking the KServe V2 REST protocol (plus `/v1/models/{name}:predict`,
+ * `/metrics`). Loading starts at once; `listen()` binds a port, `handler` mounts elsewhere.
+ * @throws ValidationError on invalid options.
+ */
+export function createServer(options: ServerOptions): ModelServer {
+  const parsed = serverSchema.safeParse(options);
+  if (!parsed.success) throw new ValidationError('Invalid createServer options.', fromZodIssues(parsed.error.issues));
+  const { auth, routingKeyHeader, shutdown, ...predictorOptions } = options;
+  const predictor = createPredictor(predictorOptions);
+  let draining = false;
+  let active = 0;
+  let idle: (() => void)[] = [];
+  const baseHandler = createHandler({
+    service: predictor,
+    maxBodyBytes: options.limits?.maxBodyBytes ?? 16 * 1024 * 1024,
+    tokens: auth?.tokens,
+    routingKeyHeader: (routingKeyHeader ?? 'x-routing-key').toLowerCase(),
+    serverName: 'mlinfra-serving',
+    serverVersion: '0',
+    draining: () => draining,
+  });
+  const handler: RequestHandler = (request, response, next) => {
+    active++;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      active--;
+      if (active === 0) for (const resolve of idle.splice(0)) resolve();
+    };
+    response.once('close', finish);
+    response.once('finish', finish);
+    baseHandler(request, response, next);
+  };
+  let server: Server | undefined;
+  const sockets = new Set<Socket>();
+  let closing: Promise<void> | undefined;
+  const graceMs = shutdown?.graceMs ?? 30_000;
+  let removeSignals: (() => void) | undefined;
+  let drainedInTime = true;
+
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      draining = true;
+      removeSignals?.();
+      const stopped = server
+        ? new Promise<void>((resolve) => server!.close(() => resolve()))
+        : Promise.resolve();
+      server?.closeIdleConnections();
+      const drained = active === 0 ? Promise.resolve() : new Promise<void>((resolve) => idle.push(resolve));
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), graceMs);
+      });
+      const outcome = await Promise.race([drained.then(() => 'drained' as const), grace]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') {
+        drainedInTime = false;
+        server?.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
+      }
+      // Idle keep-alive sockets close now; busy ones closed after their answer (Connection: close).
+      server?.closeIdleConnections();
+      await Promise.all([stopped, predictor.close()]);
+    })();
+    return closing;
+  };
+
+  return {
+    handler,
+    predictor,
+    ready: () => predictor.ready(),
+    close,
+    listen(port = 8080, host = '127.0.0.1') {
+      if (server !== undefined) {
+        return Promise.reject(new ValidationError('This server is already listening; create another server for another port.'));
+      }
+      server = createHttpServer({ keepAliveTimeout: 5_000 }, handler);
+      server.on('connection', (socket) => {
+        sockets.add(socket);
+        socket.once('close', () => sockets.delete(socket));
+      });
+      server.on('clientError', (_error, socket) => {
+        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+        else socket.destroy();
+      });
+      const signals = shutdown?.signals ?? ['SIGTERM', 'SIGINT'];
+      if (signals.length > 0) {
+        const onSignal = () => {
+          void close().then(
+            () => {
+              if (shutdown?.exit ?? true) process.exit(drainedInTime ? 0 : 1);
+            },
+            () => {
+              if (shutdown?.exit ?? true) process.exit(1);
+            },
+          );
+        };
+        for (const signal of signals) process.once(signal, onSignal);
+        removeSignals = () => {
+          for (const signal of signals) process.removeListener(signal, onSignal);
+        };
+      }
+      const listening = server;
+      return new Promise<AddressInfo>((resolve, reject) => {
+        listening.once('error', reject);
+        listening.listen(port, host, () => {
+          listening.removeListener('error', reject);
+          resolve(listening.address() as AddressInfo);
+        });
+      });
+    },
+  };
+}
