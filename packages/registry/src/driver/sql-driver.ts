@@ -1,0 +1,45 @@
+/**
+ * The metadata layer's contract. The registry speaks portable SQL (standard DDL types, `?`
+ * placeholders, `ON CONFLICT`, `RETURNING`) to a driver; the embedded default is SQLite through
+ * better-sqlite3, and a PostgreSQL driver only has to implement this interface (rewriting `?` to
+ * `$1..$n` and using row locks or SERIALIZABLE for `write` transactions).
+ */
+
+/** A value bound to a `?` placeholder. */
+export type SqlValue = string | number | bigint | null | Uint8Array;
+
+/** Runs statements. Inside a transaction, statements run on that transaction's connection. */
+export interface SqlExecutor {
+  /** All rows of a query. */
+  all<Row>(sql: string, parameters?: readonly SqlValue[]): Promise<Row[]>;
+  /** The first row of a query, or undefined. */
+  get<Row>(sql: string, parameters?: readonly SqlValue[]): Promise<Row | undefined>;
+  /** Runs a statement that returns no rows; gives the number of rows it changed. */
+  run(sql: string, parameters?: readonly SqlValue[]): Promise<{ changes: number }>;
+}
+
+/** Which SQL dialect a driver speaks; the registry picks dialect-specific DDL from it. */
+export type SqlDialect = 'sqlite' | 'postgres';
+
+/**
+ * A connection (or pool) to the metadata database. `write` transactions must exclude other
+ * writers of the same rows in every process (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: the registry
+ * allocates versions with one `UPDATE ... RETURNING` on the model row, which takes a row lock
+ * under READ COMMITTED), and `read` transactions must see one consistent snapshot.
+ */
+export interface SqlDriver extends SqlExecutor {
+  /** The dialect of the SQL this driver accepts. */
+  readonly dialect: SqlDialect;
+  /** A description of where the data lives, for messages (a file path or a URL without password). */
+  readonly location: string;
+  /**
+   * Runs `work` in a transaction and commits it, or rolls back when `work` throws.
+   * `write` transactions take the write lock at their start, so concurrent writers queue instead
+   * of failing on commit.
+   */
+  transaction<T>(mode: 'read' | 'write', work: (executor: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Runs a script of several statements separated by `;` (schema creation). */
+  exec(script: string): Promise<void>;
+  /** Closes the connection. Further calls fail. */
+  close(): Promise<void>;
+}

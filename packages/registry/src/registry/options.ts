@@ -1,0 +1,82 @@
+import { isStore, type Store } from '@mlinfra/core';
+import { z } from 'zod';
+import type { SqlDriver } from '../driver/sql-driver.js';
+
+const positiveMs = (name: string) =>
+  z
+    .number()
+    .refine(
+      (value) => Number.isFinite(value) && value >= 0,
+      `${name} must be a number of milliseconds >= 0`,
+    );
+
+/** Zod schema of {@link RegistryOptions}. */
+export const registryOptionsSchema = z.strictObject({
+  url: z.string().min(1).optional(),
+  driver: z
+    .custom<SqlDriver>(
+      (value) =>
+        typeof value === 'object' &&
+        value !== null &&
+        typeof (value as SqlDriver).transaction === 'function' &&
+        typeof (value as SqlDriver).all === 'function',
+      'driver must implement SqlDriver (all, get, run, transaction, exec, close)',
+    )
+    .optional(),
+  store: z
+    .union([
+      z.string().min(1),
+      z.custom<Store>(
+        (value) => isStore(value),
+        'store must be a Store from createStore() or a folder path',
+      ),
+    ])
+    .optional(),
+  actor: z.string().min(1).max(250).optional(),
+  busyTimeoutMs: positiveMs('busyTimeoutMs').optional(),
+  pollIntervalMs: positiveMs('pollIntervalMs')
+    .refine((value) => value >= 1, 'pollIntervalMs must be at least 1')
+    .optional(),
+  metricBatchSize: z.number().int().min(1).max(1_000_000).optional(),
+  metricFlushIntervalMs: positiveMs('metricFlushIntervalMs').optional(),
+  verifyArtifacts: z.boolean().optional(),
+  readonly: z.boolean().optional(),
+});
+
+/** Options of {@link openRegistry}. */
+export interface RegistryOptions {
+  /**
+   * Where the metadata lives: a SQLite file path, `sqlite:<path>`, `file:<path>` or `:memory:`.
+   * Default `$MLINFRA_HOME/registry.db` (`./.mlinfra/registry.db` when MLINFRA_HOME is unset).
+   * `postgres://` URLs are reserved for the PostgreSQL backend of a later release.
+   */
+  url?: string;
+  /** A metadata driver to use instead of `url` (for example a PostgreSQL driver). */
+  driver?: SqlDriver;
+  /**
+   * The core store for artifacts, or its folder. Default: the folder of the SQLite file when
+   * `url` names one, else `$MLINFRA_HOME` (`./.mlinfra`).
+   */
+  store?: Store | string;
+  /** Who is making changes, recorded in the audit log. Default `$MLINFRA_ACTOR`, else the OS user name. */
+  actor?: string;
+  /** How long to wait for another process's write lock, in milliseconds. Default 10000. */
+  busyTimeoutMs?: number;
+  /**
+   * How often watchers look for changes made by other processes, in milliseconds. Default 100,
+   * so another process's change reaches a watcher within about 100 ms plus one query. Changes
+   * made through the same registry instance reach its watchers at once.
+   */
+  pollIntervalMs?: number;
+  /** A run writes its buffered metric points when this many are waiting. Default 1000. */
+  metricBatchSize?: number;
+  /** A run writes its buffered metric points at most this long after the first, in milliseconds. Default 1000. */
+  metricFlushIntervalMs?: number;
+  /**
+   * Whether `registerModel` reads an artifact given by digest and checks it against its digest
+   * (an IntegrityError when corrupted). Default true; turn off for very large artifacts you trust.
+   */
+  verifyArtifacts?: boolean;
+  /** Open the database read-only (SQLite only). Default false. */
+  readonly?: boolean;
+}
