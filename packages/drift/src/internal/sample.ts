@@ -1,0 +1,84 @@
+import { ValidationError } from '@mlinfra/core/schema';
+
+/** A numeric sample accepted by the statistics: a plain array or any typed array. */
+export type NumericSample = ArrayLike<number>;
+
+/** A categorical sample: strings, numbers or booleans compared by value. */
+export type CategoricalSample = ArrayLike<string | number | boolean>;
+
+/**
+ * Copies `values` into a Float64Array, rejecting NaN, infinities and non-numbers with a
+ * ValidationError that names `name`. `minLength` is the smallest allowed size.
+ */
+export function toFiniteFloat64(values: NumericSample, name: string, minLength = 1): Float64Array {
+  if (values === null || typeof values !== 'object' || typeof values.length !== 'number') {
+    throw new ValidationError(`${name} must be an array or typed array of numbers`, [
+      { path: [name], message: 'expected an array of finite numbers' },
+    ]);
+  }
+  const n = values.length;
+  if (n < minLength) {
+    throw new ValidationError(
+      `${name} has ${n} value(s); at least ${minLength} are needed. Pass a larger sample.`,
+      [{ path: [name], message: `needs at least ${minLength} values, got ${n}` }],
+    );
+  }
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const value = values[i];
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new ValidationError(
+        `${name}[${i}] is ${describe(value)}; every value must be a finite number. Drop missing values (null, NaN) before testing, or use detectDrift, which counts them separately.`,
+        [{ path: [name, i], message: `expected a finite number, got ${describe(value)}` }],
+      );
+    }
+    out[i] = value;
+  }
+  return out;
+}
+
+/** Sorted copy of a finite sample. */
+export function sortedSample(values: NumericSample, name: string, minLength = 1): Float64Array {
+  return toFiniteFloat64(values, name, minLength).sort();
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
+  return `a ${typeof value}`;
+}
+
+/** Counts categorical values, rejecting null and undefined. */
+export function countCategories(values: CategoricalSample, name: string): Map<string, number> {
+  if (values === null || typeof values !== 'object' || typeof values.length !== 'number') {
+    throw new ValidationError(`${name} must be an array of categories`, [
+      { path: [name], message: 'expected an array of strings, numbers or booleans' },
+    ]);
+  }
+  if (values.length === 0) {
+    throw new ValidationError(`${name} is empty; pass at least one value`, [
+      { path: [name], message: 'needs at least 1 value, got 0' },
+    ]);
+  }
+  const counts = new Map<string, number>();
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    const type = typeof value;
+    if ((type !== 'string' && type !== 'number' && type !== 'boolean') || (type === 'number' && Number.isNaN(value))) {
+      throw new ValidationError(
+        `${name}[${i}] is ${describe(value)}; categories must be strings, numbers or booleans. Drop missing values first.`,
+        [{ path: [name, i], message: `expected a category, got ${describe(value)}` }],
+      );
+    }
+    const key = String(value);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Throws a ValidationError for an option value. */
+export function invalidOption(path: string, message: string): never {
+  throw new ValidationError(`Invalid option ${path}: ${message}`, [{ path: [path], message }]);
+}

@@ -1,0 +1,130 @@
+/**
+ * Double-double arithmetic (about 32 significant digits), as in the QD library and SciPy's
+ * `xsf::cephes::double_double`, used where SciPy uses it so that results agree to the last bits.
+ */
+export interface DD {
+  hi: number;
+  lo: number;
+}
+
+const SPLITTER = 134217729; // 2^27 + 1
+
+function twoSum(a: number, b: number): DD {
+  const s = a + b;
+  const bb = s - a;
+  return { hi: s, lo: a - (s - bb) + (b - bb) };
+}
+
+function quickTwoSum(a: number, b: number): DD {
+  const s = a + b;
+  return { hi: s, lo: b - (s - a) };
+}
+
+function twoProd(a: number, b: number): DD {
+  const p = a * b;
+  let t = SPLITTER * a;
+  const ahi = t - (t - a);
+  const alo = a - ahi;
+  t = SPLITTER * b;
+  const bhi = t - (t - b);
+  const blo = b - bhi;
+  return { hi: p, lo: ahi * bhi - p + ahi * blo + alo * bhi + alo * blo };
+}
+
+export function dd(hi: number, lo = 0): DD {
+  return { hi, lo };
+}
+
+export function ddAdd(a: DD, b: DD): DD {
+  const s = twoSum(a.hi, b.hi);
+  const t = twoSum(a.lo, b.lo);
+  let r = quickTwoSum(s.hi, s.lo + t.hi);
+  r = quickTwoSum(r.hi, r.lo + t.lo);
+  return r;
+}
+
+export function ddAddNumber(a: DD, b: number): DD {
+  const s = twoSum(a.hi, b);
+  return quickTwoSum(s.hi, s.lo + a.lo);
+}
+
+export function ddNeg(a: DD): DD {
+  return { hi: -a.hi, lo: -a.lo };
+}
+
+export function ddSub(a: DD, b: DD): DD {
+  return ddAdd(a, ddNeg(b));
+}
+
+export function ddMul(a: DD, b: DD): DD {
+  const p = twoProd(a.hi, b.hi);
+  return quickTwoSum(p.hi, p.lo + (a.hi * b.lo + a.lo * b.hi));
+}
+
+export function ddMulNumber(a: DD, b: number): DD {
+  const p = twoProd(a.hi, b);
+  return quickTwoSum(p.hi, p.lo + a.lo * b);
+}
+
+export function ddDiv(a: DD, b: DD): DD {
+  const q1 = a.hi / b.hi;
+  let r = ddSub(a, ddMulNumber(b, q1));
+  const q2 = r.hi / b.hi;
+  r = ddSub(r, ddMulNumber(b, q2));
+  const q3 = r.hi / b.hi;
+  const q = quickTwoSum(q1, q2);
+  return ddAddNumber(q, q3);
+}
+
+export function ddFloor(a: DD): DD {
+  const hi = Math.floor(a.hi);
+  if (hi === a.hi) return quickTwoSum(hi, Math.floor(a.lo));
+  return { hi, lo: 0 };
+}
+
+/** `x * 2^e` without overflow in the intermediate power of two. */
+export function ldexp(x: number, e: number): number {
+  let value = x;
+  let exponent = e;
+  while (exponent > 1023) {
+    value *= 2 ** 1023;
+    exponent -= 1023;
+  }
+  while (exponent < -1022) {
+    value *= 2 ** -1022;
+    exponent += 1022;
+  }
+  return value * 2 ** exponent;
+}
+
+const view = new DataView(new ArrayBuffer(8));
+
+/** C's `frexp`: `x = mantissa * 2^exponent` with `0.5 <= |mantissa| < 1`. */
+export function frexp(x: number): [number, number] {
+  if (x === 0 || !Number.isFinite(x)) return [x, 0];
+  view.setFloat64(0, x);
+  let biased = (view.getUint32(0) >>> 20) & 0x7ff;
+  let scaled = x;
+  let shift = 0;
+  if (biased === 0) {
+    scaled = x * 2 ** 64;
+    shift = -64;
+    view.setFloat64(0, scaled);
+    biased = (view.getUint32(0) >>> 20) & 0x7ff;
+  }
+  const exponent = biased - 1022;
+  return [scaled * 2 ** -exponent, exponent + shift];
+}
+
+export function ddFrexp(a: DD): [DD, number] {
+  const [mantissa, exponent] = frexp(a.hi);
+  return [{ hi: mantissa, lo: ldexp(a.lo, -exponent) }, exponent];
+}
+
+export function ddLdexp(a: DD, e: number): DD {
+  return { hi: ldexp(a.hi, e), lo: ldexp(a.lo, e) };
+}
+
+export function ddToNumber(a: DD): number {
+  return a.hi + a.lo;
+}
