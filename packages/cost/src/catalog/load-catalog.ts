@@ -151,6 +151,10 @@ const rowSchema = z.object({
  * @throws ValidationError listing every bad row and column (`row 3, column "Price": ...`).
  */
 export function parseCatalog(text: string, options: LoadCatalogOptions = {}): Catalog {
+  return parseCatalogText(text, options, 'user catalog');
+}
+
+function parseCatalogText(text: string, options: LoadCatalogOptions, defaultName: string): Catalog {
   const parsedOptions = optionsSchema.safeParse(options);
   if (!parsedOptions.success) {
     throw new ValidationError(
@@ -282,12 +286,12 @@ export function parseCatalog(text: string, options: LoadCatalogOptions = {}): Ca
   });
   if (issues.length > 0) {
     throw new ValidationError(
-      `Catalog "${options.name ?? metadataFromFile.name ?? 'user catalog'}" has ${issues.length} invalid value(s); fix these rows and columns`,
+      `Catalog "${options.name ?? metadataFromFile.name ?? defaultName}" has ${issues.length} invalid value(s); fix these rows and columns`,
       issues,
     );
   }
   return createCatalog(entries, {
-    name: options.name ?? metadataFromFile.name ?? 'user catalog',
+    name: options.name ?? metadataFromFile.name ?? defaultName,
     asOf: options.asOf ?? metadataFromFile.asOf ?? new Date().toISOString().slice(0, 10),
     currency,
     sources: options.sources ?? metadataFromFile.sources ?? [],
@@ -318,8 +322,7 @@ export async function loadCatalog(
   const extension = extname(path).toLowerCase();
   const format =
     options.format ?? (extension === '.json' ? 'json' : extension === '.csv' ? 'csv' : undefined);
-  const name = options.name ?? path;
-  return parseCatalog(text, { ...options, name, ...(format === undefined ? {} : { format }) });
+  return parseCatalogText(text, { ...options, ...(format === undefined ? {} : { format }) }, path);
 }
 
 // SkyPilot's GpuInfo is a Python dict repr such as

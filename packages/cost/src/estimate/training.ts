@@ -123,7 +123,12 @@ const schema = z.strictObject({
   pricePerHour: moneySchema.optional(),
   spotPricePerHour: moneySchema.optional(),
   spot: spotSchema.optional(),
-  checkpointIntervalS: z.number().nonnegative().optional(),
+  checkpointIntervalS: z
+    .custom<number>(
+      (value) => typeof value === 'number' && value >= 0,
+      'must be a number of seconds >= 0, or Infinity for no checkpoints',
+    )
+    .optional(),
   checkpointCostS: nonNegative.optional(),
 });
 
