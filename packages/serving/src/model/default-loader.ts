@@ -6,9 +6,9 @@ interface TrainerModule {
   loadModelArtifact(store: Store, id: string, options?: { backend?: string }): Promise<unknown>;
 }
 
-async function importTrainer(): Promise<TrainerModule> {
+async function importTrainer(specifier: string): Promise<TrainerModule> {
   try {
-    return (await import('@mlinfra/trainer')) as unknown as TrainerModule;
+    return (await import(specifier)) as TrainerModule;
   } catch (error) {
     throw new MissingDependencyError(
       'Cannot import "@mlinfra/trainer". Install it (npm install @mlinfra/trainer) to serve model artifacts, or pass a "loader" or a "predictor".',
@@ -21,10 +21,13 @@ async function importTrainer(): Promise<TrainerModule> {
  * The default artifact loader: loads a `@mlinfra/trainer` model artifact from the store by
  * its digest and adapts it to a {@link Predictor}.
  */
-export function trainerLoader(storeOption: Store | string | undefined): (resolved: ResolvedModel) => Promise<Predictor> {
+export function trainerLoader(
+  storeOption: Store | string | undefined,
+  specifier = '@mlinfra/trainer',
+): (resolved: ResolvedModel) => Promise<Predictor> {
   let store: Store | undefined;
   return async (resolved) => {
-    const trainer = await importTrainer();
+    const trainer = await importTrainer(specifier);
     if (typeof trainer.loadModelArtifact !== 'function') {
       throw new MissingDependencyError(
         'The installed "@mlinfra/trainer" has no loadModelArtifact; upgrade it (npm install @mlinfra/trainer@latest).',
