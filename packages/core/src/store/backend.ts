@@ -9,8 +9,14 @@ export interface StoreBackend {
   readonly location: string;
   /** Starts writing a new blob whose key is only known at the end. */
   createWriter(): Promise<BlobWriter>;
-  /** Streams a blob's bytes, or returns undefined when it does not exist. */
-  openRead(key: string): Promise<AsyncIterable<Uint8Array> | undefined>;
+  /**
+   * Streams a blob's bytes, or returns undefined when it does not exist. With `reuseBuffers` the
+   * backend may hand out a chunk's memory again once the consumer asks for the next chunk.
+   */
+  openRead(
+    key: string,
+    options?: { reuseBuffers?: boolean },
+  ): Promise<AsyncIterable<Uint8Array> | undefined>;
   /** Size and time of last write of a blob, or undefined when it does not exist. */
   stat(key: string): Promise<{ size: number; modifiedAt: Date } | undefined>;
   /** Every blob key, in no particular order. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, type Dirent } from 'node:fs';
+import type { Dirent } from 'node:fs';
 import {
   type FileHandle,
   link,
@@ -14,8 +14,8 @@ import {
 } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { BlobWriter, StoreBackend } from './backend.js';
+import { readChunks, writeFully } from './internal/file-io.js';
 
-const READ_CHUNK_BYTES = 1 << 20;
 // Ref files start with "=", which a ref name segment cannot, so they never clash with child refs.
 const CURRENT = '=current';
 const LOCK_PREFIX = '=lock-';
@@ -133,13 +133,7 @@ export class FileBackend implements StoreBackend {
       }
     };
     return {
-      write: async (chunk) => {
-        let offset = 0;
-        while (offset < chunk.byteLength) {
-          const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset);
-          offset += bytesWritten;
-        }
-      },
+      write: (chunk) => writeFully(handle, chunk),
       commit: async (key) => {
         await handle.sync();
         await close();
@@ -160,11 +154,12 @@ export class FileBackend implements StoreBackend {
     };
   }
 
-  async openRead(key: string): Promise<AsyncIterable<Uint8Array> | undefined> {
-    const path = this.blobPath(key);
+  async openRead(
+    key: string,
+    options: { reuseBuffers?: boolean } = {},
+  ): Promise<AsyncIterable<Uint8Array> | undefined> {
     try {
-      const handle = await open(path, 'r');
-      return createReadStream('', { fd: handle, highWaterMark: READ_CHUNK_BYTES });
+      return readChunks(await open(this.blobPath(key), 'r'), options.reuseBuffers === true);
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;

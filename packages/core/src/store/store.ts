@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -7,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { ConflictError, IntegrityError, NotFoundError, ValidationError } from '../errors/index.js';
 import type { StoreBackend } from './backend.js';
 import { FileBackend } from './file-backend.js';
+import { readChunks, writeFully } from './internal/file-io.js';
 import { assertDigest, assertRefName, assertRefPrefix, type Digest, isDigest } from './names.js';
 
 /** Bytes, text, a Node stream or any (async) iterable of byte chunks. */
@@ -208,12 +208,17 @@ class DefaultStore implements Store {
     return this.backend.location;
   }
 
-  async put(data: BlobSource): Promise<BlobInfo> {
+  put(data: BlobSource): Promise<BlobInfo> {
+    return this.putChunks(chunksOf(data));
+  }
+
+  /** Hashes and writes chunks; each chunk is done with before the next is pulled. */
+  private async putChunks(chunks: AsyncIterable<Uint8Array>): Promise<BlobInfo> {
     const writer = await this.backend.createWriter();
     const hash = createHash('sha256');
     let size = 0;
     try {
-      for await (const chunk of chunksOf(data)) {
+      for await (const chunk of chunks) {
         // Start the write, then hash while the file system works on it.
         const written = writer.write(chunk);
         hash.update(chunk);
@@ -236,15 +241,18 @@ class DefaultStore implements Store {
         cause: error,
       });
     });
-    return this.put(createReadStream('', { fd: handle, highWaterMark: COALESCE_BYTES }));
+    return this.putChunks(readChunks(handle, true));
   }
 
   putJson(value: unknown): Promise<BlobInfo> {
     return this.put(JSON.stringify(value));
   }
 
-  private async verifiedChunks(digest: Digest): Promise<AsyncGenerator<Uint8Array>> {
-    const source = await this.backend.openRead(keyOf(digest));
+  private async verifiedChunks(
+    digest: Digest,
+    reuseBuffers = false,
+  ): Promise<AsyncGenerator<Uint8Array>> {
+    const source = await this.backend.openRead(keyOf(digest), { reuseBuffers });
     if (source === undefined) {
       throw new NotFoundError(
         `Blob ${digest} is not in the store at ${this.location}; check the digest or put the data first`,
@@ -289,7 +297,7 @@ class DefaultStore implements Store {
 
   async getFile(digest: string, path: string): Promise<BlobInfo> {
     const checked = assertDigest(digest);
-    const chunks = await this.verifiedChunks(checked);
+    const chunks = await this.verifiedChunks(checked, true);
     const target = resolve(path);
     const temp = `${target}.mlinfra-${process.pid}-${Date.now()}.tmp`;
     const handle = await open(temp, 'wx').catch((error: unknown) => {
@@ -302,13 +310,14 @@ class DefaultStore implements Store {
     });
     let size = 0;
     try {
+      // Write chunk n while chunk n + 1 is read and hashed.
+      let writing: Promise<void> = Promise.resolve();
       for await (const chunk of chunks) {
-        let offset = 0;
-        while (offset < chunk.byteLength) {
-          offset += (await handle.write(chunk, offset, chunk.byteLength - offset)).bytesWritten;
-        }
+        await writing;
+        writing = writeFully(handle, chunk);
         size += chunk.byteLength;
       }
+      await writing;
       await handle.sync();
       await handle.close();
       await rename(temp, target);

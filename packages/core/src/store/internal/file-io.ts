@@ -1,0 +1,46 @@
+import type { FileHandle } from 'node:fs/promises';
+
+/** Chunk size of file reads: large enough that syscalls and hashing calls are cheap. */
+export const FILE_CHUNK_BYTES = 4 << 20;
+
+/**
+ * Reads a file handle front to back, reading the next chunk while the consumer works on the
+ * current one, and closes it at the end.
+ *
+ * With `reuseBuffers`, three buffers take turns: a chunk stays valid until the consumer has asked
+ * for two more (so it may write chunk n while it pulls chunk n + 1), which suits hashing and
+ * writing but not a consumer that keeps chunks. Without it every chunk is a fresh buffer.
+ */
+export async function* readChunks(
+  handle: FileHandle,
+  reuseBuffers: boolean,
+  chunkBytes = FILE_CHUNK_BYTES,
+): AsyncGenerator<Uint8Array> {
+  const buffers = reuseBuffers ? [0, 1, 2].map(() => Buffer.allocUnsafe(chunkBytes)) : [];
+  const bufferFor = (index: number) =>
+    reuseBuffers ? buffers[index % 3]! : Buffer.allocUnsafe(chunkBytes);
+  try {
+    let index = 0;
+    let current = bufferFor(index);
+    let pending = handle.read(current, 0, chunkBytes, null);
+    for (;;) {
+      const { bytesRead } = await pending;
+      if (bytesRead === 0) return;
+      const chunk = current.subarray(0, bytesRead);
+      index++;
+      current = bufferFor(index);
+      pending = handle.read(current, 0, chunkBytes, null);
+      yield chunk;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Writes the whole chunk at the file's current position (a write may take only part of it). */
+export async function writeFully(handle: FileHandle, chunk: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < chunk.byteLength) {
+    offset += (await handle.write(chunk, offset, chunk.byteLength - offset)).bytesWritten;
+  }
+}
