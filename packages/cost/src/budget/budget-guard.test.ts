@@ -13,14 +13,23 @@ import { budgetGuard } from './budget-guard.js';
  * `devices` GPUs; after each step it charges the device-seconds since the last charge and, told to
  * stop, writes a checkpoint and stops.
  */
-async function train(options: { guard: BudgetGuard; store: Store; startStep: number; maxSteps: number; stepMs: number; devices: number }) {
+async function train(options: {
+  guard: BudgetGuard;
+  store: Store;
+  startStep: number;
+  maxSteps: number;
+  stepMs: number;
+  devices: number;
+}) {
   let step = options.startStep;
   let last = Date.now();
   while (step < options.maxSteps) {
     vi.setSystemTime(Date.now() + options.stepMs);
     step++;
     const now = Date.now();
-    const decision = await options.guard.charge(((now - last) / 1000) * options.devices, { device: 'gpu' });
+    const decision = await options.guard.charge(((now - last) / 1000) * options.devices, {
+      device: 'gpu',
+    });
     last = now;
     if (decision.stop) {
       await options.store.refs.set('runs/demo/checkpoint', String(step));
@@ -62,9 +71,19 @@ describe('budgetGuard', () => {
       },
     };
     // 10 s x 4 GPUs per step = 40 GPU-seconds = 34,000 micro-USD: the 30th step crosses 1 USD.
-    const run = await train({ guard: counting, store, startStep: 0, maxSteps: 1000, stepMs: 10_000, devices: 4 });
+    const run = await train({
+      guard: counting,
+      store,
+      startStep: 0,
+      maxSteps: 1000,
+      stepMs: 10_000,
+      devices: 4,
+    });
     expect(run).toMatchObject({ step: 30, stopped: true });
-    expect(run.decision).toMatchObject({ spent: { micros: 1_020_000, currency: 'USD' }, remaining: { micros: 0 } });
+    expect(run.decision).toMatchObject({
+      spent: { micros: 1_020_000, currency: 'USD' },
+      remaining: { micros: 0 },
+    });
     expect(run.decision?.reason).toMatch(/exhausted/);
     expect(alertSteps).toEqual([
       [0.5, 15],
@@ -74,8 +93,14 @@ describe('budgetGuard', () => {
     expect(await store.refs.get('runs/demo/checkpoint')).toBe('30');
 
     // The resumed process opens the same budget from the store: it may not start, and one step stops it.
-    const resumedBudget = await createBudget({ store: createStore(folder), name: 'demo', limit: money(1, 'USD') });
-    await expect(resumedBudget.assertAvailable()).rejects.toSatisfy((error) => BudgetExceededError.isInstance(error));
+    const resumedBudget = await createBudget({
+      store: createStore(folder),
+      name: 'demo',
+      limit: money(1, 'USD'),
+    });
+    await expect(resumedBudget.assertAvailable()).rejects.toSatisfy((error) =>
+      BudgetExceededError.isInstance(error),
+    );
     const resumed = await train({
       guard: budgetGuard(resumedBudget, { instance: 'p3.8xlarge', region: 'us-east-1' }),
       store,
@@ -110,8 +135,12 @@ describe('budgetGuard', () => {
     // c6i.4xlarge: 0.68 USD/h for one hour of the CPU device.
     expect((await guard.charge(3600, { device: 'cpu' })).spent.micros).toBe(680_000);
     // A GPU charge naming another instance uses that instance's per-GPU price: 32.7726 / 8 per hour.
-    expect((await guard.charge(3600, { device: 'gpu', instance: 'p4d.24xlarge' })).spent.micros).toBe(680_000 + 4_096_575);
-    await expect(budgetGuard(budget).charge(1)).rejects.toThrow(/pass \{ instance \} or \{ pricePerDeviceHour \}/);
+    expect(
+      (await guard.charge(3600, { device: 'gpu', instance: 'p4d.24xlarge' })).spent.micros,
+    ).toBe(680_000 + 4_096_575);
+    await expect(budgetGuard(budget).charge(1)).rejects.toThrow(
+      /pass \{ instance \} or \{ pricePerDeviceHour \}/,
+    );
     await expect(guard.charge(Number.NaN)).rejects.toThrow(/finite/);
   });
 });

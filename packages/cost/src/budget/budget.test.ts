@@ -19,42 +19,96 @@ describe('createBudget', () => {
 
   it('charges instance time from the catalog, fires each alert once and stops at the limit', async () => {
     const alerts: BudgetAlert[] = [];
-    const budget = await createBudget({ store, name: 'team-a/llm', limit: 10, currency: 'USD', onAlert: (alert) => void alerts.push(alert) });
+    const budget = await createBudget({
+      store,
+      name: 'team-a/llm',
+      limit: 10,
+      currency: 'USD',
+      onAlert: (alert) => void alerts.push(alert),
+    });
     // p3.2xlarge in us-east-1: 3.06 USD/h, so 1 hour = 3.06 USD.
-    const first = await budget.charge({ resource: 'gpu', seconds: 3600, instance: 'p3.2xlarge', region: 'us-east-1' });
-    expect(first).toMatchObject({ stop: false, charged: { micros: 3_060_000 }, spent: { micros: 3_060_000 }, remaining: { micros: 6_940_000 } });
+    const first = await budget.charge({
+      resource: 'gpu',
+      seconds: 3600,
+      instance: 'p3.2xlarge',
+      region: 'us-east-1',
+    });
+    expect(first).toMatchObject({
+      stop: false,
+      charged: { micros: 3_060_000 },
+      spent: { micros: 3_060_000 },
+      remaining: { micros: 6_940_000 },
+    });
     expect(first.alerts).toEqual([]);
-    const second = await budget.charge({ resource: 'gpu', seconds: 3600, instance: 'p3.2xlarge', region: 'us-east-1' });
+    const second = await budget.charge({
+      resource: 'gpu',
+      seconds: 3600,
+      instance: 'p3.2xlarge',
+      region: 'us-east-1',
+    });
     expect(second.alerts.map((alert) => alert.threshold)).toEqual([0.5]);
     const third = await budget.charge({ resource: 'storage', amount: money('3.00', 'USD') });
     expect(third.alerts.map((alert) => alert.threshold)).toEqual([0.8]);
     expect(third.stop).toBe(false);
-    const fourth = await budget.charge({ resource: 'gpu', seconds: 600, instance: 'p3.2xlarge', region: 'us-east-1' });
+    const fourth = await budget.charge({
+      resource: 'gpu',
+      seconds: 600,
+      instance: 'p3.2xlarge',
+      region: 'us-east-1',
+    });
     // 9.12 + 0.51 = 9.63 < 10: not yet.
     expect(fourth).toMatchObject({ stop: false, spent: { micros: 9_630_000 } });
-    const fifth = await budget.charge({ resource: 'gpu', seconds: 600, instance: 'p3.2xlarge', region: 'us-east-1' });
-    expect(fifth).toMatchObject({ stop: true, remaining: { micros: 0, currency: 'USD' }, spent: { micros: 10_140_000 } });
-    expect(fifth.reason).toMatch(/Budget "team-a\/llm" is exhausted: spent 10\.14 USD of 10\.00 USD/);
+    const fifth = await budget.charge({
+      resource: 'gpu',
+      seconds: 600,
+      instance: 'p3.2xlarge',
+      region: 'us-east-1',
+    });
+    expect(fifth).toMatchObject({
+      stop: true,
+      remaining: { micros: 0, currency: 'USD' },
+      spent: { micros: 10_140_000 },
+    });
+    expect(fifth.reason).toMatch(
+      /Budget "team-a\/llm" is exhausted: spent 10\.14 USD of 10\.00 USD/,
+    );
     expect(fifth.alerts.map((alert) => alert.threshold)).toEqual([1]);
-    const sixth = await budget.charge({ resource: 'gpu', seconds: 1, instance: 'p3.2xlarge', region: 'us-east-1' });
+    const sixth = await budget.charge({
+      resource: 'gpu',
+      seconds: 1,
+      instance: 'p3.2xlarge',
+      region: 'us-east-1',
+    });
     expect(sixth.stop).toBe(true);
     expect(sixth.alerts).toEqual([]);
     expect(alerts.map((alert) => alert.threshold)).toEqual([0.5, 0.8, 1]);
     const status = await budget.status();
     expect(status).toMatchObject({ exhausted: true, charges: 6, alertsFired: [0.5, 0.8, 1] });
     expect(status.byResource.storage).toEqual({ micros: 3_000_000, currency: 'USD' });
-    await expect(budget.assertAvailable()).rejects.toSatisfy((error) => BudgetExceededError.isInstance(error));
+    await expect(budget.assertAvailable()).rejects.toSatisfy((error) =>
+      BudgetExceededError.isInstance(error),
+    );
   });
 
   it('persists in the store so a reopened budget continues, and a raised limit resumes work', async () => {
     const budget = await createBudget({ store, name: 'run-42', limit: money(1, 'USD') });
     await budget.charge({ seconds: 1800, pricePerHour: money(2, 'USD') });
-    const reopened = await createBudget({ store: createStore(folder), name: 'run-42', limit: money(1, 'USD') });
+    const reopened = await createBudget({
+      store: createStore(folder),
+      name: 'run-42',
+      limit: money(1, 'USD'),
+    });
     expect((await reopened.status()).spent.micros).toBe(1_000_000);
     await expect(reopened.assertAvailable()).rejects.toThrow(/exhausted/);
     const raised = await createBudget({ store, name: 'run-42', limit: money(5, 'USD') });
-    expect(await raised.status()).toMatchObject({ exhausted: false, spent: { micros: 1_000_000 }, limit: { micros: 5_000_000 } });
-    await expect(createBudget({ store, name: 'run-42', limit: money(5, 'EUR') })).rejects.toThrow(/does not convert currencies/);
+    expect(await raised.status()).toMatchObject({
+      exhausted: false,
+      spent: { micros: 1_000_000 },
+      limit: { micros: 5_000_000 },
+    });
+    await expect(createBudget({ store, name: 'run-42', limit: money(5, 'EUR') })).rejects.toThrow(
+      /does not convert currencies/,
+    );
   });
 
   it('adds up tiny charges exactly instead of rounding each to zero', async () => {
@@ -69,35 +123,64 @@ describe('createBudget', () => {
   it('keeps every charge and fires each alert once with concurrent chargers on separate store handles', async () => {
     const fired: number[] = [];
     const open = () =>
-      createBudget({ store: createStore(folder), name: 'shared', limit: money(100, 'USD'), onAlert: (alert) => void fired.push(alert.threshold) });
+      createBudget({
+        store: createStore(folder),
+        name: 'shared',
+        limit: money(100, 'USD'),
+        onAlert: (alert) => void fired.push(alert.threshold),
+      });
     const budgets = await Promise.all([open(), open(), open()]);
     await Promise.all(
-      Array.from({ length: 60 }, (_, index) => budgets[index % 3]!.charge({ amount: money('1.75', 'USD'), resource: `r${index % 4}` })),
+      Array.from({ length: 60 }, (_, index) =>
+        budgets[index % 3]!.charge({ amount: money('1.75', 'USD'), resource: `r${index % 4}` }),
+      ),
     );
     const status = await budgets[0]!.status();
     expect(status.spent.micros).toBe(105_000_000);
     expect(status.charges).toBe(60);
     expect(fired.sort()).toEqual([0.5, 0.8, 1]);
-    expect(Object.values(status.byResource).reduce((sum, value) => sum + value.micros, 0)).toBe(105_000_000);
+    expect(Object.values(status.byResource).reduce((sum, value) => sum + value.micros, 0)).toBe(
+      105_000_000,
+    );
   });
 
   it('rejects charges outside the scope, in another currency, or without a price', async () => {
-    const budget = await createBudget({ store, name: 'vision', limit: 50, currency: 'USD', scope: { team: 'vision' } });
-    await expect(budget.charge({ amount: money(1, 'USD'), labels: { team: 'nlp' } })).rejects.toThrow(/outside budget "vision"/);
+    const budget = await createBudget({
+      store,
+      name: 'vision',
+      limit: 50,
+      currency: 'USD',
+      scope: { team: 'vision' },
+    });
+    await expect(
+      budget.charge({ amount: money(1, 'USD'), labels: { team: 'nlp' } }),
+    ).rejects.toThrow(/outside budget "vision"/);
     await budget.charge({ amount: money(1, 'USD'), labels: { team: 'vision', experiment: 'e1' } });
-    await expect(budget.charge({ amount: money(1, 'EUR') })).rejects.toThrow(/does not convert currencies/);
+    await expect(budget.charge({ amount: money(1, 'EUR') })).rejects.toThrow(
+      /does not convert currencies/,
+    );
     await expect(budget.charge({ seconds: 10 })).rejects.toThrow(/needs instance/);
-    await expect(budget.charge({ seconds: -1, pricePerHour: money(1, 'USD') })).rejects.toThrow(ValidationError);
-    await expect(budget.charge({ seconds: 1, instance: 'not-a-type' })).rejects.toThrow(/not in catalog/);
+    await expect(budget.charge({ seconds: -1, pricePerHour: money(1, 'USD') })).rejects.toThrow(
+      ValidationError,
+    );
+    await expect(budget.charge({ seconds: 1, instance: 'not-a-type' })).rejects.toThrow(
+      /not in catalog/,
+    );
     expect((await budget.status()).charges).toBe(1);
   });
 
   it('validates options at creation', async () => {
     await expect(createBudget({ store, name: 'x', limit: 5 })).rejects.toThrow(/needs currency/);
-    await expect(createBudget({ store, name: '../escape', limit: money(1, 'USD') })).rejects.toThrow(ValidationError);
-    await expect(createBudget({ store, name: 'x', limit: money(1, 'USD'), alerts: [0, 2] })).rejects.toThrow(ValidationError);
+    await expect(
+      createBudget({ store, name: '../escape', limit: money(1, 'USD') }),
+    ).rejects.toThrow(ValidationError);
+    await expect(
+      createBudget({ store, name: 'x', limit: money(1, 'USD'), alerts: [0, 2] }),
+    ).rejects.toThrow(ValidationError);
     await store.refs.set('cost/budgets/garbage', 'not json');
-    await expect(createBudget({ store, name: 'garbage', limit: money(1, 'USD') })).rejects.toThrow(/does not hold budget state/);
+    await expect(createBudget({ store, name: 'garbage', limit: money(1, 'USD') })).rejects.toThrow(
+      /does not hold budget state/,
+    );
     expect(await store.refs.get('cost/budgets/garbage')).toBe('not json');
   });
 

@@ -113,11 +113,14 @@ export function expectedRunTiming(
       timing.wallSeconds += times * length;
       return;
     }
-    const failures = Math.expm1(ratePerSecond * length);
+    const exponent = ratePerSecond * length;
+    const failures = Math.expm1(exponent);
+    // (e^x - 1) / rate computed as length x (e^x - 1) / x: stays finite for denormal rates.
+    const running = exponent === 0 ? length : length * (failures / exponent);
     timing.expectedPreemptions += times * failures;
-    timing.lostWorkSeconds += times * (failures / ratePerSecond - length);
+    timing.lostWorkSeconds += times * (running - length);
     timing.restartOverheadSeconds += times * failures * restartS;
-    timing.wallSeconds += times * failures * (1 / ratePerSecond + restartS);
+    timing.wallSeconds += times * (running + failures * restartS);
   };
   add(Number.isFinite(intervalS) ? intervalS + checkpointCostS : 0, full);
   add(last, 1);
