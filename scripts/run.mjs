@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// Sets the repository up on a machine that has only Node 20 and npm, then runs a root script:
+// `node scripts/run.mjs <script>`. Steps: pnpm 12.4.2 (installed into .tools/ when the machine
+// has no pnpm of that version), `pnpm install --frozen-lockfile` with node-gyp pointed at Node's
+// own headers (better-sqlite3 compiles from source here), `pnpm build`, then `pnpm run <script>`.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const PNPM_VERSION = '12.4.2';
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const [script, ...rest] = process.argv.slice(2);
+if (!script) {
+  console.error('usage: node scripts/run.mjs <root script> [arguments]');
+  process.exit(2);
+}
+
+const env = { ...process.env };
+// node-gyp finds Node's headers under Node's own prefix (pnpm 12 reads this only from the environment).
+env.TURBO_TELEMETRY_DISABLED ??= '1';
+env.npm_config_nodedir ??= resolve(process.execPath, '..', '..');
+const localBin = join(root, '.tools', 'node_modules', '.bin');
+env.PATH = `${localBin}${delimiter}${env.PATH ?? ''}`;
+
+function pnpmVersion() {
+  try {
+    return execFileSync('pnpm', ['--version'], {
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function step(title, command, args) {
+  console.log(`\n> ${title}`);
+  const result = spawnSync(command, args, { cwd: root, env, stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error(`\n${title} failed (exit ${result.status ?? result.signal}).`);
+    process.exit(result.status ?? 1);
+  }
+}
+
+if (pnpmVersion() !== PNPM_VERSION) {
+  step(`installing pnpm ${PNPM_VERSION} into .tools/`, 'npm', [
+    'install',
+    '--prefix',
+    join(root, '.tools'),
+    '--no-save',
+    '--no-audit',
+    '--no-fund',
+    `pnpm@${PNPM_VERSION}`,
+  ]);
+  if (!existsSync(join(localBin, 'pnpm')) || pnpmVersion() !== PNPM_VERSION) {
+    console.error(
+      `Could not install pnpm ${PNPM_VERSION}; install it with: npm i -g pnpm@${PNPM_VERSION}`,
+    );
+    process.exit(1);
+  }
+}
+step('installing dependencies', 'pnpm', ['install', '--frozen-lockfile']);
+step('building packages', 'pnpm', ['run', 'build']);
+step(`running ${script}`, 'pnpm', ['run', script, ...rest]);
