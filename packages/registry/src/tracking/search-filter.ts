@@ -30,7 +30,7 @@ type Field =
 type Token = { type: 'word' | 'string' | 'number' | 'operator'; text: string };
 
 const TOKEN =
-  /\s*(?:(`(?:[^`])*`|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?![A-Za-z0-9_.])|(<=|>=|!=|<>|=|<|>)|([A-Za-z_][A-Za-z0-9_.\-/]*(?:\.(?:`[^`]*`|"[^"]*"))?))/y;
+  /\s*(?:(`[^`]*`|"(?:[^"\\]|\\.|"")*"|'(?:[^'\\]|\\.|'')*')|(-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?![A-Za-z0-9_.])|(<=|>=|!=|<>|=|<|>)|([A-Za-z_][A-Za-z0-9_\-/]*(?:\.(?:`[^`]*`|"[^"]*"|[A-Za-z0-9_.\-/]+))?))/y;
 
 function tokenize(text: string, what: string): Token[] {
   const tokens: Token[] = [];
@@ -51,7 +51,14 @@ function tokenize(text: string, what: string): Token[] {
       const body = match[1].slice(1, -1);
       tokens.push({
         type: quote === '`' ? 'word' : 'string',
-        text: quote === '`' ? body : body.replace(/\\(.)/g, '$1'),
+        text:
+          quote === '`'
+            ? body
+            : body.replace(
+                /\\(.)|('')|("")/g,
+                (_, escaped, single, double) =>
+                  escaped ?? (single !== undefined ? "'" : double !== undefined ? '"' : ''),
+              ),
       });
     } else if (match[2] !== undefined) tokens.push({ type: 'number', text: match[2] });
     else if (match[3] !== undefined) tokens.push({ type: 'operator', text: match[3] });
