@@ -46,7 +46,8 @@ export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
   if (typeof value === 'number') return String(value);
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
   return `a ${typeof value}`;
 }
 
@@ -66,7 +67,10 @@ export function countCategories(values: CategoricalSample, name: string): Map<st
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
     const type = typeof value;
-    if ((type !== 'string' && type !== 'number' && type !== 'boolean') || (type === 'number' && Number.isNaN(value))) {
+    if (
+      (type !== 'string' && type !== 'number' && type !== 'boolean') ||
+      (type === 'number' && Number.isNaN(value))
+    ) {
       throw new ValidationError(
         `${name}[${i}] is ${describe(value)}; categories must be strings, numbers or booleans. Drop missing values first.`,
         [{ path: [name, i], message: `expected a category, got ${describe(value)}` }],

@@ -26,7 +26,7 @@ export function besselK025(x: number): number {
     let ff = fact * (GAM1 * Math.cosh(e) + GAM2 * fact2 * d);
     let sum = ff;
     e = Math.exp(e);
-    let p = (0.5 * e) * (1 / GAMPL);
+    let p = 0.5 * e * (1 / GAMPL);
     let q = 0.5 / (e * GAMMI);
     let c = 1;
     d = x2 * x2;

@@ -36,7 +36,7 @@ function clip(p: number): number {
   return Math.min(1, Math.max(0, p));
 }
 
-function matmul(a: Float64Array, b: Float64Array, m: number): Float64Array {
+function matmul(a: Float64Array, b: Float64Array, m: number): Float64Array<ArrayBuffer> {
   const out = new Float64Array(m * m);
   for (let i = 0; i < m; i++) {
     for (let k = 0; k < m; k++) {
@@ -44,7 +44,8 @@ function matmul(a: Float64Array, b: Float64Array, m: number): Float64Array {
       if (aik === 0) continue;
       const rowB = k * m;
       const rowO = i * m;
-      for (let j = 0; j < m; j++) out[rowO + j] = (out[rowO + j] as number) + aik * (b[rowB + j] as number);
+      for (let j = 0; j < m; j++)
+        out[rowO + j] = (out[rowO + j] as number) + aik * (b[rowB + j] as number);
     }
   }
   return out;
@@ -106,7 +107,13 @@ function kolmognDMTW(n: number, d: number): number {
   return clip(p);
 }
 
-function pomeranzJ1J2(i: number, n: number, ll: number, ceilf: number, roundf: number): [number, number] {
+function pomeranzJ1J2(
+  i: number,
+  n: number,
+  ll: number,
+  ceilf: number,
+  roundf: number,
+): [number, number] {
   let j1: number;
   let j2: number;
   if (i === 0) {
@@ -180,7 +187,8 @@ function kolmognPomeranz(n: number, x: number): number {
         let sum = 0;
         const lo = Math.max(0, index - (ln2 - 1));
         const hi = Math.min(index, ln2 - 1);
-        for (let a = lo; a <= hi; a++) sum += (V0[offset + a] as number) * (pwrs[index - a] as number);
+        for (let a = lo; a <= hi; a++)
+          sum += (V0[offset + a] as number) * (pwrs[index - a] as number);
         V1[c] = sum;
         if (sum > maxValue) maxValue = sum;
       }
@@ -241,7 +249,7 @@ function kolmognPelzGood(n: number, x: number): number {
     for (let i = 0; i < 4; i++) K[i] = (K[i] as number) * qpower + (coeffs[i] as number);
   }
   const divisors = [z, 6 * zfour, 72 * z ** 7, 6480 * z ** 10];
-  for (let i = 0; i < 4; i++) K[i] = ((((K[i] as number) * q) * SQRT2PI) / (divisors[i] as number));
+  for (let i = 0; i < 4; i++) K[i] = ((K[i] as number) * q * SQRT2PI) / (divisors[i] as number);
   q = Math.exp(-PI_SQUARED / 2 / zsquared);
   const sqrt3z = SQRT3 * z;
   let k2extra = 0;

@@ -191,7 +191,10 @@ export function smirnov(n: number, x: number): number {
       ajSum = ddAdd(ajSum, aj);
     }
     if (aj.hi !== 0) {
-      if (4 * (nTerms - j) * Math.abs(ddToNumber(aj)) < EPSILON * ddToNumber(ajSum) && j !== nTerms - 1) {
+      if (
+        4 * (nTerms - j) * Math.abs(ddToNumber(aj)) < EPSILON * ddToNumber(ajSum) &&
+        j !== nTerms - 1
+      ) {
         break;
       }
     } else if (j > vmid) {

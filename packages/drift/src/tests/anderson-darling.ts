@@ -24,7 +24,8 @@ function quadraticFit(x: readonly number[], y: readonly number[]): [number, numb
     let s = 0;
     for (let r = 0; r < rows; r++) s += (A[r]?.[c] as number) ** 2;
     scale[c] = Math.sqrt(s);
-    for (let r = 0; r < rows; r++) (A[r] as number[])[c] = (A[r]?.[c] as number) / (scale[c] as number);
+    for (let r = 0; r < rows; r++)
+      (A[r] as number[])[c] = (A[r]?.[c] as number) / (scale[c] as number);
   }
   const b = [...y];
   for (let c = 0; c < cols; c++) {
@@ -42,7 +43,8 @@ function quadraticFit(x: readonly number[], y: readonly number[]): [number, numb
       let dot = 0;
       for (let r = c; r < rows; r++) dot += (v[r] as number) * (A[r]?.[k] as number);
       const f = (2 * dot) / vnorm;
-      for (let r = c; r < rows; r++) (A[r] as number[])[k] = (A[r]?.[k] as number) - f * (v[r] as number);
+      for (let r = c; r < rows; r++)
+        (A[r] as number[])[k] = (A[r]?.[k] as number) - f * (v[r] as number);
     }
     let dot = 0;
     for (let r = c; r < rows; r++) dot += (v[r] as number) * (b[r] as number);
@@ -55,7 +57,11 @@ function quadraticFit(x: readonly number[], y: readonly number[]): [number, numb
     for (let k = c + 1; k < cols; k++) s -= (A[c]?.[k] as number) * (coef[k] as number);
     coef[c] = s / (A[c]?.[c] as number);
   }
-  return [(coef[0] as number) / (scale[0] as number), (coef[1] as number) / (scale[1] as number), (coef[2] as number) / (scale[2] as number)];
+  return [
+    (coef[0] as number) / (scale[0] as number),
+    (coef[1] as number) / (scale[1] as number),
+    (coef[2] as number) / (scale[2] as number),
+  ];
 }
 
 function upperBound(sorted: Float64Array, value: number): number {
@@ -77,15 +83,19 @@ function upperBound(sorted: Float64Array, value: number): number {
  *
  * @throws ValidationError when a sample is empty, all values are equal, or fewer than 4 values are pooled.
  */
-export function andersonDarling(reference: NumericSample, current: NumericSample): AndersonDarlingResult {
+export function andersonDarling(
+  reference: NumericSample,
+  current: NumericSample,
+): AndersonDarlingResult {
   const samples = [sortedSample(reference, 'reference'), sortedSample(current, 'current')];
   const k = samples.length;
   const n = samples.map((s) => s.length);
   const N = (n[0] as number) + (n[1] as number);
   if (N < 4) {
-    throw new ValidationError(`andersonDarling needs at least 4 values in total, got ${N}; pass larger samples`, [
-      { path: ['reference'], message: 'too few values' },
-    ]);
+    throw new ValidationError(
+      `andersonDarling needs at least 4 values in total, got ${N}; pass larger samples`,
+      [{ path: ['reference'], message: 'too few values' }],
+    );
   }
   const Z = new Float64Array(N);
   Z.set(samples[0] as Float64Array);
@@ -104,9 +114,10 @@ export function andersonDarling(reference: NumericSample, current: NumericSample
     i = e;
   }
   if (zStar.length < 2) {
-    throw new ValidationError('andersonDarling needs more than one distinct value in the pooled samples', [
-      { path: ['reference'], message: 'every value is equal' },
-    ]);
+    throw new ValidationError(
+      'andersonDarling needs more than one distinct value in the pooled samples',
+      [{ path: ['reference'], message: 'every value is equal' }],
+    );
   }
   let A2akN = 0;
   for (let s = 0; s < k; s++) {

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { parseOptions } from '../internal/options.js';
 import {
   type CategoricalSample,
-  type NumericSample,
   countCategories,
+  type NumericSample,
   sortedSample,
 } from '../internal/sample.js';
 import type { TestResult } from './types.js';
@@ -80,14 +80,25 @@ function distinctCount(sorted: Float64Array): number {
 }
 
 /** Binned proportions of two numeric samples by the rule of {@link BinningOptions}. */
-export function binNumeric(reference: NumericSample, current: NumericSample, bins = 30): BinnedDistributions {
+export function binNumeric(
+  reference: NumericSample,
+  current: NumericSample,
+  bins = 30,
+): BinnedDistributions {
   const a = sortedSample(reference, 'reference');
   const b = sortedSample(current, 'current');
   if (distinctCount(a) > 20) {
-    const edges = histogramEdges(Math.min(a[0] as number, b[0] as number), Math.max(a[a.length - 1] as number, b[b.length - 1] as number), bins);
+    const edges = histogramEdges(
+      Math.min(a[0] as number, b[0] as number),
+      Math.max(a[a.length - 1] as number, b[b.length - 1] as number),
+      bins,
+    );
     const ref = histogramCounts(a, edges).map((c) => c / a.length);
     const cur = histogramCounts(b, edges).map((c) => c / b.length);
-    const labels = Array.from({ length: bins }, (_, i) => `[${edges[i]}, ${edges[i + 1]}${i === bins - 1 ? ']' : ')'}`);
+    const labels = Array.from(
+      { length: bins },
+      (_, i) => `[${edges[i]}, ${edges[i + 1]}${i === bins - 1 ? ']' : ')'}`,
+    );
     return { reference: ref, current: cur, labels };
   }
   const keys = [...new Set([...a, ...b])].sort((x, y) => x - y);
@@ -105,7 +116,10 @@ function recount(sorted: Float64Array, keys: number[]): Float64Array {
 }
 
 /** Proportions of each category seen on either side, in order of first appearance (reference first). */
-export function binCategorical(reference: CategoricalSample, current: CategoricalSample): BinnedDistributions {
+export function binCategorical(
+  reference: CategoricalSample,
+  current: CategoricalSample,
+): BinnedDistributions {
   const ref = countCategories(reference, 'reference');
   const cur = countCategories(current, 'current');
   const keys = [...new Set([...ref.keys(), ...cur.keys()])];
@@ -134,7 +148,11 @@ function isCategorical(values: ArrayLike<unknown>): boolean {
   return false;
 }
 
-function bin(reference: ArrayLike<unknown>, current: ArrayLike<unknown>, bins: number): BinnedDistributions {
+function bin(
+  reference: ArrayLike<unknown>,
+  current: ArrayLike<unknown>,
+  bins: number,
+): BinnedDistributions {
   if (isCategorical(reference) || isCategorical(current)) {
     return binCategorical(reference as CategoricalSample, current as CategoricalSample);
   }
@@ -169,7 +187,10 @@ export function klFromProportions(reference: Float64Array, current: Float64Array
 }
 
 /** `scipy.spatial.distance.jensenshannon(r, c)` (natural log) over aligned vectors. */
-export function jensenShannonFromProportions(reference: Float64Array, current: Float64Array): number {
+export function jensenShannonFromProportions(
+  reference: Float64Array,
+  current: Float64Array,
+): number {
   const rs = reference.reduce((s, v) => s + v, 0);
   const cs = current.reduce((s, v) => s + v, 0);
   let js = 0;
@@ -193,7 +214,10 @@ export function hellingerFromProportions(reference: Float64Array, current: Float
   return Math.sqrt(sum) / Math.SQRT2;
 }
 
-function prepare(options: BinningOptions | undefined, what: string): { bins: number; epsilon: 'evidently' | number } {
+function prepare(
+  options: BinningOptions | undefined,
+  what: string,
+): { bins: number; epsilon: 'evidently' | number } {
   const parsed = parseOptions(binningSchema, options ?? {}, `${what} options`);
   return { bins: parsed.bins ?? 30, epsilon: parsed.epsilon ?? 'evidently' };
 }
@@ -203,34 +227,60 @@ function prepare(options: BinningOptions | undefined, what: string): { bins: num
  * proportions replaced as {@link BinningOptions.epsilon} says. Rules of thumb: < 0.1 stable,
  * 0.1-0.25 moderate shift, > 0.25 major shift.
  */
-export function psi(reference: BinnableSample, current: BinnableSample, options?: BinningOptions): TestResult {
+export function psi(
+  reference: BinnableSample,
+  current: BinnableSample,
+  options?: BinningOptions,
+): TestResult {
   const { bins, epsilon } = prepare(options, 'psi');
   const binned = bin(reference, current, bins);
-  return { statistic: psiFromProportions(fillZeros(binned.reference, epsilon), fillZeros(binned.current, epsilon)) };
+  return {
+    statistic: psiFromProportions(
+      fillZeros(binned.reference, epsilon),
+      fillZeros(binned.current, epsilon),
+    ),
+  };
 }
 
 /**
  * Kullback-Leibler divergence KL(reference ‖ current) in nats over bins
  * (`scipy.stats.entropy(r, c)` after zero filling as {@link BinningOptions.epsilon}).
  */
-export function klDivergence(reference: BinnableSample, current: BinnableSample, options?: BinningOptions): TestResult {
+export function klDivergence(
+  reference: BinnableSample,
+  current: BinnableSample,
+  options?: BinningOptions,
+): TestResult {
   const { bins, epsilon } = prepare(options, 'klDivergence');
   const binned = bin(reference, current, bins);
-  return { statistic: klFromProportions(fillZeros(binned.reference, epsilon), fillZeros(binned.current, epsilon)) };
+  return {
+    statistic: klFromProportions(
+      fillZeros(binned.reference, epsilon),
+      fillZeros(binned.current, epsilon),
+    ),
+  };
 }
 
 /**
  * Jensen-Shannon distance (the square root of the divergence), natural log, in [0, √ln 2]:
  * `scipy.spatial.distance.jensenshannon(r, c)` of the binned proportions (no zero filling).
  */
-export function jensenShannonDistance(reference: BinnableSample, current: BinnableSample, options?: BinningOptions): TestResult {
+export function jensenShannonDistance(
+  reference: BinnableSample,
+  current: BinnableSample,
+  options?: BinningOptions,
+): TestResult {
   const { bins } = prepare(options, 'jensenShannonDistance');
   const binned = bin(reference, current, bins);
   return { statistic: jensenShannonFromProportions(binned.reference, binned.current) };
 }
 
 /** Hellinger distance of the binned proportions, in [0, 1] (no zero filling). */
-export function hellingerDistance(reference: BinnableSample, current: BinnableSample, options?: BinningOptions): TestResult {
+export function hellingerDistance(
+  reference: BinnableSample,
+  current: BinnableSample,
+  options?: BinningOptions,
+): TestResult {
   const { bins } = prepare(options, 'hellingerDistance');
   const binned = bin(reference, current, bins);
   return { statistic: hellingerFromProportions(binned.reference, binned.current) };

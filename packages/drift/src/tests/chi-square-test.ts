@@ -18,9 +18,10 @@ function toCountMap(counts: CategoryCounts, name: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const [key, count] of entries) {
     if (typeof count !== 'number' || !Number.isFinite(count) || count < 0) {
-      throw new ValidationError(`${name}["${key}"] must be a finite count >= 0, got ${String(count)}`, [
-        { path: [name, key], message: 'expected a finite count >= 0' },
-      ]);
+      throw new ValidationError(
+        `${name}["${key}"] must be a finite count >= 0, got ${String(count)}`,
+        [{ path: [name, key], message: 'expected a finite count >= 0' }],
+      );
     }
     out.set(key, count);
   }
@@ -35,7 +36,10 @@ function toCountMap(counts: CategoryCounts, name: string): Map<string, number> {
  *
  * @throws ValidationError when either side has no observations.
  */
-export function chiSquareTestCounts(reference: CategoryCounts, current: CategoryCounts): ChiSquareTestResult {
+export function chiSquareTestCounts(
+  reference: CategoryCounts,
+  current: CategoryCounts,
+): ChiSquareTestResult {
   const ref = toCountMap(reference, 'reference');
   const cur = toCountMap(current, 'current');
   const keys = [...new Set([...ref.keys(), ...cur.keys()])].filter(
@@ -49,9 +53,10 @@ export function chiSquareTestCounts(reference: CategoryCounts, current: Category
   }
   if (refTotal === 0 || curTotal === 0) {
     const side = refTotal === 0 ? 'reference' : 'current';
-    throw new ValidationError(`${side} has no observations; a chi-square test needs counts on both sides`, [
-      { path: [side], message: 'total count is 0' },
-    ]);
+    throw new ValidationError(
+      `${side} has no observations; a chi-square test needs counts on both sides`,
+      [{ path: [side], message: 'total count is 0' }],
+    );
   }
   const dof = keys.length - 1;
   if (dof === 0) return { statistic: 0, pValue: 1, degreesOfFreedom: 0 };
@@ -72,6 +77,12 @@ export function chiSquareTestCounts(reference: CategoryCounts, current: Category
 }
 
 /** {@link chiSquareTestCounts} on raw category values (strings, numbers or booleans, compared as strings). */
-export function chiSquareTest(reference: CategoricalSample, current: CategoricalSample): ChiSquareTestResult {
-  return chiSquareTestCounts(countCategories(reference, 'reference'), countCategories(current, 'current'));
+export function chiSquareTest(
+  reference: CategoricalSample,
+  current: CategoricalSample,
+): ChiSquareTestResult {
+  return chiSquareTestCounts(
+    countCategories(reference, 'reference'),
+    countCategories(current, 'current'),
+  );
 }

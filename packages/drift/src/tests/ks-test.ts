@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { type NumericSample, sortedSample } from '../internal/sample.js';
 import { parseOptions } from '../internal/options.js';
+import { type NumericSample, sortedSample } from '../internal/sample.js';
 import { kolmogorovSf } from '../special/kolmogorov.js';
 import type { TestResult } from './types.js';
 
@@ -21,6 +21,7 @@ const ksOptionsSchema = z
 
 /** Result of {@link ksTest}. */
 export interface KsTestResult extends TestResult {
+  pValue: number;
   /** The method that produced the p-value (after any fallback). */
   method: 'exact' | 'asymp';
 }
@@ -110,7 +111,12 @@ function outerProbInside(m0: number, n0: number, g: number, h: number): number {
   return A[maxj - minj - 1] as number;
 }
 
-function attemptExact(n1: number, n2: number, g: number, d: number): { ok: boolean; d: number; p: number } {
+function attemptExact(
+  n1: number,
+  n2: number,
+  g: number,
+  d: number,
+): { ok: boolean; d: number; p: number } {
   const lcm = (n1 / g) * n2;
   const h = roundHalfEven(d * lcm);
   const dRounded = (h * 1.0) / lcm;
@@ -121,7 +127,11 @@ function attemptExact(n1: number, n2: number, g: number, d: number): { ok: boole
 }
 
 /** KS test on two already sorted, finite samples (no validation). */
-export function ksTestSorted(a: Float64Array, b: Float64Array, method: 'auto' | 'exact' | 'asymp' = 'auto'): KsTestResult {
+export function ksTestSorted(
+  a: Float64Array,
+  b: Float64Array,
+  method: 'auto' | 'exact' | 'asymp' = 'auto',
+): KsTestResult {
   const n1 = a.length;
   const n2 = b.length;
   let d = ksStatisticSorted(a, b);
@@ -157,7 +167,15 @@ export function ksTestSorted(a: Float64Array, b: Float64Array, method: 'auto' | 
  * @param current second sample (finite numbers; at least 1)
  * @throws ValidationError on empty samples, NaN, infinities or non-numbers, naming the sample and index.
  */
-export function ksTest(reference: NumericSample, current: NumericSample, options: KsTestOptions = {}): KsTestResult {
+export function ksTest(
+  reference: NumericSample,
+  current: NumericSample,
+  options: KsTestOptions = {},
+): KsTestResult {
   const { method = 'auto' } = parseOptions(ksOptionsSchema, options, 'ksTest options');
-  return ksTestSorted(sortedSample(reference, 'reference'), sortedSample(current, 'current'), method);
+  return ksTestSorted(
+    sortedSample(reference, 'reference'),
+    sortedSample(current, 'current'),
+    method,
+  );
 }

@@ -17,7 +17,10 @@ export interface MannWhitneyUOptions {
 }
 
 const schema = z
-  .object({ method: z.enum(['auto', 'exact', 'asymptotic']).optional(), continuity: z.boolean().optional() })
+  .object({
+    method: z.enum(['auto', 'exact', 'asymptotic']).optional(),
+    continuity: z.boolean().optional(),
+  })
   .strict();
 
 /** Result of {@link mannWhitneyU}. */
@@ -35,8 +38,10 @@ function exactSf(k: number, n1In: number, n2In: number): number {
   const kc = small ? k : kc0;
   const maxu = kc;
   const sigma = new Float64Array(maxu + 1);
-  for (let d = 1; d <= n1; d++) for (let i = d; i <= maxu; i += d) sigma[i] = (sigma[i] as number) + d;
-  for (let d = n2 + 1; d <= n2 + n1; d++) for (let i = d; i <= maxu; i += d) sigma[i] = (sigma[i] as number) - d;
+  for (let d = 1; d <= n1; d++)
+    for (let i = d; i <= maxu; i += d) sigma[i] = (sigma[i] as number) + d;
+  for (let d = n2 + 1; d <= n2 + n1; d++)
+    for (let i = d; i <= maxu; i += d) sigma[i] = (sigma[i] as number) - d;
   const configurations = new Float64Array(maxu + 1);
   configurations[0] = 1;
   for (let u = 1; u <= maxu; u++) {
@@ -62,7 +67,11 @@ export function mannWhitneyU(
   current: NumericSample,
   options: MannWhitneyUOptions = {},
 ): MannWhitneyUResult {
-  const { method = 'auto', continuity = true } = parseOptions(schema, options, 'mannWhitneyU options');
+  const { method = 'auto', continuity = true } = parseOptions(
+    schema,
+    options,
+    'mannWhitneyU options',
+  );
   const x = sortedSample(reference, 'reference');
   const y = sortedSample(current, 'current');
   const n1 = x.length;
@@ -74,7 +83,14 @@ export function mannWhitneyU(
   const u2 = n1 * n2 - u1;
   const u = Math.max(u1, u2);
   const hasTies = ties.some((t) => t > 1);
-  const mode = method === 'auto' ? (n1 > 8 && n2 > 8 ? 'asymptotic' : hasTies ? 'asymptotic' : 'exact') : method;
+  const mode =
+    method === 'auto'
+      ? n1 > 8 && n2 > 8
+        ? 'asymptotic'
+        : hasTies
+          ? 'asymptotic'
+          : 'exact'
+      : method;
   let p: number;
   if (mode === 'exact') {
     p = exactSf(Math.round(u), n1, n2);

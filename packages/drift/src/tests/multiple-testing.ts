@@ -22,9 +22,10 @@ export function adjustPValues(pValues: readonly number[], method: PValueCorrecti
   if (method === 'none' || m === 0) return [...pValues];
   if (method === 'bonferroni') return pValues.map((p) => Math.min(1, p * m));
   if (method !== 'benjamini-hochberg') {
-    throw new ValidationError(`Unknown correction "${String(method)}"; use none, bonferroni or benjamini-hochberg`, [
-      { path: ['method'], message: 'unknown correction' },
-    ]);
+    throw new ValidationError(
+      `Unknown correction "${String(method)}"; use none, bonferroni or benjamini-hochberg`,
+      [{ path: ['method'], message: 'unknown correction' }],
+    );
   }
   const order = pValues.map((p, i) => [p, i] as const).sort((a, b) => a[0] - b[0]);
   const adjusted = new Array<number>(m);

@@ -3,7 +3,10 @@
  * ties get the mean of their ranks, as `scipy.stats.rankdata(method='average')`) and the sizes of
  * the tie groups.
  */
-export function pooledRanks(a: Float64Array, b: Float64Array): { ranksA: Float64Array; ranksB: Float64Array; ties: number[] } {
+export function pooledRanks(
+  a: Float64Array,
+  b: Float64Array,
+): { ranksA: Float64Array; ranksB: Float64Array; ties: number[] } {
   const n1 = a.length;
   const n2 = b.length;
   const ranksA = new Float64Array(n1);
@@ -13,7 +16,10 @@ export function pooledRanks(a: Float64Array, b: Float64Array): { ranksA: Float64
   let j = 0;
   let position = 0;
   while (i < n1 || j < n2) {
-    const value = Math.min(i < n1 ? (a[i] as number) : Infinity, j < n2 ? (b[j] as number) : Infinity);
+    const value = Math.min(
+      i < n1 ? (a[i] as number) : Infinity,
+      j < n2 ? (b[j] as number) : Infinity,
+    );
     let i2 = i;
     let j2 = j;
     while (i2 < n1 && a[i2] === value) i2++;

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import numeric from '../__fixtures__/numeric.json' with { type: 'json' };
 import categorical from '../__fixtures__/categorical.json' with { type: 'json' };
-import zFixtures from '../__fixtures__/z-test.json' with { type: 'json' };
 import multiple from '../__fixtures__/multiple-testing.json' with { type: 'json' };
+import numeric from '../__fixtures__/numeric.json' with { type: 'json' };
 import special from '../__fixtures__/special.json' with { type: 'json' };
+import zFixtures from '../__fixtures__/z-test.json' with { type: 'json' };
+import { besselK025 } from '../special/bessel.js';
+import { chiSquareSf, normalSf } from '../special/gamma.js';
+import { kolmogorovSf } from '../special/kolmogorov.js';
+import { smirnov } from '../special/smirnov.js';
 import { andersonDarling } from './anderson-darling.js';
 import { hellingerDistance, jensenShannonDistance, klDivergence, psi } from './binned.js';
 import { chiSquareTest } from './chi-square-test.js';
@@ -13,20 +17,23 @@ import { mannWhitneyU } from './mann-whitney.js';
 import { adjustPValues } from './multiple-testing.js';
 import { normedWassersteinDistance, wassersteinDistance } from './wasserstein.js';
 import { zTestCounts } from './z-test.js';
-import { kolmogorovSf } from '../special/kolmogorov.js';
-import { smirnov } from '../special/smirnov.js';
-import { chiSquareSf, normalSf } from '../special/gamma.js';
-import { besselK025 } from '../special/bessel.js';
 
 const RTOL = 1e-9;
 
-function close(actual: number | undefined, expected: number | null, label: string, atol = 1e-300): void {
+function close(
+  actual: number | undefined,
+  expected: number | null,
+  label: string,
+  atol = 1e-300,
+): void {
   if (expected === null) throw new Error(`${label}: fixture has no value`);
   expect(actual, label).toBeTypeOf('number');
   const a = actual as number;
   const tolerance = RTOL * Math.abs(expected) + atol;
   if (!(Math.abs(a - expected) <= tolerance)) {
-    throw new Error(`${label}: got ${a}, SciPy ${expected} (relative error ${Math.abs(a - expected) / Math.abs(expected)})`);
+    throw new Error(
+      `${label}: got ${a}, SciPy ${expected} (relative error ${Math.abs(a - expected) / Math.abs(expected)})`,
+    );
   }
 }
 
@@ -42,7 +49,11 @@ describe('statistics match SciPy to 1e-9 relative', () => {
       });
       it('wassersteinDistance and its normed form', () => {
         close(wassersteinDistance(c.reference, c.current).statistic, c.wasserstein, 'wasserstein');
-        close(normedWassersteinDistance(c.reference, c.current).statistic, c.normedWasserstein, 'normed');
+        close(
+          normedWassersteinDistance(c.reference, c.current).statistic,
+          c.normedWasserstein,
+          'normed',
+        );
       });
       if (c.andersonDarling) {
         const ad = c.andersonDarling;
@@ -115,7 +126,8 @@ describe('statistics match SciPy to 1e-9 relative', () => {
   });
 
   it('chi-square and normal tails, Bessel K_1/4', () => {
-    for (const c of special.chiSquare) close(chiSquareSf(c.x, c.df), c.sf, `chi2.sf(${c.x}, ${c.df})`);
+    for (const c of special.chiSquare)
+      close(chiSquareSf(c.x, c.df), c.sf, `chi2.sf(${c.x}, ${c.df})`);
     for (const c of special.normal) close(normalSf(c.z), c.sf, `norm.sf(${c.z})`);
     for (const c of special.besselK025) close(besselK025(c.x), c.k, `kv(0.25, ${c.x})`);
   });

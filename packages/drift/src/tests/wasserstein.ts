@@ -15,7 +15,10 @@ export function wassersteinSorted(a: Float64Array, b: Float64Array): number {
     while (i < n1 && (a[i] as number) <= value) i++;
     while (j < n2 && (b[j] as number) <= value) j++;
     if (i >= n1 && j >= n2) break;
-    const next = Math.min(i < n1 ? (a[i] as number) : Infinity, j < n2 ? (b[j] as number) : Infinity);
+    const next = Math.min(
+      i < n1 ? (a[i] as number) : Infinity,
+      j < n2 ? (b[j] as number) : Infinity,
+    );
     const term = Math.abs(i / n1 - j / n2) * (next - value);
     const t = sum + term;
     compensation += Math.abs(sum) >= Math.abs(term) ? sum - t + term : term - t + sum;
@@ -31,7 +34,12 @@ export function wassersteinSorted(a: Float64Array, b: Float64Array): number {
  * @throws ValidationError on empty samples, NaN or infinities.
  */
 export function wassersteinDistance(reference: NumericSample, current: NumericSample): TestResult {
-  return { statistic: wassersteinSorted(sortedSample(reference, 'reference'), sortedSample(current, 'current')) };
+  return {
+    statistic: wassersteinSorted(
+      sortedSample(reference, 'reference'),
+      sortedSample(current, 'current'),
+    ),
+  };
 }
 
 /** Population standard deviation (ddof 0) by a two-pass algorithm. */
@@ -55,8 +63,13 @@ export const NORMED_WASSERSTEIN_MIN_STD = 0.001;
  * `wasserstein_distance(reference, current) / max(std(reference, ddof=0), 0.001)`. Unitless;
  * 0.1 means the mass moved by a tenth of the reference's standard deviation on average.
  */
-export function normedWassersteinDistance(reference: NumericSample, current: NumericSample): TestResult {
+export function normedWassersteinDistance(
+  reference: NumericSample,
+  current: NumericSample,
+): TestResult {
   const a = sortedSample(reference, 'reference');
   const b = sortedSample(current, 'current');
-  return { statistic: wassersteinSorted(a, b) / Math.max(populationStd(a), NORMED_WASSERSTEIN_MIN_STD) };
+  return {
+    statistic: wassersteinSorted(a, b) / Math.max(populationStd(a), NORMED_WASSERSTEIN_MIN_STD),
+  };
 }

@@ -23,10 +23,17 @@ export function zTestCounts(
     ['reference', reference],
     ['current', current],
   ] as const) {
-    if (!Number.isInteger(side.total) || side.total < 1 || !Number.isInteger(side.successes) || side.successes < 0 || side.successes > side.total) {
-      throw new ValidationError(`${name} must have an integer total >= 1 and 0 <= successes <= total`, [
-        { path: [name], message: `got successes=${side.successes}, total=${side.total}` },
-      ]);
+    if (
+      !Number.isInteger(side.total) ||
+      side.total < 1 ||
+      !Number.isInteger(side.successes) ||
+      side.successes < 0 ||
+      side.successes > side.total
+    ) {
+      throw new ValidationError(
+        `${name} must have an integer total >= 1 and 0 <= successes <= total`,
+        [{ path: [name], message: `got successes=${side.successes}, total=${side.total}` }],
+      );
     }
   }
   const p1 = reference.successes / reference.total;

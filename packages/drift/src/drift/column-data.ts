@@ -1,0 +1,160 @@
+import { ValidationError } from '@mlinfra/core/schema';
+import type { CategoricalAccumulator, NumericAccumulator } from '../profile/accumulators.js';
+import type { SketchCdf } from '../profile/kll.js';
+import { histogramCounts, histogramEdges } from '../tests/binned.js';
+
+/** Rank error of a KLL sketch with k = 200 at 99% confidence (DataSketches' published bound). */
+export const KLL_RANK_ERROR = 0.017;
+
+/** One side of a numeric column: raw sorted values, or a profile's accumulator. */
+export type NumericSide =
+  | { source: 'data'; sorted: Float64Array; missing: number }
+  | { source: 'profile'; acc: NumericAccumulator; cdf: SketchCdf; missing: number };
+
+/** One side of a categorical column: exact counts, or a profile's frequent items. */
+export interface CategoricalSide {
+  source: 'data' | 'profile';
+  counts: Map<string, number>;
+  total: number;
+  missing: number;
+  /** Upper bound on the under-count of any category (0 when exact). */
+  error: number;
+}
+
+export function numericCount(side: NumericSide): number {
+  return side.source === 'data' ? side.sorted.length : side.acc.count;
+}
+
+export function numericMin(side: NumericSide): number {
+  return side.source === 'data' ? (side.sorted[0] as number) : side.acc.min;
+}
+
+export function numericMax(side: NumericSide): number {
+  return side.source === 'data' ? (side.sorted[side.sorted.length - 1] as number) : side.acc.max;
+}
+
+export function numericExact(side: NumericSide): boolean {
+  return side.source === 'data' || side.acc.sketch.exact;
+}
+
+/** Exact distinct value counts when known (raw data, or a low-cardinality profile). */
+export function numericValueCounts(side: NumericSide): Map<number, number> | null {
+  if (side.source === 'profile') return side.acc.values;
+  const counts = new Map<number, number>();
+  const s = side.sorted;
+  for (let i = 0; i < s.length; i++)
+    counts.set(s[i] as number, (counts.get(s[i] as number) ?? 0) + 1);
+  return counts;
+}
+
+export function numericDistinct(side: NumericSide): number {
+  if (side.source === 'profile')
+    return side.acc.values ? side.acc.values.size : Math.round(side.acc.hll.estimate());
+  let count = 0;
+  const s = side.sorted;
+  for (let i = 0; i < s.length; i++) if (i === 0 || s[i] !== s[i - 1]) count++;
+  return count;
+}
+
+/** Fraction of values <= x. */
+export function numericCdf(side: NumericSide, x: number): number {
+  if (side.source === 'profile') return side.cdf.cdf(x);
+  const s = side.sorted;
+  let lo = 0;
+  let hi = s.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((s[mid] as number) <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo / s.length;
+}
+
+/** Proportions per bin for equal-width edges (last bin closed), as numpy.histogram / n. */
+export function numericBinProportions(side: NumericSide, edges: Float64Array): Float64Array {
+  const bins = edges.length - 1;
+  if (side.source === 'data')
+    return histogramCounts(side.sorted, edges).map((c) => c / side.sorted.length);
+  const out = new Float64Array(bins);
+  let previous = side.cdf.cdfBelow(edges[0] as number);
+  for (let i = 0; i < bins; i++) {
+    const upper =
+      i === bins - 1
+        ? side.cdf.cdf(edges[bins] as number)
+        : side.cdf.cdfBelow(edges[i + 1] as number);
+    out[i] = Math.max(0, upper - previous);
+    previous = upper;
+  }
+  return out;
+}
+
+export function equalWidthEdges(a: NumericSide, b: NumericSide, bins: number): Float64Array {
+  return histogramEdges(
+    Math.min(numericMin(a), numericMin(b)),
+    Math.max(numericMax(a), numericMax(b)),
+    bins,
+  );
+}
+
+export function populationStdOf(side: NumericSide): number {
+  if (side.source === 'profile')
+    return Math.sqrt(side.acc.count > 0 ? side.acc.m2 / side.acc.count : 0);
+  const s = side.sorted;
+  let mean = 0;
+  for (let i = 0; i < s.length; i++) mean += s[i] as number;
+  mean /= s.length;
+  let sq = 0;
+  for (let i = 0; i < s.length; i++) {
+    const d = (s[i] as number) - mean;
+    sq += d * d;
+  }
+  return Math.sqrt(sq / s.length);
+}
+
+/** Approximate KS statistic from two CDFs evaluated at every known point. */
+export function ksStatisticApprox(a: NumericSide, b: NumericSide): number {
+  const points = [...pointsOf(a), ...pointsOf(b)];
+  let d = 0;
+  for (const x of points) d = Math.max(d, Math.abs(numericCdf(a, x) - numericCdf(b, x)));
+  return d;
+}
+
+function pointsOf(side: NumericSide): Float64Array {
+  return side.source === 'data' ? side.sorted : side.cdf.values;
+}
+
+/** Approximate Wasserstein-1 distance by integrating |F_a - F_b| between consecutive known points. */
+export function wassersteinApprox(a: NumericSide, b: NumericSide): number {
+  const points = Float64Array.from([...pointsOf(a), ...pointsOf(b)]).sort();
+  let sum = 0;
+  for (let i = 0; i + 1 < points.length; i++) {
+    const x = points[i] as number;
+    const next = points[i + 1] as number;
+    if (next === x) continue;
+    sum += Math.abs(numericCdf(a, x) - numericCdf(b, x)) * (next - x);
+  }
+  return sum;
+}
+
+export function categoricalFromAccumulator(acc: CategoricalAccumulator): CategoricalSide {
+  return {
+    source: 'profile',
+    counts: new Map(acc.frequent.counts),
+    total: acc.count,
+    missing: acc.missing,
+    error: acc.frequent.error,
+  };
+}
+
+export function requireNonEmpty(
+  count: number,
+  column: string,
+  side: 'reference' | 'current',
+): void {
+  if (count === 0) {
+    throw new ValidationError(
+      `Column "${column}" has no non-missing values in ${side}; drop the column (options.ignore) or pass data with values`,
+      [{ path: [side, column], message: 'empty sample after removing missing values' }],
+    );
+  }
+}
