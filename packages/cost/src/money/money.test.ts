@@ -31,6 +31,10 @@ describe('money', () => {
     expect(formatMoney(money('1234.5', 'USD'))).toBe('1,234.50 USD');
     expect(formatMoney(money('0.000833', 'USD'))).toBe('0.000833 USD');
     expect(formatMoney(money('-2', 'EUR'))).toBe('-2.00 EUR');
+    expect(formatMoney(money('32.7726', 'USD'))).toBe('32.7726 USD');
+    expect(formatMoney(money('1.422372', 'USD'))).toBe('1.4224 USD');
+    expect(formatMoney(money('-1.99999', 'USD'))).toBe('-2.00 USD');
+    expect(formatMoney(money('1234567.891', 'USD'))).toBe('1,234,567.891 USD');
     expect(toDecimalString(money('3.06', 'USD'))).toBe('3.060000');
   });
 

@@ -86,16 +86,32 @@ export function toDecimalString(value: Money): string {
 }
 
 /**
- * Human-readable text of an amount with its currency: `'12.34 USD'`. Shows 2 decimals, or up to 6
- * when the amount has sub-cent digits (`'0.000833 USD'`), so small per-request costs stay visible.
+ * Human-readable text of an amount with its currency: `'1,234.50 USD'`. At least 2 decimals; more
+ * only when the amount has them: up to 4 for amounts of one unit or more (`'32.7726 USD'`), up to 6
+ * below one unit so small per-request costs stay visible (`'0.000833 USD'`). Use
+ * {@link toDecimalString} for the exact value.
  */
 export function formatMoney(value: Money): string {
   const exact = toDecimalString(value);
-  const [whole, fraction = ''] = exact.split('.');
-  const trimmed = fraction.replace(/0+$/, '');
-  const shown = trimmed.length <= 2 ? fraction.slice(0, 2) : trimmed;
-  const grouped = (whole ?? '0').replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${grouped}.${shown} ${value.currency}`;
+  const [whole = '0', fraction = ''] = exact.split('.');
+  const maxDecimals = Math.abs(value.micros) >= MICROS_PER_UNIT ? 4 : 6;
+  if (maxDecimals < 6) {
+    const scale = 10 ** (6 - maxDecimals);
+    const rounded = Math.round(Math.abs(value.micros) / scale) * scale;
+    const sign = value.micros < 0 ? '-' : '';
+    const [roundedWhole = '0', roundedFraction = ''] = toDecimalString({
+      micros: rounded,
+      currency: value.currency,
+    }).split('.');
+    return finish(`${sign}${roundedWhole}`, roundedFraction.slice(0, maxDecimals), value.currency);
+  }
+  return finish(whole, fraction.slice(0, maxDecimals), value.currency);
+}
+
+function finish(whole: string, fraction: string, currency: string): string {
+  const trimmed = fraction.replace(/0+$/, '').padEnd(2, '0');
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${grouped}.${trimmed} ${currency}`;
 }
 
 /** The amount as a floating-point number of whole units (for charts; never for sums). */

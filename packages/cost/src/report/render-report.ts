@@ -120,6 +120,9 @@ function toTable(report: CostReport): Table {
           formatMoney(option.cost),
         ]),
         notes: [
+          ...(report.options.length === 0
+            ? ['No option meets the constraints: relax the deadline or the hardware filter.']
+            : []),
           `${report.considered} entries matched the hardware; ${report.missedDeadline} scenario(s) missed the deadline; ${report.unknownThroughput} had unknown throughput. Amounts in ${report.currency}.`,
         ],
       };
