@@ -60,3 +60,56 @@ export {
   type ModuleImporter,
   useBackend,
 } from './backend/backend.js';
+export { type EarlyStoppingOptions, earlyStopping } from './callbacks/early-stopping.js';
+export { type ProgressBarOptions, progressBar } from './callbacks/progress-bar.js';
+export {
+  type ReduceLROnPlateauOptions,
+  reduceLROnPlateau,
+} from './callbacks/reduce-lr-on-plateau.js';
+export {
+  type CosineDecayOptions,
+  cosineDecay,
+  type LearningRateSchedule,
+  type StepDecayOptions,
+  stepDecay,
+  type WarmupOptions,
+  warmup,
+} from './callbacks/schedules.js';
+export type {
+  CallbackState,
+  EpochLogs,
+  MonitorMode,
+  StepLogs,
+  TrainingCallback,
+  TrainingContext,
+} from './callbacks/types.js';
+export {
+  type EvaluateOptions,
+  type EvaluationReport,
+  evaluate,
+  type MetricValues,
+} from './evaluate/evaluate.js';
+export { METRIC_NAMES, type MetricName, rocAuc, type Task } from './evaluate/metrics.js';
+export { type CheckpointListing, listCheckpoints } from './train/checkpoint-store.js';
+export type {
+  ArrayInput,
+  BatchIterable,
+  BatchOpener,
+  EpochBatches,
+  EpochPosition,
+  InMemoryData,
+  SliceColumn,
+  TrainData,
+  XYBatch,
+} from './train/data.js';
+export type { BudgetDecisionLike, BudgetGuard, RunLogger } from './train/interfaces.js';
+export type { LossSpec } from './train/losses.js';
+export type { OptimizerSpec } from './train/optimizer.js';
+export {
+  type BudgetOption,
+  type CheckpointOptions,
+  type TrainOptions,
+  type TrainResult,
+  type TrainStatus,
+  train,
+} from './train/train.js';

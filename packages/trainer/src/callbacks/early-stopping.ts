@@ -1,0 +1,91 @@
+import { ValidationError } from '@mlinfra/core';
+import { z } from 'zod';
+import { parseOptions } from '../internal/validate.js';
+import { improves, type MonitorMode, resolveMode, type TrainingCallback } from './types.js';
+
+/** Options of {@link earlyStopping}. */
+export interface EarlyStoppingOptions {
+  /** Epoch metric to watch. Default `'val_loss'`. */
+  monitor?: string;
+  /** Whether lower or higher is better. Default `'auto'` (max for accuracy-like names). */
+  mode?: MonitorMode;
+  /** Epochs without improvement before stopping. Default 5. */
+  patience?: number;
+  /** Smallest change that counts as improvement. Default 0. */
+  minDelta?: number;
+  /** Put back the weights of the best epoch when stopping (or when training ends). Default false. */
+  restoreBestWeights?: boolean;
+  /** Callback name (keys its state in checkpoints). Default `'earlyStopping'`. */
+  name?: string;
+}
+
+const schema = z.object({
+  monitor: z.string().min(1).optional(),
+  mode: z.enum(['min', 'max', 'auto']).optional(),
+  patience: z.number().int().nonnegative().optional(),
+  minDelta: z.number().nonnegative().optional(),
+  restoreBestWeights: z.boolean().optional(),
+  name: z.string().min(1).optional(),
+});
+
+/**
+ * Stops training when a metric stops improving (Keras `EarlyStopping`), optionally restoring the
+ * best epoch's weights, which tfjs's own callback cannot do. Its state (best value, wait, best
+ * weights) is checkpointed.
+ */
+export function earlyStopping(options: EarlyStoppingOptions = {}): TrainingCallback {
+  const parsed = parseOptions(schema, options, 'earlyStopping options');
+  const monitor = parsed.monitor ?? 'val_loss';
+  const mode = resolveMode(monitor, parsed.mode ?? 'auto');
+  const patience = parsed.patience ?? 5;
+  const minDelta = parsed.minDelta ?? 0;
+  const restore = parsed.restoreBestWeights ?? false;
+  let best: number | null = null;
+  let bestEpoch = -1;
+  let wait = 0;
+  let bestWeights: Float32Array[] | undefined;
+  let restored = false;
+  return {
+    name: parsed.name ?? 'earlyStopping',
+    onEpochEnd(epoch, logs, context) {
+      const value = logs[monitor];
+      if (value === undefined) {
+        throw new ValidationError(
+          `earlyStopping monitors "${monitor}" but the epoch logs have ${Object.keys(logs).join(', ')}; pass validation data or monitor one of those`,
+        );
+      }
+      if (improves(value, best, mode, minDelta)) {
+        best = value;
+        bestEpoch = epoch;
+        wait = 0;
+        if (restore) bestWeights = context.getWeights();
+        return;
+      }
+      wait++;
+      if (wait > patience - 1 && wait >= Math.max(1, patience)) {
+        if (restore && bestWeights !== undefined) {
+          context.setWeights(bestWeights);
+          restored = true;
+        }
+        context.stopTraining(
+          `${monitor} did not improve for ${wait} epoch(s); best ${best} at epoch ${bestEpoch}${restored ? ' (weights restored)' : ''}`,
+        );
+      }
+    },
+    onTrainEnd(context) {
+      if (restore && !restored && bestWeights !== undefined && wait > 0)
+        context.setWeights(bestWeights);
+    },
+    getState: () => ({
+      json: { best, bestEpoch, wait },
+      ...(bestWeights === undefined ? {} : { arrays: bestWeights }),
+    }),
+    setState(state) {
+      const json = state.json as { best: number | null; bestEpoch: number; wait: number };
+      best = json.best;
+      bestEpoch = json.bestEpoch;
+      wait = json.wait;
+      bestWeights = state.arrays;
+    },
+  };
+}

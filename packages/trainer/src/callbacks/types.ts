@@ -1,0 +1,81 @@
+import type * as tf from '@tensorflow/tfjs';
+
+/** Metrics after one optimisation step. */
+export interface StepLogs {
+  /** Loss of this batch. */
+  loss: number;
+  /** Learning rate used for this step. */
+  learningRate: number;
+  /** Rows in this batch. */
+  rows: number;
+}
+
+/**
+ * Metrics after an epoch: `loss` (mean training loss), `learningRate`, and for validation data
+ * `val_loss` plus `val_<metric>` for each requested metric.
+ */
+export type EpochLogs = Record<string, number>;
+
+/** Saved callback state: JSON plus optional arrays (e.g. best weights). */
+export interface CallbackState {
+  /** JSON-serialisable part. */
+  json: unknown;
+  /** Arrays, such as a copy of the weights. */
+  arrays?: Float32Array[];
+}
+
+/** What callbacks can see and change. */
+export interface TrainingContext {
+  /** The model being trained. */
+  readonly model: tf.LayersModel;
+  /** Epoch in progress (from 0). */
+  readonly epoch: number;
+  /** Optimisation steps done so far in the whole run. */
+  readonly step: number;
+  /** Multiplier applied on top of the learning-rate schedule (ReduceLROnPlateau lowers it). Default 1. */
+  learningRateFactor: number;
+  /** Asks the trainer to stop after this epoch (or step) with status `'early-stopped'`. */
+  stopTraining(reason: string): void;
+  /** Copies of all model weights (trainable and not), in `model.getWeights()` order. */
+  getWeights(): Float32Array[];
+  /** Overwrites all model weights from {@link getWeights}'s arrays. */
+  setWeights(weights: readonly Float32Array[]): void;
+}
+
+/**
+ * A training callback. Every hook is optional and may be async. Callbacks with state implement
+ * `getState`/`setState` so their state goes into checkpoints and comes back on resume; `name`
+ * keys that state, so give each callback instance a distinct name.
+ */
+export interface TrainingCallback {
+  /** Unique name (keys its checkpointed state). */
+  readonly name: string;
+  onTrainBegin?(context: TrainingContext): void | Promise<void>;
+  onEpochBegin?(epoch: number, context: TrainingContext): void | Promise<void>;
+  onBatchEnd?(step: number, logs: StepLogs, context: TrainingContext): void | Promise<void>;
+  onEpochEnd?(epoch: number, logs: EpochLogs, context: TrainingContext): void | Promise<void>;
+  onTrainEnd?(context: TrainingContext): void | Promise<void>;
+  getState?(): CallbackState;
+  setState?(state: CallbackState): void;
+}
+
+/** `'min'` when lower is better (losses), `'max'` when higher is better (accuracy, AUC). `'auto'` picks by name. */
+export type MonitorMode = 'min' | 'max' | 'auto';
+
+/** Resolves `'auto'`: max for accuracy/auc/precision/recall/f1/r2, min otherwise. */
+export function resolveMode(monitor: string, mode: MonitorMode): 'min' | 'max' {
+  if (mode !== 'auto') return mode;
+  return /acc|auc|precision|recall|f1|r2/i.test(monitor) ? 'max' : 'min';
+}
+
+/** Whether `value` beats `best` by more than `minDelta`. */
+export function improves(
+  value: number,
+  best: number | null,
+  mode: 'min' | 'max',
+  minDelta: number,
+): boolean {
+  if (!Number.isFinite(value)) return false;
+  if (best === null) return true;
+  return mode === 'min' ? value < best - minDelta : value > best + minDelta;
+}
