@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 export { QueueFullError, RequestTimeoutError, ServerClosedError } from './errors.js';
+export type { RequestHandler } from './http/handler.js';
 export { createJsonlSink, type JsonlSinkOptions } from './log/jsonl-sink.js';
 export { createParquetSink, type ParquetSinkOptions } from './log/parquet-sink.js';
 export type { PredictionRecord, PredictionSink } from './log/prediction-log.js';
@@ -33,11 +34,10 @@ export type {
   InferRequest,
   InferResponse,
 } from './protocol/v2.js';
-export type { RequestHandler } from './http/handler.js';
+export { createServer, type ModelServer, type ServerOptions } from './server.js';
 export {
   type CallOptions,
   createPredictor,
   type ModelMetadata,
   type PredictionService,
 } from './service/prediction-service.js';
-export { createServer, type ModelServer, type ServerOptions } from './server.js';

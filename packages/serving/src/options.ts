@@ -146,7 +146,10 @@ const modelSchema = z.union([
   z.intersection(
     targetSchema,
     z.object({
-      name: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-"').optional(),
+      name: z
+        .string()
+        .regex(/^[A-Za-z0-9_][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-"')
+        .optional(),
       versions: z
         .union([
           z.object({ latest: z.number().int().min(1) }).strict(),
@@ -154,7 +157,9 @@ const modelSchema = z.union([
         ])
         .optional(),
       batching: batchingSchema.optional(),
-      canary: z.intersection(targetSchema, z.object({ percent: z.number().min(0).max(100) })).optional(),
+      canary: z
+        .intersection(targetSchema, z.object({ percent: z.number().min(0).max(100) }))
+        .optional(),
       shadow: targetSchema.optional(),
     }),
   ),
@@ -164,12 +169,19 @@ const optionsSchema = z
     models: z.array(modelSchema).min(1, 'serve at least one model'),
     source: z
       .custom<ModelSource>(
-        (value) => typeof value === 'object' && value !== null && typeof (value as ModelSource).resolve === 'function',
+        (value) =>
+          typeof value === 'object' &&
+          value !== null &&
+          typeof (value as ModelSource).resolve === 'function',
         { message: 'expected a ModelSource: { resolve(reference) }' },
       )
       .optional(),
-    loader: z.custom<(resolved: ResolvedModel) => Promise<Predictor>>((v) => typeof v === 'function').optional(),
-    store: z.union([z.string().min(1), z.custom<Store>(isStore, { message: 'expected a Store' })]).optional(),
+    loader: z
+      .custom<(resolved: ResolvedModel) => Promise<Predictor>>((v) => typeof v === 'function')
+      .optional(),
+    store: z
+      .union([z.string().min(1), z.custom<Store>(isStore, { message: 'expected a Store' })])
+      .optional(),
     batching: batchingSchema.optional(),
     limits: z
       .object({
@@ -181,7 +193,10 @@ const optionsSchema = z
     log: z
       .object({
         sink: z.custom<PredictionSink>(
-          (value) => typeof value === 'object' && value !== null && typeof (value as PredictionSink).write === 'function',
+          (value) =>
+            typeof value === 'object' &&
+            value !== null &&
+            typeof (value as PredictionSink).write === 'function',
           { message: 'expected a PredictionSink: { write(records) }' },
         ),
         sampleRate: z.number().min(0).max(1).optional(),
@@ -197,7 +212,10 @@ const optionsSchema = z
         z
           .object({
             registry: z.custom<Registry>((v) => typeof v === 'object' && v !== null).optional(),
-            prefix: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/).optional(),
+            prefix: z
+              .string()
+              .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/)
+              .optional(),
           })
           .strict(),
       ])
@@ -219,7 +237,8 @@ export interface PreparedBatching {
 
 /** Applies batching defaults; a model's own setting replaces the server's. */
 export function prepareBatching(value: BatchingOptions | false | undefined): PreparedBatching {
-  if (value === false) return { enabled: false, maxBatchSize: 1, maxQueueDelayMs: 0, maxQueue: 1024, instances: 1 };
+  if (value === false)
+    return { enabled: false, maxBatchSize: 1, maxQueueDelayMs: 0, maxQueue: 1024, instances: 1 };
   return {
     enabled: true,
     maxBatchSize: value?.maxBatchSize ?? 256,
@@ -242,13 +261,22 @@ export function validateOptions<T extends PredictorOptions>(options: T, what: st
   options.models.forEach((model, index) => {
     if (typeof model === 'string' || 'reference' in model) {
       if (options.source === undefined) {
-        issues.push({ path: ['models', index], message: 'a reference needs a "source" (a ModelSource such as a registry)' });
+        issues.push({
+          path: ['models', index],
+          message: 'a reference needs a "source" (a ModelSource such as a registry)',
+        });
       }
     } else if (model.name === undefined) {
-      issues.push({ path: ['models', index, 'name'], message: 'give a name to a model served by path or predictor' });
+      issues.push({
+        path: ['models', index, 'name'],
+        message: 'give a name to a model served by path or predictor',
+      });
     }
     if (typeof model !== 'string' && model.versions !== undefined && !('reference' in model)) {
-      issues.push({ path: ['models', index, 'versions'], message: 'a version policy needs a "reference" resolved through the source' });
+      issues.push({
+        path: ['models', index, 'versions'],
+        message: 'a version policy needs a "reference" resolved through the source',
+      });
     }
   });
   if (issues.length > 0) throw new ValidationError(`Invalid ${what} options.`, issues);

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linearPredictor, tfPredictor } from './__fixtures__/predictors.js';
+import { linearPredictor } from './__fixtures__/predictors.js';
+import { tfPredictor } from './__fixtures__/tf-predictor.js';
 import { createServer, type ModelServer } from './index.js';
 
 interface Reply {
@@ -13,23 +14,34 @@ interface Reply {
   text: string;
 }
 
-function call(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+function call(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const req = httpRequest(`${base}${path}`, { method, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          parsed = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed, text });
-      });
-    });
+    const payload =
+      body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const req = httpRequest(
+      `${base}${path}`,
+      { method, headers: { 'content-type': 'application/json', ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            parsed = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed, text });
+        });
+      },
+    );
     req.on('error', reject);
     if (payload !== undefined) req.write(payload);
     req.end();
@@ -65,8 +77,14 @@ describe('createServer', () => {
 
   it('answers the KServe V2 health, server and model metadata routes', async () => {
     expect((await call(base, 'GET', '/v2/health/live')).status).toBe(200);
-    expect(await call(base, 'GET', '/v2/health/ready')).toMatchObject({ status: 200, body: { ready: true } });
-    expect(await call(base, 'GET', '/v2')).toMatchObject({ status: 200, body: { name: 'mlinfra-serving' } });
+    expect(await call(base, 'GET', '/v2/health/ready')).toMatchObject({
+      status: 200,
+      body: { ready: true },
+    });
+    expect(await call(base, 'GET', '/v2')).toMatchObject({
+      status: 200,
+      body: { name: 'mlinfra-serving' },
+    });
     const metadata = await call(base, 'GET', '/v2/models/mlp');
     expect(metadata.body).toMatchObject({
       name: 'mlp',
@@ -75,7 +93,10 @@ describe('createServer', () => {
       outputs: [{ name: 'probability', datatype: 'FP32', shape: [-1, 1] }],
     });
     expect((await call(base, 'GET', '/v2/models/mlp/versions/7')).status).toBe(200);
-    expect(await call(base, 'GET', '/v2/models/mlp/ready')).toMatchObject({ status: 200, body: { name: 'mlp', ready: true } });
+    expect(await call(base, 'GET', '/v2/models/mlp/ready')).toMatchObject({
+      status: 200,
+      body: { name: 'mlp', ready: true },
+    });
     expect((await call(base, 'GET', '/v2/models/mlp/versions/7/ready')).status).toBe(200);
   });
 
@@ -88,30 +109,67 @@ describe('createServer', () => {
     expect(reply.status).toBe(200);
     const expected = Array.from((mlp.model.predict(tf.tensor2d(rows)) as tf.Tensor).dataSync());
     expect(reply.body).toMatchObject({ model_name: 'mlp', model_version: '7', id: 'req-1' });
-    const output = (reply.body as { outputs: { name: string; shape: number[]; data: number[] }[] }).outputs[0]!;
+    const output = (reply.body as { outputs: { name: string; shape: number[]; data: number[] }[] })
+      .outputs[0]!;
     expect(output.name).toBe('probability');
     expect(output.shape).toEqual([3, 1]);
-    output.data.forEach((value, i) => expect(value).toBeCloseTo(expected[i]!, 6));
+    output.data.forEach((value, i) => {
+      expect(value).toBeCloseTo(expected[i]!, 6);
+    });
   });
 
   it('accepts nested data and a versioned infer path', async () => {
     const reply = await call(base, 'POST', '/v2/models/linear/versions/1/infer', {
-      inputs: [{ name: 'x', shape: [2, 3], datatype: 'FP32', data: [[1, 2, 3], [0, 0, 1]] }],
+      inputs: [
+        {
+          name: 'x',
+          shape: [2, 3],
+          datatype: 'FP32',
+          data: [
+            [1, 2, 3],
+            [0, 0, 1],
+          ],
+        },
+      ],
     });
-    expect(reply.body).toMatchObject({ model_version: '1', outputs: [{ name: 'y', data: [14, 3], shape: [2, 1] }] });
+    expect(reply.body).toMatchObject({
+      model_version: '1',
+      outputs: [{ name: 'y', data: [14, 3], shape: [2, 1] }],
+    });
   });
 
   it('answers 400 naming the field for a wrong shape, datatype, name or value', async () => {
     const cases: [unknown, RegExp][] = [
-      [{ inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] }, /inputs\.0\.shape.*\[n, 3\]/],
-      [{ inputs: [{ name: 'x', shape: [1, 3], datatype: 'INT32', data: [1, 2, 3] }] }, /inputs\.0\.datatype.*FP32/],
-      [{ inputs: [{ name: 'z', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }] }, /unknown input "z".*"x"/],
-      [{ inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 'a', 3] }] }, /inputs\.0\.data\.1.*finite number/],
-      [{ inputs: [{ name: 'x', shape: [2, 3], datatype: 'FP32', data: [1, 2, 3] }] }, /needs 6 values, got 3/],
+      [
+        { inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] },
+        /inputs\.0\.shape.*\[n, 3\]/,
+      ],
+      [
+        { inputs: [{ name: 'x', shape: [1, 3], datatype: 'INT32', data: [1, 2, 3] }] },
+        /inputs\.0\.datatype.*FP32/,
+      ],
+      [
+        { inputs: [{ name: 'z', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }] },
+        /unknown input "z".*"x"/,
+      ],
+      [
+        { inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 'a', 3] }] },
+        /inputs\.0\.data\.1.*finite number/,
+      ],
+      [
+        { inputs: [{ name: 'x', shape: [2, 3], datatype: 'FP32', data: [1, 2, 3] }] },
+        /needs 6 values, got 3/,
+      ],
       [{ inputs: [] }, /inputs.*non-empty/],
       [{ nothing: true }, /inputs/],
       [[1, 2], /JSON object/],
-      [{ inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }], outputs: [{ name: 'q' }] }, /outputs\.0\.name/],
+      [
+        {
+          inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }],
+          outputs: [{ name: 'q' }],
+        },
+        /outputs\.0\.name/,
+      ],
     ];
     for (const [body, message] of cases) {
       const reply = await call(base, 'POST', '/v2/models/linear/infer', body);
@@ -142,14 +200,25 @@ describe('createServer', () => {
   });
 
   it('serves /v1 :predict on raw rows through the feature transform and on numeric rows', async () => {
-    const raw = await call(base, 'POST', '/v1/models/linear:predict', { instances: [{ f0: 1, f1: 1, f2: 1 }, { f0: 0, f1: 0, f2: 2 }] });
+    const raw = await call(base, 'POST', '/v1/models/linear:predict', {
+      instances: [
+        { f0: 1, f1: 1, f2: 1 },
+        { f0: 0, f1: 0, f2: 2 },
+      ],
+    });
     expect(raw).toMatchObject({ status: 200, body: { predictions: [[6], [6]] } });
-    const numeric = await call(base, 'POST', '/v1/models/linear/versions/1:predict', { instances: [[1, 0, 0]] });
+    const numeric = await call(base, 'POST', '/v1/models/linear/versions/1:predict', {
+      instances: [[1, 0, 0]],
+    });
     expect(numeric.body).toEqual({ predictions: [[1]] });
-    const bad = await call(base, 'POST', '/v1/models/linear:predict', { instances: [{ f0: 'x', f1: 1, f2: 1 }] });
+    const bad = await call(base, 'POST', '/v1/models/linear:predict', {
+      instances: [{ f0: 'x', f1: 1, f2: 1 }],
+    });
     expect(bad.status).toBe(400);
     expect((bad.body as { error: string }).error).toMatch(/feature transform rejected.*f0/);
-    const noTransform = await call(base, 'POST', '/v1/models/mlp:predict', { instances: [{ a: 1 }] });
+    const noTransform = await call(base, 'POST', '/v1/models/mlp:predict', {
+      instances: [{ a: 1 }],
+    });
     expect(noTransform.status).toBe(400);
     expect((noTransform.body as { error: string }).error).toMatch(/no feature transform/);
     expect((await call(base, 'POST', '/v1/models/linear:predict', { rows: [] })).status).toBe(400);
@@ -157,28 +226,46 @@ describe('createServer', () => {
 
   it('batches concurrent HTTP requests into shared model calls', async () => {
     const linear = linearPredictor({ features: 3, delayMs: 20 });
-    const batched = createServer({ models: [{ name: 'l', predictor: linear }], shutdown: { signals: [] }, warmup: false });
+    const batched = createServer({
+      models: [{ name: 'l', predictor: linear }],
+      shutdown: { signals: [] },
+      warmup: false,
+    });
     const address = await batched.listen(0);
     const url = `http://127.0.0.1:${address.port}`;
     const replies = await Promise.all(
       Array.from({ length: 24 }, (_, i) =>
-        call(url, 'POST', '/v2/models/l/infer', { inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [i, 0, 0] }] }),
+        call(url, 'POST', '/v2/models/l/infer', {
+          inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [i, 0, 0] }],
+        }),
       ),
     );
     await batched.close();
-    replies.forEach((reply, i) => expect((reply.body as { outputs: { data: number[] }[] }).outputs[0]!.data).toEqual([i]));
+    replies.forEach((reply, i) => {
+      expect((reply.body as { outputs: { data: number[] }[] }).outputs[0]!.data).toEqual([i]);
+    });
     expect(linear.batches.reduce((a, b) => a + b, 0)).toBe(24);
     expect(linear.batches.length).toBeLessThan(24);
   });
 
   it('exposes Prometheus metrics for requests, latency, batch size and queue depth', async () => {
-    await call(base, 'POST', '/v2/models/linear/infer', { inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }] });
+    await call(base, 'POST', '/v2/models/linear/infer', {
+      inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }],
+    });
     const metrics = await call(base, 'GET', '/metrics');
     expect(metrics.status).toBe(200);
-    expect(metrics.text).toMatch(/mlinfra_serving_requests_total\{model="linear",version="1",status="200"\} \d+/);
-    expect(metrics.text).toMatch(/mlinfra_serving_requests_total\{model="linear",version="1",status="400"\} \d+/);
-    expect(metrics.text).toMatch(/mlinfra_serving_request_duration_seconds_bucket\{le="[^"]+",model="linear",version="1"\}/);
-    expect(metrics.text).toMatch(/mlinfra_serving_queue_duration_seconds_count\{model="linear",version="1"\} \d+/);
+    expect(metrics.text).toMatch(
+      /mlinfra_serving_requests_total\{model="linear",version="1",status="200"\} \d+/,
+    );
+    expect(metrics.text).toMatch(
+      /mlinfra_serving_requests_total\{model="linear",version="1",status="400"\} \d+/,
+    );
+    expect(metrics.text).toMatch(
+      /mlinfra_serving_request_duration_seconds_bucket\{le="[^"]+",model="linear",version="1"\}/,
+    );
+    expect(metrics.text).toMatch(
+      /mlinfra_serving_queue_duration_seconds_count\{model="linear",version="1"\} \d+/,
+    );
     expect(metrics.text).toMatch(/mlinfra_serving_compute_duration_seconds_count/);
     expect(metrics.text).toMatch(/mlinfra_serving_batch_size_bucket/);
     expect(metrics.text).toMatch(/mlinfra_serving_queue_depth\{model="mlp",version="7"\} 0/);
@@ -187,11 +274,19 @@ describe('createServer', () => {
 
   it('never crashes on arbitrary bodies and always answers 4xx with an error', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.json(), fc.string(), fc.jsonValue().map((v) => JSON.stringify({ inputs: [v] }))), async (text) => {
-        const reply = await call(base, 'POST', '/v2/models/linear/infer', text);
-        expect(reply.status === 200 || (reply.status >= 400 && reply.status < 500)).toBe(true);
-        if (reply.status !== 200) expect(typeof (reply.body as { error: unknown }).error).toBe('string');
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.json(),
+          fc.string(),
+          fc.jsonValue().map((v) => JSON.stringify({ inputs: [v] })),
+        ),
+        async (text) => {
+          const reply = await call(base, 'POST', '/v2/models/linear/infer', text);
+          expect(reply.status === 200 || (reply.status >= 400 && reply.status < 500)).toBe(true);
+          if (reply.status !== 200)
+            expect(typeof (reply.body as { error: unknown }).error).toBe('string');
+        },
+      ),
       { numRuns: 60 },
     );
     expect((await call(base, 'GET', '/v2/health/live')).status).toBe(200);
@@ -212,16 +307,33 @@ describe('createServer auth and mounting', () => {
     const missing = await call(base, 'POST', '/v2/models/linear/infer', body);
     expect(missing.status).toBe(401);
     expect(missing.headers['www-authenticate']).toBe('Bearer');
-    expect((await call(base, 'POST', '/v2/models/linear/infer', body, { authorization: 'Bearer s3cre' })).status).toBe(401);
-    expect((await call(base, 'GET', '/metrics', undefined, { authorization: 'Basic s3cret' })).status).toBe(401);
-    expect((await call(base, 'POST', '/v2/models/linear/infer', body, { authorization: 'Bearer s3cret' })).status).toBe(200);
-    expect((await call(base, 'GET', '/v2/models/linear', undefined, { authorization: 'Bearer other' })).status).toBe(200);
+    expect(
+      (await call(base, 'POST', '/v2/models/linear/infer', body, { authorization: 'Bearer s3cre' }))
+        .status,
+    ).toBe(401);
+    expect(
+      (await call(base, 'GET', '/metrics', undefined, { authorization: 'Basic s3cret' })).status,
+    ).toBe(401);
+    expect(
+      (
+        await call(base, 'POST', '/v2/models/linear/infer', body, {
+          authorization: 'Bearer s3cret',
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await call(base, 'GET', '/v2/models/linear', undefined, { authorization: 'Bearer other' }))
+        .status,
+    ).toBe(200);
     expect((await call(base, 'GET', '/v2/health/ready')).status).toBe(200);
     await server.close();
   });
 
   it('mounts its handler inside an existing node:http app and passes other routes on', async () => {
-    const server = createServer({ models: [{ name: 'linear', predictor: linearPredictor() }], shutdown: { signals: [] } });
+    const server = createServer({
+      models: [{ name: 'linear', predictor: linearPredictor() }],
+      shutdown: { signals: [] },
+    });
     await server.ready();
     const app = createHttpServer((req, res) => {
       server.handler(req, res, () => {

@@ -42,8 +42,14 @@ export interface ModelServer {
 
 const serverSchema = z
   .object({
-    auth: z.object({ tokens: z.array(z.string().min(1)).min(1, 'give at least one token') }).strict().optional(),
-    routingKeyHeader: z.string().regex(/^[A-Za-z0-9-]+$/).optional(),
+    auth: z
+      .object({ tokens: z.array(z.string().min(1)).min(1, 'give at least one token') })
+      .strict()
+      .optional(),
+    routingKeyHeader: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/)
+      .optional(),
     shutdown: z
       .object({
         signals: z.array(z.string().regex(/^SIG[A-Z0-9]+$/)).optional(),
@@ -62,12 +68,13 @@ const serverSchema = z
  */
 export function createServer(options: ServerOptions): ModelServer {
   const parsed = serverSchema.safeParse(options);
-  if (!parsed.success) throw new ValidationError('Invalid createServer options.', fromZodIssues(parsed.error.issues));
+  if (!parsed.success)
+    throw new ValidationError('Invalid createServer options.', fromZodIssues(parsed.error.issues));
   const { auth, routingKeyHeader, shutdown, ...predictorOptions } = options;
   const predictor = createPredictor(predictorOptions);
   let draining = false;
   let active = 0;
-  let idle: (() => void)[] = [];
+  const idle: (() => void)[] = [];
   const baseHandler = createHandler({
     service: predictor,
     maxBodyBytes: options.limits?.maxBodyBytes ?? 16 * 1024 * 1024,
@@ -105,7 +112,8 @@ export function createServer(options: ServerOptions): ModelServer {
         ? new Promise<void>((resolve) => server!.close(() => resolve()))
         : Promise.resolve();
       server?.closeIdleConnections();
-      const drained = active === 0 ? Promise.resolve() : new Promise<void>((resolve) => idle.push(resolve));
+      const drained =
+        active === 0 ? Promise.resolve() : new Promise<void>((resolve) => idle.push(resolve));
       let timer: NodeJS.Timeout | undefined;
       const grace = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), graceMs);
@@ -131,7 +139,11 @@ export function createServer(options: ServerOptions): ModelServer {
     close,
     listen(port = 8080, host = '127.0.0.1') {
       if (server !== undefined) {
-        return Promise.reject(new ValidationError('This server is already listening; create another server for another port.'));
+        return Promise.reject(
+          new ValidationError(
+            'This server is already listening; create another server for another port.',
+          ),
+        );
       }
       server = createHttpServer({ keepAliveTimeout: 5_000 }, handler);
       server.on('connection', (socket) => {

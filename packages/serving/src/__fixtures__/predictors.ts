@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import type { InstanceRow, ModelSource, Predictor, ResolvedModel } from '../index.js';
 
 /** A linear model `y = sum(w_i * x_i) + bias` that records the rows of every batch it runs. */
@@ -39,37 +38,6 @@ export function linearPredictor(
   };
 }
 
-/** A real tfjs MLP (features -> 16 -> 1) with fixed weights, served through the Predictor contract. */
-export function tfPredictor(features = 20, seed = 1): Predictor & { model: tf.LayersModel } {
-  const model = tf.sequential({
-    layers: [
-      tf.layers.dense({
-        inputShape: [features],
-        units: 16,
-        activation: 'relu',
-        kernelInitializer: tf.initializers.glorotUniform({ seed }),
-      }),
-      tf.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }),
-    ],
-  });
-  return {
-    model,
-    signature: {
-      inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, features] }],
-      outputs: [{ name: 'probability', datatype: 'FP32', shape: [-1, 1] }],
-    },
-    predict(batch, rows) {
-      return tf.tidy(() => {
-        const output = model.predict(tf.tensor2d(batch, [rows, features])) as tf.Tensor;
-        return output.dataSync() as Float32Array;
-      });
-    },
-    dispose() {
-      model.dispose();
-    },
-  };
-}
-
 /** A ModelSource kept in memory: versions, aliases, and change notifications. */
 export class MemorySource implements ModelSource {
   readonly versions = new Map<string, Map<string, string>>();
@@ -78,7 +46,10 @@ export class MemorySource implements ModelSource {
 
   addVersion(name: string, version: number, artifact: string): void {
     let versions = this.versions.get(name);
-    if (versions === undefined) this.versions.set(name, (versions = new Map()));
+    if (versions === undefined) {
+      versions = new Map();
+      this.versions.set(name, versions);
+    }
     versions.set(String(version), artifact);
     this.notify(name);
   }
@@ -91,7 +62,8 @@ export class MemorySource implements ModelSource {
   async resolve(reference: string): Promise<ResolvedModel> {
     const at = reference.indexOf('@');
     const slash = reference.indexOf('/');
-    const name = at > 0 ? reference.slice(0, at) : slash > 0 ? reference.slice(0, slash) : reference;
+    const name =
+      at > 0 ? reference.slice(0, at) : slash > 0 ? reference.slice(0, slash) : reference;
     const versions = this.versions.get(name);
     if (versions === undefined) throw new Error(`no model ${name}`);
     const version =
@@ -101,21 +73,27 @@ export class MemorySource implements ModelSource {
           ? reference.slice(slash + 1)
           : [...versions.keys()].sort((a, b) => Number(b) - Number(a))[0];
     const artifact = version === undefined ? undefined : versions.get(version);
-    if (version === undefined || artifact === undefined) throw new Error(`cannot resolve ${reference}`);
+    if (version === undefined || artifact === undefined)
+      throw new Error(`cannot resolve ${reference}`);
     return { name, version: Number(version), artifact };
   }
 
   async listVersions(name: string): Promise<ResolvedModel[]> {
-    return [...(this.versions.get(name) ?? new Map<string, string>())].map(([version, artifact]) => ({
-      name,
-      version: Number(version),
-      artifact,
-    }));
+    return [...(this.versions.get(name) ?? new Map<string, string>())].map(
+      ([version, artifact]) => ({
+        name,
+        version: Number(version),
+        artifact,
+      }),
+    );
   }
 
   watch(name: string, listener: (event: unknown) => void): () => void {
     let set = this.listeners.get(name);
-    if (set === undefined) this.listeners.set(name, (set = new Set()));
+    if (set === undefined) {
+      set = new Set();
+      this.listeners.set(name, set);
+    }
     set.add(listener);
     return () => set.delete(listener);
   }

@@ -31,7 +31,9 @@ const one = (value: number) => new Float32Array([value]);
 describe('DynamicBatcher', () => {
   it('batches whatever is waiting when maxQueueDelayMs is 0', async () => {
     const { instance, batches } = batcher();
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => instance.submit(one(i), 1, 0)));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => instance.submit(one(i), 1, 0)),
+    );
     expect(batches).toEqual([10]);
     expect(results.map((r) => r.output[0])).toEqual(Array.from({ length: 10 }, (_, i) => i * 2));
     expect(results.every((r) => r.batchRows === 10)).toBe(true);
@@ -42,8 +44,15 @@ describe('DynamicBatcher', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     const batches: number[] = [];
     const instance = new DynamicBatcher({
-      model: 'm', version: '1', enabled: true, maxBatchSize: 64, maxQueueDelayMs: 0, maxQueue: 100,
-      instances: 1, inputSize: 1, outputSize: 1,
+      model: 'm',
+      version: '1',
+      enabled: true,
+      maxBatchSize: 64,
+      maxQueueDelayMs: 0,
+      maxQueue: 100,
+      instances: 1,
+      inputSize: 1,
+      outputSize: 1,
       run: async (batch, rows) => {
         batches.push(rows);
         if (batches.length === 1) await gate;
@@ -66,20 +75,32 @@ describe('DynamicBatcher', () => {
       sizes.map((rows, i) => instance.submit(new Float32Array(rows).fill(i), rows, 0)),
     );
     expect(batches).toEqual([3, 4, 1, 4]);
-    results.forEach((result, i) => expect([...result.output]).toEqual(new Array(sizes[i]).fill(i * 2)));
+    results.forEach((result, i) => {
+      expect([...result.output]).toEqual(new Array(sizes[i]).fill(i * 2));
+    });
   });
 
-  it('keeps every request\'s rows in order for any mix of request sizes', async () => {
+  it("keeps every request's rows in order for any mix of request sizes", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 30 }), fc.integer({ min: 8, max: 20 }), async (sizes, maxBatchSize) => {
-        const { instance, batches } = batcher({ maxBatchSize, inputSize: 2, outputSize: 2 });
-        let counter = 0;
-        const inputs = sizes.map((rows) => Float32Array.from({ length: rows * 2 }, () => counter++));
-        const results = await Promise.all(inputs.map((input, i) => instance.submit(input, sizes[i]!, 0)));
-        results.forEach((result, i) => expect([...result.output]).toEqual([...inputs[i]!].map((v) => v * 2)));
-        expect(batches.every((rows) => rows <= maxBatchSize)).toBe(true);
-        expect(batches.reduce((a, b) => a + b, 0)).toBe(sizes.reduce((a, b) => a + b, 0));
-      }),
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 8, max: 20 }),
+        async (sizes, maxBatchSize) => {
+          const { instance, batches } = batcher({ maxBatchSize, inputSize: 2, outputSize: 2 });
+          let counter = 0;
+          const inputs = sizes.map((rows) =>
+            Float32Array.from({ length: rows * 2 }, () => counter++),
+          );
+          const results = await Promise.all(
+            inputs.map((input, i) => instance.submit(input, sizes[i]!, 0)),
+          );
+          results.forEach((result, i) => {
+            expect([...result.output]).toEqual([...inputs[i]!].map((v) => v * 2));
+          });
+          expect(batches.every((rows) => rows <= maxBatchSize)).toBe(true);
+          expect(batches.reduce((a, b) => a + b, 0)).toBe(sizes.reduce((a, b) => a + b, 0));
+        },
+      ),
       { numRuns: 50 },
     );
   });
@@ -101,14 +122,24 @@ describe('DynamicBatcher', () => {
 
   it('runs every request alone when batching is disabled', async () => {
     const { instance, batches } = batcher({ enabled: false, maxBatchSize: 1 });
-    await Promise.all([instance.submit(new Float32Array(3), 3, 0), instance.submit(one(1), 1, 0), instance.submit(one(1), 1, 0)]);
+    await Promise.all([
+      instance.submit(new Float32Array(3), 3, 0),
+      instance.submit(one(1), 1, 0),
+      instance.submit(one(1), 1, 0),
+    ]);
     expect(batches).toEqual([3, 1, 1]);
   });
 
   it('rejects with QueueFullError when maxQueue requests are waiting', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const { instance } = batcher({ maxQueue: 2, run: async (batch) => { await gate; return batch; } });
+    const { instance } = batcher({
+      maxQueue: 2,
+      run: async (batch) => {
+        await gate;
+        return batch;
+      },
+    });
     const running = instance.submit(one(1), 1, 0);
     await new Promise((resolve) => setImmediate(resolve));
     const queued = [instance.submit(one(2), 1, 0), instance.submit(one(3), 1, 0)];
@@ -124,7 +155,13 @@ describe('DynamicBatcher', () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const batches: number[] = [];
-    const { instance } = batcher({ run: async (batch, rows) => { batches.push(rows); await gate; return batch; } });
+    const { instance } = batcher({
+      run: async (batch, rows) => {
+        batches.push(rows);
+        await gate;
+        return batch;
+      },
+    });
     const running = instance.submit(one(1), 1, 0);
     await new Promise((resolve) => setImmediate(resolve));
     const error = await instance.submit(one(2), 1, 30).catch((e: unknown) => e);
@@ -145,13 +182,23 @@ describe('DynamicBatcher', () => {
 
   it('fails every request of a batch when the model returns the wrong number of values', async () => {
     const { instance } = batcher({ run: () => new Float32Array(1) });
-    const results = await Promise.allSettled([instance.submit(one(1), 1, 0), instance.submit(one(2), 1, 0)]);
+    const results = await Promise.allSettled([
+      instance.submit(one(1), 1, 0),
+      instance.submit(one(2), 1, 0),
+    ]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
-    expect(String((results[0] as PromiseRejectedResult).reason)).toMatch(/returned 1 values for 2 rows/);
+    expect(String((results[0] as PromiseRejectedResult).reason)).toMatch(
+      /returned 1 values for 2 rows/,
+    );
   });
 
   it('drain waits for queued and running work; close refuses new work', async () => {
-    const { instance } = batcher({ run: async (batch) => { await new Promise((r) => setTimeout(r, 20)); return batch; } });
+    const { instance } = batcher({
+      run: async (batch) => {
+        await new Promise((r) => setTimeout(r, 20));
+        return batch;
+      },
+    });
     const pending = [instance.submit(one(1), 1, 0), instance.submit(one(2), 1, 0)];
     instance.close();
     let settled = 0;

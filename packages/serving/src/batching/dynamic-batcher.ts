@@ -86,7 +86,9 @@ export class DynamicBatcher {
     const { model, version, maxBatchSize, inputSize } = this.options;
     if (this.closed) {
       return Promise.reject(
-        new ServerClosedError(`Model "${model}" version ${version} is unloading; retry the request.`),
+        new ServerClosedError(
+          `Model "${model}" version ${version} is unloading; retry the request.`,
+        ),
       );
     }
     if (this.options.enabled && rows > maxBatchSize) {

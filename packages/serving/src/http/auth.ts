@@ -5,7 +5,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
  * are hashed first, so neither the length nor the content of a token leaks through timing, and
  * every token is compared even after a match.
  */
-export function createTokenCheck(tokens: readonly string[]): (header: string | undefined) => boolean {
+export function createTokenCheck(
+  tokens: readonly string[],
+): (header: string | undefined) => boolean {
   const digests = tokens.map((token) => createHash('sha256').update(token).digest());
   return (header) => {
     const match = header === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(header);

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MlinfraError, ValidationError } from '@mlinfra/core';
-import { QueueFullError } from '../errors.js';
+import { QueueFullError, ServerClosedError } from '../errors.js';
 import type { PredictionService } from '../service/prediction-service.js';
 import { statusOf } from '../service/status.js';
 import { createTokenCheck } from './auth.js';
@@ -37,7 +37,12 @@ class HttpError extends Error {
   }
 }
 
-function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function send(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (response.headersSent) {
     response.end();
     return;
@@ -54,13 +59,21 @@ function send(response: ServerResponse, status: number, body: unknown, headers: 
 function readBody(request: IncomingMessage, maxBytes: number): Promise<unknown> {
   const parsedBody = (request as { body?: unknown }).body;
   // Mounted behind a body parser (express.json()): the body is already here.
-  if (parsedBody !== undefined && typeof parsedBody === 'object' && parsedBody !== null && !Buffer.isBuffer(parsedBody)) {
+  if (
+    parsedBody !== undefined &&
+    typeof parsedBody === 'object' &&
+    parsedBody !== null &&
+    !Buffer.isBuffer(parsedBody)
+  ) {
     return Promise.resolve(parsedBody);
   }
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
     return Promise.reject(
-      new HttpError(413, `Request body of ${declared} bytes is over the ${maxBytes}-byte limit (limits.maxBodyBytes); send fewer rows per request.`),
+      new HttpError(
+        413,
+        `Request body of ${declared} bytes is over the ${maxBytes}-byte limit (limits.maxBodyBytes); send fewer rows per request.`,
+      ),
     );
   }
   return new Promise((resolve, reject) => {
@@ -72,7 +85,12 @@ function readBody(request: IncomingMessage, maxBytes: number): Promise<unknown> 
       size += chunk.length;
       if (size > maxBytes) {
         failed = true;
-        reject(new HttpError(413, `Request body is over the ${maxBytes}-byte limit (limits.maxBodyBytes); send fewer rows per request.`));
+        reject(
+          new HttpError(
+            413,
+            `Request body is over the ${maxBytes}-byte limit (limits.maxBodyBytes); send fewer rows per request.`,
+          ),
+        );
         return;
       }
       chunks.push(chunk);
@@ -85,7 +103,8 @@ function readBody(request: IncomingMessage, maxBytes: number): Promise<unknown> 
     });
     request.on('end', () => {
       if (failed) return;
-      const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+      const text =
+        chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
       if (text.trim().length === 0) {
         reject(new HttpError(400, 'Request body is empty; send a JSON object.'));
         return;
@@ -93,7 +112,9 @@ function readBody(request: IncomingMessage, maxBytes: number): Promise<unknown> 
       try {
         resolve(JSON.parse(text));
       } catch (error) {
-        reject(new HttpError(400, `Malformed JSON body: ${(error as Error).message}. Send valid JSON.`));
+        reject(
+          new HttpError(400, `Malformed JSON body: ${(error as Error).message}. Send valid JSON.`),
+        );
       }
     });
   });
@@ -112,20 +133,40 @@ export function createHandler(settings: HandlerSettings): RequestHandler {
   const { service } = settings;
   const checkToken = settings.tokens === undefined ? undefined : createTokenCheck(settings.tokens);
 
-  const answer = async (request: IncomingMessage, response: ServerResponse, next?: (error?: unknown) => void) => {
+  const answer = async (
+    request: IncomingMessage,
+    response: ServerResponse,
+    next?: (error?: unknown) => void,
+  ) => {
     const url = request.url ?? '/';
     const query = url.indexOf('?');
     const path = query >= 0 ? url.slice(0, query) : url;
     const method = request.method ?? 'GET';
-    const ours = path === '/metrics' || path === '/v2' || path.startsWith('/v2/') || path.startsWith('/v1/models/');
+    const ours =
+      path === '/metrics' ||
+      path === '/v2' ||
+      path.startsWith('/v2/') ||
+      path.startsWith('/v1/models/');
     if (!ours) {
       if (next) next();
-      else send(response, 404, { error: `No route for ${method} ${path}; see /v2 and /v2/models/{name}.` });
+      else
+        send(response, 404, {
+          error: `No route for ${method} ${path}; see /v2 and /v2/models/{name}.`,
+        });
       return;
     }
     if (settings.draining()) response.setHeader('connection', 'close');
-    if (checkToken !== undefined && !PUBLIC_PATHS.has(path) && !checkToken(request.headers.authorization)) {
-      send(response, 401, { error: 'Missing or invalid bearer token; send "Authorization: Bearer <token>".' }, { 'www-authenticate': 'Bearer' });
+    if (
+      checkToken !== undefined &&
+      !PUBLIC_PATHS.has(path) &&
+      !checkToken(request.headers.authorization)
+    ) {
+      send(
+        response,
+        401,
+        { error: 'Missing or invalid bearer token; send "Authorization: Bearer <token>".' },
+        { 'www-authenticate': 'Bearer' },
+      );
       return;
     }
     const expect = (allowed: string) => {
@@ -146,17 +187,25 @@ export function createHandler(settings: HandlerSettings): RequestHandler {
     }
     if (path === '/v2' || path === '/v2/') {
       expect('GET');
-      send(response, 200, { name: settings.serverName, version: settings.serverVersion, extensions: [] });
+      send(response, 200, {
+        name: settings.serverName,
+        version: settings.serverVersion,
+        extensions: [],
+      });
       return;
     }
     if (path === '/metrics') {
       expect('GET');
       const metrics = service.metrics;
-      if (metrics === undefined) throw new HttpError(404, 'Metrics are turned off (metrics: false).');
+      if (metrics === undefined)
+        throw new HttpError(404, 'Metrics are turned off (metrics: false).');
       const text = await metrics.registry.metrics();
       response.writeHead(200, { 'content-type': metrics.registry.contentType });
       response.end(text);
       return;
+    }
+    if (settings.draining() && method === 'POST') {
+      throw new ServerClosedError('The server is shutting down; retry against another replica.');
     }
     const keyHeader = request.headers[settings.routingKeyHeader];
     const routingKey = Array.isArray(keyHeader) ? keyHeader[0] : keyHeader;
@@ -167,18 +216,32 @@ export function createHandler(settings: HandlerSettings): RequestHandler {
       const version = v1[2] === undefined ? undefined : decode(v1[2]);
       service.metadata(name, version); // 404 before reading a body for an unknown model
       const body = await readBody(request, settings.maxBodyBytes);
-      if (typeof body !== 'object' || body === null || !Array.isArray((body as { instances?: unknown }).instances)) {
-        throw new ValidationError('Invalid predict request.', [{ path: ['instances'], message: 'the body must be { "instances": [...] }' }]);
+      if (
+        typeof body !== 'object' ||
+        body === null ||
+        !Array.isArray((body as { instances?: unknown }).instances)
+      ) {
+        throw new ValidationError('Invalid predict request.', [
+          { path: ['instances'], message: 'the body must be { "instances": [...] }' },
+        ]);
       }
-      const predictions = await service.predict(name, (body as { instances: unknown[] }).instances, {
-        ...(version === undefined ? {} : { version }),
-        ...(routingKey === undefined ? {} : { routingKey }),
-      });
+      const predictions = await service.predict(
+        name,
+        (body as { instances: unknown[] }).instances,
+        {
+          ...(version === undefined ? {} : { version }),
+          ...(routingKey === undefined ? {} : { routingKey }),
+        },
+      );
       send(response, 200, { predictions });
       return;
     }
     const match = MODEL_PATH.exec(path);
-    if (match === null) throw new HttpError(404, `No route for ${method} ${path}; see /v2/models/{name}[/versions/{v}][/ready|/infer].`);
+    if (match === null)
+      throw new HttpError(
+        404,
+        `No route for ${method} ${path}; see /v2/models/{name}[/versions/{v}][/ready|/infer].`,
+      );
     const name = decode(match[1]!);
     const version = match[2] === undefined ? undefined : decode(match[2]);
     const action = match[3];
@@ -213,8 +276,10 @@ export function createHandler(settings: HandlerSettings): RequestHandler {
         if (status === 413) headers.connection = 'close';
       } else {
         status = statusOf(error);
-        message = MlinfraError.isInstance(error) || error instanceof Error ? error.message : String(error);
-        if (QueueFullError.isInstance(error)) headers['retry-after'] = String(error.retryAfterSeconds);
+        message =
+          MlinfraError.isInstance(error) || error instanceof Error ? error.message : String(error);
+        if (QueueFullError.isInstance(error))
+          headers['retry-after'] = String(error.retryAfterSeconds);
         if (status === 503 && !QueueFullError.isInstance(error)) headers['retry-after'] = '1';
       }
       send(response, status, { error: message }, headers);

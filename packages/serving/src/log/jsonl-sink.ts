@@ -20,10 +20,12 @@ export interface JsonlSinkOptions extends RotationOptions {
  */
 export function createJsonlSink(options: JsonlSinkOptions): PredictionSink {
   if ((options.path === undefined) === (options.directory === undefined)) {
-    throw new ValidationError('createJsonlSink needs exactly one of "path" (one file) or "directory" (rotated files).');
+    throw new ValidationError(
+      'createJsonlSink needs exactly one of "path" (one file) or "directory" (rotated files).',
+    );
   }
   const encode = (records: readonly PredictionRecord[]): string =>
-    records.map((record) => JSON.stringify(record)).join('\n') + '\n';
+    `${records.map((record) => JSON.stringify(record)).join('\n')}\n`;
   if (options.path !== undefined) {
     const path = options.path;
     let ready: Promise<unknown> | undefined;

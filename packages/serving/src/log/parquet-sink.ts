@@ -82,7 +82,8 @@ export function recordsToColumns(records: readonly PredictionRecord[]): ColumnSo
       const index = name.startsWith('input_') ? Number(name.slice(6)) : -1;
       return inputs[index];
     }
-    if (typeof inputs === 'object' && inputs !== null) return (inputs as Record<string, unknown>)[name];
+    if (typeof inputs === 'object' && inputs !== null)
+      return (inputs as Record<string, unknown>)[name];
     return name === 'input' ? inputs : undefined;
   };
   for (const [name, kind] of features) {
@@ -119,12 +120,16 @@ export function recordsToColumns(records: readonly PredictionRecord[]): ColumnSo
  */
 export function createParquetSink(options: ParquetSinkOptions): PredictionSink {
   if (typeof options.directory !== 'string' || options.directory.length === 0) {
-    throw new ValidationError('createParquetSink needs "directory", the folder for the Parquet files.');
+    throw new ValidationError(
+      'createParquetSink needs "directory", the folder for the Parquet files.',
+    );
   }
   const maxRecords = options.maxRecordsPerFile ?? 50_000;
   const maxAgeMs = options.maxFileAgeMs ?? 60_000;
   if (!Number.isInteger(maxRecords) || maxRecords < 1 || !(maxAgeMs > 0)) {
-    throw new ValidationError('createParquetSink: maxRecordsPerFile must be a positive integer and maxFileAgeMs positive.');
+    throw new ValidationError(
+      'createParquetSink: maxRecordsPerFile must be a positive integer and maxFileAgeMs positive.',
+    );
   }
   const files = new RotatingFiles({
     directory: options.directory,

@@ -4,8 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { linearPredictor, until } from '../__fixtures__/predictors.js';
-import { createJsonlSink, createParquetSink, createPredictor, type PredictionRecord } from '../index.js';
+import { linearPredictor } from '../__fixtures__/predictors.js';
+import {
+  createJsonlSink,
+  createParquetSink,
+  createPredictor,
+  type PredictionRecord,
+} from '../index.js';
 import { PredictionLog } from './prediction-log.js';
 
 const record = (id: string, inputs: unknown = [1, 2, 3]): PredictionRecord => ({
@@ -27,7 +32,9 @@ async function readParquet(path: string): Promise<Record<string, unknown>[]> {
     parquetReadObjects(options: { file: ArrayBuffer }): Promise<Record<string, unknown>[]>;
   };
   const bytes = await readFile(path);
-  return hyparquet.parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) });
+  return hyparquet.parquetReadObjects({
+    file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+  });
 }
 
 describe('PredictionLog', () => {
@@ -37,7 +44,12 @@ describe('PredictionLog', () => {
     const written: PredictionRecord[] = [];
     let dropped = 0;
     const log = new PredictionLog({
-      sink: { write: async (records) => { await gate; written.push(...records); } },
+      sink: {
+        write: async (records) => {
+          await gate;
+          written.push(...records);
+        },
+      },
       sampleRate: 1,
       maxPending: 10,
       maxBatch: 5,
@@ -58,9 +70,19 @@ describe('PredictionLog', () => {
     let dropped = 0;
     let calls = 0;
     const log = new PredictionLog({
-      sink: { write: () => { calls++; if (calls === 1) throw new Error('disk full'); } },
-      sampleRate: 1, maxPending: 100, maxBatch: 2, flushIntervalMs: 1,
-      onDropped: (count) => (dropped += count), onWritten: () => undefined, onError: () => undefined,
+      sink: {
+        write: () => {
+          calls++;
+          if (calls === 1) throw new Error('disk full');
+        },
+      },
+      sampleRate: 1,
+      maxPending: 100,
+      maxBatch: 2,
+      flushIntervalMs: 1,
+      onDropped: (count) => (dropped += count),
+      onWritten: () => undefined,
+      onError: () => undefined,
     });
     log.add([record('a'), record('b'), record('c')]);
     await log.close();
@@ -70,8 +92,14 @@ describe('PredictionLog', () => {
 
   it('samples about sampleRate of requests', () => {
     const log = new PredictionLog({
-      sink: { write: () => undefined }, sampleRate: 0.25, maxPending: 1, maxBatch: 1, flushIntervalMs: 1,
-      onDropped: () => undefined, onWritten: () => undefined, onError: () => undefined,
+      sink: { write: () => undefined },
+      sampleRate: 0.25,
+      maxPending: 1,
+      maxBatch: 1,
+      flushIntervalMs: 1,
+      onDropped: () => undefined,
+      onWritten: () => undefined,
+      onError: () => undefined,
     });
     let sampled = 0;
     for (let i = 0; i < 4000; i++) if (log.sample()) sampled++;
@@ -96,16 +124,33 @@ describe('sinks', () => {
       log: { sink: createJsonlSink({ path }) },
     });
     await service.ready();
-    await service.infer('linear', { id: 'abc', inputs: [{ name: 'x', shape: [2, 3], datatype: 'FP32', data: [1, 0, 0, 0, 1, 0] }] });
+    await service.infer('linear', {
+      id: 'abc',
+      inputs: [{ name: 'x', shape: [2, 3], datatype: 'FP32', data: [1, 0, 0, 0, 1, 0] }],
+    });
     await service.predict('linear', [{ f0: 1, f1: 1, f2: 1 }]);
     await service.close();
-    const lines = (await readFile(path, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as PredictionRecord);
+    const lines = (await readFile(path, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as PredictionRecord);
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatchObject({ id: 'abc', row: 0, model: 'linear', version: '1', inputs: [1, 0, 0], outputs: [1] });
+    expect(lines[0]).toMatchObject({
+      id: 'abc',
+      row: 0,
+      model: 'linear',
+      version: '1',
+      inputs: [1, 0, 0],
+      outputs: [1],
+    });
     expect(lines[1]).toMatchObject({ id: 'abc', row: 1, inputs: [0, 1, 0], outputs: [2] });
     expect(lines[2]).toMatchObject({ row: 0, inputs: { f0: 1, f1: 1, f2: 1 }, outputs: [6] });
     expect(lines[2]!.id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(lines.every((line) => typeof line.latencyMs === 'number' && !Number.isNaN(Date.parse(line.time)))).toBe(true);
+    expect(
+      lines.every(
+        (line) => typeof line.latencyMs === 'number' && !Number.isNaN(Date.parse(line.time)),
+      ),
+    ).toBe(true);
   });
 
   it('rotates JSONL files by size', async () => {
@@ -115,13 +160,17 @@ describe('sinks', () => {
     expect(files.length).toBeGreaterThan(1);
     expect(files.every((file) => /^predictions-\d{8}T\d+Z-\d{6}\.jsonl$/.test(file))).toBe(true);
     let total = 0;
-    for (const file of files) total += (await readFile(join(folder, file), 'utf8')).trim().split('\n').length;
+    for (const file of files)
+      total += (await readFile(join(folder, file), 'utf8')).trim().split('\n').length;
     expect(total).toBe(6);
   });
 
   it('writes rotated Parquet files that hyparquet reads back, one column per feature', async () => {
     const sink = createParquetSink({ directory: folder, maxRecordsPerFile: 3 });
-    await sink.write([record('a', { age: 30, plan: 'pro' }), record('b', { age: 41, plan: 'free' })]);
+    await sink.write([
+      record('a', { age: 30, plan: 'pro' }),
+      record('b', { age: 41, plan: 'free' }),
+    ]);
     await sink.write([record('c', { age: 25, plan: null }), record('d', { age: 50, plan: 'pro' })]);
     await sink.write([record('e', { age: 60, plan: 'free' })]);
     await sink.close?.();
@@ -131,7 +180,16 @@ describe('sinks', () => {
     const first = await readParquet(join(folder, files[0]!));
     const second = await readParquet(join(folder, files[1]!));
     expect(first.map((row) => row._id)).toEqual(['a', 'b', 'c', 'd']);
-    expect(first[0]).toMatchObject({ _model: 'm', _version: '1', _row: 0, _latency_ms: 1.5, _shadow: false, age: 30, plan: 'pro', output_0: 0.5 });
+    expect(first[0]).toMatchObject({
+      _model: 'm',
+      _version: '1',
+      _row: 0,
+      _latency_ms: 1.5,
+      _shadow: false,
+      age: 30,
+      plan: 'pro',
+      output_0: 0.5,
+    });
     expect(first[2]!.plan).toBeNull();
     expect(second.map((row) => [row._id, row.age])).toEqual([['e', 60]]);
   });
@@ -147,12 +205,20 @@ describe('sinks', () => {
       log: { sink: createParquetSink({ directory: folder }) },
     });
     await service.ready();
-    await service.infer('linear', { inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }] });
+    await service.infer('linear', {
+      inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }],
+    });
     await service.close();
     const files = await readdir(folder);
     expect(files).toHaveLength(1);
     const rows = await readParquet(join(folder, files[0]!));
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ _model: 'linear', input_0: 1, input_1: 2, input_2: 3, output_0: 14 });
+    expect(rows[0]).toMatchObject({
+      _model: 'linear',
+      input_0: 1,
+      input_1: 2,
+      input_2: 3,
+      output_0: 14,
+    });
   });
 });

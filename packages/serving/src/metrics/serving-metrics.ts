@@ -1,6 +1,8 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const LATENCY_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
 type VersionLabels = 'model' | 'version';
@@ -26,7 +28,10 @@ export class ServingMetrics {
   readonly logWritten: Counter<string>;
   readonly shadowFailures: Counter<'model'>;
   readonly modelLoads: Counter<'model' | 'version' | 'result'>;
-  private readonly depthSources = new Map<string, { model: string; version: string; depth(): number }>();
+  private readonly depthSources = new Map<
+    string,
+    { model: string; version: string; depth(): number }
+  >();
 
   constructor(registry: Registry | undefined, prefix: string) {
     this.registry = registry ?? new Registry();

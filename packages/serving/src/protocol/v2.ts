@@ -91,15 +91,30 @@ function fillValues(
     if (offset + written >= target.length) return written + 1;
     if (datatype === 'BOOL') {
       if (typeof value !== 'boolean') {
-        fail('Invalid input data.', [...path, index], `expected a boolean (datatype BOOL), got ${JSON.stringify(value)}`);
+        fail(
+          'Invalid input data.',
+          [...path, index],
+          `expected a boolean (datatype BOOL), got ${JSON.stringify(value)}`,
+        );
       }
       target[offset + written] = value ? 1 : 0;
     } else {
       if (typeof value !== 'number' || !Number.isFinite(value)) {
-        fail('Invalid input data.', [...path, index], `expected a finite number (datatype ${datatype}), got ${JSON.stringify(value) ?? typeof value}`);
+        fail(
+          'Invalid input data.',
+          [...path, index],
+          `expected a finite number (datatype ${datatype}), got ${JSON.stringify(value) ?? typeof value}`,
+        );
       }
-      if (range !== undefined && (!Number.isInteger(value) || value < range[0] || value > range[1])) {
-        fail('Invalid input data.', [...path, index], `expected an integer in [${range[0]}, ${range[1]}] (datatype ${datatype}), got ${value}`);
+      if (
+        range !== undefined &&
+        (!Number.isInteger(value) || value < range[0] || value > range[1])
+      ) {
+        fail(
+          'Invalid input data.',
+          [...path, index],
+          `expected an integer in [${range[0]}, ${range[1]}] (datatype ${datatype}), got ${value}`,
+        );
       }
       target[offset + written] = value;
     }
@@ -114,29 +129,48 @@ function fillValues(
  * @throws ValidationError naming the offending field.
  */
 export function parseInferRequest(body: unknown, sizes: SignatureSizes): ParsedInput {
-  if (!isRecord(body)) fail('Invalid inference request.', [], 'the body must be a JSON object with "inputs"');
+  if (!isRecord(body))
+    fail('Invalid inference request.', [], 'the body must be a JSON object with "inputs"');
   const { id, inputs, outputs } = body;
-  if (id !== undefined && typeof id !== 'string') fail('Invalid inference request.', ['id'], 'id must be a string');
+  if (id !== undefined && typeof id !== 'string')
+    fail('Invalid inference request.', ['id'], 'id must be a string');
   if (!Array.isArray(inputs) || inputs.length === 0) {
-    fail('Invalid inference request.', ['inputs'], `"inputs" must be a non-empty array holding input "${sizes.input.name}"`);
+    fail(
+      'Invalid inference request.',
+      ['inputs'],
+      `"inputs" must be a non-empty array holding input "${sizes.input.name}"`,
+    );
   }
   const spec = sizes.input;
   let tensor: Record<string, unknown> | undefined;
   for (let index = 0; index < inputs.length; index++) {
     const candidate = inputs[index] as unknown;
     if (!isRecord(candidate) || typeof candidate.name !== 'string') {
-      fail('Invalid inference request.', ['inputs', index, 'name'], 'each input needs a string "name"');
+      fail(
+        'Invalid inference request.',
+        ['inputs', index, 'name'],
+        'each input needs a string "name"',
+      );
     }
     if (candidate.name !== spec.name) {
-      fail('Invalid inference request.', ['inputs', index, 'name'], `unknown input "${candidate.name}"; the model takes "${spec.name}"`);
+      fail(
+        'Invalid inference request.',
+        ['inputs', index, 'name'],
+        `unknown input "${candidate.name}"; the model takes "${spec.name}"`,
+      );
     }
     tensor = candidate;
   }
-  if (tensor === undefined) fail('Invalid inference request.', ['inputs'], `missing input "${spec.name}"`);
+  if (tensor === undefined)
+    fail('Invalid inference request.', ['inputs'], `missing input "${spec.name}"`);
   const at = ['inputs', inputs.indexOf(tensor), ''];
   const field = (name: string): (string | number)[] => [...at.slice(0, 2), name];
   if (tensor.datatype !== spec.datatype) {
-    fail('Invalid inference request.', field('datatype'), `input "${spec.name}" has datatype ${spec.datatype}, got ${JSON.stringify(tensor.datatype)}`);
+    fail(
+      'Invalid inference request.',
+      field('datatype'),
+      `input "${spec.name}" has datatype ${spec.datatype}, got ${JSON.stringify(tensor.datatype)}`,
+    );
   }
   const shape = tensor.shape;
   const expected = `[n, ${spec.shape.slice(1).join(', ')}]`;
@@ -146,24 +180,38 @@ export function parseInferRequest(body: unknown, sizes: SignatureSizes): ParsedI
     !shape.every((d) => Number.isInteger(d) && d >= 0) ||
     shape.slice(1).some((d, i) => d !== spec.shape[i + 1])
   ) {
-    fail('Invalid inference request.', field('shape'), `input "${spec.name}" must have shape ${expected}, got ${JSON.stringify(shape)}`);
+    fail(
+      'Invalid inference request.',
+      field('shape'),
+      `input "${spec.name}" must have shape ${expected}, got ${JSON.stringify(shape)}`,
+    );
   }
   const rows = shape[0] as number;
-  if (rows < 1) fail('Invalid inference request.', field('shape'), 'the batch dimension must be at least 1');
+  if (rows < 1)
+    fail('Invalid inference request.', field('shape'), 'the batch dimension must be at least 1');
   if (!Array.isArray(tensor.data)) {
     fail('Invalid inference request.', field('data'), `input "${spec.name}" needs a "data" array`);
   }
   const input = new Float32Array(rows * sizes.inputSize);
   const written = fillValues(tensor.data, spec.datatype, input, 0, field('data'));
   if (written !== input.length) {
-    fail('Invalid inference request.', field('data'), `shape ${JSON.stringify(shape)} needs ${input.length} values, got ${written > input.length ? 'more' : written}`);
+    fail(
+      'Invalid inference request.',
+      field('data'),
+      `shape ${JSON.stringify(shape)} needs ${input.length} values, got ${written > input.length ? 'more' : written}`,
+    );
   }
   let requested = [sizes.output.name];
   if (outputs !== undefined) {
-    if (!Array.isArray(outputs)) fail('Invalid inference request.', ['outputs'], '"outputs" must be an array of { name }');
+    if (!Array.isArray(outputs))
+      fail('Invalid inference request.', ['outputs'], '"outputs" must be an array of { name }');
     requested = outputs.map((output: unknown, index: number) => {
       if (!isRecord(output) || output.name !== sizes.output.name) {
-        fail('Invalid inference request.', ['outputs', index, 'name'], `unknown output; the model returns "${sizes.output.name}"`);
+        fail(
+          'Invalid inference request.',
+          ['outputs', index, 'name'],
+          `unknown output; the model returns "${sizes.output.name}"`,
+        );
       }
       return sizes.output.name;
     });
@@ -206,12 +254,15 @@ export function outputRows(output: Float32Array, rows: number, sizes: SignatureS
     const [first, ...rest] = dims;
     const step = values.length / first!;
     const result: unknown[] = [];
-    for (let i = 0; i < first!; i++) result.push(shapeRow(values.subarray(i * step, (i + 1) * step), rest));
+    for (let i = 0; i < first!; i++)
+      result.push(shapeRow(values.subarray(i * step, (i + 1) * step), rest));
     return result;
   };
   const result: unknown[] = [];
   for (let row = 0; row < rows; row++) {
-    result.push(shapeRow(output.subarray(row * sizes.outputSize, (row + 1) * sizes.outputSize), dimensions));
+    result.push(
+      shapeRow(output.subarray(row * sizes.outputSize, (row + 1) * sizes.outputSize), dimensions),
+    );
   }
   return result;
 }
@@ -235,17 +286,27 @@ export async function parsePredictRequest(
   predictor: Predictor,
 ): Promise<ParsedInstances> {
   if (!isRecord(body) || !Array.isArray(body.instances)) {
-    fail('Invalid predict request.', ['instances'], 'the body must be { "instances": [...] } with one entry per row');
+    fail(
+      'Invalid predict request.',
+      ['instances'],
+      'the body must be { "instances": [...] } with one entry per row',
+    );
   }
   const instances = body.instances as unknown[];
   const rows = instances.length;
-  if (rows === 0) fail('Invalid predict request.', ['instances'], '"instances" must hold at least one row');
+  if (rows === 0)
+    fail('Invalid predict request.', ['instances'], '"instances" must hold at least one row');
   const allObjects = instances.every(
-    (instance) => isRecord(instance) && !(sizes.input.name in instance && Object.keys(instance).length === 1),
+    (instance) =>
+      isRecord(instance) && !(sizes.input.name in instance && Object.keys(instance).length === 1),
   );
   if (allObjects) {
     if (predictor.transform === undefined) {
-      fail('Invalid predict request.', ['instances', 0], 'this model has no feature transform; send each instance as an array of numbers');
+      fail(
+        'Invalid predict request.',
+        ['instances', 0],
+        'this model has no feature transform; send each instance as an array of numbers',
+      );
     }
     let input: Float32Array;
     try {
@@ -253,7 +314,11 @@ export async function parsePredictRequest(
     } catch (error) {
       if (ValidationError.isInstance(error)) throw error;
       const message = error instanceof Error ? error.message : String(error);
-      fail('Invalid predict request.', ['instances'], `the feature transform rejected the instances: ${message}`);
+      fail(
+        'Invalid predict request.',
+        ['instances'],
+        `the feature transform rejected the instances: ${message}`,
+      );
     }
     if (!(input instanceof Float32Array) || input.length !== rows * sizes.inputSize) {
       throw new ValidationError(
@@ -267,12 +332,20 @@ export async function parsePredictRequest(
     let instance = instances[row];
     if (isRecord(instance) && sizes.input.name in instance) instance = instance[sizes.input.name];
     if (!Array.isArray(instance)) {
-      fail('Invalid predict request.', ['instances', row], `expected an array of ${sizes.inputSize} numbers or an object of raw features`);
+      fail(
+        'Invalid predict request.',
+        ['instances', row],
+        `expected an array of ${sizes.inputSize} numbers or an object of raw features`,
+      );
     }
     const slot = input.subarray(row * sizes.inputSize, (row + 1) * sizes.inputSize);
     const written = fillValues(instance, sizes.input.datatype, slot, 0, ['instances', row]);
     if (written !== sizes.inputSize) {
-      fail('Invalid predict request.', ['instances', row], `expected ${sizes.inputSize} values, got ${written > sizes.inputSize ? 'more' : written}`);
+      fail(
+        'Invalid predict request.',
+        ['instances', row],
+        `expected ${sizes.inputSize} values, got ${written > sizes.inputSize ? 'more' : written}`,
+      );
     }
   }
   return { input, rows, instances };

@@ -5,12 +5,22 @@ import { ServerClosedError } from '../errors.js';
 import { PredictionLog, type PredictionRecord } from '../log/prediction-log.js';
 import { ServingMetrics, type VersionMetrics } from '../metrics/serving-metrics.js';
 import { trainerLoader } from '../model/default-loader.js';
-import { type ModelSource, parseReference, type ResolvedModel, type Unsubscribe } from '../model/model-source.js';
-import { checkSignature, type ModelSignature, type Predictor, type SignatureSizes } from '../model/predictor.js';
+import {
+  type ModelSource,
+  parseReference,
+  type ResolvedModel,
+  type Unsubscribe,
+} from '../model/model-source.js';
+import {
+  checkSignature,
+  type ModelSignature,
+  type Predictor,
+  type SignatureSizes,
+} from '../model/predictor.js';
 import {
   type ModelOptions,
-  type PreparedBatching,
   type PredictorOptions,
+  type PreparedBatching,
   prepareBatching,
   type ServingEvent,
   type TargetOptions,
@@ -116,10 +126,18 @@ class Target {
     } else {
       if (this.current !== undefined) return;
       predictor = spec.predictor;
-      resolved = { name: this.model, version: spec.version ?? '1', artifact: `predictor:${this.predictorCounter++}` };
+      resolved = {
+        name: this.model,
+        version: spec.version ?? '1',
+        artifact: `predictor:${this.predictorCounter++}`,
+      };
     }
     const version = String(resolved.version);
-    if (this.current !== undefined && this.current.version === version && this.current.key.endsWith(`\u0000${resolved.artifact}`)) {
+    if (
+      this.current !== undefined &&
+      this.current.version === version &&
+      this.current.key.endsWith(`\u0000${resolved.artifact}`)
+    ) {
       return;
     }
     const next = await this.service.acquire(this.model, resolved, this.batching, predictor);
@@ -131,7 +149,12 @@ class Target {
     // The swap is one assignment: a request picks either the old or the new version, never none.
     this.current = next;
     if (previous !== undefined) {
-      this.service.emit({ type: 'swapped', model: this.model, version, previousVersion: previous.version });
+      this.service.emit({
+        type: 'swapped',
+        model: this.model,
+        version,
+        previousVersion: previous.version,
+      });
       this.service.release(previous);
     }
   }
@@ -159,11 +182,16 @@ class ServedModel {
     this.primary = new Target(name, options, batching, service);
     if (options.canary !== undefined) {
       const { percent, ...target } = options.canary;
-      this.canary = { target: new Target(name, target as TargetOptions, batching, service), percent };
+      this.canary = {
+        target: new Target(name, target as TargetOptions, batching, service),
+        percent,
+      };
     }
     if (options.shadow !== undefined) {
       const shadowName =
-        'reference' in options.shadow ? parseReference(options.shadow.reference).name : `${name}.shadow`;
+        'reference' in options.shadow
+          ? parseReference(options.shadow.reference).name
+          : `${name}.shadow`;
       this.shadow = new Target(shadowName, options.shadow, batching, service);
     }
   }
@@ -175,7 +203,8 @@ class ServedModel {
   /** Every loaded version addressable through this model's URLs. */
   versions(): Map<string, LoadedVersion> {
     const map = new Map<string, LoadedVersion>();
-    for (const target of this.targets) if (target.current) map.set(target.current.version, target.current);
+    for (const target of this.targets)
+      if (target.current) map.set(target.current.version, target.current);
     return map;
   }
 
@@ -219,7 +248,12 @@ class ServedModel {
       wanted.map((version) => {
         let target = this.pinned.get(version);
         if (target === undefined) {
-          target = new Target(this.name, { reference: `${sourceName}/${version}` }, this.batching, this.service);
+          target = new Target(
+            this.name,
+            { reference: `${sourceName}/${version}` },
+            this.batching,
+            this.service,
+          );
           this.pinned.set(version, target);
         }
         return target.refresh();
@@ -252,7 +286,10 @@ class Service implements PredictionService {
     this.metrics =
       options.metrics === false
         ? undefined
-        : new ServingMetrics(options.metrics?.registry, options.metrics?.prefix ?? 'mlinfra_serving_');
+        : new ServingMetrics(
+            options.metrics?.registry,
+            options.metrics?.prefix ?? 'mlinfra_serving_',
+          );
     this.loader = options.loader ?? trainerLoader(options.store);
     this.timeoutMs = options.limits?.requestTimeoutMs ?? 30_000;
     this.warmup = options.warmup ?? true;
@@ -274,9 +311,13 @@ class Service implements PredictionService {
       const model: ModelOptions = typeof entry === 'string' ? { reference: entry } : entry;
       const name = model.name ?? parseReference((model as { reference: string }).reference).name;
       if (this.models.has(name)) {
-        throw new ValidationError(`Model name "${name}" is served twice; give each model a distinct "name".`);
+        throw new ValidationError(
+          `Model name "${name}" is served twice; give each model a distinct "name".`,
+        );
       }
-      const batching = prepareBatching(model.batching !== undefined ? model.batching : serverBatching);
+      const batching = prepareBatching(
+        model.batching !== undefined ? model.batching : serverBatching,
+      );
       this.models.set(name, new ServedModel(name, model, batching, this));
     }
     this.readyPromise = this.loadAll();
@@ -284,7 +325,9 @@ class Service implements PredictionService {
   }
 
   private async loadAll(): Promise<void> {
-    const results = await Promise.allSettled([...this.models.values()].map((model) => model.refresh()));
+    const results = await Promise.allSettled(
+      [...this.models.values()].map((model) => model.refresh()),
+    );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     if (this.closing) return;
@@ -304,7 +347,9 @@ class Service implements PredictionService {
     if (names.size === 0) return;
     const onChange = (name: string) => {
       for (const model of this.models.values()) {
-        const involved = [...model.targets, ...(model.shadow ? [model.shadow] : [])].some((t) => t.sourceName === name);
+        const involved = [...model.targets, ...(model.shadow ? [model.shadow] : [])].some(
+          (t) => t.sourceName === name,
+        );
         if (involved) model.refresh().catch(() => undefined);
       }
     };
@@ -351,7 +396,8 @@ class Service implements PredictionService {
         }
       })();
     };
-    if (result instanceof Promise) void result.then(handle, (error) => this.emit({ type: 'load-failed', model: name, error }));
+    if (result instanceof Promise)
+      void result.then(handle, (error) => this.emit({ type: 'load-failed', model: name, error }));
     else handle(result);
   }
 
@@ -399,7 +445,8 @@ class Service implements PredictionService {
       const predictor = given ?? (await this.loader(resolved));
       const sizes = checkSignature(predictor.signature, model);
       if (this.warmup) {
-        const sizesToTry = batching.enabled && batching.maxBatchSize > 1 ? [1, batching.maxBatchSize] : [1];
+        const sizesToTry =
+          batching.enabled && batching.maxBatchSize > 1 ? [1, batching.maxBatchSize] : [1];
         for (const rows of sizesToTry) {
           const output = await predictor.predict(new Float32Array(rows * sizes.inputSize), rows);
           if (!(output instanceof Float32Array) || output.length !== rows * sizes.outputSize) {
@@ -447,7 +494,11 @@ class Service implements PredictionService {
       // Requests already routed to this version finish on it: that is the drain.
       await loaded.batcher.drain();
       this.metrics?.forget(loaded.model, loaded.version);
-      this.metrics?.modelLoads.inc({ model: loaded.model, version: loaded.version, result: 'unloaded' });
+      this.metrics?.modelLoads.inc({
+        model: loaded.model,
+        version: loaded.version,
+        result: 'unloaded',
+      });
       try {
         await loaded.predictor.dispose?.();
       } catch {
@@ -464,7 +515,9 @@ class Service implements PredictionService {
   private servedModel(name: string): ServedModel {
     const model = this.models.get(name);
     if (model === undefined) {
-      throw new NotFoundError(`Unknown model "${name}"; served models: ${[...this.models.keys()].join(', ')}.`);
+      throw new NotFoundError(
+        `Unknown model "${name}"; served models: ${[...this.models.keys()].join(', ')}.`,
+      );
     }
     return model;
   }
@@ -485,7 +538,9 @@ class Service implements PredictionService {
     }
     const current = model.primary.current;
     if (current === undefined) {
-      throw new ServerClosedError(`Model "${model.name}" is not loaded yet; retry once /v2/models/${model.name}/ready answers 200.`);
+      throw new ServerClosedError(
+        `Model "${model.name}" is not loaded yet; retry once /v2/models/${model.name}/ready answers 200.`,
+      );
     }
     return current;
   }
@@ -509,7 +564,12 @@ class Service implements PredictionService {
   private async run(
     model: ServedModel,
     options: CallOptions | undefined,
-    parse: (loaded: LoadedVersion) => Promise<{ input: Float32Array; rows: number; id?: string | undefined; logged: (row: number) => unknown }>,
+    parse: (loaded: LoadedVersion) => Promise<{
+      input: Float32Array;
+      rows: number;
+      id?: string | undefined;
+      logged: (row: number) => unknown;
+    }>,
   ): Promise<{ loaded: LoadedVersion; result: BatchResult; rows: number; id: string | undefined }> {
     const started = performance.now();
     this.begin();
@@ -518,7 +578,11 @@ class Service implements PredictionService {
     try {
       loaded = this.route(model, options);
       const parsed = await parse(loaded);
-      const result = await loaded.batcher.submit(parsed.input, parsed.rows, this.timeoutMs - (performance.now() - started));
+      const result = await loaded.batcher.submit(
+        parsed.input,
+        parsed.rows,
+        this.timeoutMs - (performance.now() - started),
+      );
       const latencyMs = performance.now() - started;
       if (loaded.metrics) {
         loaded.metrics.queue.observe(result.queueMs / 1000);
@@ -529,17 +593,31 @@ class Service implements PredictionService {
       const sampled = log?.sample() === true;
       const id = parsed.id ?? (sampled ? randomUUID() : undefined);
       if (sampled) {
-        log!.add(this.records(id!, loaded, parsed.rows, parsed.logged, result.output, latencyMs, false));
+        log!.add(
+          this.records(id!, loaded, parsed.rows, parsed.logged, result.output, latencyMs, false),
+        );
       }
       if (model.shadow?.current !== undefined) {
-        this.mirror(model, model.shadow.current, parsed.input, parsed.rows, id, parsed.logged, sampled);
+        this.mirror(
+          model,
+          model.shadow.current,
+          parsed.input,
+          parsed.rows,
+          id,
+          parsed.logged,
+          sampled,
+        );
       }
       return { loaded, result, rows: parsed.rows, id: parsed.id };
     } catch (error) {
       status = statusOf(error);
       throw error;
     } finally {
-      this.metrics?.requests.inc({ model: model.name, version: loaded?.version ?? '', status: String(status) });
+      this.metrics?.requests.inc({
+        model: model.name,
+        version: loaded?.version ?? '',
+        status: String(status),
+      });
       this.end();
     }
   }
@@ -588,19 +666,22 @@ class Service implements PredictionService {
       this.emit({ type: 'shadow-failed', model: shadow.model, version: shadow.version, error });
     };
     if (shadow.sizes.inputSize !== input.length / rows) {
-      fail(new ValidationError(`Shadow model "${shadow.model}" takes ${shadow.sizes.inputSize} values per row, not ${input.length / rows}.`));
+      fail(
+        new ValidationError(
+          `Shadow model "${shadow.model}" takes ${shadow.sizes.inputSize} values per row, not ${input.length / rows}.`,
+        ),
+      );
       return;
     }
     // The copy: the primary's input buffer may be reused by the caller.
-    shadow.batcher.submit(input.slice(), rows, this.timeoutMs).then(
-      (result) => {
-        if (sampled && this.log !== undefined) {
-          const latencyMs = performance.now() - started;
-          this.log.add(this.records(id ?? randomUUID(), shadow, rows, logged, result.output, latencyMs, true));
-        }
-      },
-      fail,
-    );
+    shadow.batcher.submit(input.slice(), rows, this.timeoutMs).then((result) => {
+      if (sampled && this.log !== undefined) {
+        const latencyMs = performance.now() - started;
+        this.log.add(
+          this.records(id ?? randomUUID(), shadow, rows, logged, result.output, latencyMs, true),
+        );
+      }
+    }, fail);
   }
 
   async infer(name: string, request: unknown, options?: CallOptions): Promise<InferResponse> {
@@ -617,14 +698,28 @@ class Service implements PredictionService {
         logged: (row: number) => Array.from(parsed.input.subarray(row * size, (row + 1) * size)),
       };
     });
-    return buildInferResponse(model.name, loaded.version, parsedRequest!, result.output, loaded.sizes);
+    return buildInferResponse(
+      model.name,
+      loaded.version,
+      parsedRequest!,
+      result.output,
+      loaded.sizes,
+    );
   }
 
-  async predict(name: string, instances: readonly unknown[], options?: CallOptions): Promise<unknown[]> {
+  async predict(
+    name: string,
+    instances: readonly unknown[],
+    options?: CallOptions,
+  ): Promise<unknown[]> {
     const model = this.servedModel(name);
     const { loaded, result, rows } = await this.run(model, options, async (loaded) => {
       const parsed = await parsePredictRequest({ instances }, loaded.sizes, loaded.predictor);
-      return { input: parsed.input, rows: parsed.rows, logged: (row: number) => parsed.instances[row] };
+      return {
+        input: parsed.input,
+        rows: parsed.rows,
+        logged: (row: number) => parsed.instances[row],
+      };
     });
     return outputRows(result.output, rows, loaded.sizes);
   }
@@ -635,7 +730,9 @@ class Service implements PredictionService {
     const loaded = version !== undefined ? versions.get(version) : model.primary.current;
     if (loaded === undefined) {
       if (version !== undefined) {
-        throw new NotFoundError(`Model "${name}" has no served version "${version}"; served versions: ${[...versions.keys()].join(', ') || 'none yet'}.`);
+        throw new NotFoundError(
+          `Model "${name}" has no served version "${version}"; served versions: ${[...versions.keys()].join(', ') || 'none yet'}.`,
+        );
       }
       throw new ServerClosedError(`Model "${name}" is not loaded yet; retry once it is ready.`);
     }
@@ -664,7 +761,9 @@ class Service implements PredictionService {
   }
 
   async refresh(): Promise<void> {
-    const results = await Promise.allSettled([...this.models.values()].map((model) => model.refresh()));
+    const results = await Promise.allSettled(
+      [...this.models.values()].map((model) => model.refresh()),
+    );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   }
@@ -695,7 +794,8 @@ class Service implements PredictionService {
     if (this.active > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
     await this.readyPromise.catch(() => undefined);
     for (const model of this.models.values()) {
-      for (const target of [...model.targets, ...(model.shadow ? [model.shadow] : [])]) target.dispose();
+      for (const target of [...model.targets, ...(model.shadow ? [model.shadow] : [])])
+        target.dispose();
     }
     while (this.unloading.size > 0) await Promise.all([...this.unloading]);
     await this.log?.close();

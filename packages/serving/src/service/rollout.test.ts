@@ -1,7 +1,13 @@
-import { request as httpRequest, Agent } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { linearPredictor, MemorySource, until } from '../__fixtures__/predictors.js';
-import { createPredictor, createServer, type Predictor, type ResolvedModel, type ServingEvent } from '../index.js';
+import {
+  createPredictor,
+  createServer,
+  type Predictor,
+  type ResolvedModel,
+  type ServingEvent,
+} from '../index.js';
 
 /** A loader for the memory source: artifact `bias:<n>` is a linear model with that bias. */
 function biasLoader(loads: string[] = [], disposed: string[] = []) {
@@ -14,7 +20,9 @@ function biasLoader(loads: string[] = [], disposed: string[] = []) {
   };
 }
 
-const body = (data: number[] = [0, 0, 0]) => ({ inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data }] });
+const body = (data: number[] = [0, 0, 0]) => ({
+  inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data }],
+});
 
 describe('model rollouts', () => {
   it('follows an alias: loads the new version, swaps, then unloads the old one', async () => {
@@ -37,20 +45,30 @@ describe('model rollouts', () => {
     const after = await service.infer('churn', body());
     expect(after.model_version).toBe('2');
     expect(after.outputs[0]!.data).toEqual([200]);
-    expect(events.map((e) => `${e.type}:${e.version}`)).toEqual(['loaded:1', 'loaded:2', 'swapped:2', 'unloaded:1']);
+    expect(events.map((e) => `${e.type}:${e.version}`)).toEqual([
+      'loaded:1',
+      'loaded:2',
+      'swapped:2',
+      'unloaded:1',
+    ]);
     await service.close();
   });
 
   it('answers every request during a swap under load (zero failed requests)', async () => {
     const source = new MemorySource();
-    for (let version = 1; version <= 4; version++) source.addVersion('churn', version, `bias:${version * 100}`);
+    for (let version = 1; version <= 4; version++)
+      source.addVersion('churn', version, `bias:${version * 100}`);
     source.setAlias('churn', 'champion', 1);
     const server = createServer({
       models: ['churn@champion'],
       source,
       // A slow model keeps requests queued and running on the old version while it swaps.
       loader: async (resolved) => ({
-        ...linearPredictor({ features: 3, bias: Number(resolved.artifact.split(':')[1]), delayMs: 2 }),
+        ...linearPredictor({
+          features: 3,
+          bias: Number(resolved.artifact.split(':')[1]),
+          delayMs: 2,
+        }),
       }),
       shutdown: { signals: [] },
     });
@@ -61,13 +79,27 @@ describe('model rollouts', () => {
     const post = () =>
       new Promise<{ status: number; version: string; value: number }>((resolve, reject) => {
         const req = httpRequest(
-          { host: '127.0.0.1', port, path: '/v2/models/churn/infer', method: 'POST', agent, headers: { 'content-type': 'application/json' } },
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/v2/models/churn/infer',
+            method: 'POST',
+            agent,
+            headers: { 'content-type': 'application/json' },
+          },
           (res) => {
             const chunks: Buffer[] = [];
             res.on('data', (c: Buffer) => chunks.push(c));
             res.on('end', () => {
-              const parsed = JSON.parse(Buffer.concat(chunks).toString()) as { model_version: string; outputs: { data: number[] }[] };
-              resolve({ status: res.statusCode ?? 0, version: parsed.model_version, value: parsed.outputs?.[0]?.data[0] ?? Number.NaN });
+              const parsed = JSON.parse(Buffer.concat(chunks).toString()) as {
+                model_version: string;
+                outputs: { data: number[] }[];
+              };
+              resolve({
+                status: res.statusCode ?? 0,
+                version: parsed.model_version,
+                value: parsed.outputs?.[0]?.data[0] ?? Number.NaN,
+              });
             });
           },
         );
@@ -103,7 +135,12 @@ describe('model rollouts', () => {
     source.addVersion('churn', 2, 'broken');
     source.setAlias('churn', 'champion', 1);
     const events: ServingEvent[] = [];
-    const service = createPredictor({ models: ['churn@champion'], source, loader: biasLoader(), onEvent: (e) => events.push(e) });
+    const service = createPredictor({
+      models: ['churn@champion'],
+      source,
+      loader: biasLoader(),
+      onEvent: (e) => events.push(e),
+    });
     await service.ready();
     source.setAlias('churn', 'champion', 2);
     await until(() => events.some((e) => e.type === 'load-failed'));
@@ -119,14 +156,24 @@ describe('model rollouts', () => {
     source.addVersion('churn', 2, 'bias:2');
     source.addVersion('churn', 3, 'bias:3');
     source.setAlias('churn', 'champion', 1);
-    const service = createPredictor({ models: [{ reference: 'churn@champion', versions: { latest: 2 } }], source, loader: biasLoader() });
+    const service = createPredictor({
+      models: [{ reference: 'churn@champion', versions: { latest: 2 } }],
+      source,
+      loader: biasLoader(),
+    });
     await service.ready();
     expect(service.metadata('churn').versions.sort()).toEqual(['1', '2', '3']);
     expect((await service.infer('churn', body(), { version: '3' })).outputs[0]!.data).toEqual([3]);
     expect((await service.infer('churn', body())).outputs[0]!.data).toEqual([1]);
     source.addVersion('churn', 4, 'bias:4');
-    await until(() => service.metadata('churn').versions.includes('4') && !service.metadata('churn').versions.includes('2'));
-    await expect(service.infer('churn', body(), { version: '2' })).rejects.toThrow(/no served version "2"/);
+    await until(
+      () =>
+        service.metadata('churn').versions.includes('4') &&
+        !service.metadata('churn').versions.includes('2'),
+    );
+    await expect(service.infer('churn', body(), { version: '2' })).rejects.toThrow(
+      /no served version "2"/,
+    );
     await service.close();
   });
 

@@ -7,7 +7,10 @@ const body = { inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 
 
 function memorySink() {
   const records: PredictionRecord[] = [];
-  return { records, sink: { write: (batch: readonly PredictionRecord[]) => void records.push(...batch) } };
+  return {
+    records,
+    sink: { write: (batch: readonly PredictionRecord[]) => void records.push(...batch) },
+  };
 }
 
 describe('canary and shadow traffic', () => {
@@ -24,7 +27,10 @@ describe('canary and shadow traffic', () => {
     });
     await service.ready();
     const versions: string[] = [];
-    for (let i = 0; i < 1000; i++) versions.push((await service.infer('churn', body, { routingKey: `user-${i}` })).model_version);
+    for (let i = 0; i < 1000; i++)
+      versions.push(
+        (await service.infer('churn', body, { routingKey: `user-${i}` })).model_version,
+      );
     const share = versions.filter((v) => v === '2').length / versions.length;
     expect(share).toBeGreaterThan(0.15);
     expect(share).toBeLessThan(0.25);
@@ -41,7 +47,9 @@ describe('canary and shadow traffic', () => {
     const { records, sink } = memorySink();
     const shadow = linearPredictor({ bias: 500 });
     const service = createPredictor({
-      models: [{ name: 'churn', predictor: linearPredictor(), shadow: { predictor: shadow, version: 9 } }],
+      models: [
+        { name: 'churn', predictor: linearPredictor(), shadow: { predictor: shadow, version: 9 } },
+      ],
       log: { sink, flushIntervalMs: 1 },
       warmup: false,
     });
@@ -50,8 +58,18 @@ describe('canary and shadow traffic', () => {
     expect(reply.outputs[0]!.data).toEqual([1]);
     await until(() => records.length === 2);
     const shadowRecord = records.find((r) => r.shadow === true)!;
-    expect(shadowRecord).toMatchObject({ id: 'r1', model: 'churn.shadow', version: '9', outputs: [501], inputs: [1, 0, 0] });
-    expect(records.find((r) => r.shadow !== true)).toMatchObject({ id: 'r1', model: 'churn', outputs: [1] });
+    expect(shadowRecord).toMatchObject({
+      id: 'r1',
+      model: 'churn.shadow',
+      version: '9',
+      outputs: [501],
+      inputs: [1, 0, 0],
+    });
+    expect(records.find((r) => r.shadow !== true)).toMatchObject({
+      id: 'r1',
+      model: 'churn',
+      outputs: [1],
+    });
     await service.close();
   });
 
@@ -71,7 +89,8 @@ describe('canary and shadow traffic', () => {
       warmup: false,
     });
     await service.ready();
-    for (let i = 0; i < 5; i++) expect((await service.infer('churn', body)).outputs[0]!.data).toEqual([1]);
+    for (let i = 0; i < 5; i++)
+      expect((await service.infer('churn', body)).outputs[0]!.data).toEqual([1]);
     await until(() => events.filter((e) => e.type === 'shadow-failed').length >= 1);
     expect(calls).toBeGreaterThan(0);
     const text = await service.metrics!.registry.metrics();
