@@ -15,8 +15,15 @@
  *
  * @packageDocumentation
  */
-export type { Batch, BatchColumn, BatchCursor, BatchSource, SplitSelection } from './batches/types.js';
+
 export { type BatchOptions, BatchStream } from './batches/batch-stream.js';
+export type {
+  Batch,
+  BatchColumn,
+  BatchCursor,
+  BatchSource,
+  SplitSelection,
+} from './batches/types.js';
 export {
   type CategoricalFeatureKind,
   type FeatureColumnSpec,
@@ -32,21 +39,26 @@ export {
 export { type BatchProvider, type FitSource, fitFeatures } from './features/fit-features.js';
 export type { CsvOptions } from './io/csv.js';
 export type { ParquetCodec } from './io/parquet.js';
-export { type ReadParquetOptions, readParquet, writeParquet, type WriteParquetOptions } from './io/parquet-files.js';
+export {
+  type ReadParquetOptions,
+  readParquet,
+  type WriteParquetOptions,
+  writeParquet,
+} from './io/parquet-files.js';
 export type { DataChunk, DataInput } from './io/sources.js';
 export { keyPosition, type SplitOptions, splitOf } from './splits/split.js';
 export type { ColumnStats, TableStats } from './stats/column-stats.js';
 export type { CellValue, ColumnChunk, ColumnData } from './table/column-chunk.js';
 export type { Expectation } from './validation/expectations.js';
-export type { Version, VersionFile, VersionManifest } from './versions/manifest.js';
 export {
   type ColumnDiff,
   type CommitOptions,
   DatasetHandle,
   Datasets,
-  openDatasets,
   type OpenDatasetsOptions,
+  openDatasets,
   type ReadOptions,
   type VersionDiff,
   type VersionRef,
 } from './versions/datasets.js';
+export type { Version, VersionFile, VersionManifest } from './versions/manifest.js';

@@ -64,7 +64,12 @@ describe('batches', () => {
 
   it('selects columns, converts to float32 and drops the remainder on request', async () => {
     const batches = await collect(
-      datasets.dataset('numbers').batches({ batchSize: 300, columns: ['x', 'flag'], numericType: 'float32', dropRemainder: true }),
+      datasets.dataset('numbers').batches({
+        batchSize: 300,
+        columns: ['x', 'flag'],
+        numericType: 'float32',
+        dropRemainder: true,
+      }),
     );
     expect(batches).toHaveLength(3);
     expect(Object.keys(batches[0]!.columns)).toEqual(['x', 'flag']);
@@ -73,10 +78,20 @@ describe('batches', () => {
 
   it('shuffles deterministically by seed and epoch, covering every row once', async () => {
     const handle = datasets.dataset('numbers');
-    const a = ids(await collect(handle.batches({ batchSize: 64, shuffle: { seed: 1, windowRows: 256 } })));
-    const b = ids(await collect(handle.batches({ batchSize: 64, shuffle: { seed: 1, windowRows: 256 } })));
-    const c = ids(await collect(handle.batches({ batchSize: 64, shuffle: { seed: 1, windowRows: 256 }, epoch: 1 })));
-    const d = ids(await collect(handle.batches({ batchSize: 64, shuffle: { seed: 2, windowRows: 256 } })));
+    const a = ids(
+      await collect(handle.batches({ batchSize: 64, shuffle: { seed: 1, windowRows: 256 } })),
+    );
+    const b = ids(
+      await collect(handle.batches({ batchSize: 64, shuffle: { seed: 1, windowRows: 256 } })),
+    );
+    const c = ids(
+      await collect(
+        handle.batches({ batchSize: 64, shuffle: { seed: 1, windowRows: 256 }, epoch: 1 }),
+      ),
+    );
+    const d = ids(
+      await collect(handle.batches({ batchSize: 64, shuffle: { seed: 2, windowRows: 256 } })),
+    );
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
     expect(a).not.toEqual(d);
@@ -101,33 +116,69 @@ describe('batches', () => {
         }
       }
       expect(saved).toMatchObject({ version: version.id, position: 360, epoch: 0 });
-      const rest = ids(await collect(datasets.dataset('numbers').batches({ ...options, cursor: saved! })));
+      const rest = ids(
+        await collect(datasets.dataset('numbers').batches({ ...options, cursor: saved! })),
+      );
       expect([...seen, ...rest]).toEqual(full);
     });
   }
 
   it('resumes inside a split and rejects a cursor from another version, seed or split', async () => {
-    const { train, test } = datasets.dataset('numbers').split({ key: 'id', fractions: { train: 0.7, test: 0.3 } });
-    const full = ids(await collect(train!.batches({ batchSize: 50, columns: ['id'], shuffle: { seed: 3, windowRows: 200 } })));
-    const stream = train!.batches({ batchSize: 50, columns: ['id'], shuffle: { seed: 3, windowRows: 200 } });
+    const { train, test } = datasets
+      .dataset('numbers')
+      .split({ key: 'id', fractions: { train: 0.7, test: 0.3 } });
+    const full = ids(
+      await collect(
+        train!.batches({ batchSize: 50, columns: ['id'], shuffle: { seed: 3, windowRows: 200 } }),
+      ),
+    );
+    const stream = train!.batches({
+      batchSize: 50,
+      columns: ['id'],
+      shuffle: { seed: 3, windowRows: 200 },
+    });
     const iterator = stream[Symbol.asyncIterator]();
     const first = (await iterator.next()).value as Batch;
     const cursor = stream.cursor();
     await iterator.return?.();
-    const rest = ids(await collect(train!.batches({ batchSize: 50, columns: ['id'], shuffle: { seed: 3, windowRows: 200 }, cursor })));
+    const rest = ids(
+      await collect(
+        train!.batches({
+          batchSize: 50,
+          columns: ['id'],
+          shuffle: { seed: 3, windowRows: 200 },
+          cursor,
+        }),
+      ),
+    );
     expect([...(first.columns.id as Int32Array), ...rest]).toEqual(full);
 
     expect(() => train!.batches({ batchSize: 50, shuffle: { seed: 4 }, cursor })).toThrow(/seed 3/);
-    expect(() => test!.batches({ batchSize: 50, shuffle: { seed: 3 }, cursor })).toThrow(/split "train"/);
-    const other = await datasets.commit('numbers', { id: [1], x: [1], big: [1n], flag: [true], label: ['c1'], at: [new Date(0)] }, { branch: 'other' });
-    await expect(collect(datasets.dataset('numbers', other.id).split({ key: 'id', fractions: { train: 0.7, test: 0.3 } }).train!.batches({ batchSize: 50, columns: ['id'], shuffle: { seed: 3 }, cursor }))).rejects.toThrow(
-      /open dataset\(name, 'sha256:/,
+    expect(() => test!.batches({ batchSize: 50, shuffle: { seed: 3 }, cursor })).toThrow(
+      /split "train"/,
     );
-    expect(() => datasets.dataset('numbers').batches({ cursor: { kind: 'nope' } as unknown as BatchCursor })).toThrow(/Invalid batch cursor/);
+    const other = await datasets.commit(
+      'numbers',
+      { id: [1], x: [1], big: [1n], flag: [true], label: ['c1'], at: [new Date(0)] },
+      { branch: 'other' },
+    );
+    await expect(
+      collect(
+        datasets
+          .dataset('numbers', other.id)
+          .split({ key: 'id', fractions: { train: 0.7, test: 0.3 } })
+          .train!.batches({ batchSize: 50, columns: ['id'], shuffle: { seed: 3 }, cursor }),
+      ),
+    ).rejects.toThrow(/open dataset\(name, 'sha256:/);
+    expect(() =>
+      datasets.dataset('numbers').batches({ cursor: { kind: 'nope' } as unknown as BatchCursor }),
+    ).toThrow(/Invalid batch cursor/);
   });
 
   it('rejects unknown columns and a second iteration with ValidationError', async () => {
-    await expect(collect(datasets.dataset('numbers').batches({ columns: ['nope'] }))).rejects.toMatchObject({ code: 'VALIDATION' });
+    await expect(
+      collect(datasets.dataset('numbers').batches({ columns: ['nope'] })),
+    ).rejects.toMatchObject({ code: 'VALIDATION' });
     const stream = datasets.dataset('numbers', version.id).batches({ batchSize: 500 });
     expect(stream.cursor().position).toBe(0);
     await collect(stream);

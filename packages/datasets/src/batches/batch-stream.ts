@@ -1,7 +1,12 @@
-import { type TableSchema, ValidationError, fromZodIssues } from '@mlinfra/core';
+import { fromZodIssues, type TableSchema, ValidationError } from '@mlinfra/core';
 import { z } from 'zod';
-import { concatChunks, type CellValue, type ColumnChunk, type ColumnData } from '../table/column-chunk.js';
-import { filterChunk, takeRows, type Block, type VersionReader } from '../versions/reader.js';
+import {
+  type CellValue,
+  type ColumnChunk,
+  type ColumnData,
+  concatChunks,
+} from '../table/column-chunk.js';
+import { type Block, filterChunk, takeRows, type VersionReader } from '../versions/reader.js';
 import type { Batch, BatchColumn, BatchCursor, BatchSource, SplitSelection } from './types.js';
 
 /** Options of `batches()`. */
@@ -37,7 +42,13 @@ const cursorValidator = z
     seed: z.number().nullable(),
     epoch: z.number().int().min(0),
     split: z
-      .object({ key: z.string(), name: z.string(), from: z.number(), to: z.number(), salt: z.string() })
+      .object({
+        key: z.string(),
+        name: z.string(),
+        from: z.number(),
+        to: z.number(),
+        salt: z.string(),
+      })
       .strict()
       .nullable(),
   })
@@ -47,7 +58,10 @@ const optionsValidator = z
   .object({
     batchSize: z.number().int().positive().optional(),
     columns: z.array(z.string().min(1)).min(1).optional(),
-    shuffle: z.object({ seed: z.number().finite(), windowRows: z.number().int().positive().optional() }).strict().optional(),
+    shuffle: z
+      .object({ seed: z.number().finite(), windowRows: z.number().int().positive().optional() })
+      .strict()
+      .optional(),
     epoch: z.number().int().min(0).optional(),
     dropRemainder: z.boolean().optional(),
     numericType: z.enum(['native', 'float32', 'float64']).optional(),
@@ -77,7 +91,7 @@ function prepareOptions(options: BatchOptions): PreparedOptions {
     const parsed = cursorValidator.safeParse(options.cursor);
     if (!parsed.success) {
       throw new ValidationError(
-        'Invalid batch cursor; pass the value a stream\'s cursor() returned (after JSON round-trip is fine)',
+        "Invalid batch cursor; pass the value a stream's cursor() returned (after JSON round-trip is fine)",
         fromZodIssues(parsed.error.issues, ['cursor']),
       );
     }
@@ -145,7 +159,9 @@ function permutation(length: number, next: () => number): Uint32Array {
 function sliceChunk(chunk: ColumnChunk, start: number, end: number): ColumnChunk {
   const columns: Record<string, ColumnData> = {};
   for (const [name, values] of Object.entries(chunk.columns)) {
-    columns[name] = (ArrayBuffer.isView(values) ? values.subarray(start, end) : values.slice(start, end)) as ColumnData;
+    columns[name] = (
+      ArrayBuffer.isView(values) ? values.subarray(start, end) : values.slice(start, end)
+    ) as ColumnData;
   }
   return { length: end - start, columns };
 }
@@ -179,7 +195,11 @@ function toBatchColumn(
   if (values instanceof Target) return { column: values, nulls: undefined };
   const out = new Target(values.length);
   const isFloat = out instanceof Float64Array || out instanceof Float32Array;
-  if (values instanceof Float64Array || values instanceof Float32Array || values instanceof Int32Array) {
+  if (
+    values instanceof Float64Array ||
+    values instanceof Float32Array ||
+    values instanceof Int32Array
+  ) {
     out.set(values);
     return { column: out, nulls: undefined };
   }
@@ -193,7 +213,15 @@ function toBatchColumn(
       continue;
     }
     out[index] =
-      typeof value === 'number' ? value : value instanceof Date ? value.getTime() : typeof value === 'boolean' ? (value ? 1 : 0) : Number(value);
+      typeof value === 'number'
+        ? value
+        : value instanceof Date
+          ? value.getTime()
+          : typeof value === 'boolean'
+            ? value
+              ? 1
+              : 0
+            : Number(value);
   }
   return { column: out, nulls };
 }
@@ -240,7 +268,9 @@ export class BatchStream implements BatchSource {
    */
   cursor(): BatchCursor {
     if (this.version === undefined) {
-      throw new ValidationError('The stream has not resolved its version yet; call cursor() after the first batch, or open the dataset by version id');
+      throw new ValidationError(
+        'The stream has not resolved its version yet; call cursor() after the first batch, or open the dataset by version id',
+      );
     }
     return {
       kind: 'mlinfra.batch-cursor/v1',
@@ -254,7 +284,9 @@ export class BatchStream implements BatchSource {
 
   async *[Symbol.asyncIterator](): AsyncIterator<Batch> {
     if (this.started) {
-      throw new ValidationError('A batch stream can be iterated once; call batches() again (with { cursor }) for another pass');
+      throw new ValidationError(
+        'A batch stream can be iterated once; call batches() again (with { cursor }) for another pass',
+      );
     }
     this.started = true;
     const { reader, split } = await this.source.open();
@@ -267,12 +299,15 @@ export class BatchStream implements BatchSource {
     this.version = version.id;
     const schema = version.schema;
     const byName = new Map(schema.columns.map((column) => [column.name, column]));
-    const columns = this.options.columns ?? schema.columns.map((column) => column.name);
+    const columns: string[] = this.options.columns ?? schema.columns.map((column) => column.name);
     const missing = columns.filter((name) => !byName.has(name));
     if (missing.length > 0) {
-      throw new ValidationError(`Unknown column(s) ${missing.join(', ')}; the version has ${[...byName.keys()].join(', ')}`);
+      throw new ValidationError(
+        `Unknown column(s) ${missing.join(', ')}; the version has ${[...byName.keys()].join(', ')}`,
+      );
     }
-    const readColumns = split !== null && !columns.includes(split.key) ? [...columns, split.key] : columns;
+    const readColumns =
+      split !== null && !columns.includes(split.key) ? [...columns, split.key] : columns;
     const keepKey = split === null || columns.includes(split.key);
     const readSchema: TableSchema = { columns: readColumns.map((name) => byName.get(name)!) };
     const outSchema: TableSchema = { columns: columns.map((name) => byName.get(name)!) };
@@ -280,7 +315,12 @@ export class BatchStream implements BatchSource {
     const blocks = await reader.blocks();
     const { seed, epoch, batchSize, dropRemainder } = this.options;
     const order: Block[] =
-      seed === null ? blocks : Array.from(permutation(blocks.length, random(mix(seed, epoch, 0x5eed))), (index) => blocks[index]!);
+      seed === null
+        ? blocks
+        : Array.from(
+            permutation(blocks.length, random(mix(seed, epoch, 0x5eed))),
+            (index) => blocks[index]!,
+          );
     const windows: Block[][] = [];
     if (seed === null) for (const block of order) windows.push([block]);
     else {
@@ -312,7 +352,11 @@ export class BatchStream implements BatchSource {
       pendingRows = rest?.length ?? 0;
       const batch: Batch = { size, columns: {}, nulls: {} };
       for (const column of outSchema.columns) {
-        const { column: values, nulls } = toBatchColumn(column.type, merged.columns[column.name]!, this.options.numericType);
+        const { column: values, nulls } = toBatchColumn(
+          column.type,
+          merged.columns[column.name]!,
+          this.options.numericType,
+        );
         batch.columns[column.name] = values;
         if (nulls !== undefined) batch.nulls[column.name] = nulls;
       }
@@ -339,7 +383,8 @@ export class BatchStream implements BatchSource {
       if (seed !== null) {
         const order = permutation(chunk.length, random(mix(seed, epoch, windowIndex)));
         const columnsOut: Record<string, ColumnData> = {};
-        for (const [name, values] of Object.entries(chunk.columns)) columnsOut[name] = takeRows(values, order);
+        for (const [name, values] of Object.entries(chunk.columns))
+          columnsOut[name] = takeRows(values, order);
         chunk = { length: chunk.length, columns: columnsOut };
       }
       if (skip > 0) {

@@ -22,9 +22,19 @@ describe('FeatureTransform', () => {
       city: 'oneHot',
       member: 'passthrough',
     });
-    expect(transform.featureNames).toEqual(['age', 'income', 'city=oslo', 'city=rome', 'city=<other>', 'member']);
+    expect(transform.featureNames).toEqual([
+      'age',
+      'income',
+      'city=oslo',
+      'city=rome',
+      'city=<other>',
+      'member',
+    ]);
     expect(transform.width).toBe(6);
-    const matrix = transform.transform([{ age: 30, income: 2000, city: 'rome', member: true }, { age: null, income: null, city: 'paris', member: null }]);
+    const matrix = transform.transform([
+      { age: 30, income: 2000, city: 'rome', member: true },
+      { age: null, income: null, city: 'paris', member: null },
+    ]);
     const std = Math.sqrt(((20 - 30) ** 2 + 0 + (40 - 30) ** 2) / 3);
     expect(Array.from(matrix.subarray(0, 6))).toEqual([0, 0.5, 0, 1, 0, 1]);
     expect(matrix[6]).toBeCloseTo(0);
@@ -35,7 +45,10 @@ describe('FeatureTransform', () => {
   });
 
   it('round-trips through JSON and transforms rows, columns and batches identically', () => {
-    const transform = FeatureTransform.fit(rows, { age: 'standardize', city: { kind: 'index', maxCategories: 1 } });
+    const transform = FeatureTransform.fit(rows, {
+      age: 'standardize',
+      city: { kind: 'index', maxCategories: 1 },
+    });
     const json = JSON.parse(JSON.stringify(transform));
     expect(json.kind).toBe('mlinfra.feature-transform/v1');
     const loaded = FeatureTransform.fromJSON(json);
@@ -46,18 +59,28 @@ describe('FeatureTransform', () => {
     expect(loaded.transform(columns)).toEqual(fromRows);
     const batch = {
       size: 4,
-      columns: { age: Float64Array.from([20, 30, 40, Number.NaN]), city: ['oslo', 'rome', 'oslo', null] },
+      columns: {
+        age: Float64Array.from([20, 30, 40, Number.NaN]),
+        city: ['oslo', 'rome', 'oslo', null],
+      },
       nulls: { age: Uint8Array.from([0, 0, 0, 1]), city: Uint8Array.from([0, 0, 0, 1]) },
     };
     expect(loaded.transform(batch)).toEqual(fromRows);
   });
 
   it('rejects invalid JSON and specs with ValidationError naming the fix', () => {
-    expect(() => FeatureTransform.fromJSON({ kind: 'mlinfra.feature-transform/v1', features: [{ column: 'a', kind: 'standardize', mean: 0, std: 0, fill: 0 }] })).toThrow(
-      /FeatureTransform.toJSON/,
+    expect(() =>
+      FeatureTransform.fromJSON({
+        kind: 'mlinfra.feature-transform/v1',
+        features: [{ column: 'a', kind: 'standardize', mean: 0, std: 0, fill: 0 }],
+      }),
+    ).toThrow(/FeatureTransform.toJSON/);
+    expect(() => FeatureTransform.fit(rows, { age: 'scale' as 'standardize' })).toThrow(
+      /Invalid feature spec/,
     );
-    expect(() => FeatureTransform.fit(rows, { age: 'scale' as 'standardize' })).toThrow(/Invalid feature spec/);
-    expect(() => FeatureTransform.fit(rows, { city: 'standardize' })).toThrow(/use oneHot\/index for text/);
+    expect(() => FeatureTransform.fit(rows, { city: 'standardize' })).toThrow(
+      /use oneHot\/index for text/,
+    );
   });
 });
 
@@ -77,7 +100,9 @@ describe('fitFeatures', () => {
       area: Float64Array.from({ length: count }, (_, index) => 50 + (index % 97)),
       zone: Array.from({ length: count }, (_, index) => `z${index % 4}`),
     });
-    const { train } = datasets.dataset('houses').split({ key: 'id', fractions: { train: 0.5, test: 0.5 } });
+    const { train } = datasets
+      .dataset('houses')
+      .split({ key: 'id', fractions: { train: 0.5, test: 0.5 } });
     const streamed = await fitFeatures(train!, { area: 'standardize', zone: 'oneHot' });
     const trainRows = await train!.rows();
     const memory = FeatureTransform.fit(trainRows, { area: 'standardize', zone: 'oneHot' });

@@ -1,4 +1,4 @@
-import { ValidationError, fromZodIssues } from '@mlinfra/core/schema';
+import { fromZodIssues, ValidationError } from '@mlinfra/core/schema';
 import { z } from 'zod';
 import type { Batch } from '../batches/types.js';
 
@@ -27,7 +27,10 @@ export interface FeatureColumnSpec {
 }
 
 /** Column name to feature kind (or options). Output features follow the key order. */
-export type FeatureSpec = Record<string, NumericFeatureKind | CategoricalFeatureKind | FeatureColumnSpec>;
+export type FeatureSpec = Record<
+  string,
+  NumericFeatureKind | CategoricalFeatureKind | FeatureColumnSpec
+>;
 
 /** One fitted feature of a {@link FeatureTransformJSON}. */
 export type FittedFeature =
@@ -55,14 +58,37 @@ const OOV = '<other>';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 const fittedFeatureValidator = z.discriminatedUnion('kind', [
-  z.object({ column: z.string(), kind: z.literal('standardize'), mean: finite, std: finite.refine((v) => v > 0, 'must be > 0'), fill: finite }).strict(),
-  z.object({ column: z.string(), kind: z.literal('minMax'), min: finite, max: finite, fill: finite }).strict(),
+  z
+    .object({
+      column: z.string(),
+      kind: z.literal('standardize'),
+      mean: finite,
+      std: finite.refine((v) => v > 0, 'must be > 0'),
+      fill: finite,
+    })
+    .strict(),
+  z
+    .object({
+      column: z.string(),
+      kind: z.literal('minMax'),
+      min: finite,
+      max: finite,
+      fill: finite,
+    })
+    .strict(),
   z.object({ column: z.string(), kind: z.literal('passthrough'), fill: finite }).strict(),
-  z.object({ column: z.string(), kind: z.literal('oneHot'), categories: z.array(z.string()) }).strict(),
-  z.object({ column: z.string(), kind: z.literal('index'), categories: z.array(z.string()) }).strict(),
+  z
+    .object({ column: z.string(), kind: z.literal('oneHot'), categories: z.array(z.string()) })
+    .strict(),
+  z
+    .object({ column: z.string(), kind: z.literal('index'), categories: z.array(z.string()) })
+    .strict(),
 ]);
 const transformJsonValidator = z
-  .object({ kind: z.literal('mlinfra.feature-transform/v1'), features: z.array(fittedFeatureValidator).min(1) })
+  .object({
+    kind: z.literal('mlinfra.feature-transform/v1'),
+    features: z.array(fittedFeatureValidator).min(1),
+  })
   .strict();
 
 const columnSpecValidator = z
@@ -157,7 +183,11 @@ function columnsOf(
     return { length: rows.length, get: (column) => (row) => rows[row]?.[column] };
   }
   const candidate = input as Partial<Batch> & Readonly<Record<string, unknown>>;
-  if (typeof candidate.size === 'number' && typeof candidate.columns === 'object' && candidate.columns !== null) {
+  if (
+    typeof candidate.size === 'number' &&
+    typeof candidate.columns === 'object' &&
+    candidate.columns !== null
+  ) {
     const batch = candidate as Batch;
     return {
       length: batch.size,
@@ -258,7 +288,10 @@ export class FeatureTransform {
 
   /** The JSON form: plain data, safe to `JSON.stringify`. */
   toJSON(): FeatureTransformJSON {
-    return { kind: 'mlinfra.feature-transform/v1', features: this.features.map((feature) => structuredClone(feature)) };
+    return {
+      kind: 'mlinfra.feature-transform/v1',
+      features: this.features.map((feature) => structuredClone(feature)),
+    };
   }
 
   /**
@@ -276,7 +309,12 @@ export class FeatureTransform {
         case 'standardize':
         case 'minMax':
         case 'passthrough': {
-          const shift = feature.kind === 'standardize' ? feature.mean : feature.kind === 'minMax' ? feature.min : 0;
+          const shift =
+            feature.kind === 'standardize'
+              ? feature.mean
+              : feature.kind === 'minMax'
+                ? feature.min
+                : 0;
           const scale =
             feature.kind === 'standardize'
               ? feature.std
@@ -303,7 +341,9 @@ export class FeatureTransform {
           break;
         }
         case 'index': {
-          const positions = new Map(feature.categories.map((category, index) => [category, index + 1]));
+          const positions = new Map(
+            feature.categories.map((category, index) => [category, index + 1]),
+          );
           for (let row = 0; row < view.length; row++) {
             const label = toCategory(get(row));
             out[row * this.width + offset] = label === undefined ? 0 : (positions.get(label) ?? 0);
@@ -327,9 +367,15 @@ export class FeatureFitter {
 
   /** @throws ValidationError for a bad spec. */
   constructor(spec: FeatureSpec) {
-    this.spec = Object.entries(parseFeatureSpec(spec)).map(([column, entry]) => [column, columnOptions(entry)]);
+    this.spec = Object.entries(parseFeatureSpec(spec)).map(([column, entry]) => [
+      column,
+      columnOptions(entry),
+    ]);
     this.accumulators = new Map(
-      this.spec.map(([column, options]) => [column, new ColumnAccumulator(options.kind === 'oneHot' || options.kind === 'index')]),
+      this.spec.map(([column, options]) => [
+        column,
+        new ColumnAccumulator(options.kind === 'oneHot' || options.kind === 'index'),
+      ]),
     );
   }
 

@@ -1,5 +1,10 @@
 import type { Batch } from '../batches/types.js';
-import { type FeatureSpec, FeatureFitter, type FeatureTransform, type TransformInput } from './feature-transform.js';
+import {
+  FeatureFitter,
+  type FeatureSpec,
+  type FeatureTransform,
+  type TransformInput,
+} from './feature-transform.js';
 
 /** Anything with a `batches()` method, such as a dataset handle or one of its splits. */
 export interface BatchProvider {
@@ -10,7 +15,11 @@ export interface BatchProvider {
 export type FitSource = BatchProvider | AsyncIterable<Batch> | TransformInput;
 
 function isBatchProvider(value: unknown): value is BatchProvider {
-  return typeof value === 'object' && value !== null && typeof (value as BatchProvider).batches === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as BatchProvider).batches === 'function'
+  );
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<Batch> {
@@ -32,7 +41,8 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<Batch> {
 export async function fitFeatures(source: FitSource, spec: FeatureSpec): Promise<FeatureTransform> {
   const fitter = new FeatureFitter(spec);
   if (isBatchProvider(source)) {
-    for await (const batch of source.batches({ batchSize: 65536, columns: fitter.columns })) fitter.add(batch);
+    for await (const batch of source.batches({ batchSize: 65536, columns: fitter.columns }))
+      fitter.add(batch);
   } else if (isAsyncIterable(source)) {
     for await (const batch of source) fitter.add(batch);
   } else {

@@ -3,6 +3,8 @@
  * serving and browsers. See {@link FeatureTransform}.
  * @packageDocumentation
  */
+
+export type { Batch, BatchColumn } from '../batches/types.js';
 export {
   type CategoricalFeatureKind,
   type FeatureColumnSpec,
@@ -16,4 +18,3 @@ export {
   type TransformInput,
 } from './feature-transform.js';
 export { type BatchProvider, type FitSource, fitFeatures } from './fit-features.js';
-export type { Batch, BatchColumn } from '../batches/types.js';

@@ -1,4 +1,9 @@
-import { type ColumnSchema, type ColumnType, type TableSchema, ValidationError } from '@mlinfra/core';
+import {
+  type ColumnSchema,
+  type ColumnType,
+  type TableSchema,
+  ValidationError,
+} from '@mlinfra/core';
 import {
   Bool,
   type DataType,
@@ -47,7 +52,9 @@ function columnTypeOfArrow(type: DataType): ColumnType | undefined {
       return 'string';
     case Type.Dictionary: {
       const dictionary = (type as unknown as { dictionary: DataType }).dictionary;
-      return dictionary.typeId === Type.Utf8 || dictionary.typeId === Type.LargeUtf8 ? 'category' : undefined;
+      return dictionary.typeId === Type.Utf8 || dictionary.typeId === Type.LargeUtf8
+        ? 'category'
+        : undefined;
     }
     case Type.Timestamp:
     case Type.Date:
@@ -66,12 +73,20 @@ export function schemaOfArrow(table: Table): TableSchema {
   for (const field of table.schema.fields) {
     const type = columnTypeOfArrow(field.type);
     if (type === undefined) {
-      issues.push({ path: [field.name], message: `has unsupported Arrow type ${String(field.type)}; cast it to a number, string or timestamp` });
+      issues.push({
+        path: [field.name],
+        message: `has unsupported Arrow type ${String(field.type)}; cast it to a number, string or timestamp`,
+      });
       continue;
     }
-    columns.push({ name: field.name, type, nullable: field.nullable || (table.getChild(field.name)?.nullCount ?? 0) > 0 });
+    columns.push({
+      name: field.name,
+      type,
+      nullable: field.nullable || (table.getChild(field.name)?.nullCount ?? 0) > 0,
+    });
   }
-  if (issues.length > 0) throw new ValidationError('This Arrow table has columns mlinfra cannot store', issues);
+  if (issues.length > 0)
+    throw new ValidationError('This Arrow table has columns mlinfra cannot store', issues);
   return { columns };
 }
 
@@ -83,7 +98,8 @@ export function rawChunkOfArrow(table: Table): RawChunk {
     if (vector === null) continue;
     const typeId = field.type.typeId;
     const numeric = typeId === Type.Float || typeId === Type.Int;
-    columns[field.name] = numeric && vector.nullCount === 0 ? (vector.toArray() as ArrayLike<unknown>) : [...vector];
+    columns[field.name] =
+      numeric && vector.nullCount === 0 ? (vector.toArray() as ArrayLike<unknown>) : [...vector];
   }
   return { length: table.numRows, columns };
 }
@@ -118,7 +134,9 @@ export function chunkToArrow(schema: TableSchema, chunk: ColumnChunk): Table {
     const type = arrowTypeOf(column);
     let input: ColumnData | Array<number | null> = values;
     if (column.type === 'timestamp') {
-      input = (values as Array<Date | null>).map((value) => (value === null ? null : value.getTime()));
+      input = (values as Array<Date | null>).map((value) =>
+        value === null ? null : value.getTime(),
+      );
     }
     vectors[column.name] = vectorFromArray(input as unknown as number[], type as Float64);
   }

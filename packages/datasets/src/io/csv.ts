@@ -1,5 +1,10 @@
 import { createReadStream } from 'node:fs';
-import { type ColumnSchema, type ColumnType, type TableSchema, ValidationError } from '@mlinfra/core';
+import {
+  type ColumnSchema,
+  type ColumnType,
+  type TableSchema,
+  ValidationError,
+} from '@mlinfra/core';
 import type { RawChunk } from '../table/normalize.js';
 
 /** Options for reading CSV. */
@@ -18,7 +23,9 @@ export interface CsvOptions {
 export async function* readCsv(path: string, options: CsvOptions = {}): AsyncGenerator<RawChunk> {
   const delimiter = options.delimiter ?? (path.toLowerCase().endsWith('.tsv') ? '\t' : ',');
   if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n') {
-    throw new ValidationError(`CSV delimiter must be one character other than a quote or newline, got ${JSON.stringify(delimiter)}`);
+    throw new ValidationError(
+      `CSV delimiter must be one character other than a quote or newline, got ${JSON.stringify(delimiter)}`,
+    );
   }
   const chunkRows = options.chunkRows ?? 65536;
   const delimiterCode = delimiter.charCodeAt(0);
@@ -41,7 +48,9 @@ export async function* readCsv(path: string, options: CsvOptions = {}): AsyncGen
       header = record.map((name, index) => name ?? `column_${index + 1}`);
       const duplicate = header.find((name, index) => header!.indexOf(name) !== index);
       if (duplicate !== undefined) {
-        throw new ValidationError(`CSV header of ${path} repeats column "${duplicate}"; rename one of them`);
+        throw new ValidationError(
+          `CSV header of ${path} repeats column "${duplicate}"; rename one of them`,
+        );
       }
       columns = header.map(() => []);
     } else {
@@ -59,7 +68,10 @@ export async function* readCsv(path: string, options: CsvOptions = {}): AsyncGen
     record = [];
   };
   const toChunk = (): RawChunk => {
-    const chunk: RawChunk = { length: rows, columns: Object.fromEntries(header!.map((name, index) => [name, columns[index]!])) };
+    const chunk: RawChunk = {
+      length: rows,
+      columns: Object.fromEntries(header!.map((name, index) => [name, columns[index]!])),
+    };
     columns = header!.map(() => []);
     rows = 0;
     return chunk;
@@ -120,20 +132,26 @@ export async function* readCsv(path: string, options: CsvOptions = {}): AsyncGen
       if (start < text.length) field += text.slice(start);
     }
     if (carry === '"') inQuotes = false;
-    if (inQuotes) throw new ValidationError(`CSV file ${path} ends inside a quoted field; close the quote that opens near line ${line}`);
+    if (inQuotes)
+      throw new ValidationError(
+        `CSV file ${path} ends inside a quoted field; close the quote that opens near line ${line}`,
+      );
     if (field !== '' || record.length > 0 || quoted) {
       if (field.endsWith('\r')) field = field.slice(0, -1);
       endField();
       endRecord();
     }
     while (pendingChunks.length > 0) yield pendingChunks.shift()!;
-    if (header === undefined) throw new ValidationError(`CSV file ${path} is empty; it needs a header line`);
+    if (header === undefined)
+      throw new ValidationError(`CSV file ${path} is empty; it needs a header line`);
     if (rows > 0 || header.length > 0) {
       if (rows > 0) yield toChunk();
     }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new ValidationError(`CSV file ${path} does not exist; check the path`, [], { cause: error });
+      throw new ValidationError(`CSV file ${path} does not exist; check the path`, [], {
+        cause: error,
+      });
     }
     throw error;
   } finally {

@@ -1,9 +1,9 @@
 import { stat } from 'node:fs/promises';
-import { type TableSchema, ValidationError, parseSchema } from '@mlinfra/core';
+import { parseSchema, type TableSchema, ValidationError } from '@mlinfra/core';
 import { type ColumnChunk, type ColumnData, concatChunks } from '../table/column-chunk.js';
 import { ChunkNormalizer } from '../table/normalize.js';
 import { IssueCollector } from '../validation/issue-collector.js';
-import { type ParquetCodec, ParquetFileWriter, openParquet } from './parquet.js';
+import { openParquet, type ParquetCodec, ParquetFileWriter } from './parquet.js';
 import { type DataInput, openInput } from './sources.js';
 
 /** Options of {@link readParquet}. */
@@ -28,12 +28,16 @@ export async function readParquet(
     columns: names.map((name) => {
       const column = source.schema.columns.find((candidate) => candidate.name === name);
       if (column === undefined) {
-        throw new ValidationError(`Column "${name}" is not in the file; it has ${source.schema.columns.map((c) => c.name).join(', ')}`);
+        throw new ValidationError(
+          `Column "${name}" is not in the file; it has ${source.schema.columns.map((c) => c.name).join(', ')}`,
+        );
       }
       return column;
     }),
   };
-  const parts: ColumnChunk[] = await Promise.all(source.rowGroups.map((group) => source.read(group, names)));
+  const parts: ColumnChunk[] = await Promise.all(
+    source.rowGroups.map((group) => source.read(group, names)),
+  );
   return { schema, rowCount: source.rowCount, columns: concatChunks(schema, parts).columns };
 }
 
@@ -53,13 +57,18 @@ export interface WriteParquetOptions {
  * @returns rows written and file size in bytes.
  * @throws ValidationError listing every value that does not fit the schema (the file is then incomplete; delete it).
  */
-export async function writeParquet(path: string, data: DataInput, options: WriteParquetOptions = {}): Promise<{ rows: number; sizeBytes: number }> {
+export async function writeParquet(
+  path: string,
+  data: DataInput,
+  options: WriteParquetOptions = {},
+): Promise<{ rows: number; sizeBytes: number }> {
   const input = await openInput(data);
   const iterator = input.chunks[Symbol.asyncIterator]();
   let next = await iterator.next();
   let schema = options.schema === undefined ? input.schema : parseSchema(options.schema);
   if (schema === undefined) {
-    if (next.done === true) throw new ValidationError('Cannot infer a schema from empty data; pass { schema }');
+    if (next.done === true)
+      throw new ValidationError('Cannot infer a schema from empty data; pass { schema }');
     schema = input.infer(next.value);
   }
   const issues = new IssueCollector();
@@ -71,7 +80,11 @@ export async function writeParquet(path: string, data: DataInput, options: Write
   try {
     while (next.done !== true) {
       const chunk = normalizer.normalize(next.value);
-      if (issues.size > 0) throw new ValidationError(`Cannot write ${path}: the data does not match the schema`, issues.toIssues());
+      if (issues.size > 0)
+        throw new ValidationError(
+          `Cannot write ${path}: the data does not match the schema`,
+          issues.toIssues(),
+        );
       writer.write(chunk);
       next = await iterator.next();
     }

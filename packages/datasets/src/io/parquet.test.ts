@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ColumnChunk } from '../table/column-chunk.js';
-import { ParquetFileWriter, openParquet } from './parquet.js';
+import { openParquet, ParquetFileWriter } from './parquet.js';
 
 let folder: string;
 let duck: Awaited<ReturnType<DuckDBInstance['connect']>>;
@@ -29,7 +29,9 @@ describe('openParquet', () => {
   for (const codec of ['snappy', 'gzip', 'zstd', 'lz4', 'brotli', 'uncompressed']) {
     it(`reads a DuckDB file compressed with ${codec}`, async () => {
       const path = join(folder, `duck-${codec}.parquet`);
-      await duck.run(`COPY (${SELECT}) TO '${path}' (FORMAT parquet, COMPRESSION ${codec}, ROW_GROUP_SIZE 700)`);
+      await duck.run(
+        `COPY (${SELECT}) TO '${path}' (FORMAT parquet, COMPRESSION ${codec}, ROW_GROUP_SIZE 700)`,
+      );
       const source = await openParquet(path);
       expect(source.rowCount).toBe(2000);
       expect(source.schema.columns.map((column) => [column.name, column.type])).toEqual([
@@ -50,7 +52,9 @@ describe('openParquet', () => {
         let offset = index;
         for (const chunk of chunks) {
           if (offset < chunk.length) {
-            return Object.fromEntries(Object.entries(chunk.columns).map(([name, values]) => [name, values[offset]]));
+            return Object.fromEntries(
+              Object.entries(chunk.columns).map(([name, values]) => [name, values[offset]]),
+            );
           }
           offset -= chunk.length;
         }
@@ -82,7 +86,9 @@ describe('openParquet', () => {
   });
 
   it('rejects a file that is not Parquet with a ValidationError', async () => {
-    await expect(openParquet(new TextEncoder().encode('id,x\n1,2\n'))).rejects.toMatchObject({ code: 'VALIDATION' });
+    await expect(openParquet(new TextEncoder().encode('id,x\n1,2\n'))).rejects.toMatchObject({
+      code: 'VALIDATION',
+    });
   });
 });
 
@@ -137,6 +143,10 @@ describe('ParquetFileWriter', () => {
       { rowStart: 0, rowEnd: 3 },
       { rowStart: 3, rowEnd: 5 },
     ]);
-    expect(source.schema.columns[3]).toEqual({ name: 'label', type: 'category', categories: ['a', 'b'] });
+    expect(source.schema.columns[3]).toEqual({
+      name: 'label',
+      type: 'category',
+      categories: ['a', 'b'],
+    });
   });
 });

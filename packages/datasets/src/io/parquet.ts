@@ -1,14 +1,20 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
 import * as zlib from 'node:zlib';
-import { type ColumnSchema, type ColumnType, type TableSchema, ValidationError, parseSchema } from '@mlinfra/core';
+import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib';
+import {
+  type ColumnSchema,
+  type ColumnType,
+  parseSchema,
+  type TableSchema,
+  ValidationError,
+} from '@mlinfra/core';
 import {
   type AsyncBuffer,
-  type FileMetaData,
-  type SchemaElement,
   asyncBufferFromFile,
+  type FileMetaData,
   parquetMetadataAsync,
   parquetScan,
+  type SchemaElement,
 } from 'hyparquet';
 import { compressors as decompressors } from 'hyparquet-compressors';
 import { ByteWriter, type ColumnSource, ParquetWriter } from 'hyparquet-writer';
@@ -22,7 +28,10 @@ const SCHEMA_KEY = 'mlinfra.schema';
 
 type Compressor = (input: Uint8Array) => Uint8Array;
 
-function compressorFor(codec: ParquetCodec): { name: 'SNAPPY' | 'GZIP' | 'BROTLI' | 'ZSTD' | 'UNCOMPRESSED'; compress?: Compressor } {
+function compressorFor(codec: ParquetCodec): {
+  name: 'SNAPPY' | 'GZIP' | 'BROTLI' | 'ZSTD' | 'UNCOMPRESSED';
+  compress?: Compressor;
+} {
   switch (codec) {
     case 'snappy':
       return { name: 'SNAPPY' };
@@ -33,10 +42,12 @@ function compressorFor(codec: ParquetCodec): { name: 'SNAPPY' | 'GZIP' | 'BROTLI
     case 'brotli':
       return {
         name: 'BROTLI',
-        compress: (input) => brotliCompressSync(input, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 4 } }),
+        compress: (input) =>
+          brotliCompressSync(input, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 4 } }),
       };
     case 'zstd': {
-      const zstd = (zlib as unknown as { zstdCompressSync?: (input: Uint8Array) => Uint8Array }).zstdCompressSync;
+      const zstd = (zlib as unknown as { zstdCompressSync?: (input: Uint8Array) => Uint8Array })
+        .zstdCompressSync;
       if (zstd === undefined) {
         throw new ValidationError(
           `Writing zstd needs Node 22.15 or later (this is ${process.version}); use codec 'snappy', 'gzip' or 'brotli'`,
@@ -95,7 +106,10 @@ function columnTypeOf(element: SchemaElement): ColumnType | undefined {
     case 'INT32':
       if (converted === 'DATE' || logical?.type === 'DATE') return 'timestamp';
       if (converted === 'DECIMAL' || logical?.type === 'DECIMAL') return 'float64';
-      if (converted === 'UINT_32' || (logical?.type === 'INTEGER' && !logical.isSigned && logical.bitWidth === 32)) {
+      if (
+        converted === 'UINT_32' ||
+        (logical?.type === 'INTEGER' && !logical.isSigned && logical.bitWidth === 32)
+      ) {
         return 'int64';
       }
       if (converted === 'TIME_MILLIS' || logical?.type === 'TIME') return 'int32';
@@ -113,13 +127,21 @@ function columnTypeOf(element: SchemaElement): ColumnType | undefined {
     case 'INT96':
       return 'timestamp';
     case 'BYTE_ARRAY':
-      if (converted === 'UTF8' || converted === 'ENUM' || converted === 'JSON' || logical?.type === 'STRING' || logical?.type === 'ENUM' || logical?.type === 'JSON') {
+      if (
+        converted === 'UTF8' ||
+        converted === 'ENUM' ||
+        converted === 'JSON' ||
+        logical?.type === 'STRING' ||
+        logical?.type === 'ENUM' ||
+        logical?.type === 'JSON'
+      ) {
         return 'string';
       }
       if (converted === 'DECIMAL' || logical?.type === 'DECIMAL') return 'float64';
       return undefined;
     case 'FIXED_LEN_BYTE_ARRAY':
-      if (converted === 'DECIMAL' || logical?.type === 'DECIMAL' || logical?.type === 'FLOAT16') return 'float64';
+      if (converted === 'DECIMAL' || logical?.type === 'DECIMAL' || logical?.type === 'FLOAT16')
+        return 'float64';
       if (logical?.type === 'UUID') return 'string';
       return undefined;
     default:
@@ -150,19 +172,26 @@ export function tableSchemaOf(metadata: FileMetaData): TableSchema {
     const element = rest[index];
     if (element === undefined) break;
     if ((element.num_children ?? 0) > 0 || element.repetition_type === 'REPEATED') {
-      issues.push({ path: [element.name], message: 'is a nested (list, map or struct) column; flatten it before committing' });
+      issues.push({
+        path: [element.name],
+        message: 'is a nested (list, map or struct) column; flatten it before committing',
+      });
       index += 1 + countDescendants(rest, index);
       continue;
     }
     const type = columnTypeOf(element);
     if (type === undefined) {
-      issues.push({ path: [element.name], message: `has unsupported Parquet type ${element.type}; cast it to a number or string` });
+      issues.push({
+        path: [element.name],
+        message: `has unsupported Parquet type ${element.type}; cast it to a number or string`,
+      });
     } else {
       columns.push({ name: element.name, type, nullable: element.repetition_type !== 'REQUIRED' });
     }
     index++;
   }
-  if (issues.length > 0) throw new ValidationError('This Parquet file has columns mlinfra cannot read', issues);
+  if (issues.length > 0)
+    throw new ValidationError('This Parquet file has columns mlinfra cannot read', issues);
   return { columns };
 }
 
@@ -269,7 +298,9 @@ export class ParquetFileWriter {
     if (full > 0) {
       const part = full === merged.length ? merged : slice(merged, 0, full);
       this.writer.write({
-        columnData: this.schema.columns.map((column) => writerColumn(column, part.columns[column.name]!)),
+        columnData: this.schema.columns.map((column) =>
+          writerColumn(column, part.columns[column.name]!),
+        ),
         rowGroupSize: this.rowGroupRows,
       });
       this.rows += full;
@@ -300,7 +331,9 @@ export class ParquetFileWriter {
 function slice(chunk: ColumnChunk, start: number, end: number): ColumnChunk {
   const columns: Record<string, ColumnData> = {};
   for (const [name, values] of Object.entries(chunk.columns)) {
-    columns[name] = (ArrayBuffer.isView(values) ? values.subarray(start, end) : values.slice(start, end)) as ColumnData;
+    columns[name] = (
+      ArrayBuffer.isView(values) ? values.subarray(start, end) : values.slice(start, end)
+    ) as ColumnData;
   }
   return { length: end - start, columns };
 }
@@ -311,7 +344,10 @@ function mergePending(schema: TableSchema, chunks: ColumnChunk[], length: number
   for (const { name } of schema.columns) {
     const parts = chunks.map((chunk) => chunk.columns[name]!);
     const first = parts[0]!;
-    if (ArrayBuffer.isView(first) && parts.every((part) => part.constructor === first.constructor)) {
+    if (
+      ArrayBuffer.isView(first) &&
+      parts.every((part) => part.constructor === first.constructor)
+    ) {
       const out = new (first.constructor as new (size: number) => Float64Array)(length);
       let offset = 0;
       for (const part of parts) {
@@ -323,7 +359,8 @@ function mergePending(schema: TableSchema, chunks: ColumnChunk[], length: number
       const out = new Array<CellValue>(length);
       let offset = 0;
       for (const part of parts) {
-        for (let index = 0; index < part.length; index++) out[offset + index] = part[index] as CellValue;
+        for (let index = 0; index < part.length; index++)
+          out[offset + index] = part[index] as CellValue;
         offset += part.length;
       }
       columns[name] = out;
@@ -353,7 +390,11 @@ export interface ParquetSource {
 function bufferOf(bytes: Uint8Array): AsyncBuffer {
   return {
     byteLength: bytes.byteLength,
-    slice: (start: number, end?: number) => bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + (end ?? bytes.byteLength)) as ArrayBuffer,
+    slice: (start: number, end?: number) =>
+      bytes.buffer.slice(
+        bytes.byteOffset + start,
+        bytes.byteOffset + (end ?? bytes.byteLength),
+      ) as ArrayBuffer,
   };
 }
 
@@ -363,9 +404,20 @@ function canonical(column: ColumnSchema, values: ArrayLike<unknown>): ColumnData
     case 'float64':
     case 'float32':
     case 'int32': {
-      if (values instanceof Float64Array || values instanceof Float32Array || values instanceof Int32Array) {
-        const Typed = column.type === 'float64' ? Float64Array : column.type === 'float32' ? Float32Array : Int32Array;
-        return values instanceof Typed ? values : (Typed.from(values as ArrayLike<number>) as ColumnData);
+      if (
+        values instanceof Float64Array ||
+        values instanceof Float32Array ||
+        values instanceof Int32Array
+      ) {
+        const Typed =
+          column.type === 'float64'
+            ? Float64Array
+            : column.type === 'float32'
+              ? Float32Array
+              : Int32Array;
+        return values instanceof Typed
+          ? values
+          : (Typed.from(values as ArrayLike<number>) as ColumnData);
       }
       const out = new Array<CellValue>(values.length);
       let nulls = false;
@@ -377,7 +429,12 @@ function canonical(column: ColumnSchema, values: ArrayLike<unknown>): ColumnData
         } else out[index] = typeof value === 'number' ? value : Number(value);
       }
       if (!nulls) {
-        const Typed = column.type === 'float64' ? Float64Array : column.type === 'float32' ? Float32Array : Int32Array;
+        const Typed =
+          column.type === 'float64'
+            ? Float64Array
+            : column.type === 'float32'
+              ? Float32Array
+              : Int32Array;
         return Typed.from(out as number[]) as ColumnData;
       }
       return out;
@@ -391,7 +448,11 @@ function canonical(column: ColumnSchema, values: ArrayLike<unknown>): ColumnData
         if (value === null || value === undefined) {
           out[index] = null;
           nulls = true;
-        } else out[index] = typeof value === 'bigint' ? BigInt.asIntN(64, value) : BigInt(Math.trunc(Number(value)));
+        } else
+          out[index] =
+            typeof value === 'bigint'
+              ? BigInt.asIntN(64, value)
+              : BigInt(Math.trunc(Number(value)));
       }
       return nulls ? out : BigInt64Array.from(out as bigint[]);
     }
@@ -400,21 +461,34 @@ function canonical(column: ColumnSchema, values: ArrayLike<unknown>): ColumnData
       for (let index = 0; index < values.length; index++) {
         const value = values[index];
         out[index] =
-          value === null || value === undefined ? null : value instanceof Date ? value : new Date(Number(value));
+          value === null || value === undefined
+            ? null
+            : value instanceof Date
+              ? value
+              : new Date(Number(value));
       }
       return out;
     }
     case 'string':
     case 'category': {
-      if (Array.isArray(values) && values.every((value) => value === null || typeof value === 'string')) {
+      if (
+        Array.isArray(values) &&
+        values.every((value) => value === null || typeof value === 'string')
+      ) {
         return values as CellValue[];
       }
       return Array.from(values, (value) =>
-        value === null || value === undefined ? null : value instanceof Uint8Array ? new TextDecoder().decode(value) : String(value),
+        value === null || value === undefined
+          ? null
+          : value instanceof Uint8Array
+            ? new TextDecoder().decode(value)
+            : String(value),
       );
     }
     case 'bool':
-      return Array.from(values, (value) => (value === null || value === undefined ? null : Boolean(value)));
+      return Array.from(values, (value) =>
+        value === null || value === undefined ? null : Boolean(value),
+      );
   }
 }
 
@@ -456,9 +530,15 @@ export async function openParquet(file: string | Uint8Array): Promise<ParquetSou
         columns.map(async (name) => {
           const column = byName.get(name);
           if (column === undefined) {
-            throw new ValidationError(`Column "${name}" is not in this file; it has ${schema.columns.map((c) => c.name).join(', ')}`);
+            throw new ValidationError(
+              `Column "${name}" is not in this file; it has ${schema.columns.map((c) => c.name).join(', ')}`,
+            );
           }
-          const values = await scan.readColumn({ column: name, rowStart: range.rowStart, rowEnd: range.rowEnd });
+          const values = await scan.readColumn({
+            column: name,
+            rowStart: range.rowStart,
+            rowEnd: range.rowEnd,
+          });
           out[name] = canonical(column, values);
         }),
       );

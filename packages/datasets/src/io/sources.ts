@@ -1,6 +1,12 @@
 import { open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { type Columns, type Rows, type TableSchema, ValidationError, inferSchema } from '@mlinfra/core';
+import {
+  type Columns,
+  inferSchema,
+  type Rows,
+  type TableSchema,
+  ValidationError,
+} from '@mlinfra/core';
 import type { Table } from 'apache-arrow';
 import type { RawChunk } from '../table/normalize.js';
 import { isArrowTable, rawChunkOfArrow, schemaOfArrow } from './arrow.js';
@@ -33,7 +39,9 @@ function rowsToChunk(rows: Rows): RawChunk {
   const seen = new Set<string>();
   for (const row of rows) {
     if (typeof row !== 'object' || row === null) {
-      throw new ValidationError('Every row must be an object of column values; got a non-object row');
+      throw new ValidationError(
+        'Every row must be an object of column values; got a non-object row',
+      );
     }
     for (const key of Object.keys(row)) {
       if (!seen.has(key)) {
@@ -55,7 +63,9 @@ function columnsToChunk(columns: Columns): RawChunk {
   const entries = Object.entries(columns);
   for (const [name, values] of entries) {
     if (!(Array.isArray(values) || ArrayBuffer.isView(values))) {
-      throw new ValidationError(`Column "${name}" must be an array or typed array; got ${typeof values}`);
+      throw new ValidationError(
+        `Column "${name}" must be an array or typed array; got ${typeof values}`,
+      );
     }
   }
   return { length: entries[0]?.[1].length ?? 0, columns: Object.fromEntries(entries) };
@@ -65,7 +75,8 @@ function isIterable(value: unknown): value is Iterable<unknown> | AsyncIterable<
   return (
     typeof value === 'object' &&
     value !== null &&
-    (Symbol.asyncIterator in value || (Symbol.iterator in value && !Array.isArray(value) && !ArrayBuffer.isView(value)))
+    (Symbol.asyncIterator in value ||
+      (Symbol.iterator in value && !Array.isArray(value) && !ArrayBuffer.isView(value)))
   );
 }
 
@@ -74,7 +85,9 @@ export function toRawChunk(chunk: DataChunk): RawChunk {
   if (isArrowTable(chunk)) return rawChunkOfArrow(chunk);
   if (Array.isArray(chunk)) return rowsToChunk(chunk as Rows);
   if (typeof chunk === 'object' && chunk !== null) return columnsToChunk(chunk as Columns);
-  throw new ValidationError(`Cannot read a chunk of type ${typeof chunk}; give row objects, column arrays or an Arrow table`);
+  throw new ValidationError(
+    `Cannot read a chunk of type ${typeof chunk}; give row objects, column arrays or an Arrow table`,
+  );
 }
 
 function inferMemory(chunk: DataChunk, raw: RawChunk): TableSchema {
@@ -102,7 +115,11 @@ async function* single(chunk: RawChunk): AsyncGenerator<RawChunk> {
 
 async function isParquetFile(path: string): Promise<boolean> {
   const handle = await open(path, 'r').catch((error: unknown) => {
-    throw new ValidationError(`File ${path} cannot be opened (${(error as Error).message}); check the path`, [], { cause: error });
+    throw new ValidationError(
+      `File ${path} cannot be opened (${(error as Error).message}); check the path`,
+      [],
+      { cause: error },
+    );
   });
   try {
     const magic = Buffer.alloc(4);
@@ -130,7 +147,11 @@ export async function openInput(data: DataInput, csv: CsvOptions = {}): Promise<
     }
     return { schema: undefined, chunks: readCsv(path, csv), infer: inferCsvSchema };
   }
-  if (isArrowTable(data) || Array.isArray(data) || (typeof data === 'object' && data !== null && !isIterable(data))) {
+  if (
+    isArrowTable(data) ||
+    Array.isArray(data) ||
+    (typeof data === 'object' && data !== null && !isIterable(data))
+  ) {
     const chunk = data as DataChunk;
     const raw = toRawChunk(chunk);
     return {
@@ -151,7 +172,10 @@ export async function openInput(data: DataInput, csv: CsvOptions = {}): Promise<
       schema: undefined,
       chunks,
       infer: (raw) => {
-        const schema = first !== undefined && isArrowTable(first) ? schemaOfArrow(first) : inferSchema(raw.columns as Columns);
+        const schema =
+          first !== undefined && isArrowTable(first)
+            ? schemaOfArrow(first)
+            : inferSchema(raw.columns as Columns);
         // Later chunks may hold nulls the first one did not.
         return { columns: schema.columns.map((column) => ({ ...column, nullable: true })) };
       },

@@ -20,15 +20,22 @@ async function assignment(version: string, key = 'id'): Promise<Map<number, stri
   const splits = datasets.dataset('users', version).split({ key });
   const out = new Map<number, string>();
   for (const [name, handle] of Object.entries(splits)) {
-    for (const id of (await handle.columns({ columns: ['id'] })).id as Int32Array) out.set(id, name);
+    for (const id of (await handle.columns({ columns: ['id'] })).id as Int32Array)
+      out.set(id, name);
   }
   return out;
 }
 
 describe('split', () => {
   it('assigns about the requested fractions and keeps each row in its split when rows are added', async () => {
-    const first = await datasets.commit('users', { id: Int32Array.from({ length: 3000 }, (_, index) => index) });
-    const second = await datasets.commit('users', { id: Int32Array.from({ length: 2000 }, (_, index) => 3000 + index) }, { mode: 'append' });
+    const first = await datasets.commit('users', {
+      id: Int32Array.from({ length: 3000 }, (_, index) => index),
+    });
+    const second = await datasets.commit(
+      'users',
+      { id: Int32Array.from({ length: 2000 }, (_, index) => 3000 + index) },
+      { mode: 'append' },
+    );
     const before = await assignment(first.id);
     const after = await assignment(second.id);
     expect(before.size).toBe(3000);
@@ -51,12 +58,18 @@ describe('split', () => {
         expect(position >= 0 && position < 1).toBe(true);
       }),
     );
-    const moved = Array.from({ length: 200 }, (_, index) => index).filter((index) => splitOf(index, { key: 'id' }) !== splitOf(index, { key: 'id', salt: 'x' }));
+    const moved = Array.from({ length: 200 }, (_, index) => index).filter(
+      (index) => splitOf(index, { key: 'id' }) !== splitOf(index, { key: 'id', salt: 'x' }),
+    );
     expect(moved.length).toBeGreaterThan(10);
   });
 
   it('rejects fractions that do not sum to 1 and an unknown key column', async () => {
-    expect(() => datasets.dataset('users').split({ key: 'id', fractions: { train: 0.5, test: 0.4 } })).toThrow(/sum to 1/);
-    await expect(datasets.dataset('users').split({ key: 'nope' }).train!.rows()).rejects.toThrow(/Split key "nope"/);
+    expect(() =>
+      datasets.dataset('users').split({ key: 'id', fractions: { train: 0.5, test: 0.4 } }),
+    ).toThrow(/sum to 1/);
+    await expect(datasets.dataset('users').split({ key: 'nope' }).train!.rows()).rejects.toThrow(
+      /Split key "nope"/,
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { ValidationError, fromZodIssues } from '@mlinfra/core/schema';
+import { fromZodIssues, ValidationError } from '@mlinfra/core/schema';
 import { z } from 'zod';
 import type { SplitSelection } from '../batches/types.js';
 
@@ -18,7 +18,11 @@ const splitOptionsValidator = z
     fractions: z
       .record(z.string().min(1), z.number().positive().max(1))
       .refine((fractions) => Object.keys(fractions).length > 0, 'give at least one split')
-      .refine((fractions) => Math.abs(Object.values(fractions).reduce((sum, share) => sum + share, 0) - 1) < 1e-9, 'fractions must sum to 1')
+      .refine(
+        (fractions) =>
+          Math.abs(Object.values(fractions).reduce((sum, share) => sum + share, 0) - 1) < 1e-9,
+        'fractions must sum to 1',
+      )
       .optional(),
     salt: z.string().optional(),
   })

@@ -84,7 +84,11 @@ class Accumulator {
   }
 
   add(values: ColumnData): void {
-    if (values instanceof Float64Array || values instanceof Float32Array || values instanceof Int32Array) {
+    if (
+      values instanceof Float64Array ||
+      values instanceof Float32Array ||
+      values instanceof Int32Array
+    ) {
       this.addNumbers(values);
       return;
     }
@@ -124,7 +128,11 @@ class Accumulator {
   }
 
   /** Values after category tracking stopped (or that never had it). */
-  private addRest(values: ArrayLike<unknown>, start: number, numbers: Float64Array | undefined): void {
+  private addRest(
+    values: ArrayLike<unknown>,
+    start: number,
+    numbers: Float64Array | undefined,
+  ): void {
     const isNumeric = this.type !== 'string' && this.type !== 'category';
     const converted = isNumeric ? new Float64Array(values.length - start) : undefined;
     for (let index = start; index < values.length; index++) {
@@ -136,7 +144,13 @@ class Accumulator {
       }
       if (converted !== undefined) {
         converted[index - start] =
-          value instanceof Date ? value.getTime() : typeof value === 'boolean' ? (value ? 1 : 0) : Number(value);
+          value instanceof Date
+            ? value.getTime()
+            : typeof value === 'boolean'
+              ? value
+                ? 1
+                : 0
+              : Number(value);
       } else this.count++;
     }
     if (numbers !== undefined) {
@@ -182,7 +196,9 @@ class Accumulator {
       stats.std = Math.sqrt(this.m2 / this.count);
     }
     if (this.counts !== undefined) {
-      stats.valueCounts = Object.fromEntries([...this.counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)));
+      stats.valueCounts = Object.fromEntries(
+        [...this.counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)),
+      );
       stats.distinct = this.counts.size;
     } else if (this.overflowDistinct > 0) {
       stats.distinct = this.overflowDistinct;
@@ -196,7 +212,9 @@ export class StatsAccumulator {
   private readonly columns: Map<string, Accumulator>;
 
   constructor(schema: TableSchema) {
-    this.columns = new Map(schema.columns.map((column) => [column.name, new Accumulator(column.type)]));
+    this.columns = new Map(
+      schema.columns.map((column) => [column.name, new Accumulator(column.type)]),
+    );
   }
 
   /** Adds one normalised chunk. */
@@ -217,6 +235,8 @@ export class StatsAccumulator {
 
   /** The statistics so far. */
   finish(): TableStats {
-    return Object.fromEntries([...this.columns].map(([name, accumulator]) => [name, accumulator.finish()]));
+    return Object.fromEntries(
+      [...this.columns].map(([name, accumulator]) => [name, accumulator.finish()]),
+    );
   }
 }

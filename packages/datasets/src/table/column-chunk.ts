@@ -21,7 +21,8 @@ export interface ColumnChunk {
 /** The rows `[start, end)` of a chunk. */
 export function sliceChunk(chunk: ColumnChunk, start: number, end: number): ColumnChunk {
   const columns: Record<string, ColumnData> = {};
-  for (const [name, values] of Object.entries(chunk.columns)) columns[name] = values.slice(start, end) as ColumnData;
+  for (const [name, values] of Object.entries(chunk.columns))
+    columns[name] = values.slice(start, end) as ColumnData;
   return { length: Math.max(0, Math.min(end, chunk.length) - start), columns };
 }
 
@@ -41,7 +42,11 @@ type TypedColumn = Float64Array | Float32Array | Int32Array | BigInt64Array;
 function concatColumn(parts: ColumnData[], length: number): ColumnData {
   if (parts.length === 1) return parts[0]!;
   const first = parts[0];
-  if (first !== undefined && ArrayBuffer.isView(first) && parts.every((part) => part.constructor === first.constructor)) {
+  if (
+    first !== undefined &&
+    ArrayBuffer.isView(first) &&
+    parts.every((part) => part.constructor === first.constructor)
+  ) {
     const Constructor = first.constructor as new (length: number) => TypedColumn;
     const out = new Constructor(length);
     let offset = 0;
@@ -54,19 +59,24 @@ function concatColumn(parts: ColumnData[], length: number): ColumnData {
   const out = new Array<CellValue>(length);
   let offset = 0;
   for (const part of parts) {
-    for (let index = 0; index < part.length; index++) out[offset + index] = part[index] as CellValue;
+    for (let index = 0; index < part.length; index++)
+      out[offset + index] = part[index] as CellValue;
     offset += part.length;
   }
   return out;
 }
 
 /** Row objects of a chunk. */
-export function chunkToRows(chunk: ColumnChunk, names: readonly string[]): Record<string, CellValue>[] {
+export function chunkToRows(
+  chunk: ColumnChunk,
+  names: readonly string[],
+): Record<string, CellValue>[] {
   const rows = new Array<Record<string, CellValue>>(chunk.length);
   const arrays = names.map((name) => chunk.columns[name]!);
   for (let row = 0; row < chunk.length; row++) {
     const record: Record<string, CellValue> = {};
-    for (let column = 0; column < names.length; column++) record[names[column]!] = arrays[column]![row] as CellValue;
+    for (let column = 0; column < names.length; column++)
+      record[names[column]!] = arrays[column]![row] as CellValue;
     rows[row] = record;
   }
   return rows;

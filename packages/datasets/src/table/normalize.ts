@@ -46,7 +46,8 @@ export class ChunkNormalizer {
   ) {
     for (const column of schema.columns) {
       if (column.unique === true) this.seen.set(column.name, new Set());
-      if (column.categories !== undefined) this.categorySets.set(column.name, new Set(column.categories));
+      if (column.categories !== undefined)
+        this.categorySets.set(column.name, new Set(column.categories));
     }
   }
 
@@ -60,7 +61,10 @@ export class ChunkNormalizer {
     const known = new Set(this.schema.columns.map((column) => column.name));
     for (const name of Object.keys(raw.columns)) {
       if (!known.has(name)) {
-        this.issues.add([name], `column "${name}" is not in the schema; remove it from the data or add it to the schema`);
+        this.issues.add(
+          [name],
+          `column "${name}" is not in the schema; remove it from the data or add it to the schema`,
+        );
       }
     }
     const columns: Record<string, ColumnData> = {};
@@ -98,20 +102,33 @@ export class ChunkNormalizer {
     let nulls = 0;
     const onNull = (row: number) => {
       nulls++;
-      if (!nullable) issues.add(path, 'is null but the column is not nullable; fill the value or set nullable: true', base + row);
+      if (!nullable)
+        issues.add(
+          path,
+          'is null but the column is not nullable; fill the value or set nullable: true',
+          base + row,
+        );
     };
     const bad = (row: number, value: unknown, expected: string) => {
-      issues.add(path, `is not ${expected}; fix the value or change the column type`, base + row, value);
+      issues.add(
+        path,
+        `is not ${expected}; fix the value or change the column type`,
+        base + row,
+        value,
+      );
     };
     const { min, max } = column;
     const checkRange = (row: number, value: number) => {
-      if (min !== undefined && value < min) issues.add(path, `is below min ${min}`, base + row, value);
-      if (max !== undefined && value > max) issues.add(path, `is above max ${max}`, base + row, value);
+      if (min !== undefined && value < min)
+        issues.add(path, `is below min ${min}`, base + row, value);
+      if (max !== undefined && value > max)
+        issues.add(path, `is above max ${max}`, base + row, value);
     };
     const uniques = this.seen.get(column.name);
     const checkUnique = (row: number, key: unknown, value: unknown) => {
       if (uniques === undefined) return;
-      if (uniques.has(key)) issues.add(path, 'is a duplicate but the column is unique', base + row, value);
+      if (uniques.has(key))
+        issues.add(path, 'is a duplicate but the column is unique', base + row, value);
       else uniques.add(key);
     };
 
@@ -119,10 +136,22 @@ export class ChunkNormalizer {
       case 'float64':
       case 'float32':
       case 'int32': {
-        const Typed = column.type === 'float64' ? Float64Array : column.type === 'float32' ? Float32Array : Int32Array;
+        const Typed =
+          column.type === 'float64'
+            ? Float64Array
+            : column.type === 'float32'
+              ? Float32Array
+              : Int32Array;
         const isInt = column.type === 'int32';
-        const direct = values instanceof Typed && min === undefined && max === undefined && uniques === undefined;
-        if (direct) return (values.length === length ? values : (values as Float64Array).slice(0, length)) as ColumnData;
+        const direct =
+          values instanceof Typed &&
+          min === undefined &&
+          max === undefined &&
+          uniques === undefined;
+        if (direct)
+          return (
+            values.length === length ? values : (values as Float64Array).slice(0, length)
+          ) as ColumnData;
         const out = new Typed(length);
         let fallback: CellValue[] | undefined;
         for (let row = 0; row < length; row++) {
@@ -135,7 +164,8 @@ export class ChunkNormalizer {
             fallback[row] = null;
             continue;
           } else if (typeof value === 'bigint') number = Number(value);
-          else if (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value))) number = Number(value);
+          else if (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)))
+            number = Number(value);
           else if (typeof value === 'boolean') number = value ? 1 : 0;
           else {
             bad(row, value, isInt ? 'an integer' : 'a number');
@@ -150,14 +180,22 @@ export class ChunkNormalizer {
           if (!Number.isNaN(number)) checkRange(row, number);
           checkUnique(row, number, value);
           out[row] = number;
-          if (fallback !== undefined) fallback[row] = column.type === 'float32' ? Math.fround(number) : number;
+          if (fallback !== undefined)
+            fallback[row] = column.type === 'float32' ? Math.fround(number) : number;
         }
         if (fallback !== undefined && nulls === 0) return out as ColumnData;
         return (fallback ?? out) as ColumnData;
       }
       case 'int64': {
-        const direct = values instanceof BigInt64Array && min === undefined && max === undefined && uniques === undefined;
-        if (direct) return values.length === length ? (values as BigInt64Array) : (values as BigInt64Array).slice(0, length);
+        const direct =
+          values instanceof BigInt64Array &&
+          min === undefined &&
+          max === undefined &&
+          uniques === undefined;
+        if (direct)
+          return values.length === length
+            ? (values as BigInt64Array)
+            : (values as BigInt64Array).slice(0, length);
         const out = new BigInt64Array(length);
         let fallback: CellValue[] | undefined;
         for (let row = 0; row < length; row++) {
@@ -165,7 +203,8 @@ export class ChunkNormalizer {
           let big: bigint | undefined;
           if (typeof value === 'bigint') big = value;
           else if (typeof value === 'number' && Number.isInteger(value)) big = BigInt(value);
-          else if (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)) big = BigInt(value.trim());
+          else if (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value))
+            big = BigInt(value.trim());
           else if (isNull(value)) {
             onNull(row);
             fallback ??= Array.from(out.subarray(0, row));
@@ -213,14 +252,24 @@ export class ChunkNormalizer {
             onNull(row);
             out[row] = null;
             continue;
-          } else if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') text = String(value);
+          } else if (
+            typeof value === 'number' ||
+            typeof value === 'bigint' ||
+            typeof value === 'boolean'
+          )
+            text = String(value);
           else if (value instanceof Date) text = value.toISOString();
           else {
             bad(row, value, 'a string');
             text = null;
           }
           if (text !== null && categories !== undefined && !categories.has(text)) {
-            issues.add(path, `is not one of the allowed categories; add it to categories or fix the value`, base + row, text);
+            issues.add(
+              path,
+              `is not one of the allowed categories; add it to categories or fix the value`,
+              base + row,
+              text,
+            );
           }
           if (text !== null) checkUnique(row, text, text);
           out[row] = text;

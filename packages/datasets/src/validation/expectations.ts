@@ -1,4 +1,9 @@
-import { type TableSchema, ValidationError, type ValidationIssue, fromZodIssues } from '@mlinfra/core';
+import {
+  fromZodIssues,
+  type TableSchema,
+  ValidationError,
+  type ValidationIssue,
+} from '@mlinfra/core';
 import { z } from 'zod';
 import type { TableStats } from '../stats/column-stats.js';
 import type { CellValue, ColumnChunk } from '../table/column-chunk.js';
@@ -37,15 +42,57 @@ export type Expectation =
 const fraction = z.number().min(0).max(1);
 const column = z.string().min(1);
 const expectationValidator = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('rowCount'), min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional() }).strict(),
-  z.object({ type: z.literal('rowCountChange'), maxDecrease: z.number().min(0).optional(), maxIncrease: z.number().min(0).optional() }).strict(),
+  z
+    .object({
+      type: z.literal('rowCount'),
+      min: z.number().int().min(0).optional(),
+      max: z.number().int().min(0).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('rowCountChange'),
+      maxDecrease: z.number().min(0).optional(),
+      maxIncrease: z.number().min(0).optional(),
+    })
+    .strict(),
   z.object({ type: z.literal('notNull'), column, mostly: fraction.optional() }).strict(),
   z.object({ type: z.literal('nullFractionChange'), column, maxIncrease: fraction }).strict(),
-  z.object({ type: z.literal('between'), column, min: z.number().optional(), max: z.number().optional(), mostly: fraction.optional() }).strict(),
-  z.object({ type: z.literal('inSet'), column, values: z.array(z.union([z.string(), z.number(), z.boolean()])), mostly: fraction.optional() }).strict(),
+  z
+    .object({
+      type: z.literal('between'),
+      column,
+      min: z.number().optional(),
+      max: z.number().optional(),
+      mostly: fraction.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('inSet'),
+      column,
+      values: z.array(z.union([z.string(), z.number(), z.boolean()])),
+      mostly: fraction.optional(),
+    })
+    .strict(),
   z.object({ type: z.literal('unique'), column, mostly: fraction.optional() }).strict(),
-  z.object({ type: z.literal('classBalance'), column, minShare: fraction.optional(), maxShare: fraction.optional(), mostly: fraction.optional() }).strict(),
-  z.object({ type: z.literal('meanBetween'), column, min: z.number().optional(), max: z.number().optional() }).strict(),
+  z
+    .object({
+      type: z.literal('classBalance'),
+      column,
+      minShare: fraction.optional(),
+      maxShare: fraction.optional(),
+      mostly: fraction.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('meanBetween'),
+      column,
+      min: z.number().optional(),
+      max: z.number().optional(),
+    })
+    .strict(),
   z.object({ type: z.literal('meanChange'), column, maxStd: z.number().min(0) }).strict(),
 ]);
 
@@ -53,13 +100,19 @@ const expectationValidator = z.discriminatedUnion('type', [
 export function parseExpectations(value: unknown, schema: TableSchema): Expectation[] {
   const result = z.array(expectationValidator).safeParse(value);
   if (!result.success) {
-    throw new ValidationError('Invalid expectations; see the Expectation type for the accepted shapes', fromZodIssues(result.error.issues, ['expectations']));
+    throw new ValidationError(
+      'Invalid expectations; see the Expectation type for the accepted shapes',
+      fromZodIssues(result.error.issues, ['expectations']),
+    );
   }
   const names = new Set(schema.columns.map((entry) => entry.name));
   const issues: ValidationIssue[] = [];
   result.data.forEach((expectation, index) => {
     if ('column' in expectation && !names.has(expectation.column)) {
-      issues.push({ path: ['expectations', index, 'column'], message: `column "${expectation.column}" is not in the schema (${[...names].join(', ')})` });
+      issues.push({
+        path: ['expectations', index, 'column'],
+        message: `column "${expectation.column}" is not in the schema (${[...names].join(', ')})`,
+      });
     }
   });
   if (issues.length > 0) throw new ValidationError('Invalid expectations', issues);
@@ -85,24 +138,37 @@ export class ExpectationChecker {
   private readonly tallies: Tally[];
 
   constructor(private readonly expectations: readonly Expectation[]) {
-    this.tallies = expectations.map((expectation) => (expectation.type === 'unique' ? { passed: 0, checked: 0, distinct: new Set() } : { passed: 0, checked: 0 }));
+    this.tallies = expectations.map((expectation) =>
+      expectation.type === 'unique'
+        ? { passed: 0, checked: 0, distinct: new Set() }
+        : { passed: 0, checked: 0 },
+    );
   }
 
   /** Counts value-level results on one normalised chunk. */
   add(chunk: ColumnChunk): void {
     this.expectations.forEach((expectation, index) => {
       const tally = this.tallies[index]!;
-      if (expectation.type !== 'between' && expectation.type !== 'inSet' && expectation.type !== 'unique') return;
+      if (
+        expectation.type !== 'between' &&
+        expectation.type !== 'inSet' &&
+        expectation.type !== 'unique'
+      )
+        return;
       const values = chunk.columns[expectation.column];
       if (values === undefined) return;
-      const allowed = expectation.type === 'inSet' ? new Set(expectation.values.map(String)) : undefined;
+      const allowed =
+        expectation.type === 'inSet' ? new Set(expectation.values.map(String)) : undefined;
       for (let row = 0; row < chunk.length; row++) {
         const value = values[row] as CellValue;
         if (value === null || (typeof value === 'number' && Number.isNaN(value))) continue;
         tally.checked++;
         if (expectation.type === 'between') {
           const number = toNumber(value);
-          if ((expectation.min === undefined || number >= expectation.min) && (expectation.max === undefined || number <= expectation.max)) {
+          if (
+            (expectation.min === undefined || number >= expectation.min) &&
+            (expectation.max === undefined || number <= expectation.max)
+          ) {
             tally.passed++;
           }
         } else if (expectation.type === 'inSet') {
@@ -129,27 +195,40 @@ export class ExpectationChecker {
     parent: { rowCount: number; stats: TableStats } | undefined,
   ): ValidationIssue[] {
     const issues: ValidationIssue[] = [];
-    const fail = (index: number, message: string) => issues.push({ path: ['expectations', index, this.expectations[index]!.type], message });
+    const fail = (index: number, message: string) =>
+      issues.push({ path: ['expectations', index, this.expectations[index]!.type], message });
     const pct = (value: number) => `${(value * 100).toFixed(2)} %`;
     this.expectations.forEach((expectation, index) => {
       const tally = this.tallies[index]!;
       switch (expectation.type) {
         case 'rowCount':
           if (expectation.min !== undefined && version.rowCount < expectation.min) {
-            fail(index, `the version would have ${version.rowCount} rows, fewer than the minimum ${expectation.min}`);
+            fail(
+              index,
+              `the version would have ${version.rowCount} rows, fewer than the minimum ${expectation.min}`,
+            );
           }
           if (expectation.max !== undefined && version.rowCount > expectation.max) {
-            fail(index, `the version would have ${version.rowCount} rows, more than the maximum ${expectation.max}`);
+            fail(
+              index,
+              `the version would have ${version.rowCount} rows, more than the maximum ${expectation.max}`,
+            );
           }
           break;
         case 'rowCountChange': {
           if (parent === undefined || parent.rowCount === 0) break;
           const change = (version.rowCount - parent.rowCount) / parent.rowCount;
           if (expectation.maxDecrease !== undefined && -change > expectation.maxDecrease) {
-            fail(index, `row count fell by ${pct(-change)} from the parent (${parent.rowCount} -> ${version.rowCount}), more than ${pct(expectation.maxDecrease)}`);
+            fail(
+              index,
+              `row count fell by ${pct(-change)} from the parent (${parent.rowCount} -> ${version.rowCount}), more than ${pct(expectation.maxDecrease)}`,
+            );
           }
           if (expectation.maxIncrease !== undefined && change > expectation.maxIncrease) {
-            fail(index, `row count grew by ${pct(change)} from the parent (${parent.rowCount} -> ${version.rowCount}), more than ${pct(expectation.maxIncrease)}`);
+            fail(
+              index,
+              `row count grew by ${pct(change)} from the parent (${parent.rowCount} -> ${version.rowCount}), more than ${pct(expectation.maxIncrease)}`,
+            );
           }
           break;
         }
@@ -159,17 +238,30 @@ export class ExpectationChecker {
           const share = stats.count / commitRows;
           const mostly = expectation.mostly ?? 1;
           if (share < mostly) {
-            fail(index, `column "${expectation.column}" is non-null in ${pct(share)} of rows (${stats.nulls} nulls), expected at least ${pct(mostly)}`);
+            fail(
+              index,
+              `column "${expectation.column}" is non-null in ${pct(share)} of rows (${stats.nulls} nulls), expected at least ${pct(mostly)}`,
+            );
           }
           break;
         }
         case 'nullFractionChange': {
           const before = parent?.stats[expectation.column];
           const after = version.stats[expectation.column];
-          if (before === undefined || after === undefined || parent === undefined || parent.rowCount === 0 || version.rowCount === 0) break;
+          if (
+            before === undefined ||
+            after === undefined ||
+            parent === undefined ||
+            parent.rowCount === 0 ||
+            version.rowCount === 0
+          )
+            break;
           const increase = after.nulls / version.rowCount - before.nulls / parent.rowCount;
           if (increase > expectation.maxIncrease) {
-            fail(index, `column "${expectation.column}" null fraction rose by ${pct(increase)} from the parent, more than ${pct(expectation.maxIncrease)}`);
+            fail(
+              index,
+              `column "${expectation.column}" null fraction rose by ${pct(increase)} from the parent, more than ${pct(expectation.maxIncrease)}`,
+            );
           }
           break;
         }
@@ -186,7 +278,10 @@ export class ExpectationChecker {
                 : expectation.type === 'inSet'
                   ? `in the allowed set`
                   : 'distinct';
-            fail(index, `${pct(share)} of column "${expectation.column}" values are ${what} (${tally.checked - tally.passed} are not), expected at least ${pct(mostly)}`);
+            fail(
+              index,
+              `${pct(share)} of column "${expectation.column}" values are ${what} (${tally.checked - tally.passed} are not), expected at least ${pct(mostly)}`,
+            );
           }
           break;
         }
@@ -194,27 +289,45 @@ export class ExpectationChecker {
           const stats = commitStats[expectation.column];
           if (stats?.valueCounts === undefined || stats.count === 0) {
             if (stats !== undefined && stats.count > 0) {
-              fail(index, `column "${expectation.column}" has more than 1000 classes; class balance needs a categorical column`);
+              fail(
+                index,
+                `column "${expectation.column}" has more than 1000 classes; class balance needs a categorical column`,
+              );
             }
             break;
           }
           const classes = Object.entries(stats.valueCounts);
           const bad = classes.filter(([, count]) => {
             const share = count / stats.count;
-            return (expectation.minShare !== undefined && share < expectation.minShare) || (expectation.maxShare !== undefined && share > expectation.maxShare);
+            return (
+              (expectation.minShare !== undefined && share < expectation.minShare) ||
+              (expectation.maxShare !== undefined && share > expectation.maxShare)
+            );
           });
           const mostly = expectation.mostly ?? 1;
           if (classes.length > 0 && (classes.length - bad.length) / classes.length < mostly) {
-            const shown = bad.slice(0, 5).map(([name, count]) => `${name}: ${pct(count / stats.count)}`).join(', ');
-            fail(index, `column "${expectation.column}" classes outside shares [${expectation.minShare ?? 0}, ${expectation.maxShare ?? 1}]: ${shown}${bad.length > 5 ? ', ...' : ''}`);
+            const shown = bad
+              .slice(0, 5)
+              .map(([name, count]) => `${name}: ${pct(count / stats.count)}`)
+              .join(', ');
+            fail(
+              index,
+              `column "${expectation.column}" classes outside shares [${expectation.minShare ?? 0}, ${expectation.maxShare ?? 1}]: ${shown}${bad.length > 5 ? ', ...' : ''}`,
+            );
           }
           break;
         }
         case 'meanBetween': {
           const mean = commitStats[expectation.column]?.mean;
           if (mean === undefined) break;
-          if ((expectation.min !== undefined && mean < expectation.min) || (expectation.max !== undefined && mean > expectation.max)) {
-            fail(index, `column "${expectation.column}" mean is ${mean}, outside [${expectation.min ?? '-inf'}, ${expectation.max ?? 'inf'}]`);
+          if (
+            (expectation.min !== undefined && mean < expectation.min) ||
+            (expectation.max !== undefined && mean > expectation.max)
+          ) {
+            fail(
+              index,
+              `column "${expectation.column}" mean is ${mean}, outside [${expectation.min ?? '-inf'}, ${expectation.max ?? 'inf'}]`,
+            );
           }
           break;
         }
@@ -225,7 +338,10 @@ export class ExpectationChecker {
           const scale = before.std !== undefined && before.std > 0 ? before.std : 1;
           const moved = Math.abs(after.mean - before.mean) / scale;
           if (moved > expectation.maxStd) {
-            fail(index, `column "${expectation.column}" mean moved ${moved.toFixed(3)} parent standard deviations (${before.mean} -> ${after.mean}), more than ${expectation.maxStd}`);
+            fail(
+              index,
+              `column "${expectation.column}" mean moved ${moved.toFixed(3)} parent standard deviations (${before.mean} -> ${after.mean}), more than ${expectation.maxStd}`,
+            );
           }
           break;
         }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { ConflictError, NotFoundError, ValidationError, createStore } from '@mlinfra/core';
+import { ConflictError, createStore, NotFoundError, ValidationError } from '@mlinfra/core';
 import { tableFromArrays } from 'apache-arrow';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Datasets, openDatasets } from './datasets.js';
@@ -32,7 +32,14 @@ describe('Datasets.commit', () => {
   it('commits rows and reads them back with an inferred schema and statistics', async () => {
     const version = await datasets.commit('people', people, { message: 'first' });
     expect(version.id).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(version).toMatchObject({ dataset: 'people', parent: null, branch: 'main', rowCount: 3, message: 'first', author: 'tester' });
+    expect(version).toMatchObject({
+      dataset: 'people',
+      parent: null,
+      branch: 'main',
+      rowCount: 3,
+      message: 'first',
+      author: 'tester',
+    });
     expect(version.schema.columns).toEqual([
       { name: 'id', type: 'int32', nullable: false },
       { name: 'name', type: 'string', nullable: false },
@@ -42,7 +49,9 @@ describe('Datasets.commit', () => {
     expect(version.stats.age).toMatchObject({ count: 2, nulls: 1, min: 36, max: 41, mean: 38.5 });
     expect(version.stats.name?.valueCounts).toEqual({ ada: 1, bob: 1, cy: 1 });
     expect(await datasets.dataset('people').rows()).toEqual(people);
-    const columns = await datasets.dataset('people', version.id).columns({ columns: ['id', 'score'] });
+    const columns = await datasets
+      .dataset('people', version.id)
+      .columns({ columns: ['id', 'score'] });
     expect(columns.id).toEqual(Int32Array.from([1, 2, 3]));
     expect(columns.score).toEqual(Float64Array.from([0.5, 0.25, 0.75]));
   });
@@ -50,7 +59,10 @@ describe('Datasets.commit', () => {
   it('stores identical data once and returns the head version for a repeated commit', async () => {
     const first = await datasets.commit('people', people);
     const blobs = await blobCount();
-    const again = await datasets.commit('people', people.map((row) => ({ ...row })));
+    const again = await datasets.commit(
+      'people',
+      people.map((row) => ({ ...row })),
+    );
     expect(again.id).toBe(first.id);
     expect(await blobCount()).toBe(blobs);
     const other = await datasets.commit('people', people, { branch: 'copy' });
@@ -59,11 +71,15 @@ describe('Datasets.commit', () => {
 
   it('enforces the parent schema and accepts an explicit schema change', async () => {
     await datasets.commit('people', people);
-    const bad = datasets.commit('people', [{ id: 'x4', name: 'dee', age: 20, score: 1, extra: true }]);
+    const bad = datasets.commit('people', [
+      { id: 'x4', name: 'dee', age: 20, score: 1, extra: true },
+    ]);
     await expect(bad).rejects.toBeInstanceOf(ValidationError);
     const error = (await bad.catch((caught: unknown) => caught)) as ValidationError;
     expect(error.message).toContain('pass { schema } to change it');
-    expect(error.issues.map((issue) => issue.path[0])).toEqual(expect.arrayContaining(['id', 'extra']));
+    expect(error.issues.map((issue) => issue.path[0])).toEqual(
+      expect.arrayContaining(['id', 'extra']),
+    );
     expect(await datasets.log('people')).toHaveLength(1);
 
     const changed = await datasets.commit('people', [{ id: 4, name: 'dee', height: 1.7 }], {
@@ -98,7 +114,9 @@ describe('Datasets.commit', () => {
       { id: 3, label: 'dog', weight: 150, seen: new Date(0) },
     ];
     const blobs = await blobCount();
-    const error = (await datasets.commit('pets', rows, { schema }).catch((caught: unknown) => caught)) as ValidationError;
+    const error = (await datasets
+      .commit('pets', rows, { schema })
+      .catch((caught: unknown) => caught)) as ValidationError;
     expect(ValidationError.isInstance(error)).toBe(true);
     const messages = error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     expect(messages).toEqual(
@@ -117,7 +135,11 @@ describe('Datasets.commit', () => {
   });
 
   it('checks expectations with mostly tolerances and parent comparisons, listing every failure', async () => {
-    const base = Array.from({ length: 100 }, (_, index) => ({ id: index, label: index % 2 === 0 ? 'a' : 'b', value: index % 10 === 0 ? null : index }));
+    const base = Array.from({ length: 100 }, (_, index) => ({
+      id: index,
+      label: index % 2 === 0 ? 'a' : 'b',
+      value: index % 10 === 0 ? null : index,
+    }));
     await datasets.commit('events', base, {
       expectations: [
         { type: 'notNull', column: 'value', mostly: 0.85 },
@@ -125,7 +147,11 @@ describe('Datasets.commit', () => {
         { type: 'between', column: 'value', min: 0, max: 90, mostly: 0.9 },
       ],
     });
-    const skewed = Array.from({ length: 50 }, (_, index) => ({ id: index, label: index < 45 ? 'a' : 'b', value: index < 20 ? null : index * 10 }));
+    const skewed = Array.from({ length: 50 }, (_, index) => ({
+      id: index,
+      label: index < 45 ? 'a' : 'b',
+      value: index < 20 ? null : index * 10,
+    }));
     const error = (await datasets
       .commit('events', skewed, {
         expectations: [
@@ -159,12 +185,19 @@ describe('Datasets.commit', () => {
 
   it('appends rows to the parent version without rewriting its files', async () => {
     const first = await datasets.commit('log', { t: [1, 2, 3], v: [0.5, 1.5, 2.5] });
-    const second = await datasets.commit('log', { t: [4], v: [3.5] }, { mode: 'append', message: 'more' });
+    const second = await datasets.commit(
+      'log',
+      { t: [4], v: [3.5] },
+      { mode: 'append', message: 'more' },
+    );
     expect(second.files.slice(0, 1)).toEqual(first.files);
     expect(second.files).toHaveLength(2);
     expect(second.rowCount).toBe(4);
     expect(second.stats.v).toMatchObject({ count: 4, min: 0.5, max: 3.5, mean: 2 });
-    expect(await datasets.dataset('log').columns()).toEqual({ t: Int32Array.from([1, 2, 3, 4]), v: Float64Array.from([0.5, 1.5, 2.5, 3.5]) });
+    expect(await datasets.dataset('log').columns()).toEqual({
+      t: Int32Array.from([1, 2, 3, 4]),
+      v: Float64Array.from([0.5, 1.5, 2.5, 3.5]),
+    });
   });
 
   it('commits an Arrow table, column arrays, a CSV file, a Parquet file and an async iterable', async () => {
@@ -176,7 +209,10 @@ describe('Datasets.commit', () => {
     expect(back.getChild('s')?.toArray()).toEqual(['p', 'q']);
 
     const csv = join(folder, 'data.csv');
-    writeFileSync(csv, 'id,name,when,ok,amount\n1,"Smith, J",2024-01-02,true,1.5\n2,"say ""hi""",2024-02-03T04:05:06Z,false,\n');
+    writeFileSync(
+      csv,
+      'id,name,when,ok,amount\n1,"Smith, J",2024-01-02,true,1.5\n2,"say ""hi""",2024-02-03T04:05:06Z,false,\n',
+    );
     const fromCsv = await datasets.commit('csv', csv);
     expect(fromCsv.schema.columns.map((column) => [column.name, column.type])).toEqual([
       ['id', 'int32'],
@@ -192,7 +228,9 @@ describe('Datasets.commit', () => {
 
     const parquet = join(folder, 'duck.parquet');
     const duck = await (await DuckDBInstance.create(':memory:')).connect();
-    await duck.run(`COPY (SELECT i AS k, 'v' || i AS s FROM range(1000) r(i)) TO '${parquet}' (FORMAT parquet, COMPRESSION zstd)`);
+    await duck.run(
+      `COPY (SELECT i AS k, 'v' || i AS s FROM range(1000) r(i)) TO '${parquet}' (FORMAT parquet, COMPRESSION zstd)`,
+    );
     duck.closeSync();
     const fromParquet = await datasets.commit('parquet', parquet);
     expect(fromParquet.rowCount).toBe(1000);
@@ -204,7 +242,9 @@ describe('Datasets.commit', () => {
     }
     const fromStream = await datasets.commit('stream', chunks());
     expect(fromStream.rowCount).toBe(6);
-    expect((await datasets.dataset('stream').columns()).n).toEqual(Int32Array.from([0, 1, 2, 3, 4, 5]));
+    expect((await datasets.dataset('stream').columns()).n).toEqual(
+      Int32Array.from([0, 1, 2, 3, 4, 5]),
+    );
   });
 });
 
@@ -225,7 +265,9 @@ describe('Datasets refs', () => {
     expect((await datasets.resolve('d', 'exp')).id).toBe(v3.id);
     expect((await datasets.resolve('d', { asOf: between })).id).toBe(v1.id);
     expect((await datasets.resolve('d', { asOf: new Date() })).id).toBe(v2.id);
-    await expect(datasets.resolve('d', { asOf: new Date(0) })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(datasets.resolve('d', { asOf: new Date(0) })).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
     expect((await datasets.log('d')).map((version) => version.id)).toEqual([v2.id, v1.id]);
     expect(await datasets.branches('d')).toEqual({ exp: v3.id, main: v2.id });
     expect(await datasets.tags('d')).toEqual({ v1: v1.id });
@@ -250,13 +292,21 @@ describe('Datasets refs', () => {
 
   it('gives ConflictError to a concurrent commit without retries, and lands both with retries', async () => {
     await datasets.commit('race', { x: [0] });
-    const results = await Promise.allSettled([1, 2, 3].map((x) => datasets.commit('race', { x: [x] })));
+    const results = await Promise.allSettled(
+      [1, 2, 3].map((x) => datasets.commit('race', { x: [x] })),
+    );
     const landed = results.filter((result) => result.status === 'fulfilled');
-    const conflicts = results.filter((result) => result.status === 'rejected' && ConflictError.isInstance(result.reason));
+    const conflicts = results.filter(
+      (result) => result.status === 'rejected' && ConflictError.isInstance(result.reason),
+    );
     expect(landed.length).toBeGreaterThanOrEqual(1);
     expect(landed.length + conflicts.length).toBe(3);
 
-    const appended = await Promise.all([10, 11, 12, 13].map((x) => datasets.commit('race', { x: [x] }, { mode: 'append', retries: 20 })));
+    const appended = await Promise.all(
+      [10, 11, 12, 13].map((x) =>
+        datasets.commit('race', { x: [x] }, { mode: 'append', retries: 20 }),
+      ),
+    );
     const head = await datasets.resolve('race', 'main');
     const values = Array.from((await datasets.dataset('race').columns()).x as Int32Array);
     expect(values.slice(-4).sort()).toEqual([10, 11, 12, 13]);

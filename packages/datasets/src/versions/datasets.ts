@@ -4,15 +4,15 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import {
   ConflictError,
-  NotFoundError,
-  type Store,
-  type TableSchema,
-  ValidationError,
   createStore,
   fromZodIssues,
   isDigest,
   isStore,
+  NotFoundError,
   parseSchema,
+  type Store,
+  type TableSchema,
+  ValidationError,
 } from '@mlinfra/core';
 import type { Table } from 'apache-arrow';
 import { z } from 'zod';
@@ -24,12 +24,30 @@ import { type ParquetCodec, ParquetFileWriter } from '../io/parquet.js';
 import { type DataInput, openInput } from '../io/sources.js';
 import { type SplitOptions, splitSelections } from '../splits/split.js';
 import { StatsAccumulator, type TableStats } from '../stats/column-stats.js';
-import { type CellValue, type ColumnChunk, type ColumnData, chunkToRows, concatChunks } from '../table/column-chunk.js';
+import {
+  type CellValue,
+  type ColumnChunk,
+  type ColumnData,
+  chunkToRows,
+  concatChunks,
+} from '../table/column-chunk.js';
 import { ChunkNormalizer, type RawChunk } from '../table/normalize.js';
-import { type Expectation, ExpectationChecker, parseExpectations } from '../validation/expectations.js';
+import {
+  type Expectation,
+  ExpectationChecker,
+  parseExpectations,
+} from '../validation/expectations.js';
 import { IssueCollector } from '../validation/issue-collector.js';
-import { type Version, type VersionFile, type VersionManifest, assertName, branchRef, parseManifest, tagRef } from './manifest.js';
-import { type ReadContext, VersionReader, filterChunk } from './reader.js';
+import {
+  assertName,
+  branchRef,
+  parseManifest,
+  tagRef,
+  type Version,
+  type VersionFile,
+  type VersionManifest,
+} from './manifest.js';
+import { filterChunk, VersionReader } from './reader.js';
 
 /** Options of {@link openDatasets}. */
 export interface OpenDatasetsOptions {
@@ -84,7 +102,12 @@ export interface CommitOptions {
  * exist), `{ branch }`, `{ tag }`, `{ version }`, or `{ asOf: Date, branch? }` for the newest
  * version on the branch (default `main`) committed at or before that time.
  */
-export type VersionRef = string | { version: string } | { branch: string } | { tag: string } | { asOf: Date; branch?: string };
+export type VersionRef =
+  | string
+  | { version: string }
+  | { branch: string }
+  | { tag: string }
+  | { asOf: Date; branch?: string };
 
 /** Options of {@link DatasetHandle.columns} and friends. */
 export interface ReadOptions {
@@ -117,7 +140,11 @@ export interface VersionDiff {
     added: string[];
     removed: string[];
     /** Columns whose definition (type, nullability, categories, range) changed. */
-    changed: Array<{ column: string; from: TableSchema['columns'][number]; to: TableSchema['columns'][number] }>;
+    changed: Array<{
+      column: string;
+      from: TableSchema['columns'][number];
+      to: TableSchema['columns'][number];
+    }>;
   };
   /** Row counts. */
   rows: { a: number; b: number; change: number };
@@ -136,7 +163,13 @@ const commitOptionsValidator = z
     retries: z.number().int().min(0).max(1000).optional(),
     codec: z.enum(['snappy', 'gzip', 'brotli', 'zstd', 'uncompressed']).optional(),
     rowGroupRows: z.number().int().min(1).max(10_000_000).optional(),
-    csv: z.object({ delimiter: z.string().optional(), chunkRows: z.number().int().positive().optional() }).strict().optional(),
+    csv: z
+      .object({
+        delimiter: z.string().optional(),
+        chunkRows: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
     metadata: z.record(z.string(), z.string()).optional(),
   })
   .strict();
@@ -147,7 +180,9 @@ function schemasEqual(a: TableSchema, b: TableSchema): boolean {
 
 /** The schema with `nullable` always present, so equal schemas compare equal. */
 function canonicalSchema(schema: TableSchema): TableSchema {
-  return { columns: schema.columns.map((column) => ({ ...column, nullable: column.nullable === true })) };
+  return {
+    columns: schema.columns.map((column) => ({ ...column, nullable: column.nullable === true })),
+  };
 }
 
 function hex(digest: string): string {
@@ -170,14 +205,14 @@ export class Datasets {
     this.author = author;
   }
 
-  private get context(): ReadContext {
-    return { store: this.store, cacheDir: this.cacheDir };
-  }
-
   /** Reads a version manifest by id (cached: manifests are immutable). @throws NotFoundError. */
   version(id: string): Promise<Version> {
     if (!isDigest(id)) {
-      return Promise.reject(new ValidationError(`${JSON.stringify(id)} is not a version id; version ids look like sha256:<64 hex digits>`));
+      return Promise.reject(
+        new ValidationError(
+          `${JSON.stringify(id)} is not a version id; version ids look like sha256:<64 hex digits>`,
+        ),
+      );
     }
     let cached = this.manifests.get(id);
     if (cached === undefined) {
@@ -186,7 +221,10 @@ export class Datasets {
         (error: unknown) => {
           this.manifests.delete(id);
           if (NotFoundError.isInstance(error)) {
-            throw new NotFoundError(`Version ${id} is not in the store at ${this.store.location}; check the id or the store`, { cause: error });
+            throw new NotFoundError(
+              `Version ${id} is not in the store at ${this.store.location}; check the id or the store`,
+              { cause: error },
+            );
           }
           throw error;
         },
@@ -208,7 +246,9 @@ export class Datasets {
       for await (const version of this.walk(name, branch)) {
         if (version.createdAt.getTime() <= asOf.getTime()) return version;
       }
-      throw new NotFoundError(`Dataset "${name}" branch "${branch}" has no version committed at or before ${asOf.toISOString()}; pick a later time`);
+      throw new NotFoundError(
+        `Dataset "${name}" branch "${branch}" has no version committed at or before ${asOf.toISOString()}; pick a later time`,
+      );
     }
     let id: string | undefined;
     let label: string;
@@ -217,7 +257,9 @@ export class Datasets {
       if (isDigest(reference)) id = reference;
       else {
         assertName('branch', reference);
-        id = (await this.store.refs.get(branchRef(name, reference))) ?? (await this.store.refs.get(tagRef(name, reference)));
+        id =
+          (await this.store.refs.get(branchRef(name, reference))) ??
+          (await this.store.refs.get(tagRef(name, reference)));
       }
     } else if (typeof reference === 'object' && reference !== null && 'version' in reference) {
       label = reference.version;
@@ -229,14 +271,20 @@ export class Datasets {
       label = `tag ${reference.tag}`;
       id = await this.store.refs.get(tagRef(name, reference.tag));
     } else {
-      throw new ValidationError('A version ref is a version id, branch or tag name, { branch }, { tag }, { version } or { asOf: Date }');
+      throw new ValidationError(
+        'A version ref is a version id, branch or tag name, { branch }, { tag }, { version } or { asOf: Date }',
+      );
     }
     if (id === undefined) {
-      throw new NotFoundError(`Dataset "${name}" has no branch or tag "${label}"; commit to it first or list them with branches()/tags()`);
+      throw new NotFoundError(
+        `Dataset "${name}" has no branch or tag "${label}"; commit to it first or list them with branches()/tags()`,
+      );
     }
     const version = await this.version(id);
     if (version.dataset !== name) {
-      throw new ValidationError(`Version ${id} belongs to dataset "${version.dataset}", not "${name}"`);
+      throw new ValidationError(
+        `Version ${id} belongs to dataset "${version.dataset}", not "${name}"`,
+      );
     }
     return version;
   }
@@ -245,7 +293,9 @@ export class Datasets {
   async *walk(name: string, branch = 'main'): AsyncGenerator<Version> {
     let id = await this.store.refs.get(branchRef(name, branch));
     if (id === undefined) {
-      throw new NotFoundError(`Dataset "${name}" has no branch "${branch}"; commit to it first or create it with branch()`);
+      throw new NotFoundError(
+        `Dataset "${name}" has no branch "${branch}"; commit to it first or create it with branch()`,
+      );
     }
     while (id !== undefined && id !== null) {
       const version: Version = await this.version(id);
@@ -301,14 +351,22 @@ export class Datasets {
    * Tags a version (default: head of `main`). Tags are immutable: tagging an existing tag gives
    * ConflictError unless `force` is set.
    */
-  async tag(name: string, tag: string, reference: VersionRef = 'main', options: { force?: boolean } = {}): Promise<Version> {
+  async tag(
+    name: string,
+    tag: string,
+    reference: VersionRef = 'main',
+    options: { force?: boolean } = {},
+  ): Promise<Version> {
     const version = await this.resolve(name, reference);
     const ref = tagRef(name, tag);
     try {
       await this.store.refs.set(ref, version.id, options.force === true ? {} : { expected: null });
     } catch (error) {
       if (ConflictError.isInstance(error)) {
-        throw new ConflictError(`Tag "${tag}" of dataset "${name}" already exists; pick another name or pass { force: true } to move it`, { cause: error });
+        throw new ConflictError(
+          `Tag "${tag}" of dataset "${name}" already exists; pick another name or pass { force: true } to move it`,
+          { cause: error },
+        );
       }
       throw error;
     }
@@ -322,7 +380,10 @@ export class Datasets {
       await this.store.refs.set(branchRef(name, branch), version.id, { expected: null });
     } catch (error) {
       if (ConflictError.isInstance(error)) {
-        throw new ConflictError(`Branch "${branch}" of dataset "${name}" already exists; pick another name or delete it first`, { cause: error });
+        throw new ConflictError(
+          `Branch "${branch}" of dataset "${name}" already exists; pick another name or delete it first`,
+          { cause: error },
+        );
       }
       throw error;
     }
@@ -343,9 +404,18 @@ export class Datasets {
    * Moves a branch to another version (for example to roll back), with compare-and-set against
    * `expected` when given. @throws ConflictError when the branch moved meanwhile.
    */
-  async reset(name: string, branch: string, to: VersionRef, options: { expected?: string } = {}): Promise<Version> {
+  async reset(
+    name: string,
+    branch: string,
+    to: VersionRef,
+    options: { expected?: string } = {},
+  ): Promise<Version> {
     const version = await this.resolve(name, to);
-    await this.store.refs.set(branchRef(name, branch), version.id, options.expected === undefined ? {} : { expected: options.expected });
+    await this.store.refs.set(
+      branchRef(name, branch),
+      version.id,
+      options.expected === undefined ? {} : { expected: options.expected },
+    );
     return version;
   }
 
@@ -386,22 +456,29 @@ export class Datasets {
     for (const [column, definition] of toColumns) {
       const before = fromColumns.get(column);
       if (before === undefined) diff.schema.added.push(column);
-      else if (JSON.stringify(before) !== JSON.stringify(definition)) diff.schema.changed.push({ column, from: before, to: definition });
+      else if (JSON.stringify(before) !== JSON.stringify(definition))
+        diff.schema.changed.push({ column, from: before, to: definition });
     }
-    for (const column of fromColumns.keys()) if (!toColumns.has(column)) diff.schema.removed.push(column);
+    for (const column of fromColumns.keys())
+      if (!toColumns.has(column)) diff.schema.removed.push(column);
     for (const column of new Set([...fromColumns.keys(), ...toColumns.keys()])) {
       const statsA = from.stats[column];
       const statsB = to.stats[column];
       const entry: ColumnDiff = {};
       if (statsA !== undefined) entry.a = statsA;
       if (statsB !== undefined) entry.b = statsB;
-      if (statsA?.mean !== undefined && statsB?.mean !== undefined) entry.meanChange = statsB.mean - statsA.mean;
+      if (statsA?.mean !== undefined && statsB?.mean !== undefined)
+        entry.meanChange = statsB.mean - statsA.mean;
       if (statsA !== undefined && statsB !== undefined && from.rowCount > 0 && to.rowCount > 0) {
         entry.nullFractionChange = statsB.nulls / to.rowCount - statsA.nulls / from.rowCount;
       }
       if (statsA?.valueCounts !== undefined && statsB?.valueCounts !== undefined) {
-        entry.categoriesAdded = Object.keys(statsB.valueCounts).filter((key) => !(key in statsA.valueCounts!));
-        entry.categoriesRemoved = Object.keys(statsA.valueCounts).filter((key) => !(key in statsB.valueCounts!));
+        entry.categoriesAdded = Object.keys(statsB.valueCounts).filter(
+          (key) => !(key in statsA.valueCounts!),
+        );
+        entry.categoriesRemoved = Object.keys(statsA.valueCounts).filter(
+          (key) => !(key in statsB.valueCounts!),
+        );
       }
       diff.columns[column] = entry;
     }
@@ -420,13 +497,15 @@ export class Datasets {
   async commit(name: string, data: DataInput, options: CommitOptions = {}): Promise<Version> {
     assertName('dataset', name);
     const parsed = commitOptionsValidator.safeParse(options);
-    if (!parsed.success) throw new ValidationError('Invalid commit options', fromZodIssues(parsed.error.issues));
+    if (!parsed.success)
+      throw new ValidationError('Invalid commit options', fromZodIssues(parsed.error.issues));
     const branch = assertName('branch', options.branch ?? 'main');
     const mode = options.mode ?? 'replace';
     const ref = branchRef(name, branch);
     let head = await this.store.refs.get(ref);
     let parent = head === undefined ? undefined : await this.version(head);
-    const explicitSchema = options.schema === undefined ? undefined : canonicalSchema(parseSchema(options.schema));
+    const explicitSchema =
+      options.schema === undefined ? undefined : canonicalSchema(parseSchema(options.schema));
     const input = await openInput(data, options.csv);
 
     // Decide the schema: explicit, else the parent's (enforcement), else the input's.
@@ -435,7 +514,9 @@ export class Datasets {
     let schema = explicitSchema ?? parent?.schema ?? input.schema;
     if (schema === undefined) {
       if (first.done === true) {
-        throw new ValidationError('Cannot infer a schema from empty data; pass { schema } or commit at least one row');
+        throw new ValidationError(
+          'Cannot infer a schema from empty data; pass { schema } or commit at least one row',
+        );
       }
       schema = input.infer(first.value);
     }
@@ -471,7 +552,10 @@ export class Datasets {
       if (issues.size === 0) {
         writer.finish();
       }
-      const enforcedFrom = explicitSchema === undefined && parent !== undefined ? ` (the schema of version ${parent.id}; pass { schema } to change it)` : '';
+      const enforcedFrom =
+        explicitSchema === undefined && parent !== undefined
+          ? ` (the schema of version ${parent.id}; pass { schema } to change it)`
+          : '';
       if (issues.size > 0) {
         throw new ValidationError(
           `Commit to dataset "${name}" rejected: the data does not match the schema${enforcedFrom}; nothing was committed`,
@@ -481,12 +565,14 @@ export class Datasets {
       const commitRows = normalizer.rows;
       const commitStats = stats.finish();
       const size = (await stat(temporary)).size;
-      const blob = commitRows === 0 && mode === 'append' ? undefined : await this.store.putFile(temporary);
+      const blob =
+        commitRows === 0 && mode === 'append' ? undefined : await this.store.putFile(temporary);
       if (blob !== undefined) {
         const cached = join(this.cacheDir, `${hex(blob.digest)}.parquet`);
         await rename(temporary, cached);
       }
-      const ownFile: VersionFile | undefined = blob === undefined ? undefined : { digest: blob.digest, rows: commitRows, sizeBytes: size };
+      const ownFile: VersionFile | undefined =
+        blob === undefined ? undefined : { digest: blob.digest, rows: commitRows, sizeBytes: size };
 
       for (let attempt = 0; ; attempt++) {
         const versionStats = (() => {
@@ -496,16 +582,30 @@ export class Datasets {
           merged.merge(commitStats);
           return merged.finish();
         })();
-        const files = mode === 'append' && parent !== undefined ? [...parent.files, ...(ownFile === undefined ? [] : [ownFile])] : ownFile === undefined ? [] : [ownFile];
+        const files =
+          mode === 'append' && parent !== undefined
+            ? [...parent.files, ...(ownFile === undefined ? [] : [ownFile])]
+            : ownFile === undefined
+              ? []
+              : [ownFile];
         const rowCount = files.reduce((sum, file) => sum + file.rows, 0);
-        const failed = checker.finish(commitStats, commitRows, { rowCount, stats: versionStats }, parent);
+        const failed = checker.finish(
+          commitStats,
+          commitRows,
+          { rowCount, stats: versionStats },
+          parent,
+        );
         if (failed.length > 0) {
           throw new ValidationError(
             `Commit to dataset "${name}" rejected: ${failed.length} expectation(s) failed; fix the data or the expectations, nothing was committed`,
             failed,
           );
         }
-        if (parent !== undefined && schemasEqual(parent.schema, schema) && JSON.stringify(parent.files) === JSON.stringify(files)) {
+        if (
+          parent !== undefined &&
+          schemasEqual(parent.schema, schema) &&
+          JSON.stringify(parent.files) === JSON.stringify(files)
+        ) {
           return parent;
         }
         const manifest: VersionManifest = {
@@ -539,7 +639,10 @@ export class Datasets {
           head = await this.store.refs.get(ref);
           parent = head === undefined ? undefined : await this.version(head);
           if (parent !== undefined && mode === 'append' && !schemasEqual(parent.schema, schema)) {
-            throw new ConflictError(`Branch "${branch}" of dataset "${name}" changed its schema meanwhile; the append no longer fits`, { cause: error });
+            throw new ConflictError(
+              `Branch "${branch}" of dataset "${name}" changed its schema meanwhile; the append no longer fits`,
+              { cause: error },
+            );
           }
         }
       }
@@ -573,7 +676,9 @@ export class DatasetHandle {
     this.resolved ??= this.datasets.resolve(this.name, this.reference).then((version) => {
       const key = this.selection?.key;
       if (key !== undefined && !version.schema.columns.some((column) => column.name === key)) {
-        throw new ValidationError(`Split key "${key}" is not a column of dataset "${this.name}"; split on one of ${version.schema.columns.map((column) => column.name).join(', ')}`);
+        throw new ValidationError(
+          `Split key "${key}" is not a column of dataset "${this.name}"; split on one of ${version.schema.columns.map((column) => column.name).join(', ')}`,
+        );
       }
       return version;
     });
@@ -586,7 +691,10 @@ export class DatasetHandle {
   }
 
   private async reader(): Promise<VersionReader> {
-    return new VersionReader({ store: this.datasets.store, cacheDir: this.datasets.cacheDir }, await this.resolve());
+    return new VersionReader(
+      { store: this.datasets.store, cacheDir: this.datasets.cacheDir },
+      await this.resolve(),
+    );
   }
 
   /**
@@ -597,9 +705,14 @@ export class DatasetHandle {
     const reader = await this.reader();
     const names = this.columnNames(reader.version.schema, options.columns);
     const split = this.selection;
-    const readColumns = split !== null && !names.includes(split.key) ? [...names, split.key] : names;
+    const readColumns =
+      split !== null && !names.includes(split.key) ? [...names, split.key] : names;
     for (const block of await reader.blocks()) {
-      const chunk = filterChunk(await reader.read(block, readColumns), split, names.includes(split?.key ?? ''));
+      const chunk = filterChunk(
+        await reader.read(block, readColumns),
+        split,
+        names.includes(split?.key ?? ''),
+      );
       if (chunk.length > 0) yield chunk;
     }
   }
@@ -608,14 +721,19 @@ export class DatasetHandle {
     const all = schema.columns.map((column) => column.name);
     if (requested === undefined) return all;
     const missing = requested.filter((name) => !all.includes(name));
-    if (missing.length > 0) throw new ValidationError(`Unknown column(s) ${missing.join(', ')}; the version has ${all.join(', ')}`);
+    if (missing.length > 0)
+      throw new ValidationError(
+        `Unknown column(s) ${missing.join(', ')}; the version has ${all.join(', ')}`,
+      );
     return requested;
   }
 
   private async table(options: ReadOptions): Promise<{ schema: TableSchema; chunk: ColumnChunk }> {
     const version = await this.resolve();
     const names = this.columnNames(version.schema, options.columns);
-    const schema: TableSchema = { columns: names.map((name) => version.schema.columns.find((column) => column.name === name)!) };
+    const schema: TableSchema = {
+      columns: names.map((name) => version.schema.columns.find((column) => column.name === name)!),
+    };
     const parts: ColumnChunk[] = [];
     for await (const chunk of this.chunks(options)) parts.push(chunk);
     return { schema, chunk: concatChunks(schema, parts) };
@@ -629,7 +747,10 @@ export class DatasetHandle {
   /** The whole version as row objects (int64 as bigint, timestamps as Date, nulls as null). */
   async rows(options: ReadOptions = {}): Promise<Array<Record<string, CellValue>>> {
     const { schema, chunk } = await this.table(options);
-    return chunkToRows(chunk, schema.columns.map((column) => column.name));
+    return chunkToRows(
+      chunk,
+      schema.columns.map((column) => column.name),
+    );
   }
 
   /** The whole version as an Apache Arrow table (categories as dictionary vectors). */
@@ -648,7 +769,8 @@ export class DatasetHandle {
    */
   batches(options: BatchOptions = {}): BatchStream {
     const cursorVersion = options.cursor?.version;
-    const knownVersion = typeof this.reference === 'string' && isDigest(this.reference) ? this.reference : undefined;
+    const knownVersion =
+      typeof this.reference === 'string' && isDigest(this.reference) ? this.reference : undefined;
     return new BatchStream(
       {
         open: async () => ({ reader: await this.reader(), split: this.selection }),
@@ -668,10 +790,18 @@ export class DatasetHandle {
    * ```
    */
   split(options: SplitOptions): Record<string, DatasetHandle> {
-    if (this.selection !== null) throw new ValidationError('This handle is already a split; call split() on the whole dataset');
+    if (this.selection !== null)
+      throw new ValidationError(
+        'This handle is already a split; call split() on the whole dataset',
+      );
     const handles: Record<string, DatasetHandle> = {};
     for (const selection of splitSelections(options)) {
-      handles[selection.name] = new DatasetHandle(this.datasets, this.name, this.reference, selection);
+      handles[selection.name] = new DatasetHandle(
+        this.datasets,
+        this.name,
+        this.reference,
+        selection,
+      );
     }
     return handles;
   }
@@ -680,10 +810,19 @@ export class DatasetHandle {
 /** Opens the versioned datasets of a store (default: `createStore()`, the default home). */
 export function openDatasets(options: OpenDatasetsOptions = {}): Datasets {
   const store =
-    options.store === undefined ? createStore() : typeof options.store === 'string' ? createStore(options.store) : options.store;
-  if (!isStore(store)) throw new ValidationError('openDatasets({ store }) takes a Store from @mlinfra/core or a folder path');
+    options.store === undefined
+      ? createStore()
+      : typeof options.store === 'string'
+        ? createStore(options.store)
+        : options.store;
+  if (!isStore(store))
+    throw new ValidationError(
+      'openDatasets({ store }) takes a Store from @mlinfra/core or a folder path',
+    );
   const cacheDir =
     options.cacheDir ??
-    (isAbsolute(store.location) ? join(store.location, 'cache', 'datasets') : join(tmpdir(), 'mlinfra-datasets-cache'));
+    (isAbsolute(store.location)
+      ? join(store.location, 'cache', 'datasets')
+      : join(tmpdir(), 'mlinfra-datasets-cache'));
   return new Datasets(store, cacheDir, options.author ?? process.env.USER ?? null);
 }

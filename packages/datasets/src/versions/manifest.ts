@@ -1,4 +1,4 @@
-import { type TableSchema, ValidationError, assertRefName, parseSchema } from '@mlinfra/core';
+import { assertRefName, parseSchema, type TableSchema, ValidationError } from '@mlinfra/core';
 import { z } from 'zod';
 import type { TableStats } from '../stats/column-stats.js';
 
@@ -60,7 +60,13 @@ const manifestValidator = z
     branch: z.string(),
     schema: z.unknown(),
     rowCount: z.number().int().min(0),
-    files: z.array(z.object({ digest: z.string(), rows: z.number().int().min(0), sizeBytes: z.number().int().min(0) })),
+    files: z.array(
+      z.object({
+        digest: z.string(),
+        rows: z.number().int().min(0),
+        sizeBytes: z.number().int().min(0),
+      }),
+    ),
     stats: z.record(z.string(), z.unknown()),
     profile: z.string().nullable(),
     message: z.string(),
@@ -75,10 +81,17 @@ const manifestValidator = z
 export function parseManifest(id: string, value: unknown): Version {
   const result = manifestValidator.safeParse(value);
   if (!result.success) {
-    throw new ValidationError(`Blob ${id} is not a dataset version manifest; pass a version id that commit() returned`);
+    throw new ValidationError(
+      `Blob ${id} is not a dataset version manifest; pass a version id that commit() returned`,
+    );
   }
   const { kind: _kind, createdAt, schema, ...rest } = result.data;
-  return { ...(rest as unknown as Omit<Version, 'id' | 'createdAt' | 'schema'>), schema: parseSchema(schema), id, createdAt: new Date(createdAt) };
+  return {
+    ...(rest as unknown as Omit<Version, 'id' | 'createdAt' | 'schema'>),
+    schema: parseSchema(schema),
+    id,
+    createdAt: new Date(createdAt),
+  };
 }
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9._@+-]*$/;
@@ -95,7 +108,9 @@ export function assertName(kind: 'dataset' | 'branch' | 'tag', name: unknown): s
 
 /** Ref name of a branch. */
 export function branchRef(dataset: string, branch: string): string {
-  return assertRefName(`datasets/${assertName('dataset', dataset)}/branches/${assertName('branch', branch)}`);
+  return assertRefName(
+    `datasets/${assertName('dataset', dataset)}/branches/${assertName('branch', branch)}`,
+  );
 }
 
 /** Ref name of a tag. */

@@ -2,7 +2,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Store } from '@mlinfra/core';
 import type { SplitSelection } from '../batches/types.js';
-import { type ParquetSource, type RowRange, openParquet } from '../io/parquet.js';
+import { openParquet, type ParquetSource, type RowRange } from '../io/parquet.js';
 import { inSplit } from '../splits/split.js';
 import type { CellValue, ColumnChunk, ColumnData } from '../table/column-chunk.js';
 import type { Version, VersionFile } from './manifest.js';
@@ -30,7 +30,11 @@ export async function localFile(context: ReadContext, file: VersionFile): Promis
 }
 
 /** Keeps the rows of `chunk` whose key falls in `selection`. */
-export function filterChunk(chunk: ColumnChunk, selection: SplitSelection | null, keepKey: boolean): ColumnChunk {
+export function filterChunk(
+  chunk: ColumnChunk,
+  selection: SplitSelection | null,
+  keepKey: boolean,
+): ColumnChunk {
   if (selection === null) return chunk;
   const keys = chunk.columns[selection.key];
   if (keys === undefined) return chunk;
