@@ -83,6 +83,11 @@ export interface PredictorOptions {
   loader?: (resolved: ResolvedModel) => Promise<Predictor>;
   /** Store holding artifacts, for the default loader: a store or its location. Default `createStore()`. */
   store?: Store | string;
+  /**
+   * TensorFlow.js backend for the default loader (`'auto'`, `'wasm'`, `'cpu'`, `'tensorflow'`,
+   * `'tensorflow-gpu'`, `'current'`), as `@mlinfra/trainer` names them. Default `'auto'`.
+   */
+  backend?: string;
   /** Batching for every model. `false`: each request runs alone. Defaults: see {@link BatchingOptions}. */
   batching?: BatchingOptions | false;
   /** Request limits. */
@@ -182,6 +187,7 @@ const optionsSchema = z
     store: z
       .union([z.string().min(1), z.custom<Store>(isStore, { message: 'expected a Store' })])
       .optional(),
+    backend: z.string().min(1).optional(),
     batching: batchingSchema.optional(),
     limits: z
       .object({

@@ -1,15 +1,116 @@
-import { MissingDependencyError } from '@mlinfra/core';
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createStore, MissingDependencyError } from '@mlinfra/core';
+import { FeatureTransform } from '@mlinfra/datasets';
+import { saveModelArtifact } from '@mlinfra/trainer';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemorySource } from '../__fixtures__/predictors.js';
+import { createPredictor } from '../index.js';
 import { trainerLoader } from './default-loader.js';
 
+function mlp(width: number): tf.LayersModel {
+  return tf.sequential({
+    layers: [
+      tf.layers.dense({
+        inputShape: [width],
+        units: 8,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }),
+      }),
+      tf.layers.dense({
+        units: 1,
+        activation: 'sigmoid',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }),
+      }),
+    ],
+  });
+}
+
 describe('trainerLoader', () => {
+  let folder: string;
+  beforeAll(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'serving-artifact-'));
+    await tf.setBackend('cpu');
+  });
+  afterAll(async () => {
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  it('serves a saved @mlinfra/trainer artifact by reference, V2 and /v1 by feature names', async () => {
+    const store = createStore(folder);
+    const model = mlp(3);
+    const { id } = await saveModelArtifact(store, model, {
+      signature: { features: ['age', 'income', 'tenure'] },
+    });
+    const source = new MemorySource();
+    source.addVersion('churn', 1, id);
+    const service = createPredictor({ models: ['churn'], source, store: folder, backend: 'cpu' });
+    await service.ready();
+    const rows = [
+      [30, 1.5, 2],
+      [60, 0.2, 10],
+    ];
+    const expected = Array.from((model.predict(tf.tensor2d(rows)) as tf.Tensor).dataSync());
+    const metadata = service.metadata('churn');
+    expect(metadata.inputs[0]).toMatchObject({ datatype: 'FP32', shape: [-1, 3] });
+    const reply = await service.infer('churn', {
+      inputs: [
+        { name: metadata.inputs[0]!.name, shape: [2, 3], datatype: 'FP32', data: rows.flat() },
+      ],
+    });
+    (reply.outputs[0]!.data as number[]).forEach((value, i) => {
+      expect(value).toBeCloseTo(expected[i]!, 5);
+    });
+    const predictions = await service.predict('churn', [
+      { age: 30, income: 1.5, tenure: 2 },
+      { age: '60', income: 0.2, tenure: 10 },
+    ]);
+    expect((predictions[0] as number[])[0]).toBeCloseTo(expected[0]!, 5);
+    expect((predictions[1] as number[])[0]).toBeCloseTo(expected[1]!, 5);
+    await expect(service.predict('churn', [{ age: 30, income: 'x' }])).rejects.toThrow(
+      /income.*not a number|tenure.*missing/s,
+    );
+    await service.close();
+  });
+
+  it("applies the artifact's @mlinfra/datasets feature transform to raw /v1 rows", async () => {
+    const store = createStore(folder);
+    const training = [
+      { age: 20, city: 'Oslo' },
+      { age: 40, city: 'Rome' },
+      { age: 60, city: 'Oslo' },
+    ];
+    const transform = FeatureTransform.fit(training, { age: 'standardize', city: 'oneHot' });
+    const model = mlp(transform.width);
+    const { id } = await saveModelArtifact(store, model, {
+      transform: transform.toJSON() as never,
+    });
+    const source = new MemorySource();
+    source.addVersion('churn', 1, id);
+    const service = createPredictor({ models: ['churn'], source, store, backend: 'cpu' });
+    await service.ready();
+    const raw = [
+      { age: 33, city: 'Rome' },
+      { age: 51, city: 'Paris' },
+    ];
+    const expected = (
+      model.predict(tf.tensor2d(transform.transform(raw), [2, transform.width])) as tf.Tensor
+    ).dataSync();
+    const predictions = await service.predict('churn', raw);
+    expect((predictions[0] as number[])[0]).toBeCloseTo(expected[0]!, 5);
+    expect((predictions[1] as number[])[0]).toBeCloseTo(expected[1]!, 5);
+    await service.close();
+  });
+
   it('names the install command when @mlinfra/trainer is not installed', async () => {
-    const load = trainerLoader('/tmp/mlinfra-serving-unused', '@mlinfra/trainer-not-installed');
+    const load = trainerLoader(folder, undefined, '@mlinfra/trainer-not-installed');
     const error = await load({ name: 'churn', version: 1, artifact: 'sha256:00' }).catch(
       (e: unknown) => e,
     );
     expect(MissingDependencyError.isInstance(error)).toBe(true);
-    expect((error as Error).message).toMatch(/npm install @mlinfra\/trainer/);
+    expect((error as Error).message).toMatch(/npm install @mlinfra\/trainer-not-installed/);
     expect((error as Error).cause).toBeDefined();
   });
 });

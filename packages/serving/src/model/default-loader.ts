@@ -1,43 +1,162 @@
 import { createStore, MissingDependencyError, type Store, ValidationError } from '@mlinfra/core';
 import type { ResolvedModel } from './model-source.js';
-import { isPredictor, type Predictor } from './predictor.js';
+import type { InstanceRow, Predictor, TensorDatatype, TensorSpec } from './predictor.js';
 
+/** The parts of a `@mlinfra/trainer` model manifest the loader reads. */
+interface ManifestTensor {
+  name: string;
+  dtype: 'float32' | 'int32' | 'bool';
+  shape: readonly (number | null)[];
+}
+interface LoadedArtifact {
+  manifest: {
+    signature: {
+      features: readonly string[];
+      inputs: readonly ManifestTensor[];
+      outputs: readonly ManifestTensor[];
+    };
+    transform: unknown;
+  };
+  predict(input: Float32Array, batchSize?: number): Promise<Float32Array[]>;
+  dispose(): void;
+}
 interface TrainerModule {
-  loadModelArtifact(store: Store, id: string, options?: { backend?: string }): Promise<unknown>;
+  loadModelArtifact(
+    store: Store,
+    id: string,
+    options?: { backend?: string },
+  ): Promise<LoadedArtifact>;
+}
+interface DatasetsFeaturesModule {
+  FeatureTransform: {
+    fromJSON(json: unknown): { transform(rows: readonly InstanceRow[]): Float32Array };
+  };
 }
 
-async function importTrainer(specifier: string): Promise<TrainerModule> {
+async function importOptional<T>(specifier: string, purpose: string): Promise<T> {
   try {
-    return (await import(specifier)) as TrainerModule;
+    return (await import(specifier)) as T;
   } catch (error) {
+    const name = specifier.split('/').slice(0, 2).join('/');
     throw new MissingDependencyError(
-      'Cannot import "@mlinfra/trainer". Install it (npm install @mlinfra/trainer) to serve model artifacts, or pass a "loader" or a "predictor".',
+      `Cannot import "${name}". Install it (npm install ${name}) ${purpose}.`,
       { cause: error },
     );
   }
 }
 
+const DATATYPES: Record<ManifestTensor['dtype'], TensorDatatype> = {
+  float32: 'FP32',
+  int32: 'INT32',
+  bool: 'BOOL',
+};
+
+function toSpec(tensor: ManifestTensor): TensorSpec {
+  return {
+    name: tensor.name,
+    datatype: DATATYPES[tensor.dtype] ?? 'FP32',
+    shape: tensor.shape.map((dimension, index) =>
+      dimension === null ? (index === 0 ? -1 : 1) : dimension,
+    ),
+  };
+}
+
+/** Raw rows to a matrix in `features` order (numbers, numeric strings and booleans). */
+function featureMatrix(rows: readonly InstanceRow[], features: readonly string[]): Float32Array {
+  const out = new Float32Array(rows.length * features.length);
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  rows.forEach((row, index) => {
+    features.forEach((feature, column) => {
+      const value = row[feature];
+      let number = Number.NaN;
+      if (typeof value === 'number') number = value;
+      else if (typeof value === 'boolean') number = value ? 1 : 0;
+      else if (typeof value === 'string' && value.trim() !== '') number = Number(value);
+      if (!Number.isFinite(number) && issues.length < 20) {
+        issues.push({
+          path: ['instances', index, feature],
+          message:
+            value === undefined
+              ? 'missing; give a number'
+              : `${JSON.stringify(value)} is not a number`,
+        });
+      }
+      out[index * features.length + column] = number;
+    });
+  });
+  if (issues.length > 0)
+    throw new ValidationError(
+      `Instances do not match the model's features (${features.join(', ')}).`,
+      issues,
+    );
+  return out;
+}
+
+/** Adapts a loaded `@mlinfra/trainer` artifact to a {@link Predictor}. */
+export function artifactPredictor(loaded: LoadedArtifact): Predictor {
+  const { signature, transform } = loaded.manifest;
+  let fitted: Promise<{ transform(rows: readonly InstanceRow[]): Float32Array }> | undefined;
+  return {
+    signature: { inputs: signature.inputs.map(toSpec), outputs: signature.outputs.map(toSpec) },
+    async predict(batch, rows) {
+      const perRow = await loaded.predict(batch, Math.max(rows, 1));
+      const first = perRow[0];
+      if (first === undefined) return new Float32Array(0);
+      const width = first.length;
+      // One output: the rows are consecutive views of one buffer, so no copy is needed.
+      const last = perRow[perRow.length - 1]!;
+      if (
+        last.buffer === first.buffer &&
+        last.byteOffset === first.byteOffset + (rows - 1) * width * 4
+      ) {
+        return new Float32Array(first.buffer, first.byteOffset, rows * width);
+      }
+      const out = new Float32Array(rows * width);
+      perRow.forEach((row, index) => {
+        out.set(row, index * width);
+      });
+      return out;
+    },
+    async transform(rows) {
+      if (transform === null || transform === undefined)
+        return featureMatrix(rows, signature.features);
+      fitted ??= importOptional<DatasetsFeaturesModule>(
+        '@mlinfra/datasets',
+        'to apply the feature transform stored in this model artifact',
+      ).then((module) => module.FeatureTransform.fromJSON(transform));
+      return (await fitted).transform(rows);
+    },
+    dispose: () => loaded.dispose(),
+  };
+}
+
 /**
- * The default artifact loader: loads a `@mlinfra/trainer` model artifact from the store by
- * its digest and adapts it to a {@link Predictor}.
+ * The default artifact loader: loads a `@mlinfra/trainer` model artifact (`mlinfra-model@1`)
+ * from the store by its digest and adapts it to a {@link Predictor}; raw `/v1` rows go through
+ * the artifact's feature transform (`@mlinfra/datasets`) or, without one, its feature names.
  */
 export function trainerLoader(
   storeOption: Store | string | undefined,
+  backend: string | undefined,
   specifier = '@mlinfra/trainer',
 ): (resolved: ResolvedModel) => Promise<Predictor> {
   let store: Store | undefined;
   return async (resolved) => {
-    const trainer = await importTrainer(specifier);
+    const trainer = await importOptional<TrainerModule>(
+      specifier,
+      'to serve model artifacts, or pass a "loader" or a "predictor"',
+    );
     if (typeof trainer.loadModelArtifact !== 'function') {
       throw new MissingDependencyError(
         'The installed "@mlinfra/trainer" has no loadModelArtifact; upgrade it (npm install @mlinfra/trainer@latest).',
       );
     }
     store ??= typeof storeOption === 'object' ? storeOption : createStore(storeOption);
-    const loaded = await trainer.loadModelArtifact(store, resolved.artifact);
-    if (isPredictor(loaded)) return loaded;
-    throw new ValidationError(
-      `The artifact of model "${resolved.name}" version ${resolved.version} (${resolved.artifact}) did not load as a predictor; check that it is an mlinfra-model@1 artifact.`,
+    const loaded = await trainer.loadModelArtifact(
+      store,
+      resolved.artifact,
+      backend === undefined ? {} : { backend },
     );
+    return artifactPredictor(loaded);
   };
 }

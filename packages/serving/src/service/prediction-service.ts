@@ -290,7 +290,7 @@ class Service implements PredictionService {
             options.metrics?.registry,
             options.metrics?.prefix ?? 'mlinfra_serving_',
           );
-    this.loader = options.loader ?? trainerLoader(options.store);
+    this.loader = options.loader ?? trainerLoader(options.store, options.backend);
     this.timeoutMs = options.limits?.requestTimeoutMs ?? 30_000;
     this.warmup = options.warmup ?? true;
     if (options.log !== undefined) {
