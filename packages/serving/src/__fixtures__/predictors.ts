@@ -88,7 +88,7 @@ export class MemorySource implements ModelSource {
     );
   }
 
-  watch(name: string, listener: (event: unknown) => void): () => void {
+  subscribe(name: string, listener: (event: unknown) => void): () => void {
     let set = this.listeners.get(name);
     if (set === undefined) {
       set = new Set();

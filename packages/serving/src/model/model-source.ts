@@ -8,12 +8,12 @@ export interface ResolvedModel {
   artifact: string;
 }
 
-/** Stops a {@link ModelSource.watch} subscription. */
+/** Stops a {@link ModelSource.subscribe} subscription. */
 export type Unsubscribe = () => void;
 
 /**
- * Where served models come from. Declared here structurally: a `@mlinfra/registry` instance is
- * one, and so is any object with these methods.
+ * Where served models come from. Declared here structurally: a `@mlinfra/registry` `Registry`
+ * is one, and so is any object with these methods.
  */
 export interface ModelSource {
   /**
@@ -23,18 +23,18 @@ export interface ModelSource {
    */
   resolve(reference: string): Promise<ResolvedModel>;
   /**
-   * Lists the versions of a model (any order). Needed only for the `{ latest: n }` version policy.
+   * Lists the versions of a model, newest first (an array, or a page `{ versions }`). Needed only
+   * for the `{ latest: n }` version policy.
    */
-  listVersions?(name: string): Promise<readonly ResolvedModel[]>;
-  /**
-   * Notifies when anything about model `name` changes (an alias moved, a version was added).
-   * Either calls `listener` and returns an unsubscribe function, or returns an async iterable
-   * of change events. Without `watch`, the server polls `resolve` (see `pollIntervalMs`).
-   */
-  watch?(
+  listVersions?(
     name: string,
-    listener: (event: unknown) => void,
-  ): Unsubscribe | AsyncIterable<unknown> | Promise<Unsubscribe>;
+  ): Promise<readonly ResolvedModel[] | { versions: readonly ResolvedModel[] }>;
+  /** Calls `listener` whenever anything about model `name` changes; returns a function that stops it. Preferred over `watch`. */
+  subscribe?(name: string, listener: (event: unknown) => void): Unsubscribe;
+  /** The changes to model `name` as an async iterable (used when there is no `subscribe`). */
+  watch?(name: string): AsyncIterable<unknown>;
+  /** The store holding the artifacts; the default loader uses it when no `store` option is given. */
+  readonly store?: unknown;
 }
 
 /** Parsed form of a model reference. */

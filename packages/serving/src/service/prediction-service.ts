@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { NotFoundError, ValidationError } from '@mlinfra/core';
+import { isStore, NotFoundError, type Store, ValidationError } from '@mlinfra/core';
 import { type BatchResult, DynamicBatcher } from '../batching/dynamic-batcher.js';
 import { ServerClosedError } from '../errors.js';
 import { PredictionLog, type PredictionRecord } from '../log/prediction-log.js';
@@ -35,6 +35,11 @@ import {
 } from '../protocol/v2.js';
 import { statusOf } from './status.js';
 import { chooseCanary } from './traffic.js';
+
+/** The source's own store (a registry has one), when it is a core store. */
+function storeOf(source: ModelSource | undefined): Store | undefined {
+  return isStore(source?.store) ? source.store : undefined;
+}
 
 /** Routing options of one call. */
 export interface CallOptions {
@@ -233,7 +238,9 @@ class ServedModel {
         );
       }
       const listed = await source.listVersions(sourceName);
-      wanted = listed
+      wanted = (
+        Array.isArray(listed) ? listed : (listed as { versions: readonly ResolvedModel[] }).versions
+      )
         .map((v) => String(v.version))
         .sort((a, b) => Number(b) - Number(a) || b.localeCompare(a))
         .slice(0, policy.latest);
@@ -290,7 +297,8 @@ class Service implements PredictionService {
             options.metrics?.registry,
             options.metrics?.prefix ?? 'mlinfra_serving_',
           );
-    this.loader = options.loader ?? trainerLoader(options.store, options.backend);
+    this.loader =
+      options.loader ?? trainerLoader(options.store ?? storeOf(options.source), options.backend);
     this.timeoutMs = options.limits?.requestTimeoutMs ?? 30_000;
     this.warmup = options.warmup ?? true;
     if (options.log !== undefined) {
@@ -353,7 +361,7 @@ class Service implements PredictionService {
         if (involved) model.refresh().catch(() => undefined);
       }
     };
-    if (typeof source.watch === 'function') {
+    if (typeof source.subscribe === 'function' || typeof source.watch === 'function') {
       for (const name of names) this.subscribe(source, name, onChange);
       return;
     }
@@ -368,37 +376,32 @@ class Service implements PredictionService {
 
   private subscribe(source: ModelSource, name: string, onChange: (name: string) => void): void {
     let stopped = false;
-    const result = source.watch!(name, () => {
-      if (!stopped) onChange(name);
-    });
-    const handle = (value: Unsubscribe | AsyncIterable<unknown>) => {
-      if (typeof value === 'function') {
-        this.stopWatching.push(() => {
-          stopped = true;
-          value();
-        });
-        return;
-      }
-      const iterator = value[Symbol.asyncIterator]();
+    if (typeof source.subscribe === 'function') {
+      const unsubscribe = source.subscribe(name, () => {
+        if (!stopped) onChange(name);
+      });
       this.stopWatching.push(() => {
         stopped = true;
-        void iterator.return?.();
+        unsubscribe();
       });
-      void (async () => {
-        try {
-          while (!stopped) {
-            const next = await iterator.next();
-            if (next.done || stopped) return;
-            onChange(name);
-          }
-        } catch (error) {
-          this.emit({ type: 'load-failed', model: name, error });
+      return;
+    }
+    const iterator = source.watch!(name)[Symbol.asyncIterator]();
+    this.stopWatching.push(() => {
+      stopped = true;
+      void iterator.return?.();
+    });
+    void (async () => {
+      try {
+        while (!stopped) {
+          const next = await iterator.next();
+          if (next.done || stopped) return;
+          onChange(name);
         }
-      })();
-    };
-    if (result instanceof Promise)
-      void result.then(handle, (error) => this.emit({ type: 'load-failed', model: name, error }));
-    else handle(result);
+      } catch (error) {
+        this.emit({ type: 'load-failed', model: name, error });
+      }
+    })();
   }
 
   emit(event: ServingEvent): void {

@@ -196,6 +196,38 @@ describe('model rollouts', () => {
     await service.close();
   });
 
+  it('follows a source that only offers watch() as an async iterable', async () => {
+    const source = new MemorySource();
+    source.addVersion('churn', 1, 'bias:1');
+    source.setAlias('churn', 'live', 1);
+    const watched = {
+      resolve: (reference: string) => source.resolve(reference),
+      watch: (name: string) => ({
+        async *[Symbol.asyncIterator]() {
+          while (true) {
+            yield await new Promise((resolve) => {
+              const stop = source.subscribe(name, (event) => {
+                stop();
+                resolve(event);
+              });
+            });
+          }
+        },
+      }),
+    };
+    const service = createPredictor({
+      models: ['churn@live'],
+      source: watched,
+      loader: biasLoader(),
+    });
+    await service.ready();
+    source.addVersion('churn', 2, 'bias:2');
+    source.setAlias('churn', 'live', 2);
+    await until(() => service.metadata('churn').versions.includes('2'));
+    expect((await service.infer('churn', body())).outputs[0]!.data).toEqual([2]);
+    await service.close();
+  });
+
   it('is not ready when a model cannot load', async () => {
     const source = new MemorySource();
     source.addVersion('churn', 1, 'broken');
