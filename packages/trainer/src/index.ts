@@ -91,6 +91,12 @@ export {
 } from './evaluate/evaluate.js';
 export { METRIC_NAMES, type MetricName, rocAuc, type Task } from './evaluate/metrics.js';
 export { type CheckpointListing, listCheckpoints } from './train/checkpoint-store.js';
+export {
+  type ColumnBatchLike,
+  type ColumnBatchSourceLike,
+  type FromColumnBatchesOptions,
+  fromColumnBatches,
+} from './train/column-batches.js';
 export type {
   ArrayInput,
   BatchIterable,

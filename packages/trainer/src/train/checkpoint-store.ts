@@ -72,10 +72,10 @@ export class CheckpointWriter {
    */
   async write(step: number, state: unknown, arrays: readonly CheckpointArray[]): Promise<Digest> {
     const { digest } = await this.store.put(encodeCheckpoint(state, arrays));
-    await this.store.refs.set(
-      `${this.prefix}/recent/${String(step).padStart(STEP_DIGITS, '0')}`,
-      digest,
-    );
+    const recent = `${this.prefix}/recent/${String(step).padStart(STEP_DIGITS, '0')}`;
+    // A step checkpoint and the epoch-end checkpoint can fall on the same step: the newer replaces the older.
+    const replaced = await this.store.refs.get(recent);
+    await this.store.refs.set(recent, digest);
     try {
       await this.store.refs.set(`${this.prefix}/latest`, digest, { expected: this.latest ?? null });
     } catch (error) {
@@ -88,6 +88,7 @@ export class CheckpointWriter {
       throw error;
     }
     this.latest = digest;
+    if (replaced !== undefined && replaced !== digest) await this.deleteIfUnused(replaced);
     await this.prune('recent', (entries) =>
       entries.slice(0, Math.max(0, entries.length - this.keepLast)),
     );
@@ -116,16 +117,15 @@ export class CheckpointWriter {
     for (const entry of doomed) {
       const digest = await this.store.refs.get(entry.name);
       await this.store.refs.delete(entry.name);
-      if (digest === undefined) continue;
-      // A blob may be named by a recent and a best ref at once; delete it only when no ref of the run names it.
-      let used = false;
-      for (const other of await this.store.refs.list(`${this.prefix}/`)) {
-        if ((await this.store.refs.get(other)) === digest) {
-          used = true;
-          break;
-        }
-      }
-      if (!used) await this.store.delete(digest);
+      if (digest !== undefined) await this.deleteIfUnused(digest);
     }
+  }
+
+  /** Deletes a checkpoint blob unless a ref of the run still names it (a recent and a best ref may share one). */
+  private async deleteIfUnused(digest: string): Promise<void> {
+    for (const other of await this.store.refs.list(`${this.prefix}/`)) {
+      if ((await this.store.refs.get(other)) === digest) return;
+    }
+    await this.store.delete(digest);
   }
 }

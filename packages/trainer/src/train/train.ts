@@ -413,6 +413,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       Object.assign(state, saved, { config: state.config });
       rng = SeededRandom.fromState(saved.rng);
+      // A completed run resumed with more epochs goes on (like Keras's initialEpoch); an early-stopped one stays stopped.
+      if (state.finished?.status === 'completed' && state.epoch < epochs) state.finished = null;
       resumedFrom = { digest: target, step: saved.step };
       const topStep = state.best[0]?.step;
       bestCheckpoint = listing.best.find((entry) => entry.step === topStep)?.digest;

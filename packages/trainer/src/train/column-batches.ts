@@ -1,0 +1,120 @@
+import { ValidationError } from '@mlinfra/core';
+import type { BatchOpener, EpochPosition, SliceColumn, XYBatch } from './data.js';
+
+/**
+ * A batch of columns, as `@mlinfra/datasets` streams them (structural): `size` rows, numeric
+ * columns as typed arrays, strings as arrays, and per-column null masks.
+ */
+export interface ColumnBatchLike {
+  /** Rows in the batch. */
+  size: number;
+  /** Columns by name. */
+  columns: Record<string, ArrayLike<number> | ArrayLike<string | null>>;
+  /** 1 where a value is null, for columns that have nulls. */
+  nulls?: Record<string, Uint8Array>;
+}
+
+/** A stream of column batches with an optional resumable cursor (a datasets `BatchSource` is one). */
+export interface ColumnBatchSourceLike extends AsyncIterable<ColumnBatchLike> {
+  /** Position after the last batch yielded (JSON). */
+  cursor?(): unknown;
+}
+
+/** Options of {@link fromColumnBatches}. */
+export interface FromColumnBatchesOptions {
+  /** Numeric feature columns, in model input order. */
+  features: string[];
+  /** Label column (or columns, e.g. one-hot), numeric. */
+  label: string | string[];
+  /** Other columns passed through for evaluation slices. Default none. */
+  sliceColumns?: string[];
+}
+
+function numericColumn(batch: ColumnBatchLike, name: string, role: string): ArrayLike<number> {
+  const column = batch.columns[name];
+  if (column === undefined) {
+    throw new ValidationError(
+      `The ${role} column "${name}" is not in the batch (it has ${Object.keys(batch.columns).join(', ')}); request it from the dataset`,
+    );
+  }
+  if (!ArrayBuffer.isView(column)) {
+    throw new ValidationError(
+      `The ${role} column "${name}" holds strings; encode it as numbers first (e.g. a datasets feature transform)`,
+    );
+  }
+  const nulls = batch.nulls?.[name];
+  if (nulls?.some((flag) => flag === 1)) {
+    throw new ValidationError(
+      `The ${role} column "${name}" has nulls; impute or drop them before training`,
+    );
+  }
+  return column as unknown as ArrayLike<number>;
+}
+
+/**
+ * Adapts a stream of column batches (a `@mlinfra/datasets` BatchSource) to the trainer: each epoch
+ * calls `open({ epoch, cursor })` (the cursor is the one saved by a checkpoint when resuming
+ * mid-epoch, else undefined) and turns the named columns into row-major `x` and `y`.
+ *
+ * @example
+ * ```ts
+ * const data = fromColumnBatches(({ epoch, cursor }) => version.batches({ batchSize: 256, shuffle: { seed: 1, epoch }, cursor }),
+ *   { features: ['age', 'income'], label: 'churned' });
+ * await train({ model, data: { train: data }, loss: 'binaryCrossentropy' });
+ * ```
+ */
+export function fromColumnBatches(
+  open: (position: EpochPosition) => ColumnBatchSourceLike | Promise<ColumnBatchSourceLike>,
+  options: FromColumnBatchesOptions,
+): BatchOpener {
+  if (typeof open !== 'function') {
+    throw new ValidationError(
+      'fromColumnBatches needs a function ({ epoch, cursor }) => batch source',
+    );
+  }
+  if (!Array.isArray(options?.features) || options.features.length === 0) {
+    throw new ValidationError(
+      'fromColumnBatches needs features: the numeric column names, in model input order',
+    );
+  }
+  const labels = typeof options.label === 'string' ? [options.label] : options.label;
+  if (!Array.isArray(labels) || labels.length === 0)
+    throw new ValidationError('fromColumnBatches needs label: a column name');
+  return async (position) => {
+    const source = await open(position);
+    async function* convert(): AsyncGenerator<XYBatch> {
+      for await (const batch of source) {
+        const rows = batch.size;
+        if (rows === 0) continue;
+        const x = new Float32Array(rows * options.features.length);
+        options.features.forEach((name, column) => {
+          const values = numericColumn(batch, name, 'feature');
+          for (let row = 0; row < rows; row++)
+            x[row * options.features.length + column] = values[row] as number;
+        });
+        const y = new Float32Array(rows * labels.length);
+        labels.forEach((name, column) => {
+          const values = numericColumn(batch, name, 'label');
+          for (let row = 0; row < rows; row++)
+            y[row * labels.length + column] = values[row] as number;
+        });
+        const out: XYBatch = { x, y };
+        if (options.sliceColumns !== undefined) {
+          const columns: Record<string, SliceColumn> = {};
+          for (const name of options.sliceColumns) {
+            const values = batch.columns[name];
+            if (values === undefined)
+              throw new ValidationError(
+                `The slice column "${name}" is not in the batch; request it from the dataset`,
+              );
+            columns[name] = values as SliceColumn;
+          }
+          out.columns = columns;
+        }
+        yield out;
+      }
+    }
+    const iterable = convert();
+    return Object.assign(iterable, { cursor: () => source.cursor?.() });
+  };
+}
