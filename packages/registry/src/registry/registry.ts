@@ -231,6 +231,8 @@ export class PromotionRefusedError extends ConflictError {
   }
 }
 
+const VERIFY_IN_MEMORY_BYTES = 16 * 1024 * 1024;
+
 const metricRecord = z.record(
   z.string().min(1).max(250),
   z.number().refine(Number.isFinite, 'must be a finite number'),
@@ -759,9 +761,13 @@ export class Registry {
     }
     if (!this.parts.verifyArtifacts) return { digest, size: (await store.stat(digest)).size };
     // Reading through the store verifies the bytes against the digest (IntegrityError otherwise).
-    let size = 0;
-    for await (const chunk of await store.get(digest)) size += (chunk as Uint8Array).byteLength;
-    return { digest, size };
+    // Small blobs are read whole (cheaper in the core store), large ones streamed.
+    const { size } = await store.stat(digest);
+    if (size <= VERIFY_IN_MEMORY_BYTES)
+      return { digest, size: (await store.read(digest)).byteLength };
+    let streamed = 0;
+    for await (const chunk of await store.get(digest)) streamed += (chunk as Uint8Array).byteLength;
+    return { digest, size: streamed };
   }
 
   /** One version with its tags and aliases. @throws NotFoundError. */

@@ -54,7 +54,7 @@ export async function readRuns(
       ids,
     ),
     executor.all<{ run_id: string; key: string; value: number | null }>(
-      `SELECT run_id, key, value FROM latest_metrics WHERE ${where} ORDER BY key`,
+      `SELECT run_id, key, value FROM metric_series WHERE ${where} ORDER BY key`,
       ids,
     ),
     executor.all<{ run_id: string; dataset: string }>(
@@ -139,9 +139,14 @@ export async function readMetricHistory(
       throw new ValidationError(`metric history ${name} must be an integer >= 0, got ${value}`);
     }
   }
-  const parameters: SqlValue[] = [runId, key, fromStep ?? 0, toStep ?? Number.MAX_SAFE_INTEGER];
+  const series = await executor.get<{ id: number }>(
+    'SELECT id FROM metric_series WHERE run_id = ? AND key = ?',
+    [runId, key],
+  );
+  if (series === undefined) return [];
+  const parameters: SqlValue[] = [series.id, fromStep ?? 0, toStep ?? Number.MAX_SAFE_INTEGER];
   let sql =
-    'SELECT step, value, at FROM metrics WHERE run_id = ? AND key = ? AND step >= ? AND step < ? ORDER BY step, at';
+    'SELECT step, value, at FROM metrics WHERE series_id = ? AND step >= ? AND step < ? ORDER BY step, at';
   if (limit !== undefined) {
     sql += ' LIMIT ?';
     parameters.push(limit);

@@ -87,6 +87,7 @@ export class Run {
   private writing: Promise<void> = Promise.resolve();
   private failure: unknown;
   private nextStep = 0;
+  private readonly series = new Map<string, number>();
   private ended = false;
 
   /** @internal Use `registry.startRun()` or `registry.openRun()`. */
@@ -259,28 +260,52 @@ export class Run {
         latest.set(point.key, point);
       }
     }
+    const found = new Map<string, number>();
     await this.context.driver.transaction('write', async (executor) => {
       await assertRunning(executor, this.id, 'log metrics');
+      for (const key of latest.keys()) {
+        if (this.series.has(key)) continue;
+        // A new series starts below every real step, so the update below always takes.
+        await executor.run(
+          `INSERT INTO metric_series (run_id, key, step, at, value) VALUES (?, ?, -1, 0, NULL)
+           ON CONFLICT (run_id, key) DO NOTHING`,
+          [this.id, key],
+        );
+        const row = await executor.get<{ id: number }>(
+          'SELECT id FROM metric_series WHERE run_id = ? AND key = ?',
+          [this.id, key],
+        );
+        found.set(key, Number(row!.id));
+      }
+      const seriesOf = (key: string) => this.series.get(key) ?? found.get(key)!;
       for (let start = 0; start < points.length; start += ROWS_PER_INSERT) {
         const chunk = points.slice(start, start + ROWS_PER_INSERT);
         const parameters: SqlValue[] = [];
         for (const point of chunk)
-          parameters.push(this.id, point.key, point.step, point.at, point.value);
+          parameters.push(seriesOf(point.key), point.step, point.at, point.value);
         await executor.run(
-          `INSERT INTO metrics (run_id, key, step, at, value) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+          `INSERT INTO metrics (series_id, step, at, value) VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')}`,
           parameters,
         );
       }
       for (const point of latest.values()) {
         await executor.run(
-          `INSERT INTO latest_metrics (run_id, key, step, at, value) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (run_id, key) DO UPDATE SET step = excluded.step, at = excluded.at, value = excluded.value
-           WHERE excluded.step > latest_metrics.step
-              OR (excluded.step = latest_metrics.step AND excluded.at >= latest_metrics.at)`,
-          [this.id, point.key, point.step, point.at, point.value],
+          `UPDATE metric_series SET step = ?, at = ?, value = ?
+           WHERE id = ? AND (step < ? OR (step = ? AND at <= ?))`,
+          [
+            point.step,
+            point.at,
+            point.value,
+            seriesOf(point.key),
+            point.step,
+            point.step,
+            point.at,
+          ],
         );
       }
     });
+    // Only committed series ids are remembered.
+    for (const [key, id] of found) this.series.set(key, id);
   }
 
   /**

@@ -148,7 +148,7 @@ export function compileFilter(filter: string): SqlFragment {
         );
       }
       clauses.push(
-        `EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_id = r.id AND m.key = ? AND ${compare('m.value')})`,
+        `EXISTS (SELECT 1 FROM metric_series m WHERE m.run_id = r.id AND m.key = ? AND ${compare('m.value')})`,
       );
       parameters.push(field.key, value);
     } else if (field.kind === 'param') {
@@ -207,7 +207,7 @@ export function compileOrder(orderBy: string): { joins: SqlFragment; order: stri
       const alias = `o${position}`;
       const table =
         field.kind === 'metric'
-          ? 'latest_metrics'
+          ? 'metric_series'
           : field.kind === 'param'
             ? 'run_params'
             : 'run_tags';

@@ -1,0 +1,309 @@
+// @mlinfra/registry against plain better-sqlite3 doing the same inserts and lookups on the same
+// disk with the same settings (WAL, synchronous=NORMAL):
+//   1. registrations per second (one transaction per version: allocate number, insert version,
+//      tag and audit entry),
+//   2. batched metric points per second,
+//   3. resolve and page latency with 100,000 versions and 10,000,000 metric points in the database.
+// Ratios are ours / peer throughput (> 1 is faster) or ours / peer latency (< 1 is faster).
+// BENCH_QUICK=1 uses 10,000 versions and 200,000 points.
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openRegistry } from '@mlinfra/registry';
+import Database from 'better-sqlite3';
+
+const quick = process.env.BENCH_QUICK === '1';
+const registrations = quick ? 500 : 3000;
+const throughputPoints = quick ? 200_000 : 2_000_000;
+const scaleVersions = quick ? 10_000 : 100_000;
+const scalePoints = quick ? 200_000 : 10_000_000;
+const lookups = quick ? 500 : 3000;
+const KEYS = 10;
+
+function seconds(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+function percentile(values: number[], fraction: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))]!;
+}
+
+async function latencies(count: number, action: (index: number) => unknown): Promise<number[]> {
+  const result: number[] = [];
+  for (let index = 0; index < count; index++) {
+    const start = process.hrtime.bigint();
+    await action(index);
+    result.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return result;
+}
+
+const format = (value: number) => Math.round(value).toLocaleString('en-US');
+const ms = (value: number) => value.toFixed(3);
+
+function plainDatabase(path: string): Database.Database {
+  const database = new Database(path, { timeout: 10_000 });
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  return database;
+}
+
+const root = await mkdtemp(join(process.env.BENCH_DIR ?? tmpdir(), 'mlinfra-bench-registry-'));
+try {
+  // ------------------------------------------------------------------ 1. registrations per second
+  {
+    const registry = await openRegistry({
+      url: join(root, 'register.db'),
+      store: join(root, 'store'),
+      actor: 'bench',
+    });
+    const { digest } = await registry.store.put(new Uint8Array(1024));
+    let start = process.hrtime.bigint();
+    for (let index = 0; index < registrations; index++) {
+      await registry.registerModel('bench', {
+        artifact: digest,
+        metrics: { auc: 0.9 },
+        tags: { index: String(index) },
+      });
+    }
+    const ours = registrations / seconds(start);
+    await registry.close();
+
+    const fast = await openRegistry({
+      url: join(root, 'register-noverify.db'),
+      store: join(root, 'store'),
+      actor: 'bench',
+      verifyArtifacts: false,
+    });
+    start = process.hrtime.bigint();
+    for (let index = 0; index < registrations; index++) {
+      await fast.registerModel('bench', {
+        artifact: digest,
+        metrics: { auc: 0.9 },
+        tags: { index: String(index) },
+      });
+    }
+    const oursNoVerify = registrations / seconds(start);
+    await fast.close();
+
+    const database = plainDatabase(join(root, 'register-plain.db'));
+    database.exec(`
+      CREATE TABLE models (name TEXT PRIMARY KEY, last_version INTEGER NOT NULL);
+      CREATE TABLE versions (model TEXT, version INTEGER, artifact TEXT, metrics TEXT, created_at INTEGER, PRIMARY KEY (model, version));
+      CREATE TABLE version_tags (model TEXT, version INTEGER, key TEXT, value TEXT, PRIMARY KEY (model, version, key));
+      CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER, action TEXT, model TEXT, version INTEGER, details TEXT);`);
+    const upsert = database.prepare(
+      'INSERT INTO models (name, last_version) VALUES (?, 0) ON CONFLICT (name) DO NOTHING',
+    );
+    const allocate = database.prepare(
+      'UPDATE models SET last_version = last_version + 1 WHERE name = ? RETURNING last_version',
+    );
+    const insertVersion = database.prepare('INSERT INTO versions VALUES (?, ?, ?, ?, ?)');
+    const insertTag = database.prepare('INSERT INTO version_tags VALUES (?, ?, ?, ?)');
+    const insertAudit = database.prepare(
+      'INSERT INTO audit (at, action, model, version, details) VALUES (?, ?, ?, ?, ?)',
+    );
+    const register = database.transaction((index: number) => {
+      upsert.run('bench');
+      const { last_version: version } = allocate.get('bench') as { last_version: number };
+      insertVersion.run('bench', version, digest, '{"auc":0.9}', Date.now());
+      insertTag.run('bench', version, 'index', String(index));
+      insertAudit.run(Date.now(), 'version.created', 'bench', version, '{}');
+    });
+    start = process.hrtime.bigint();
+    for (let index = 0; index < registrations; index++) register.immediate(index);
+    const plain = registrations / seconds(start);
+    database.close();
+    console.log(
+      `registrations: ${format(registrations)} versions of one model, one transaction each, per second`,
+    );
+    console.log(
+      `  registry.registerModel                    ${format(ours)}  (artifact read back and verified)`,
+    );
+    console.log(`  registry.registerModel verify off         ${format(oursNoVerify)}`);
+    console.log(`  better-sqlite3 same inserts (BEGIN IMMEDIATE) ${format(plain)}`);
+    console.log(`  ratio registry / better-sqlite3            ${(ours / plain).toFixed(2)}x`);
+    console.log(
+      `  ratio registry (verify off) / better-sqlite3 ${(oursNoVerify / plain).toFixed(2)}x`,
+    );
+  }
+
+  // ------------------------------------------------------------------ 2. batched metric points
+  {
+    const steps = throughputPoints / KEYS;
+    const values = (step: number) => {
+      const result: Record<string, number> = {};
+      for (let key = 0; key < KEYS; key++) result[`metric_${key}`] = Math.sin(step + key);
+      return result;
+    };
+    const registry = await openRegistry({
+      url: join(root, 'metrics.db'),
+      store: join(root, 'store'),
+      actor: 'bench',
+    });
+    const run = await registry.startRun({ experiment: 'bench' });
+    let start = process.hrtime.bigint();
+    for (let step = 0; step < steps; step++) await run.logMetrics(values(step), { step });
+    await run.flush();
+    const ours = throughputPoints / seconds(start);
+    await run.end();
+    await registry.close();
+
+    const database = plainDatabase(join(root, 'metrics-plain.db'));
+    database.exec(`CREATE TABLE metrics (run_id TEXT NOT NULL, key TEXT NOT NULL, step INTEGER NOT NULL, at INTEGER NOT NULL, value REAL);
+      CREATE INDEX metrics_by_run_key ON metrics (run_id, key, step, at);`);
+    const insert = database.prepare('INSERT INTO metrics VALUES (?, ?, ?, ?, ?)');
+    const batch = database.transaction((rows: Array<[string, number, number]>) => {
+      for (const [key, step, value] of rows) insert.run('run', key, step, Date.now(), value);
+    });
+    start = process.hrtime.bigint();
+    let pending: Array<[string, number, number]> = [];
+    for (let step = 0; step < steps; step++) {
+      for (const [key, value] of Object.entries(values(step))) pending.push([key, step, value]);
+      if (pending.length >= 1000) {
+        batch.immediate(pending);
+        pending = [];
+      }
+    }
+    if (pending.length > 0) batch.immediate(pending);
+    const plain = throughputPoints / seconds(start);
+    database.close();
+    console.log(
+      `metric points: ${format(throughputPoints)} points (${KEYS} per step), batches of 1000, per second`,
+    );
+    console.log(`  run.logMetrics (buffered, async)          ${format(ours)}`);
+    console.log(`  better-sqlite3 prepared insert in tx      ${format(plain)}`);
+    console.log(`  ratio registry / better-sqlite3           ${(ours / plain).toFixed(2)}x`);
+  }
+
+  // ------------------------------------------------------------------ 3. latency at scale
+  {
+    const path = join(root, 'scale.db');
+    const registry = await openRegistry({
+      url: path,
+      store: join(root, 'store'),
+      actor: 'bench',
+      verifyArtifacts: false,
+      metricBatchSize: 50_000,
+    });
+    const { digest } = await registry.store.put('scale artifact');
+    let start = process.hrtime.bigint();
+    const pointsPerRun = 10_000;
+    const runCount = Math.max(1, Math.round(scalePoints / pointsPerRun));
+    const runIds: string[] = [];
+    const row: Record<string, number> = {};
+    for (let index = 0; index < runCount; index++) {
+      const run = await registry.startRun({ experiment: 'scale', params: { seed: index } });
+      for (let step = 0; step < pointsPerRun / KEYS; step++) {
+        for (let key = 0; key < KEYS; key++) row[`metric_${key}`] = Math.cos(index + step + key);
+        await run.logMetrics(row, { step });
+      }
+      await run.end();
+      runIds.push(run.id);
+    }
+    const metricSeconds = seconds(start);
+    start = process.hrtime.bigint();
+    for (let index = 0; index < scaleVersions; index++) {
+      await registry.registerModel('scale', {
+        artifact: digest,
+        run: runIds[index % runIds.length]!,
+        metrics: { auc: 0.8 + (index % 100) / 1000 },
+        tags: { batch: String(index % 10) },
+      });
+    }
+    const versionSeconds = seconds(start);
+    const aliases = ['champion', 'challenger', 'staging', 'shadow', 'canary'];
+    for (const [position, alias] of aliases.entries()) {
+      await registry.setAlias('scale', alias, 1 + Math.floor(((position + 1) * scaleVersions) / 7));
+    }
+    const size =
+      (await stat(path)).size + (await stat(`${path}-wal`).catch(() => ({ size: 0 }))).size;
+    console.log(
+      `scale: built ${format(runCount * pointsPerRun)} metric points in ${metricSeconds.toFixed(1)} s and ${format(scaleVersions)} versions in ${versionSeconds.toFixed(1)} s (database ${(size / 1024 ** 2).toFixed(0)} MiB)`,
+    );
+
+    const random = (index: number) => 1 + ((index * 7919) % scaleVersions);
+    const resolveAlias = await latencies(lookups, (index) =>
+      registry.resolve(`scale@${aliases[index % aliases.length]}`),
+    );
+    const resolveVersion = await latencies(lookups, (index) =>
+      registry.resolve(`scale/${random(index)}`),
+    );
+    const resolveLatest = await latencies(lookups, () => registry.resolve('scale@latest'));
+    const firstPage = await latencies(lookups / 5, () =>
+      registry.listVersions('scale', { limit: 100 }),
+    );
+    const middle = await registry.listVersions('scale', { limit: 100 });
+    let token = middle.nextPageToken!;
+    for (let page = 0; page < scaleVersions / 200; page++)
+      token = (await registry.listVersions('scale', { limit: 100, pageToken: token }))
+        .nextPageToken!;
+    const deepPage = await latencies(lookups / 5, () =>
+      registry.listVersions('scale', { limit: 100, pageToken: token }),
+    );
+    const search = await latencies(20, () =>
+      registry.searchRuns({ experiment: 'scale', orderBy: 'metrics.metric_0 ASC', limit: 100 }),
+    );
+    await registry.close();
+
+    // The peer: the minimal hand-written queries for the same answers on the same file.
+    const database = new Database(path, { readonly: true });
+    const aliasQuery = database.prepare(
+      'SELECT version FROM aliases WHERE model = ? AND alias = ?',
+    );
+    const versionQuery = database.prepare(
+      'SELECT * FROM model_versions WHERE model = ? AND version = ?',
+    );
+    const latestQuery = database.prepare('SELECT last_version FROM models WHERE name = ?');
+    const pageQuery = database.prepare(
+      'SELECT * FROM model_versions WHERE model = ? AND version < ? ORDER BY version DESC LIMIT 100',
+    );
+    const offsetQuery = database.prepare(
+      'SELECT * FROM model_versions WHERE model = ? ORDER BY version DESC LIMIT 100 OFFSET ?',
+    );
+    const plainAlias = await latencies(lookups, (index) => {
+      const found = aliasQuery.get('scale', aliases[index % aliases.length]) as { version: number };
+      return versionQuery.get('scale', found.version);
+    });
+    const plainVersion = await latencies(lookups, (index) =>
+      versionQuery.get('scale', random(index)),
+    );
+    const plainLatest = await latencies(lookups, () => {
+      const found = latestQuery.get('scale') as { last_version: number };
+      return versionQuery.get('scale', found.last_version);
+    });
+    const plainFirstPage = await latencies(lookups / 5, () =>
+      pageQuery.all('scale', Number.MAX_SAFE_INTEGER),
+    );
+    const plainDeepOffset = await latencies(lookups / 5, () =>
+      offsetQuery.all('scale', scaleVersions / 2),
+    );
+    database.close();
+
+    console.log(
+      `latency at ${format(scaleVersions)} versions and ${format(runCount * pointsPerRun)} metric points, ms (p50 / p99)`,
+    );
+    const line = (label: string, ours: number[], peer: number[], peerLabel: string) => {
+      const p99 = percentile(ours, 0.99);
+      console.log(
+        `  ${label.padEnd(34)} ${ms(percentile(ours, 0.5))} / ${ms(p99)}   ${peerLabel.padEnd(30)} ${ms(percentile(peer, 0.5))} / ${ms(percentile(peer, 0.99))}   ratio p50 ${(percentile(ours, 0.5) / percentile(peer, 0.5)).toFixed(1)}x   ${p99 < 5 ? 'under 5 ms' : 'OVER 5 ms'}`,
+      );
+    };
+    line("resolve('scale@champion')", resolveAlias, plainAlias, 'better-sqlite3 2 selects');
+    line("resolve('scale/<n>')", resolveVersion, plainVersion, 'better-sqlite3 1 select');
+    line("resolve('scale@latest')", resolveLatest, plainLatest, 'better-sqlite3 2 selects');
+    line('listVersions first page of 100', firstPage, plainFirstPage, 'better-sqlite3 keyset page');
+    line(
+      'listVersions page at the middle',
+      deepPage,
+      plainDeepOffset,
+      'better-sqlite3 OFFSET page',
+    );
+    console.log(
+      `  searchRuns order by metric (${format(runCount)} runs) p50 ${ms(percentile(search, 0.5))}  p99 ${ms(percentile(search, 0.99))}`,
+    );
+  }
+} finally {
+  await rm(root, { recursive: true, force: true });
+}
