@@ -178,6 +178,18 @@ function toTime(value: unknown, where: string): number {
   return time;
 }
 
+function timeOrNaN(value: unknown): number {
+  const time =
+    value instanceof Date
+      ? value.getTime()
+      : typeof value === 'number'
+        ? value
+        : typeof value === 'string'
+          ? Date.parse(value)
+          : Number.NaN;
+  return Number.isFinite(time) ? time : Number.NaN;
+}
+
 interface Group {
   name: string;
   labels: Record<string, string>;
@@ -228,6 +240,23 @@ export function allocateCosts(options: AllocationOptions): AllocationReport {
     throw new ValidationError('window.end is before window.start; swap them');
 
   const groups = new Map<string, Group>();
+  const groupsByValue = new Map<string, Group>();
+  const findGroup = (labels: Readonly<Record<string, string>>): Group => {
+    const values = keys.map((key) => labels[key] ?? UNALLOCATED);
+    const name = keys.map((key, k) => `${key}=${values[k]}`).join(',');
+    let group = groups.get(name);
+    if (group === undefined) {
+      group = {
+        name,
+        labels: Object.fromEntries(keys.map((key, k) => [key, values[k]!])),
+        byResource: new Map(),
+        hours: new Map(),
+      };
+      groups.set(name, group);
+      if (keys.length === 1) groupsByValue.set(values[0]!, group);
+    }
+    return group;
+  };
   const sharedPool = new Map<string, CompensatedSum>();
   const allocatedOnNode = new Map<string, CompensatedSum>();
   const issues: ValidationIssue[] = [];
@@ -250,13 +279,21 @@ export function allocateCosts(options: AllocationOptions): AllocationReport {
       });
       continue;
     }
-    let start: number;
-    let end: number;
-    try {
-      start = toTime(record.start, `records[${index}].start`);
-      end = toTime(record.end, `records[${index}].end`);
-    } catch (error) {
-      issues.push({ path: ['records', index], message: (error as Error).message });
+    // Epoch milliseconds are the fast path; other forms go through toTime (and its error message).
+    const start =
+      typeof record.start === 'number' && Number.isFinite(record.start)
+        ? record.start
+        : timeOrNaN(record.start);
+    const end =
+      typeof record.end === 'number' && Number.isFinite(record.end)
+        ? record.end
+        : timeOrNaN(record.end);
+    if (Number.isNaN(start) || Number.isNaN(end)) {
+      const field = Number.isNaN(start) ? 'start' : 'end';
+      issues.push({
+        path: ['records', index, field],
+        message: `must be a Date, epoch milliseconds or an ISO 8601 string, got ${JSON.stringify(record[field])}`,
+      });
       continue;
     }
     if (end < start) {
@@ -302,18 +339,10 @@ export function allocateCosts(options: AllocationOptions): AllocationReport {
       sum.add(cost);
       continue;
     }
-    const values = keys.map((key) => labels[key] ?? UNALLOCATED);
-    const name = keys.map((key, k) => `${key}=${values[k]}`).join(',');
-    let group = groups.get(name);
-    if (group === undefined) {
-      group = {
-        name,
-        labels: Object.fromEntries(keys.map((key, k) => [key, values[k]!])),
-        byResource: new Map(),
-        hours: new Map(),
-      };
-      groups.set(name, group);
-    }
+    // Single-key aggregation (the common case) finds the group by the label value without building a name.
+    const single = keys.length === 1 ? (labels[keys[0]!] ?? UNALLOCATED) : undefined;
+    let group = single === undefined ? undefined : groupsByValue.get(single);
+    if (group === undefined) group = findGroup(labels);
     const sum = sumFor(group.byResource, record.resource);
     sum.add(cost);
     group.hours.set(record.resource, (group.hours.get(record.resource) ?? 0) + unitHours);

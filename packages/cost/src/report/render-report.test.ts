@@ -76,7 +76,7 @@ describe('renderReport', () => {
     expect(training).toMatch(/spot \*\s+0\.40 USD/);
     expect(serving).toMatch(/3\s+3\s+80\.0%\s+0\.526 USD\s+1\.578 USD/);
     expect(
-      ranking.split('\n').filter((line) => /^\s*\d+\s+(aws|gcp|azure)\s/.test(line)),
+      ranking!.split('\n').filter((line) => /^\s*\d+\s+(aws|gcp|azure)\s/.test(line)),
     ).toHaveLength(3);
   });
 
