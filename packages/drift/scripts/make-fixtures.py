@@ -169,6 +169,8 @@ with open(os.path.join(OUT, "z-test.json"), "w") as fh:
 kol = []
 for n in [1, 2, 5, 10, 50, 100, 140, 141, 500, 1000, 5000, 20000, 100000, 100001, 500000, 2000000]:
     for x in [0.0001, 0.001, 0.003, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.45, 0.5, 0.7, 0.99]:
+        if n == 500000 and x not in (0.003, 0.01, 0.1, 0.5):
+            continue  # each costs about a second in SciPy and here; two cover the long summation
         kol.append({"n": n, "x": x, "kstwoSf": f(stats.kstwo.sf(x, n)), "smirnov": f(special.smirnov(n, x))})
 chi = []
 for x, df in [(0.5, 1), (3.2, 2), (10, 3), (50, 10), (200, 150), (1e-3, 4), (80, 5), (1500, 1200), (9, 9)]:

@@ -16,7 +16,6 @@ import {
   NumericAccumulator,
 } from '../profile/accumulators.js';
 import {
-  accumulatorFromProfile,
   assertProfile,
   type DatasetProfile,
   isDatasetProfile,
@@ -223,7 +222,8 @@ export function createMonitor(options: MonitorOptions): Monitor {
 
   function snapshotNow(end: number): WindowSnapshot {
     const map = new Map<string, ColumnAccumulator>();
-    names.forEach((n, i) => map.set(n, accumulators[i] as ColumnAccumulator));
+    for (let i = 0; i < names.length; i++)
+      map.set(names[i] as string, accumulators[i] as ColumnAccumulator);
     return {
       format: 'mlinfra.drift.window',
       version: 1,

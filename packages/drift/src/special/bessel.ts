@@ -4,8 +4,8 @@
 
 const MU = 0.25;
 // 1/Γ(1+μ) and 1/Γ(1-μ) for μ = 1/4: Γ(5/4) = Γ(1/4)/4, Γ(3/4).
-const GAMMA_1_4 = 3.6256099082219083119;
-const GAMMA_3_4 = 1.2254167024651776451;
+const GAMMA_1_4 = 3.625609908221908;
+const GAMMA_3_4 = 1.2254167024651776;
 const GAMPL = 1 / (GAMMA_1_4 / 4);
 const GAMMI = 1 / GAMMA_3_4;
 const GAM1 = (GAMMI - GAMPL) / (2 * MU);
@@ -43,7 +43,6 @@ export function besselK025(x: number): number {
   }
   let b = 2 * (1 + x);
   let d = 1 / b;
-  let h = d;
   let delh = d;
   let q1 = 0;
   let q2 = 1;
@@ -62,7 +61,6 @@ export function besselK025(x: number): number {
     b += 2;
     d = 1 / (b + a * d);
     delh = (b * d - 1) * delh;
-    h += delh;
     const dels = q * delh;
     s += dels;
     if (Math.abs(dels / s) < EPS) break;

@@ -82,8 +82,12 @@ export function ddFloor(a: DD): DD {
   return { hi, lo: 0 };
 }
 
+const POW2 = new Float64Array(2048);
+for (let e = -1022; e <= 1023; e++) POW2[e + 1022] = 2 ** e;
+
 /** `x * 2^e` without overflow in the intermediate power of two. */
 export function ldexp(x: number, e: number): number {
+  if (e >= -1022 && e <= 1023) return x * (POW2[e + 1022] as number);
   let value = x;
   let exponent = e;
   while (exponent > 1023) {
@@ -97,23 +101,24 @@ export function ldexp(x: number, e: number): number {
   return value * 2 ** exponent;
 }
 
-const view = new DataView(new ArrayBuffer(8));
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+const HIGH_WORD = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+
+/** Binary exponent e of C's `frexp` (x = m * 2^e, 0.5 <= |m| < 1); x finite and non-zero. */
+export function frexpExponent(x: number): number {
+  f64[0] = x;
+  const biased = ((u32[HIGH_WORD] as number) >>> 20) & 0x7ff;
+  if (biased !== 0) return biased - 1022;
+  f64[0] = x * 2 ** 64;
+  return (((u32[HIGH_WORD] as number) >>> 20) & 0x7ff) - 1022 - 64;
+}
 
 /** C's `frexp`: `x = mantissa * 2^exponent` with `0.5 <= |mantissa| < 1`. */
 export function frexp(x: number): [number, number] {
   if (x === 0 || !Number.isFinite(x)) return [x, 0];
-  view.setFloat64(0, x);
-  let biased = (view.getUint32(0) >>> 20) & 0x7ff;
-  let scaled = x;
-  let shift = 0;
-  if (biased === 0) {
-    scaled = x * 2 ** 64;
-    shift = -64;
-    view.setFloat64(0, scaled);
-    biased = (view.getUint32(0) >>> 20) & 0x7ff;
-  }
-  const exponent = biased - 1022;
-  return [scaled * 2 ** -exponent, exponent + shift];
+  const exponent = frexpExponent(x);
+  return [ldexp(x, -exponent), exponent];
 }
 
 export function ddFrexp(a: DD): [DD, number] {

@@ -1,17 +1,17 @@
 import {
   type DD,
   dd,
-  ddAdd,
   ddAddNumber,
   ddDiv,
   ddFloor,
   ddFrexp,
-  ddLdexp,
   ddMul,
   ddMulNumber,
   ddSub,
   ddToNumber,
   frexp,
+  frexpExponent,
+  ldexp,
 } from './double-double.js';
 
 // Port of the survival function of `xsf::cephes::smirnov` (SciPy's `scipy.special.smirnov`):
@@ -21,7 +21,7 @@ const SMIRNOV_MAX_COMPUTE_N = 1_000_000;
 const SM_UPPER_MAX_TERMS = 3;
 const SM_UPPERSUM_MIN_N = 10;
 const SM_MAX_EXPONENT = 960;
-const MINLOG = -7.451332191019412076235e2;
+const MINLOG = -745.1332191019412;
 const EPSILON = Number.EPSILON;
 
 function nextPowerOf2(x: number): number {
@@ -105,21 +105,136 @@ function pow4D(a: number, b: number, c: number, d: number, m: number): DD {
   return powD(ddDiv(A, C), m);
 }
 
-function updateBinomial(cman: DD, cexpt: number, n: number, j: number): [DD, number] {
-  const rat = ddDiv(dd(n - j), dd(j + 1.0));
-  const man2 = ddMul(cman, rat);
-  const [man, expt] = ddFrexp(man2);
-  return [man, cexpt + expt];
+// Allocation-free double-double kernel for the summation loop (results in (REG[0] as number), (REG[1] as number), (REG[2] as number)).
+// Registers in a typed array: module-level `let` doubles would be re-boxed on every write.
+const REG = new Float64Array(3);
+const SPLIT = 134217729;
+
+function kMul(ah: number, al: number, bh: number, bl: number): void {
+  const p = ah * bh;
+  let t = SPLIT * ah;
+  const ahi = t - (t - ah);
+  const alo = ah - ahi;
+  t = SPLIT * bh;
+  const bhi = t - (t - bh);
+  const blo = bh - bhi;
+  const lo = ahi * bhi - p + ahi * blo + alo * bhi + alo * blo + (ah * bl + al * bh);
+  const s = p + lo;
+  REG[1] = lo - (s - p);
+  REG[0] = s;
 }
 
-function computeAv(n: number, x: number, v: number, cman: DD, cexpt: number): DD {
-  const t2x = ddAddNumber(ddDiv(dd(n - v), dd(n)), -x);
-  const [t2, t2E] = pow2ScaledD(t2x, n - v);
-  const t1x = ddAddNumber(ddDiv(dd(v), dd(n)), x);
-  const [t1, t1E] = pow2ScaledD(t1x, v - 1);
-  let ans = ddMul(t1, t2);
-  ans = ddMul(ans, cman);
-  return ddLdexp(ans, cexpt + t1E + t2E);
+function kAdd(ah: number, al: number, bh: number, bl: number): void {
+  const s = ah + bh;
+  let bb = s - ah;
+  let e1 = ah - (s - bb) + (bh - bb);
+  const t = al + bl;
+  bb = t - al;
+  const e2 = al - (t - bb) + (bl - bb);
+  e1 += t;
+  const s2 = s + e1;
+  e1 -= s2 - s;
+  e1 += e2;
+  REG[0] = s2 + e1;
+  REG[1] = e1 - ((REG[0] as number) - s2);
+}
+
+function kAddN(ah: number, al: number, b: number): void {
+  const s = ah + b;
+  const bb = s - ah;
+  const e = ah - (s - bb) + (b - bb) + al;
+  REG[0] = s + e;
+  REG[1] = e - ((REG[0] as number) - s);
+}
+
+function kDiv(ah: number, al: number, bh: number, bl: number): void {
+  const q1 = ah / bh;
+  kMul(bh, bl, q1, 0);
+  kAdd(ah, al, -(REG[0] as number), -(REG[1] as number));
+  const q2 = (REG[0] as number) / bh;
+  const rh = REG[0] as number;
+  const rl = REG[1] as number;
+  kMul(bh, bl, q2, 0);
+  kAdd(rh, rl, -(REG[0] as number), -(REG[1] as number));
+  const q3 = (REG[0] as number) / bh;
+  const s = q1 + q2;
+  kAddN(s, q2 - (s - q1), q3);
+}
+
+function kFrexp(h: number, l: number): void {
+  if (h === 0 || !Number.isFinite(h)) {
+    REG[0] = h;
+    REG[1] = l;
+    REG[2] = 0;
+    return;
+  }
+  const e = frexpExponent(h);
+  REG[0] = ldexp(h, -e);
+  REG[1] = ldexp(l, -e);
+  REG[2] = e;
+}
+
+function kPow(ah: number, al: number, m: number): void {
+  if (m === 0) {
+    REG[0] = 1;
+    REG[1] = 0;
+    return;
+  }
+  if (ah === 0) {
+    REG[0] = 0;
+    REG[1] = 0;
+    return;
+  }
+  const ans = ah ** m;
+  const r = al / ah;
+  let adj = m * r;
+  if (Math.abs(adj) > 1e-8) {
+    if (Math.abs(adj) < 1e-4) adj += m * r * (((m - 1) / 2.0) * r);
+    else adj = Math.expm1(m * Math.log1p(r));
+  }
+  kAddN(ans, 0, ans * adj);
+}
+
+/** (a)^m as mantissa ((REG[0] as number), (REG[1] as number)) and exponent (REG[2] as number), for m >= 0, as `pow2Scaled_D`. */
+function kPowScaled(ah: number, al: number, m: number): void {
+  if (m === 0) {
+    REG[0] = 1;
+    REG[1] = 0;
+    REG[2] = 0;
+    return;
+  }
+  kFrexp(ah, al);
+  const yh = REG[0] as number;
+  const yl = REG[1] as number;
+  const yE = REG[2] as number;
+  if (m === 1) return;
+  let maxExpt = SM_MAX_EXPONENT;
+  if ((m * (yh - 1)) / yh < -SM_MAX_EXPONENT * Math.LN2) {
+    const lg2y = Math.log(yh) / Math.LN2;
+    if (m * lg2y <= -SM_MAX_EXPONENT)
+      maxExpt = Math.trunc(nextPowerOf2(-SM_MAX_EXPONENT / lg2y + 1) / 2);
+  }
+  if (m <= maxExpt) {
+    kPow(yh, yl, m);
+    kFrexp(REG[0] as number, REG[1] as number);
+    REG[2] = (REG[2] as number) + m * yE;
+    return;
+  }
+  const q = Math.trunc(m / maxExpt);
+  const r = m % maxExpt;
+  kPowScaled(yh, yl, r);
+  const rH = REG[0] as number;
+  const rL = REG[1] as number;
+  const rE = REG[2] as number;
+  kPowScaled(yh, yl, maxExpt);
+  const mE = REG[2] as number;
+  kPowScaled(REG[0] as number, REG[1] as number, q);
+  const mqH = REG[0] as number;
+  const mqL = REG[1] as number;
+  const mqE = (REG[2] as number) + mE * q;
+  kMul(rH, rL, mqH, mqL);
+  kFrexp(REG[0] as number, REG[1] as number);
+  REG[2] = (REG[2] as number) + mqE + rE + m * yE;
 }
 
 /** `scipy.special.smirnov(n, x)`: P(D+_n >= x) for the one-sided one-sample KS statistic. */
@@ -169,10 +284,7 @@ export function smirnov(n: number, x: number): number {
   let step = 1;
   let nTerms = n1mxfl + 1;
   const vmid = Math.trunc(n / 2);
-  let cman = dd(1.0);
-  let cexpt = 0;
   let aj: DD;
-  let ajSum = dd(0);
   if (useUpperSum) {
     start = n;
     step = -1;
@@ -182,26 +294,49 @@ export function smirnov(n: number, x: number): number {
     const t2 = pow4D(1, -x, 1, 0, n);
     aj = ddDiv(t2, dd(x));
   }
-  ajSum = ddAdd(ajSum, aj);
-  [cman, cexpt] = updateBinomial(cman, cexpt, n, 0);
+  let sumH = aj.hi;
+  let sumL = aj.lo;
+  // Binomial coefficient as mantissa (cH, cL) and exponent cE: C(n, 1) after the first update.
+  kDiv(n, 0, 1, 0);
+  kFrexp(REG[0] as number, REG[1] as number);
+  let cH = REG[0] as number;
+  let cL = REG[1] as number;
+  let cE = REG[2] as number;
   for (let j = 1; j < nTerms; j += 1) {
     const v = start + j * step;
-    aj = computeAv(n, x, v, cman, cexpt);
-    if (Number.isFinite(aj.hi) && aj.hi !== 0) {
-      ajSum = ddAdd(ajSum, aj);
+    kDiv(n - v, 0, n, 0);
+    kAddN(REG[0] as number, REG[1] as number, -x);
+    kPowScaled(REG[0] as number, REG[1] as number, n - v);
+    const t2H = REG[0] as number;
+    const t2L = REG[1] as number;
+    const t2E = REG[2] as number;
+    kDiv(v, 0, n, 0);
+    kAddN(REG[0] as number, REG[1] as number, x);
+    kPowScaled(REG[0] as number, REG[1] as number, v - 1);
+    kMul(REG[0] as number, REG[1] as number, t2H, t2L);
+    const e = (REG[2] as number) + t2E;
+    kMul(REG[0] as number, REG[1] as number, cH, cL);
+    const ajH = ldexp(REG[0] as number, cE + e);
+    const ajL = ldexp(REG[1] as number, cE + e);
+    if (Number.isFinite(ajH) && ajH !== 0) {
+      kAdd(sumH, sumL, ajH, ajL);
+      sumH = REG[0] as number;
+      sumL = REG[1] as number;
     }
-    if (aj.hi !== 0) {
-      if (
-        4 * (nTerms - j) * Math.abs(ddToNumber(aj)) < EPSILON * ddToNumber(ajSum) &&
-        j !== nTerms - 1
-      ) {
+    if (ajH !== 0) {
+      if (4 * (nTerms - j) * Math.abs(ajH + ajL) < EPSILON * (sumH + sumL) && j !== nTerms - 1)
         break;
-      }
     } else if (j > vmid) {
       break;
     }
-    [cman, cexpt] = updateBinomial(cman, cexpt, n, j);
+    kDiv(n - j, 0, j + 1.0, 0);
+    kMul(cH, cL, REG[0] as number, REG[1] as number);
+    kFrexp(REG[0] as number, REG[1] as number);
+    cH = REG[0] as number;
+    cL = REG[1] as number;
+    cE += REG[2] as number;
   }
+  const ajSum = dd(sumH, sumL);
   const prob = ddToNumber(ddMulNumber(ajSum, x));
   // Summing the upper terms gives the CDF, the lower terms the survival function.
   const sf = step < 0 ? 1 - prob : prob;

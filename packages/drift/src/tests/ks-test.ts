@@ -53,15 +53,15 @@ export function ksStatisticSorted(a: Float64Array, b: Float64Array): number {
   while (i < n1 || j < n2) {
     const ai = i < n1 ? (a[i] as number) : Number.POSITIVE_INFINITY;
     const bj = j < n2 ? (b[j] as number) : Number.POSITIVE_INFINITY;
-    const value = ai <= bj ? ai : bj;
+    const value = Math.min(ai, bj);
     while (i < n1 && (a[i] as number) <= value) i++;
     while (j < n2 && (b[j] as number) <= value) j++;
     const diff = i / n1 - j / n2;
-    if (diff > maxS) maxS = diff;
-    if (diff < minS) minS = diff;
+    maxS = Math.max(maxS, diff);
+    minS = Math.min(minS, diff);
   }
   const minClipped = Math.min(1, Math.max(0, -minS));
-  return minClipped > maxS ? minClipped : maxS;
+  return Math.max(minClipped, maxS);
 }
 
 /** Pr(D >= h/n) for two samples of equal size n (SciPy's `_compute_prob_outside_square`). */

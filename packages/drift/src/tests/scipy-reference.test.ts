@@ -114,8 +114,8 @@ describe('statistics match SciPy to 1e-9 relative', () => {
   it('adjustPValues matches bonferroni and fdr_bh', () => {
     const b = adjustPValues(multiple.pValues, 'bonferroni');
     const bh = adjustPValues(multiple.pValues, 'benjamini-hochberg');
-    multiple.bonferroni.forEach((v, i) => close(b[i], v, `bonferroni ${i}`));
-    multiple.benjaminiHochberg.forEach((v, i) => close(bh[i], v, `bh ${i}`));
+    for (const [i, v] of multiple.bonferroni.entries()) close(b[i], v, `bonferroni ${i}`);
+    for (const [i, v] of multiple.benjaminiHochberg.entries()) close(bh[i], v, `bh ${i}`);
   });
 
   it('kolmogorovSf = scipy.stats.kstwo.sf and smirnov = scipy.special.smirnov', () => {
