@@ -290,7 +290,7 @@ describe('allocateCosts', () => {
           }
           for (const [name, cost] of expected) {
             const row = report.rows.find((candidate) => candidate.name === name);
-            expect(Math.abs((row?.cost.micros ?? 0) - cost)).toBeLessThanOrEqual(2);
+            expect(Math.abs((row?.cost.micros ?? 0) - cost)).toBeLessThanOrEqual(1.5);
           }
         },
       ),

@@ -240,6 +240,7 @@ export function allocateCosts(options: AllocationOptions): AllocationReport {
     throw new ValidationError('window.end is before window.start; swap them');
 
   const groups = new Map<string, Group>();
+  const trackNodes = (parsed.assets?.length ?? 0) > 0;
   const groupsByValue = new Map<string, Group>();
   const findGroup = (labels: Readonly<Record<string, string>>): Group => {
     const values = keys.map((key) => labels[key] ?? UNALLOCATED);
@@ -329,7 +330,7 @@ export function allocateCosts(options: AllocationOptions): AllocationReport {
     const unitHours = (Math.max(requested, used) * (clippedEnd - clippedStart)) / HOUR_MS;
     const cost = unitHours * price;
     const labels = record.labels ?? {};
-    if (record.node !== undefined) {
+    if (trackNodes && record.node !== undefined) {
       const key = `${record.node}\u0000${record.resource}`;
       const sum = sumFor(allocatedOnNode, key);
       sum.add(cost);
@@ -385,31 +386,34 @@ export function allocateCosts(options: AllocationOptions): AllocationReport {
     );
   }
 
-  // Round every cost atom at once so the integer parts add up to the rounded grand total exactly.
+  // Round once: one atom per group, one for the shared pool, one per idle resource, split so the
+  // integers add up to the rounded grand total exactly; each group is then split over its resources.
   const groupList = [...groups.values()];
   const atoms: number[] = [];
-  const atomOwners: { group: number; resource: string }[] = [];
-  groupList.forEach((group, groupIndex) => {
-    for (const [resource, sum] of group.byResource) {
-      atoms.push(sum.value);
-      atomOwners.push({ group: groupIndex, resource });
-    }
-  });
-  const sharedResources = [...sharedPool.keys()];
-  for (const resource of sharedResources) atoms.push(sharedPool.get(resource)!.value);
+  const groupResources = groupList.map((group) => [...group.byResource.keys()]);
+  const groupValues = groupList.map((group) => [...group.byResource.values()].map((sum) => sum.value));
+  for (const values of groupValues) {
+    const sum = new CompensatedSum();
+    for (const value of values) sum.add(value);
+    atoms.push(sum.value);
+  }
+  const sharedSum = new CompensatedSum();
+  for (const pool of sharedPool.values()) sharedSum.add(pool.value);
+  atoms.push(sharedSum.value);
   const fixedShared = (parsed.shared?.costs ?? []).reduce((sum, cost) => sum + cost.micros, 0);
   const idleResources = [...idleByResource.keys()];
   for (const resource of idleResources) atoms.push(idleByResource.get(resource)!);
   const exactTotal = new CompensatedSum();
   for (const atom of atoms) exactTotal.add(atom);
   const roundedTotal = Math.round(exactTotal.value) + 0;
-  const integers = atoms.length === 0 ? [] : splitMicros(roundedTotal, atoms);
+  const integers = splitMicros(roundedTotal, atoms);
 
-  const direct = groupList.map(() => new Map<string, number>());
-  let cursor = 0;
-  for (const owner of atomOwners) direct[owner.group]!.set(owner.resource, integers[cursor++]!);
-  let sharedMicros = fixedShared;
-  for (let k = 0; k < sharedResources.length; k++) sharedMicros += integers[cursor++]!;
+  const direct = groupList.map((_, k) => {
+    const parts = splitMicros(integers[k]!, groupValues[k]!);
+    return new Map(groupResources[k]!.map((resource, r) => [resource, parts[r]!]));
+  });
+  let cursor = groupList.length;
+  const sharedMicros = fixedShared + integers[cursor++]!;
   const idleMicros = new Map<string, number>();
   for (const resource of idleResources) idleMicros.set(resource, integers[cursor++]!);
   const totalIdle = [...idleMicros.values()].reduce((a, b) => a + b, 0);
