@@ -34,6 +34,13 @@ export type {
   InferRequest,
   InferResponse,
 } from './protocol/v2.js';
+export {
+  type ScoreDatasetOptions,
+  type ScoringChunk,
+  type ScoringDestination,
+  type ScoringInput,
+  scoreDataset,
+} from './score/score-dataset.js';
 export { createServer, type ModelServer, type ServerOptions } from './server.js';
 export {
   type CallOptions,

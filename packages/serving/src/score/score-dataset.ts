@@ -1,0 +1,207 @@
+import { type Store, ValidationError } from '@mlinfra/core';
+import { z } from 'zod';
+import { trainerLoader } from '../model/default-loader.js';
+import type { ModelSource, ResolvedModel } from '../model/model-source.js';
+import {
+  checkSignature,
+  type InstanceRow,
+  isPredictor,
+  type Predictor,
+} from '../model/predictor.js';
+
+/** A block of rows as column arrays (what `@mlinfra/datasets` streams). */
+export interface ScoringChunk {
+  /** Rows in the block. */
+  length: number;
+  /** Column name to values. */
+  columns: Readonly<Record<string, ArrayLike<unknown>>>;
+}
+
+/** The dataset version to score: anything that streams column chunks (a `@mlinfra/datasets` `DatasetHandle`). */
+export interface ScoringInput {
+  chunks(options?: { columns?: string[] }): AsyncIterable<ScoringChunk>;
+}
+
+/** Where predictions are committed: anything with `commit` (a `@mlinfra/datasets` `Datasets`). */
+export interface ScoringDestination<V> {
+  commit(
+    name: string,
+    data: AsyncIterable<Readonly<Record<string, ArrayLike<unknown>>>>,
+    options?: { message?: string; branch?: string; metadata?: Record<string, string> },
+  ): Promise<V>;
+}
+
+/** Options of {@link scoreDataset}. */
+export interface ScoreDatasetOptions<V> {
+  /** The new dataset version: committed to `output.name` through `output.datasets`. */
+  output: {
+    /** Where to commit, e.g. the `Datasets` from `openDatasets()`. */
+    datasets: ScoringDestination<V>;
+    /** Dataset name to commit the predictions to. */
+    name: string;
+    /** Branch. Default `'main'`. */
+    branch?: string;
+    /** Commit message. Default `'scored by <model>'`. */
+    message?: string;
+  };
+  /** Input columns copied next to the predictions (ids, keys). Default: none. */
+  keepColumns?: readonly string[];
+  /**
+   * Columns fed to a model without a feature transform, in input order. Default: the model's
+   * transform (a `@mlinfra/trainer` artifact carries one, or its feature names).
+   */
+  features?: readonly string[];
+  /** Rows per model call. Default 4,096. */
+  batchSize?: number;
+  /** Name of the prediction column (`<name>_<i>` for several outputs). Default `'prediction'`. */
+  predictionColumn?: string;
+  /** Resolves a `model` reference. Needed when `model` is a string. */
+  source?: ModelSource;
+  /** Store holding artifacts, for a `model` reference. Default: the source's store, else `createStore()`. */
+  store?: Store | string;
+  /** TensorFlow.js backend for a `model` reference. Default `'auto'`. */
+  backend?: string;
+  /** Loads a resolved reference. Default: `@mlinfra/trainer`'s `loadModelArtifact`. */
+  loader?: (resolved: ResolvedModel) => Promise<Predictor>;
+}
+
+const optionsSchema = z
+  .object({
+    output: z.object({
+      datasets: z.custom<ScoringDestination<unknown>>(
+        (v) => typeof (v as { commit?: unknown })?.commit === 'function',
+        {
+          message: 'expected something with commit(name, data), e.g. openDatasets()',
+        },
+      ),
+      name: z.string().min(1),
+      branch: z.string().min(1).optional(),
+      message: z.string().optional(),
+    }),
+    keepColumns: z.array(z.string().min(1)).optional(),
+    features: z.array(z.string().min(1)).min(1).optional(),
+    batchSize: z.number().int().min(1).optional(),
+    predictionColumn: z.string().min(1).optional(),
+  })
+  .loose();
+
+function plain(value: unknown): unknown {
+  return typeof value === 'bigint' ? Number(value) : value;
+}
+
+/**
+ * Batch scoring: runs `model` over every row of a dataset version and commits the predictions
+ * (plus `keepColumns`) as a new version of `output.name`, streaming chunk by chunk in bounded
+ * memory. Returns what `output.datasets.commit` returns (the new version).
+ * @throws ValidationError for invalid options or rows the model's transform rejects.
+ */
+export async function scoreDataset<V>(
+  model: Predictor | string,
+  dataset: ScoringInput,
+  options: ScoreDatasetOptions<V>,
+): Promise<V> {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    throw new ValidationError(
+      'Invalid scoreDataset options.',
+      parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })),
+    );
+  }
+  let predictor: Predictor;
+  let label: string;
+  if (typeof model === 'string') {
+    if (options.source === undefined) {
+      throw new ValidationError(
+        `scoreDataset got the reference "${model}" but no "source" to resolve it; pass { source } or a Predictor.`,
+      );
+    }
+    const resolved = await options.source.resolve(model);
+    const store = options.store ?? (options.source.store as Store | undefined);
+    predictor = await (options.loader ?? trainerLoader(store, options.backend))(resolved);
+    label = `${resolved.name}/${resolved.version}`;
+  } else if (isPredictor(model)) {
+    predictor = model;
+    label = 'a predictor';
+  } else {
+    throw new ValidationError(
+      'scoreDataset needs a Predictor or a model reference such as "churn@champion".',
+    );
+  }
+  const sizes = checkSignature(predictor.signature, label);
+  const features = options.features;
+  if (features === undefined && predictor.transform === undefined) {
+    throw new ValidationError(
+      'This model has no feature transform; pass "features" (the input columns in model order).',
+    );
+  }
+  if (features !== undefined && features.length !== sizes.inputSize) {
+    throw new ValidationError(
+      `"features" names ${features.length} columns but the model takes ${sizes.inputSize} values per row.`,
+    );
+  }
+  const keep = options.keepColumns ?? [];
+  const batchSize = options.batchSize ?? 4096;
+  const column = options.predictionColumn ?? 'prediction';
+  const outputNames =
+    sizes.outputSize === 1
+      ? [column]
+      : Array.from({ length: sizes.outputSize }, (_, i) => `${column}_${i}`);
+  const clash = outputNames.find((name) => keep.includes(name));
+  if (clash !== undefined)
+    throw new ValidationError(
+      `Column "${clash}" is both kept and predicted; rename it with "predictionColumn".`,
+    );
+
+  async function inputsOf(chunk: ScoringChunk, start: number, end: number): Promise<Float32Array> {
+    if (features !== undefined) {
+      const out = new Float32Array((end - start) * features.length);
+      features.forEach((name, f) => {
+        const values = chunk.columns[name];
+        if (values === undefined)
+          throw new ValidationError(`The dataset has no column "${name}" (from "features").`);
+        for (let row = start; row < end; row++)
+          out[(row - start) * features.length + f] = Number(plain(values[row]));
+      });
+      return out;
+    }
+    const rows: InstanceRow[] = [];
+    const names = Object.keys(chunk.columns);
+    for (let row = start; row < end; row++) {
+      const record: Record<string, unknown> = {};
+      for (const name of names) record[name] = plain(chunk.columns[name]![row]);
+      rows.push(record);
+    }
+    return predictor.transform!(rows);
+  }
+
+  async function* scored(): AsyncGenerator<Record<string, unknown[]>> {
+    for await (const chunk of dataset.chunks()) {
+      for (let start = 0; start < chunk.length; start += batchSize) {
+        const end = Math.min(chunk.length, start + batchSize);
+        const rows = end - start;
+        const output = await predictor.predict(await inputsOf(chunk, start, end), rows);
+        if (output.length !== rows * sizes.outputSize) {
+          throw new ValidationError(
+            `The model returned ${output.length} values for ${rows} rows; expected ${rows * sizes.outputSize}.`,
+          );
+        }
+        const columns: Record<string, unknown[]> = {};
+        for (const name of keep) {
+          const values = chunk.columns[name];
+          if (values === undefined)
+            throw new ValidationError(`The dataset has no column "${name}" (from "keepColumns").`);
+          columns[name] = Array.from({ length: rows }, (_, i) => plain(values[start + i]));
+        }
+        outputNames.forEach((name, o) => {
+          columns[name] = Array.from({ length: rows }, (_, i) => output[i * sizes.outputSize + o]!);
+        });
+        yield columns;
+      }
+    }
+  }
+
+  return options.output.datasets.commit(options.output.name, scored(), {
+    message: options.output.message ?? `scored by ${label}`,
+    ...(options.output.branch === undefined ? {} : { branch: options.output.branch }),
+  });
+}
