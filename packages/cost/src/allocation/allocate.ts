@@ -391,7 +391,9 @@ export function allocateCosts(options: AllocationOptions): AllocationReport {
   const groupList = [...groups.values()];
   const atoms: number[] = [];
   const groupResources = groupList.map((group) => [...group.byResource.keys()]);
-  const groupValues = groupList.map((group) => [...group.byResource.values()].map((sum) => sum.value));
+  const groupValues = groupList.map((group) =>
+    [...group.byResource.values()].map((sum) => sum.value),
+  );
   for (const values of groupValues) {
     const sum = new CompensatedSum();
     for (const value of values) sum.add(value);

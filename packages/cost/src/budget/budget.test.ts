@@ -1,10 +1,18 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { BudgetExceededError, createStore, type Store, ValidationError } from '@mlinfra/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { money } from '../money/money.js';
 import { type BudgetAlert, createBudget } from './budget.js';
+
+const fixture = fileURLToPath(new URL('./__fixtures__/charge-many.mjs', import.meta.url));
+const built = existsSync(fileURLToPath(new URL('../../dist/index.js', import.meta.url)));
+const run = promisify(execFile);
 
 describe('createBudget', () => {
   let folder: string;
@@ -113,11 +121,11 @@ describe('createBudget', () => {
 
   it('adds up tiny charges exactly instead of rounding each to zero', async () => {
     const budget = await createBudget({ store, name: 'tiny', limit: money(1, 'USD') });
-    // 0.01 s at 0.036 USD/h is 0.1 micro-USD: 200 of them are exactly 20 micro-USD.
-    for (let index = 0; index < 200; index++) {
+    // 0.01 s at 0.036 USD/h is 0.1 micro-USD: 50 of them are exactly 5 micro-USD.
+    for (let index = 0; index < 50; index++) {
       await budget.charge({ seconds: 0.01, pricePerHour: money('0.036', 'USD') });
     }
-    expect((await budget.status()).spent.micros).toBe(20);
+    expect((await budget.status()).spent.micros).toBe(5);
   });
 
   it('keeps every charge and fires each alert once with concurrent chargers on separate store handles', async () => {
@@ -131,18 +139,41 @@ describe('createBudget', () => {
       });
     const budgets = await Promise.all([open(), open(), open()]);
     await Promise.all(
-      Array.from({ length: 60 }, (_, index) =>
-        budgets[index % 3]!.charge({ amount: money('1.75', 'USD'), resource: `r${index % 4}` }),
+      Array.from({ length: 30 }, (_, index) =>
+        budgets[index % 3]!.charge({ amount: money('3.50', 'USD'), resource: `r${index % 4}` }),
       ),
     );
     const status = await budgets[0]!.status();
     expect(status.spent.micros).toBe(105_000_000);
-    expect(status.charges).toBe(60);
+    expect(status.charges).toBe(30);
     expect(fired.sort()).toEqual([0.5, 0.8, 1]);
     expect(Object.values(status.byResource).reduce((sum, value) => sum + value.micros, 0)).toBe(
       105_000_000,
     );
   });
+
+  // The child processes import the built package; CI builds before testing (scripts/run.mjs).
+  it.skipIf(!built)(
+    'counts every charge of four processes charging one budget at once',
+    async () => {
+      const children = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          run(process.execPath, [fixture, folder, 'multi', '10'], { cwd: folder }),
+        ),
+      );
+      const fired = children.flatMap((child) => JSON.parse(child.stdout) as number[]);
+      const budget = await createBudget({ store, name: 'multi', limit: money(100, 'USD') });
+      const status = await budget.status();
+      // 4 x 10 x 2.50 USD = 100 USD exactly: every alert, including the stop, fired exactly once.
+      expect(status).toMatchObject({
+        charges: 40,
+        exhausted: true,
+        spent: { micros: 100_000_000 },
+      });
+      expect(fired.sort()).toEqual([0.5, 0.8, 1]);
+      expect(Object.keys(status.byResource)).toHaveLength(4);
+    },
+  );
 
   it('rejects charges outside the scope, in another currency, or without a price', async () => {
     const budget = await createBudget({
