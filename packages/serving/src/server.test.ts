@@ -352,3 +352,34 @@ describe('createServer auth and mounting', () => {
     await server.close();
   });
 });
+
+describe('createServer overload answers', () => {
+  it('answers 504 past requestTimeoutMs and 503 with Retry-After when the queue is full', async () => {
+    const server = createServer({
+      models: [{ name: 'slow', predictor: linearPredictor({ delayMs: 150 }) }],
+      batching: { maxBatchSize: 1, maxQueue: 1 },
+      limits: { requestTimeoutMs: 100 },
+      shutdown: { signals: [] },
+      warmup: false,
+    });
+    const { port } = await server.listen(0);
+    const base = `http://127.0.0.1:${port}`;
+    await server.ready();
+    const body = { inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 0, 0] }] };
+    const replies = await Promise.all(
+      Array.from({ length: 6 }, () => call(base, 'POST', '/v2/models/slow/infer', body)),
+    );
+    const statuses = replies.map((reply) => reply.status);
+    expect(statuses).toContain(504);
+    expect(statuses).toContain(503);
+    const timeout = replies.find((reply) => reply.status === 504)!;
+    expect((timeout.body as { error: string }).error).toMatch(/requestTimeoutMs/);
+    const full = replies.find((reply) => reply.status === 503)!;
+    expect(full.headers['retry-after']).toBe('1');
+    expect((full.body as { error: string }).error).toMatch(/maxQueue/);
+    const metrics = await call(base, 'GET', '/metrics');
+    expect(metrics.text).toMatch(/requests_total\{model="slow",version="1",status="504"\} [1-9]/);
+    expect(metrics.text).toMatch(/requests_total\{model="slow",version="1",status="503"\} [1-9]/);
+    await server.close();
+  });
+});

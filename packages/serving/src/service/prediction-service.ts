@@ -5,12 +5,7 @@ import { ServerClosedError } from '../errors.js';
 import { PredictionLog, type PredictionRecord } from '../log/prediction-log.js';
 import { ServingMetrics, type VersionMetrics } from '../metrics/serving-metrics.js';
 import { trainerLoader } from '../model/default-loader.js';
-import {
-  type ModelSource,
-  parseReference,
-  type ResolvedModel,
-  type Unsubscribe,
-} from '../model/model-source.js';
+import { type ModelSource, parseReference, type ResolvedModel } from '../model/model-source.js';
 import {
   checkSignature,
   type ModelSignature,
@@ -584,7 +579,7 @@ class Service implements PredictionService {
       const result = await loaded.batcher.submit(
         parsed.input,
         parsed.rows,
-        this.timeoutMs - (performance.now() - started),
+        Math.max(1, this.timeoutMs - (performance.now() - started)),
       );
       const latencyMs = performance.now() - started;
       if (loaded.metrics) {
