@@ -44,6 +44,24 @@ describe('loadCatalog', () => {
     expect(() => catalog.find('p4d.24xlarge', { spot: true })).toThrow(/no spot price/);
   });
 
+  it("reads SkyPilot's GCP catalog, whose GPU and TPU rows have no instance type", async () => {
+    const catalog = await loadCatalog(fixture('skypilot-gcp-vms.csv'), { provider: 'gcp' });
+    expect(catalog.find('a2-highgpu-1g')).toMatchObject({
+      vcpus: 12,
+      acceleratorCount: 0,
+      price: { micros: 739_480 },
+    });
+    expect(catalog.find('A100:1')).toMatchObject({
+      vcpus: 0,
+      memoryGiB: 0,
+      acceleratorName: 'A100',
+      acceleratorCount: 1,
+    });
+    expect(catalog.find('T4:2').spotPrice?.micros).toBe(280_000);
+    expect(catalog.find('tpu-v6e-16:1').price?.micros).toBe(43_200_000);
+    expect(catalog.list({ accelerators: ['A100'] })).toHaveLength(1);
+  });
+
   it('reads a JSON catalog with metadata and its own column names', async () => {
     const catalog = await loadCatalog(fixture('user-catalog.json'));
     expect(catalog.metadata).toMatchObject({

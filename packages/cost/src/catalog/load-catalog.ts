@@ -94,7 +94,7 @@ const numberText = (value: unknown) => {
 };
 const count = z.preprocess(
   numberText,
-  z.number({ error: 'must be a number' }).finite().nonnegative(),
+  z.number({ error: 'must be a number' }).finite().nonnegative().optional(),
 );
 const requiredText = z.preprocess(
   blankToUndefined,
@@ -120,7 +120,7 @@ const price = z.preprocess(
 
 const rowSchema = z.object({
   provider: optionalText,
-  instanceType: requiredText,
+  instanceType: optionalText,
   region: requiredText,
   availabilityZone: optionalText,
   vcpus: count,
@@ -146,7 +146,9 @@ const rowSchema = z.object({
  * vCPUs, MemoryGiB, GpuInfo, Price, SpotPrice, Region, AvailabilityZone`) and this package's own
  * names (`provider, instanceType, region, availabilityZone, vcpus, memoryGiB, acceleratorName,
  * acceleratorCount, acceleratorMemoryGiB, price, spotPrice, currency`) both work; other columns are
- * ignored. Prices are per instance-hour in whole currency units. JSON is an array of row objects, or
+ * ignored. Prices are per instance-hour in whole currency units. Rows without an instance type but
+ * with an accelerator (SkyPilot's GCP GPU and TPU rows) load as `<accelerator>:<count>`, e.g.
+ * `A100:1`, with 0 vCPUs and memory: the host VM is priced in its own row. JSON is an array of row objects, or
  * `{ metadata?, entries: [...] }`. Rows are numbered from 1 (the first row after a CSV header).
  * @throws ValidationError listing every bad row and column (`row 3, column "Price": ...`).
  */
@@ -248,6 +250,22 @@ function parseCatalogText(text: string, options: LoadCatalogOptions, defaultName
       return;
     }
     const data = parsed.data;
+    // SkyPilot's GCP catalog prices attachable GPUs and TPUs in rows without an instance type (or
+    // vCPUs and memory); name them in SkyPilot's accelerator notation, e.g. "A100:1".
+    const acceleratorOnly = data.instanceType === undefined && data.acceleratorName !== undefined;
+    const missing = (['instanceType', 'vcpus', 'memoryGiB'] as const).filter(
+      (field) => data[field] === undefined && !acceleratorOnly,
+    );
+    if (missing.length > 0) {
+      for (const field of missing) {
+        const column = columnOf[field] ?? field;
+        issues.push({
+          path: [rowNumber, column],
+          message: `${where}, column "${column}": ${field === 'instanceType' ? 'must be a non-empty text (or give an accelerator name for an accelerator-only row)' : 'must be a number'}, got ${fields[field] === undefined ? 'nothing' : JSON.stringify(fields[field])}`,
+        });
+      }
+      return;
+    }
     const rowCurrency = data.currency ?? currency;
     if (rowCurrency !== currency) {
       issues.push({
@@ -267,10 +285,10 @@ function parseCatalogText(text: string, options: LoadCatalogOptions, defaultName
     const acceleratorCount = data.acceleratorCount ?? (acceleratorName === undefined ? 0 : 1);
     const entry: CatalogEntry = {
       provider: data.provider ?? options.provider ?? 'custom',
-      instanceType: data.instanceType,
+      instanceType: data.instanceType ?? `${acceleratorName}:${acceleratorCount}`,
       region: data.region,
-      vcpus: data.vcpus,
-      memoryGiB: data.memoryGiB,
+      vcpus: data.vcpus ?? 0,
+      memoryGiB: data.memoryGiB ?? 0,
       acceleratorCount,
     };
     if (data.availabilityZone !== undefined) entry.availabilityZone = data.availabilityZone;
