@@ -268,33 +268,41 @@ export async function createBudget(options: BudgetOptions): Promise<Budget> {
     }
     return result.data as State;
   };
-  const initial = await store.refs.update(refName, (current) => {
-    const state = read(current);
-    if (state !== undefined) {
-      assertSameCurrency(state.currency, currency, `Budget "${budgetName}" limit`);
-      if (
-        state.limitMicros === limitMicros &&
-        (scope === undefined || sameLabels(scope, state.scope))
-      )
-        return current!;
-      return JSON.stringify({ ...state, limitMicros, scope: scope ?? state.scope });
-    }
-    const at = now();
-    const fresh: State = {
-      version: 1,
-      currency,
-      limitMicros,
-      scope: { ...(scope ?? {}) },
-      spent: '0',
-      byResource: {},
-      alertsFired: [],
-      charges: 0,
-      createdAt: at,
-      updatedAt: at,
-    };
-    return JSON.stringify(fresh);
-  });
-  read(initial);
+  const existing = read(await store.refs.get(refName));
+  const unchanged =
+    existing !== undefined &&
+    existing.currency === currency &&
+    existing.limitMicros === limitMicros &&
+    (scope === undefined || sameLabels(scope, existing.scope));
+  const initial = unchanged
+    ? undefined
+    : await store.refs.update(refName, (current) => {
+        const state = read(current);
+        if (state !== undefined) {
+          assertSameCurrency(state.currency, currency, `Budget "${budgetName}" limit`);
+          if (
+            state.limitMicros === limitMicros &&
+            (scope === undefined || sameLabels(scope, state.scope))
+          )
+            return current!;
+          return JSON.stringify({ ...state, limitMicros, scope: scope ?? state.scope });
+        }
+        const at = now();
+        const fresh: State = {
+          version: 1,
+          currency,
+          limitMicros,
+          scope: { ...(scope ?? {}) },
+          spent: '0',
+          byResource: {},
+          alertsFired: [],
+          charges: 0,
+          createdAt: at,
+          updatedAt: at,
+        };
+        return JSON.stringify(fresh);
+      });
+  if (initial !== undefined) read(initial);
   const catalog = options.catalog ?? defaultCatalog();
 
   const priceCharge = (charge: z.output<typeof chargeSchema>): bigint => {
@@ -380,17 +388,6 @@ export async function createBudget(options: BudgetOptions): Promise<Budget> {
     refName,
     async charge(input) {
       const charge = parseOptions(chargeSchema, input, 'budget charge');
-      if (charge.labels !== undefined) {
-        const stored = read(await store.refs.get(refName));
-        for (const [key, value] of Object.entries(stored?.scope ?? {})) {
-          const given = charge.labels[key];
-          if (given !== undefined && given !== value) {
-            throw new ValidationError(
-              `Charge label ${key}=${given} is outside budget "${budgetName}" (scope ${key}=${value}); charge the budget of ${key}=${given} instead`,
-            );
-          }
-        }
-      }
       const cost = priceCharge(charge);
       const resource = charge.resource ?? 'default';
       let before: State | undefined;
@@ -402,6 +399,14 @@ export async function createBudget(options: BudgetOptions): Promise<Budget> {
           throw new ValidationError(
             `Budget ref ${refName} was deleted while in use; create the budget again`,
           );
+        }
+        for (const [key, value] of Object.entries(charge.labels === undefined ? {} : state.scope)) {
+          const given = charge.labels?.[key];
+          if (given !== undefined && given !== value) {
+            throw new ValidationError(
+              `Charge label ${key}=${given} is outside budget "${budgetName}" (scope ${key}=${value}); charge the budget of ${key}=${given} instead`,
+            );
+          }
         }
         before = state;
         const spent = BigInt(state.spent) + cost;
