@@ -383,3 +383,29 @@ describe('createServer overload answers', () => {
     await server.close();
   });
 });
+
+describe('createServer behind a body parser', () => {
+  it('uses a body that middleware (express.json style) already parsed', async () => {
+    const server = createServer({
+      models: [{ name: 'linear', predictor: linearPredictor() }],
+      shutdown: { signals: [] },
+    });
+    await server.ready();
+    const app = createHttpServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        Object.assign(req, { body: JSON.parse(Buffer.concat(chunks).toString()), _body: true });
+        server.handler(req, res);
+      });
+    });
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+    const reply = await call(base, 'POST', '/v2/models/linear/infer', {
+      inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [0, 1, 0] }],
+    });
+    expect(reply.body).toMatchObject({ outputs: [{ data: [2] }] });
+    await new Promise((resolve) => app.close(resolve));
+    await server.close();
+  });
+});

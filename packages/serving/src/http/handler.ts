@@ -57,15 +57,20 @@ function send(
 }
 
 function readBody(request: IncomingMessage, maxBytes: number): Promise<unknown> {
-  const parsedBody = (request as { body?: unknown }).body;
-  // Mounted behind a body parser (express.json()): the body is already here.
-  if (
-    parsedBody !== undefined &&
-    typeof parsedBody === 'object' &&
-    parsedBody !== null &&
-    !Buffer.isBuffer(parsedBody)
-  ) {
-    return Promise.resolve(parsedBody);
+  const parsed = request as IncomingMessage & { body?: unknown; _body?: boolean };
+  // Mounted behind a body parser (express.json() sets `_body`) the stream is already consumed.
+  if (parsed._body === true || (request.readableEnded && parsed.body !== undefined)) {
+    if (typeof parsed.body === 'string' || Buffer.isBuffer(parsed.body)) {
+      const text = parsed.body.toString();
+      try {
+        return Promise.resolve(JSON.parse(text));
+      } catch (error) {
+        return Promise.reject(
+          new HttpError(400, `Malformed JSON body: ${(error as Error).message}. Send valid JSON.`),
+        );
+      }
+    }
+    return Promise.resolve(parsed.body);
   }
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
