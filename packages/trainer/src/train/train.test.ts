@@ -83,6 +83,28 @@ describe('train', () => {
     expect(first.samplesPerSecond).toBeGreaterThan(0);
   });
 
+  it('on wasm, a budget-stopped and resumed run ends within 1e-6 of an uninterrupted one', async () => {
+    const options = base({ backend: 'wasm', epochs: 3 });
+    const reference = await train(options);
+    expect(reference.backend.name).toBe('wasm');
+    await train({
+      ...options,
+      budget: { guard: { charge: () => ({ stop: true }) }, everySeconds: 1e-9 },
+      checkpoint: { store, name: 'wasm' },
+    });
+    const resumed = await train({
+      ...options,
+      checkpoint: { store, name: 'wasm' },
+      resume: 'latest',
+    });
+    const expected = weightsOf(reference.model).flat();
+    const actual = weightsOf(resumed.model).flat();
+    const worst = Math.max(
+      ...actual.map((value, index) => Math.abs(value - (expected[index] as number))),
+    );
+    expect(worst).toBeLessThanOrEqual(1e-6);
+  });
+
   it('feeds a RunLogger params once and metrics per step and per epoch', async () => {
     const calls: Array<[string, unknown, unknown?]> = [];
     const logger: RunLogger = {

@@ -328,6 +328,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       );
     names.add(callback.name);
   }
+  const syncRead = backend.name === 'wasm' || backend.name === 'cpu';
   const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
   const weightShapes = model.getWeights().map((tensor) => [...tensor.shape]);
 
@@ -604,7 +605,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
               variables,
             ),
           );
-          lossValue = (await (lossTensor as tf.Scalar).data())[0] as number;
+          // wasm and cpu compute synchronously: a sync read skips the promise machinery on every step.
+          lossValue = (
+            syncRead ? (lossTensor as tf.Scalar).dataSync() : await (lossTensor as tf.Scalar).data()
+          )[0] as number;
           lossTensor?.dispose();
         } finally {
           if (batch.owned) tf.dispose([batch.x, batch.y]);
