@@ -62,11 +62,11 @@ function assertSqliteHealthy(path: string): void {
 describe('concurrent registration', () => {
   it('gives exactly versions 1..400 to 4 processes x 100 registrations, with a complete audit log', async () => {
     const url = join(folder, 'registry.db');
-    // Create the schema first so the four workers start on an existing database.
-    const registry = await openRegistry({ url });
+    // The four workers also race to create the database and its schema.
     const children = Array.from({ length: 4 }, () => start(url, 'shared', 100));
     const results = await Promise.all(children.map(finished));
     for (const result of results) expect(result).toMatchObject({ code: 0, stderr: '' });
+    const registry = await openRegistry({ url });
 
     const versions: number[] = [];
     let pageToken: string | undefined;

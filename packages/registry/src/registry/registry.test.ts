@@ -74,6 +74,16 @@ describe('registerModel', () => {
     await expect(registry.getModel('ok')).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it('registers an artifact that the run logged, by its name', async () => {
+    const run = await registry.startRun();
+    const logged = await run.logArtifact('model', bytes('manifest'));
+    const version = await registry.registerModel('named', { run: run.id, artifact: 'model' });
+    expect(version.artifact).toBe(logged.digest);
+    await expect(registry.registerModel('named', { run, artifact: 'missing' })).rejects.toThrow(
+      /no artifact named "missing"/,
+    );
+  });
+
   it('refuses an unknown run or an unknown artifact digest with a NotFoundError', async () => {
     await expect(
       registry.registerModel('m', { artifact: bytes('x'), run: 'missing' }),

@@ -108,9 +108,10 @@ export interface RunPage {
 export interface RegisterModelOptions {
   /**
    * The model artifact: the digest of bytes already in the core store (such as a trainer model
-   * manifest), `{ digest }`, or bytes / a stream to store now.
+   * manifest), `{ digest }`, bytes / a stream to store now, or, with `run`, the name of an
+   * artifact that run logged (such as `'model'`).
    */
-  artifact: Digest | StoredBlob | Exclude<BlobSource, string>;
+  artifact: string | StoredBlob | Exclude<BlobSource, string>;
   /** The run that produced it (its id or the Run). Its inputs become the version's lineage. */
   run?: string | { id: string };
   /** Input/output signature (any JSON). */
@@ -658,7 +659,7 @@ export class Registry {
     const checked = parseOptions(registerSchema, options, `registerModel("${name}") options`);
     const tags = assertTags(checked.tags ?? {}, 'version');
     const runId = typeof checked.run === 'string' ? checked.run : checked.run?.id;
-    const { digest, size } = await this.storeArtifact(options.artifact);
+    const { digest, size } = await this.storeArtifact(options.artifact, runId);
     const now = Date.now();
     const metrics = checked.metrics ?? {};
     const slices = checked.slices ?? {};
@@ -739,10 +740,25 @@ export class Registry {
     return result;
   }
 
-  private async storeArtifact(artifact: unknown): Promise<{ digest: Digest; size: number }> {
+  private async storeArtifact(
+    artifact: unknown,
+    runId: string | undefined,
+  ): Promise<{ digest: Digest; size: number }> {
     const store = this.parts.store;
     let digest: unknown;
-    if (typeof artifact === 'string') digest = artifact;
+    if (typeof artifact === 'string' && !isDigest(artifact) && runId !== undefined) {
+      // The name of an artifact the run logged, such as "model".
+      const logged = await this.parts.driver.get<{ digest: string }>(
+        'SELECT digest FROM run_artifacts WHERE run_id = ? AND name = ?',
+        [runId, artifact],
+      );
+      if (logged === undefined) {
+        throw new NotFoundError(
+          `Run ${runId} has no artifact named ${JSON.stringify(artifact)}; log it with run.logArtifact() first, or pass its digest`,
+        );
+      }
+      digest = logged.digest;
+    } else if (typeof artifact === 'string') digest = artifact;
     else if (
       typeof artifact === 'object' &&
       artifact !== null &&
@@ -756,7 +772,7 @@ export class Registry {
     }
     if (!isDigest(digest)) {
       throw new ValidationError(
-        `registerModel() artifact must be a digest such as "sha256:<64 hex>" (from store.put()), { digest }, or the bytes; got ${JSON.stringify(String(digest).slice(0, 80))}`,
+        `registerModel() artifact must be a digest such as "sha256:<64 hex>" (from store.put()), { digest }, the bytes, or with { run } the name of an artifact the run logged; got ${JSON.stringify(String(digest).slice(0, 80))}`,
       );
     }
     if (!this.parts.verifyArtifacts) return { digest, size: (await store.stat(digest)).size };

@@ -46,26 +46,33 @@ export async function readRuns(
   const where = `run_id IN (${placeholders(ids.length)})`;
   const [params, tags, metrics, inputs, artifacts] = await Promise.all([
     executor.all<{ run_id: string; key: string; value: string; type: string }>(
-      `SELECT run_id, key, value, type FROM run_params WHERE ${where} ORDER BY key`,
+      `SELECT run_id, key, value, type FROM run_params WHERE ${where}`,
       ids,
     ),
     executor.all<{ run_id: string; key: string; value: string }>(
-      `SELECT run_id, key, value FROM run_tags WHERE ${where} ORDER BY key`,
+      `SELECT run_id, key, value FROM run_tags WHERE ${where}`,
       ids,
     ),
     executor.all<{ run_id: string; key: string; value: number | null }>(
-      `SELECT run_id, key, value FROM metric_series WHERE ${where} ORDER BY key`,
+      `SELECT run_id, key, value FROM metric_series WHERE ${where}`,
       ids,
     ),
     executor.all<{ run_id: string; dataset: string }>(
-      `SELECT run_id, dataset FROM run_inputs WHERE ${where} ORDER BY dataset`,
+      `SELECT run_id, dataset FROM run_inputs WHERE ${where}`,
       ids,
     ),
     executor.all<{ run_id: string; name: string; digest: string; size: number; logged_at: number }>(
-      `SELECT run_id, name, digest, size, logged_at FROM run_artifacts WHERE ${where} ORDER BY name`,
+      `SELECT run_id, name, digest, size, logged_at FROM run_artifacts WHERE ${where}`,
       ids,
     ),
   ]);
+  // Sorting here is cheaper than a temporary B-tree per query in SQLite.
+  const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  params.sort((a, b) => byText(a.key, b.key));
+  tags.sort((a, b) => byText(a.key, b.key));
+  metrics.sort((a, b) => byText(a.key, b.key));
+  inputs.sort((a, b) => byText(a.dataset, b.dataset));
+  artifacts.sort((a, b) => byText(a.name, b.name));
   const records = new Map<string, RunRecord>();
   for (const row of rows) {
     const record: RunRecord = {
