@@ -12,6 +12,7 @@ export {
   type MlinfraErrorCode,
   type MlinfraErrorOptions,
   NotFoundError,
+  parseOptions,
   ValidationError,
   type ValidationIssue,
 } from './errors/index.js';

@@ -10,4 +10,5 @@ export {
   ValidationError,
   type ValidationIssue,
 } from './mlinfra-error.js';
+export { parseOptions } from './parse-options.js';
 export { fromZodIssues } from './zod-issues.js';

@@ -47,3 +47,24 @@ describe('MlinfraError', () => {
     expect(new ValidationError('just this').issues).toEqual([{ path: [], message: 'just this' }]);
   });
 });
+
+describe('parseOptions', () => {
+  it('returns parsed values with defaults and lists every bad field', async () => {
+    const { z } = await import('zod');
+    const { parseOptions } = await import('./parse-options.js');
+    const schema = z.object({ size: z.number().int().positive().default(8), name: z.string() });
+    expect(parseOptions(schema, { name: 'a' }, 'test options')).toEqual({ size: 8, name: 'a' });
+    let caught: unknown;
+    try {
+      parseOptions(schema, { size: -1, name: 3 }, 'test options');
+    } catch (error) {
+      caught = error;
+    }
+    expect(ValidationError.isInstance(caught)).toBe(true);
+    expect((caught as ValidationError).issues.map((issue) => issue.path[0]).sort()).toEqual([
+      'name',
+      'size',
+    ]);
+    expect((caught as ValidationError).message).toContain('Invalid test options');
+  });
+});
