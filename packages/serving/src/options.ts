@@ -27,7 +27,10 @@ export type TargetOptions =
       reference: string;
     }
   | {
-      /** An artifact location the loader understands (a store digest or a path). */
+      /**
+       * An artifact location the loader understands. The default loader takes a digest in
+       * `store` (`'sha256:...'`) or `'<store folder>#sha256:...'` for an artifact in another store.
+       */
       path: string;
       /** Version label to report. Default `'1'`. */
       version?: string | number;

@@ -104,6 +104,23 @@ describe('trainerLoader', () => {
     await service.close();
   });
 
+  it('serves an artifact by path: <store folder>#<digest>', async () => {
+    const elsewhere = join(folder, 'elsewhere');
+    const model = mlp(2);
+    const { id } = await saveModelArtifact(createStore(elsewhere), model, {
+      signature: { features: ['a', 'b'] },
+    });
+    const service = createPredictor({
+      models: [{ name: 'local', path: `${elsewhere}#${id}` }],
+      backend: 'cpu',
+    });
+    await service.ready();
+    const expected = (model.predict(tf.tensor2d([[1, 2]])) as tf.Tensor).dataSync()[0]!;
+    const [prediction] = await service.predict('local', [{ a: 1, b: 2 }]);
+    expect((prediction as number[])[0]).toBeCloseTo(expected, 5);
+    await service.close();
+  });
+
   it('names the install command when @mlinfra/trainer is not installed', async () => {
     const load = trainerLoader(folder, undefined, '@mlinfra/trainer-not-installed');
     const error = await load({ name: 'churn', version: 1, artifact: 'sha256:00' }).catch(

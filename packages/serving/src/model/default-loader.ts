@@ -141,6 +141,7 @@ export function trainerLoader(
   specifier = '@mlinfra/trainer',
 ): (resolved: ResolvedModel) => Promise<Predictor> {
   let store: Store | undefined;
+  const located = new Map<string, Store>();
   return async (resolved) => {
     const trainer = await importOptional<TrainerModule>(
       specifier,
@@ -151,10 +152,22 @@ export function trainerLoader(
         'The installed "@mlinfra/trainer" has no loadModelArtifact; upgrade it (npm install @mlinfra/trainer@latest).',
       );
     }
-    store ??= typeof storeOption === 'object' ? storeOption : createStore(storeOption);
+    // `<store folder>#sha256:...` names an artifact in another store than the default one.
+    const hash = resolved.artifact.lastIndexOf('#');
+    let target: Store;
+    let id = resolved.artifact;
+    if (hash > 0) {
+      const location = resolved.artifact.slice(0, hash);
+      id = resolved.artifact.slice(hash + 1);
+      target = located.get(location) ?? createStore(location);
+      located.set(location, target);
+    } else {
+      store ??= typeof storeOption === 'object' ? storeOption : createStore(storeOption);
+      target = store;
+    }
     const loaded = await trainer.loadModelArtifact(
-      store,
-      resolved.artifact,
+      target,
+      id,
       backend === undefined ? {} : { backend },
     );
     return artifactPredictor(loaded);
