@@ -3,12 +3,16 @@
 //   1. registrations per second (one transaction per version: allocate number, insert version,
 //      tag and audit entry),
 //   2. batched metric points per second,
-//   3. resolve and page latency with 100,000 versions and 10,000,000 metric points in the database.
+//   3. resolve and page latency with 100,000 versions and 10,000,000 metric points in the database,
+//   4. how long a change made by another process takes to reach a watcher, against a hand-written
+//      poll loop on the same table at the same interval.
 // Ratios are ours / peer throughput (> 1 is faster) or ours / peer latency (< 1 is faster).
 // BENCH_QUICK=1 uses 10,000 versions and 200,000 points.
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { openRegistry } from '@mlinfra/registry';
 import Database from 'better-sqlite3';
 
@@ -374,6 +378,73 @@ try {
     );
     console.log(
       `  searchRuns order by metric (${format(runCount)} runs) p50 ${ms(percentile(search, 0.5))}  p99 ${ms(percentile(search, 0.99))}`,
+    );
+  }
+
+  // ------------------------------------------------------------------ 4. watch latency across processes
+  {
+    const url = join(root, 'watch.db');
+    const events = quick ? 15 : 40;
+    const registry = await openRegistry({
+      url,
+      store: join(root, 'store'),
+      actor: 'bench',
+      pollIntervalMs: 100,
+    });
+    const ours: number[] = [];
+    const stop = registry.subscribe('watched', (event) => {
+      if (event.action === 'version.created') ours.push(Date.now() - event.at.getTime());
+    });
+    // The peer: a hand-written loop polling the same audit table at the same interval.
+    const peer: number[] = [];
+    const database = new Database(url, { readonly: true });
+    const poll = database.prepare(
+      "SELECT id, at FROM audit_log WHERE id > ? AND action = 'version.created' ORDER BY id",
+    );
+    let cursor =
+      (database.prepare('SELECT MAX(id) AS id FROM audit_log').get() as { id: number | null }).id ??
+      0;
+    const timer = setInterval(() => {
+      for (const row of poll.all(cursor) as Array<{ id: number; at: number }>) {
+        cursor = row.id;
+        peer.push(Date.now() - row.at);
+      }
+    }, 100);
+    const script = `
+      const { openRegistry } = await import('@mlinfra/registry');
+      const [url, store, count] = process.argv.slice(1);
+      const registry = await openRegistry({ url, store, actor: 'writer', verifyArtifacts: false });
+      const { digest } = await registry.store.put('watched');
+      for (let index = 0; index < Number(count); index++) {
+        await registry.registerModel('watched', { artifact: digest });
+        await new Promise((resolve) => setTimeout(resolve, 137));
+      }
+      await registry.close();`;
+    const child = spawn(
+      process.execPath,
+      ['--input-type=module', '-e', script, url, join(root, 'store'), String(events)],
+      {
+        cwd: join(dirname(fileURLToPath(import.meta.url)), '..'),
+        stdio: 'inherit',
+      },
+    );
+    await new Promise((resolve) => child.on('exit', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    clearInterval(timer);
+    stop();
+    database.close();
+    await registry.close();
+    console.log(
+      `watch: ${events} versions registered by another process, notification latency in ms (p50 / p95 / max)`,
+    );
+    console.log(
+      `  registry.subscribe (pollIntervalMs 100)   ${ms(percentile(ours, 0.5))} / ${ms(percentile(ours, 0.95))} / ${ms(Math.max(...ours))}  (${ours.length} events)`,
+    );
+    console.log(
+      `  better-sqlite3 poll loop every 100 ms     ${ms(percentile(peer, 0.5))} / ${ms(percentile(peer, 0.95))} / ${ms(Math.max(...peer))}  (${peer.length} events)`,
+    );
+    console.log(
+      `  ratio p50 registry / poll loop            ${(percentile(ours, 0.5) / percentile(peer, 0.5)).toFixed(2)}x`,
     );
   }
 } finally {

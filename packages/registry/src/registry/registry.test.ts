@@ -1,4 +1,4 @@
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ConflictError,
@@ -395,6 +395,13 @@ describe('openRegistry', () => {
     expect(new TextDecoder().decode(await again.readArtifact('m/1'))).toBe('persist');
     await again.close();
     await expect(again.resolve('m/1')).rejects.toThrow(/closed/);
+  });
+
+  it('refuses a file that is not a SQLite database with an IntegrityError, leaving it untouched', async () => {
+    const path = join(folder, 'not-a-database.db');
+    writeFileSync(path, 'x'.repeat(4096));
+    await expect(openRegistry({ url: path })).rejects.toBeInstanceOf(IntegrityError);
+    expect(readFileSync(path, 'utf8')).toBe('x'.repeat(4096));
   });
 
   it('works in memory', async () => {

@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError, ValidationError } from '@mlinfra/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { temporaryRegistry } from '../__fixtures__/temporary-registry.js';
 import type { Registry } from '../index.js';
 
@@ -159,6 +159,25 @@ describe('Run', () => {
     await reopened.end();
     expect(await registry.metricHistory(run.id, 'loss')).toHaveLength(1);
     await expect(registry.openRun('nope')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('throws a failed background metric write at the next call', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const run = await registry.startRun();
+      await (await registry.openRun(run.id)).end('killed');
+      await run.logMetrics({ loss: 1 }, { step: 0 });
+      vi.advanceTimersByTime(10_000);
+      // The timer's write runs on real SQLite; give its promise chain a few turns to fail.
+      for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+      const error = await run
+        .logMetrics({ loss: 2 }, { step: 1 })
+        .catch((caught: unknown) => caught);
+      expect(ConflictError.isInstance(error)).toBe(true);
+      expect(String(error)).toMatch(/has ended \(killed\)/);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('flushes open runs when the registry closes', async () => {
