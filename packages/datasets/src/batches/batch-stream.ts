@@ -192,6 +192,19 @@ function toBatchColumn(
   else if (type === 'int32') Target = Int32Array;
   else if (type === 'bool') Target = Uint8Array;
   else Target = Float64Array;
+  if (type === 'timestamp' && values instanceof Float64Array) {
+    let nulls: Uint8Array | undefined;
+    for (let index = 0; index < values.length; index++) {
+      if (Number.isNaN(values[index])) {
+        nulls ??= new Uint8Array(values.length);
+        nulls[index] = 1;
+      }
+    }
+    if (Target === Float64Array) return { column: values, nulls };
+    const out = new Target(values.length);
+    out.set(values);
+    return { column: out, nulls };
+  }
   if (values instanceof Target) return { column: values, nulls: undefined };
   const out = new Target(values.length);
   const isFloat = out instanceof Float64Array || out instanceof Float32Array;
@@ -339,17 +352,35 @@ export class BatchStream implements BatchSource {
     }
 
     let skip = this.position;
-    let pending: ColumnChunk[] = [];
+    // Rows waiting to be batched: a chunk plus, when shuffled, the order to read it in.
+    const pending: Array<{ chunk: ColumnChunk; order: Uint32Array | null }> = [];
+    let headOffset = 0;
     let pendingRows = 0;
     const emit = (size: number): Batch => {
-      let merged = pending.length === 1 ? pending[0]! : concatChunks(outSchema, pending);
-      let rest: ColumnChunk | undefined;
-      if (merged.length > size) {
-        rest = sliceChunk(merged, size, merged.length);
-        merged = sliceChunk(merged, 0, size);
+      // Take `size` rows off the queue without copying what stays (no quadratic re-slicing).
+      const parts: ColumnChunk[] = [];
+      let need = size;
+      while (need > 0) {
+        const { chunk: head, order } = pending[0]!;
+        const take = Math.min(need, head.length - headOffset);
+        if (order !== null) {
+          const rows = order.subarray(headOffset, headOffset + take);
+          const columnsOut: Record<string, ColumnData> = {};
+          for (const [name, values] of Object.entries(head.columns))
+            columnsOut[name] = takeRows(values, rows);
+          parts.push({ length: take, columns: columnsOut });
+        } else {
+          parts.push(take === head.length ? head : sliceChunk(head, headOffset, headOffset + take));
+        }
+        headOffset += take;
+        need -= take;
+        if (headOffset === head.length) {
+          pending.shift();
+          headOffset = 0;
+        }
       }
-      pending = rest === undefined ? [] : [rest];
-      pendingRows = rest?.length ?? 0;
+      pendingRows -= size;
+      const merged = parts.length === 1 ? parts[0]! : concatChunks(outSchema, parts);
       const batch: Batch = { size, columns: {}, nulls: {} };
       for (const column of outSchema.columns) {
         const { column: values, nulls } = toBatchColumn(
@@ -375,24 +406,21 @@ export class BatchStream implements BatchSource {
       }
       const parts: ColumnChunk[] = [];
       for (const block of window) parts.push(await reader.read(block, readColumns));
-      let chunk = filterChunk(concatChunks(readSchema, parts), split, keepKey);
+      const chunk = filterChunk(concatChunks(readSchema, parts), split, keepKey);
       if (skip >= chunk.length) {
         skip -= chunk.length;
         continue;
       }
-      if (seed !== null) {
-        const order = permutation(chunk.length, random(mix(seed, epoch, windowIndex)));
-        const columnsOut: Record<string, ColumnData> = {};
-        for (const [name, values] of Object.entries(chunk.columns))
-          columnsOut[name] = takeRows(values, order);
-        chunk = { length: chunk.length, columns: columnsOut };
-      }
+      const order =
+        seed === null ? null : permutation(chunk.length, random(mix(seed, epoch, windowIndex)));
+      pending.push({ chunk, order });
+      pendingRows += chunk.length;
       if (skip > 0) {
-        chunk = sliceChunk(chunk, skip, chunk.length);
+        // Resuming: drop the rows already delivered from the front of this window.
+        pendingRows -= skip;
+        headOffset = skip;
         skip = 0;
       }
-      pending.push(chunk);
-      pendingRows += chunk.length;
       while (pendingRows >= batchSize) yield emit(batchSize);
     }
     if (pendingRows > 0 && !dropRemainder) yield emit(pendingRows);

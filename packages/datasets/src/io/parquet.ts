@@ -211,8 +211,30 @@ function countDescendants(elements: SchemaElement[], index: number): number {
 
 /** Converts a column chunk's values to the writer's expectations for `column`. */
 function writerColumn(column: ColumnSchema, values: ColumnData): ColumnSource {
+  if (column.type === 'timestamp') {
+    const times = values as Float64Array;
+    let nulls = false;
+    for (let index = 0; index < times.length; index++) {
+      if (Number.isNaN(times[index])) {
+        nulls = true;
+        break;
+      }
+    }
+    const data = nulls
+      ? Array.from(times, (time) => (Number.isNaN(time) ? null : BigInt(Math.round(time))))
+      : BigInt64Array.from(times, (time) => BigInt(Math.round(time)));
+    return { name: column.name, data };
+  }
   return { name: column.name, data: values as ColumnSource['data'] };
 }
+
+/** Timestamps decode to epoch milliseconds (numbers), not Date objects. */
+const PARSERS = {
+  timestampFromMilliseconds: (millis: bigint) => Number(millis),
+  timestampFromMicroseconds: (micros: bigint) => Number(micros) / 1000,
+  timestampFromNanoseconds: (nanos: bigint) => Number(nanos) / 1e6,
+  dateFromDays: (days: number) => days * 86400000,
+};
 
 /** Options of {@link ParquetFileWriter}. */
 export interface ParquetFileWriterOptions {
@@ -400,47 +422,41 @@ function bufferOf(bytes: Uint8Array): AsyncBuffer {
 
 /** Converts what hyparquet decoded to the canonical representation of `column`. */
 function canonical(column: ColumnSchema, values: ArrayLike<unknown>): ColumnData {
+  // Optional columns decode to plain arrays; without nulls they become typed arrays (fast path in C++).
+  const plain = Array.isArray(values) ? (values as unknown[]) : undefined;
+  const noNulls = plain !== undefined && !plain.includes(null) && !plain.includes(undefined);
   switch (column.type) {
     case 'float64':
     case 'float32':
     case 'int32': {
-      if (
-        values instanceof Float64Array ||
-        values instanceof Float32Array ||
-        values instanceof Int32Array
-      ) {
-        const Typed =
-          column.type === 'float64'
-            ? Float64Array
-            : column.type === 'float32'
-              ? Float32Array
-              : Int32Array;
-        return values instanceof Typed
-          ? values
-          : (Typed.from(values as ArrayLike<number>) as ColumnData);
+      const Typed =
+        column.type === 'float64'
+          ? Float64Array
+          : column.type === 'float32'
+            ? Float32Array
+            : Int32Array;
+      if (values instanceof Typed) return values as ColumnData;
+      if (ArrayBuffer.isView(values) || noNulls) {
+        if (plain !== undefined && typeof plain[0] === 'bigint')
+          return Typed.from((plain as bigint[]).map(Number)) as ColumnData;
+        return Typed.from(values as ArrayLike<number>) as ColumnData;
       }
       const out = new Array<CellValue>(values.length);
-      let nulls = false;
       for (let index = 0; index < values.length; index++) {
         const value = values[index];
-        if (value === null || value === undefined) {
-          out[index] = null;
-          nulls = true;
-        } else out[index] = typeof value === 'number' ? value : Number(value);
-      }
-      if (!nulls) {
-        const Typed =
-          column.type === 'float64'
-            ? Float64Array
-            : column.type === 'float32'
-              ? Float32Array
-              : Int32Array;
-        return Typed.from(out as number[]) as ColumnData;
+        out[index] =
+          value === null || value === undefined
+            ? null
+            : typeof value === 'number'
+              ? value
+              : Number(value);
       }
       return out;
     }
     case 'int64': {
       if (values instanceof BigInt64Array) return values;
+      if (noNulls && typeof plain![0] === 'bigint')
+        return BigInt64Array.from(plain as bigint[], (value) => BigInt.asIntN(64, value));
       const out = new Array<CellValue>(values.length);
       let nulls = false;
       for (let index = 0; index < values.length; index++) {
@@ -457,15 +473,17 @@ function canonical(column: ColumnSchema, values: ArrayLike<unknown>): ColumnData
       return nulls ? out : BigInt64Array.from(out as bigint[]);
     }
     case 'timestamp': {
-      const out = new Array<CellValue>(values.length);
+      if (values instanceof Float64Array) return values;
+      if (noNulls && typeof plain![0] === 'number') return Float64Array.from(plain as number[]);
+      const out = new Float64Array(values.length);
       for (let index = 0; index < values.length; index++) {
         const value = values[index];
         out[index] =
           value === null || value === undefined
-            ? null
+            ? Number.NaN
             : value instanceof Date
-              ? value
-              : new Date(Number(value));
+              ? value.getTime()
+              : Number(value);
       }
       return out;
     }
@@ -511,7 +529,12 @@ export async function openParquet(file: string | Uint8Array): Promise<ParquetSou
   }
   const schema = tableSchemaOf(metadata);
   const byName = new Map(schema.columns.map((column) => [column.name, column]));
-  const scan = await parquetScan({ file: buffer, metadata, compressors: decompressors });
+  const scan = await parquetScan({
+    file: buffer,
+    metadata,
+    compressors: decompressors,
+    parsers: PARSERS,
+  });
   const rowGroups: RowRange[] = [];
   let start = 0;
   for (const group of metadata.row_groups) {

@@ -1,12 +1,13 @@
 import type { TableSchema } from '@mlinfra/core';
 
-/** A scalar value of a dataset cell. `int64` values are bigints, timestamps are Dates. */
+/** A scalar value of a dataset cell (in row objects). `int64` values are bigints, timestamps are Dates. */
 export type CellValue = number | bigint | string | boolean | Date | null;
 
 /**
  * One column's values. Without nulls: `float64` Float64Array, `float32` Float32Array, `int32`
- * Int32Array, `int64` BigInt64Array. With nulls, and for `bool`, `string`, `category` and
- * `timestamp` (Date) columns: a plain array holding `null` for nulls.
+ * Int32Array, `int64` BigInt64Array. With nulls, and for `bool`, `string` and `category`
+ * columns: a plain array holding `null` for nulls. `timestamp` columns are always a
+ * Float64Array of epoch milliseconds with `NaN` for null (no Date objects: compact and fast).
  */
 export type ColumnData = Float64Array | Float32Array | Int32Array | BigInt64Array | CellValue[];
 
@@ -56,23 +57,23 @@ function concatColumn(parts: ColumnData[], length: number): ColumnData {
     }
     return out;
   }
-  const out = new Array<CellValue>(length);
-  let offset = 0;
-  for (const part of parts) {
-    for (let index = 0; index < part.length; index++)
-      out[offset + index] = part[index] as CellValue;
-    offset += part.length;
-  }
-  return out;
+  const arrays = parts.map((part) =>
+    Array.isArray(part) ? part : Array.from(part as ArrayLike<CellValue>),
+  );
+  return ([] as CellValue[]).concat(...arrays);
 }
 
-/** Row objects of a chunk. */
-export function chunkToRows(
-  chunk: ColumnChunk,
-  names: readonly string[],
-): Record<string, CellValue>[] {
+/** Row objects of a chunk: timestamps become Dates (or null). */
+export function chunkToRows(chunk: ColumnChunk, schema: TableSchema): Record<string, CellValue>[] {
   const rows = new Array<Record<string, CellValue>>(chunk.length);
-  const arrays = names.map((name) => chunk.columns[name]!);
+  const names = schema.columns.map((column) => column.name);
+  const arrays = schema.columns.map((column) => {
+    const values = chunk.columns[column.name]!;
+    if (column.type !== 'timestamp') return values;
+    return Array.from(values as Float64Array, (time) =>
+      Number.isNaN(time) ? null : new Date(time),
+    );
+  });
   for (let row = 0; row < chunk.length; row++) {
     const record: Record<string, CellValue> = {};
     for (let column = 0; column < names.length; column++)

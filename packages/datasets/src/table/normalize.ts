@@ -277,23 +277,23 @@ export class ChunkNormalizer {
         return out;
       }
       case 'timestamp': {
-        const out = new Array<CellValue>(length);
+        const out = new Float64Array(length);
         for (let row = 0; row < length; row++) {
           const value = values[row];
-          if (isNull(value)) {
+          if (isNull(value) || (typeof value === 'number' && Number.isNaN(value))) {
             onNull(row);
-            out[row] = null;
+            out[row] = Number.NaN;
             continue;
           }
           const time = parseTime(value);
           if (!Number.isFinite(time)) {
             bad(row, value, 'a timestamp (Date, epoch milliseconds or ISO 8601 text)');
-            out[row] = null;
+            out[row] = Number.NaN;
             continue;
           }
           checkRange(row, time);
           checkUnique(row, time, value);
-          out[row] = value instanceof Date ? value : new Date(time);
+          out[row] = time;
         }
         return out;
       }

@@ -747,10 +747,7 @@ export class DatasetHandle {
   /** The whole version as row objects (int64 as bigint, timestamps as Date, nulls as null). */
   async rows(options: ReadOptions = {}): Promise<Array<Record<string, CellValue>>> {
     const { schema, chunk } = await this.table(options);
-    return chunkToRows(
-      chunk,
-      schema.columns.map((column) => column.name),
-    );
+    return chunkToRows(chunk, schema);
   }
 
   /** The whole version as an Apache Arrow table (categories as dictionary vectors). */

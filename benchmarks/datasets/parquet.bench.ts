@@ -1,0 +1,201 @@
+// @mlinfra/datasets Parquet IO against DuckDB (@duckdb/node-api) and parquetjs-lite, same data,
+// same run. Rows x 7 columns (int32 id, 2 float64, float32, low-cardinality string, bool,
+// timestamp). Prints seconds and ratios (ours / peer time; < 1 means we are faster).
+//   commit (write + statistics + profile + store) vs DuckDB COPY ... TO parquet
+//   full read into JS columns vs DuckDB SELECT * materialised into JS columns
+//   write and read vs parquetjs-lite
+// BENCH_QUICK=1: 200,000 rows instead of 1,000,000.
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { createStore } from '@mlinfra/core';
+import { openDatasets, readParquet, writeParquet } from '@mlinfra/datasets';
+
+const quick = process.env.BENCH_QUICK === '1';
+const rows = quick ? 200_000 : 1_000_000;
+const parquetjsRows = quick ? 50_000 : 200_000;
+const require = createRequire(import.meta.url);
+const parquetjs = require('parquetjs-lite') as {
+  ParquetSchema: new (fields: Record<string, { type: string; optional?: boolean }>) => unknown;
+  ParquetWriter: {
+    openFile(
+      schema: unknown,
+      path: string,
+      options?: Record<string, unknown>,
+    ): Promise<{ appendRow(row: unknown): Promise<void>; close(): Promise<void> }>;
+  };
+  ParquetReader: {
+    openFile(
+      path: string,
+    ): Promise<{ getCursor(): { next(): Promise<unknown> }; close(): Promise<void> }>;
+  };
+};
+
+async function seconds(action: () => Promise<unknown> | unknown): Promise<number> {
+  const start = process.hrtime.bigint();
+  await action();
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+const root = await mkdtemp(join(process.env.BENCH_DIR ?? tmpdir(), 'mlinfra-bench-datasets-'));
+const duck = await (await DuckDBInstance.create(':memory:', { threads: '2' })).connect();
+try {
+  const reference = join(root, 'reference.parquet');
+  await duck.run(`CREATE TABLE t AS SELECT
+      i::INTEGER AS id,
+      (hash(i) % 100000) / 1000.0 AS price,
+      sqrt(i::DOUBLE) AS score,
+      ((hash(i * 7) % 2000) / 100.0)::FLOAT AS weight,
+      'zone_' || (hash(i * 13) % 40)::VARCHAR AS zone,
+      hash(i * 3) % 2 = 0 AS flag,
+      TIMESTAMP '2024-01-01' + INTERVAL (i) SECOND AS at
+    FROM range(${rows}) r(i)`);
+  await duck.run(`COPY t TO '${reference}' (FORMAT parquet)`);
+  const { columns: data, schema } = await readParquet(reference);
+  console.log(
+    `data: ${rows.toLocaleString()} rows x 7 columns (${((await stat(reference)).size / 1024 ** 2).toFixed(1)} MiB as DuckDB Parquet)`,
+  );
+
+  // Warm both sides once (JIT, DuckDB extension load) on a small slice.
+  await duck.run(
+    `COPY (SELECT * FROM t LIMIT 10000) TO '${join(root, 'warm.parquet')}' (FORMAT parquet)`,
+  );
+  await writeParquet(
+    join(root, 'warm-ours.parquet'),
+    Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v.slice(0, 10000)])),
+    { schema },
+  );
+
+  gc();
+  const duckWrite = await seconds(() =>
+    duck.run(`COPY t TO '${join(root, 'duck.parquet')}' (FORMAT parquet)`),
+  );
+  gc();
+  const oursPath = join(root, 'ours.parquet');
+  const oursWrite = await seconds(() => writeParquet(oursPath, data, { schema }));
+  gc();
+  const datasets = openDatasets({ store: createStore(join(root, 'home')) });
+  const commit = await seconds(() => datasets.commit('bench', data, { message: 'bench', schema }));
+  gc();
+
+  const duckRead = await seconds(async () => {
+    const result = await duck.runAndReadAll(`SELECT * FROM read_parquet('${reference}')`);
+    const columns = result.getColumnsObjectJS();
+    if (columns.id?.length !== rows) throw new Error('DuckDB read the wrong row count');
+  });
+  gc();
+  const duckNative = await seconds(() =>
+    duck.run(`CREATE OR REPLACE TABLE copy AS SELECT * FROM read_parquet('${reference}')`),
+  );
+  gc();
+  const oursReadDuckFile = await seconds(async () => {
+    const { columns } = await readParquet(reference);
+    if (columns.id?.length !== rows) throw new Error('readParquet read the wrong row count');
+  });
+  gc();
+  const oursReadOwnFile = await seconds(() => readParquet(oursPath));
+  gc();
+  const datasetRead = await seconds(() => datasets.dataset('bench').columns());
+  gc();
+
+  console.log('\nwrite (seconds)');
+  console.log(`  DuckDB COPY TO parquet          ${duckWrite.toFixed(2)}`);
+  console.log(`  writeParquet                    ${oursWrite.toFixed(2)}`);
+  console.log(`  commit (write+stats+store)      ${commit.toFixed(2)}`);
+  console.log(
+    `  ratio commit / DuckDB COPY      ${(commit / duckWrite).toFixed(2)}x  (target <= 2)`,
+  );
+  console.log(`  ratio writeParquet / DuckDB     ${(oursWrite / duckWrite).toFixed(2)}x`);
+  console.log('\nfull read into JS columns (seconds)');
+  console.log(`  DuckDB SELECT * -> JS columns   ${duckRead.toFixed(2)}`);
+  console.log(`  DuckDB native table (no JS)     ${duckNative.toFixed(2)}`);
+  console.log(`  readParquet (DuckDB's file)     ${oursReadDuckFile.toFixed(2)}`);
+  console.log(`  readParquet (our file)          ${oursReadOwnFile.toFixed(2)}`);
+  console.log(`  dataset(...).columns()          ${datasetRead.toFixed(2)}`);
+  console.log(
+    `  ratio readParquet / DuckDB JS   ${(oursReadDuckFile / duckRead).toFixed(2)}x  (target <= 1.5)`,
+  );
+  console.log(`  ratio columns() / DuckDB JS     ${(datasetRead / duckRead).toFixed(2)}x`);
+  console.log(`  ratio readParquet / DuckDB native ${(oursReadDuckFile / duckNative).toFixed(2)}x`);
+
+  // parquetjs-lite is row-at-a-time and slow: measure on fewer rows and compare per-row rates.
+  const slice = Object.fromEntries(
+    Object.entries(data).map(([key, values]) => [key, values.slice(0, parquetjsRows)]),
+  );
+  const sliceRows = Array.from({ length: parquetjsRows }, (_, index) => ({
+    id: (slice.id as Int32Array)[index],
+    price: (slice.price as Float64Array)[index],
+    score: (slice.score as Float64Array)[index],
+    weight: (slice.weight as Float32Array)[index],
+    zone: (slice.zone as string[])[index],
+    flag: (slice.flag as boolean[])[index],
+    at: (slice.at as Float64Array)[index],
+  }));
+  const pjsPath = join(root, 'parquetjs.parquet');
+  const pjsSchema = new parquetjs.ParquetSchema({
+    id: { type: 'INT32' },
+    price: { type: 'DOUBLE' },
+    score: { type: 'DOUBLE' },
+    weight: { type: 'FLOAT' },
+    zone: { type: 'UTF8' },
+    flag: { type: 'BOOLEAN' },
+    // parquetjs-lite 0.8.7 cannot read back its own TIMESTAMP_MILLIS statistics (BigInt error): epoch ms as INT64.
+    at: { type: 'INT64' },
+  });
+  gc();
+  const pjsWrite = await seconds(async () => {
+    const writer = await parquetjs.ParquetWriter.openFile(pjsSchema, pjsPath, {
+      compression: 'SNAPPY',
+    });
+    for (const row of sliceRows) await writer.appendRow(row);
+    await writer.close();
+  });
+  gc();
+  const pjsRead = await seconds(async () => {
+    const reader = await parquetjs.ParquetReader.openFile(pjsPath);
+    const cursor = reader.getCursor();
+    let count = 0;
+    while (await cursor.next()) count++;
+    await reader.close();
+    if (count !== parquetjsRows) throw new Error('parquetjs-lite read the wrong row count');
+  });
+  gc();
+  const oursSlicePath = join(root, 'ours-slice.parquet');
+  const oursSliceWrite = await seconds(() =>
+    writeParquet(oursSlicePath, sliceRows, {
+      schema: {
+        columns: [
+          { name: 'id', type: 'int32' },
+          { name: 'price', type: 'float64' },
+          { name: 'score', type: 'float64' },
+          { name: 'weight', type: 'float32' },
+          { name: 'zone', type: 'string' },
+          { name: 'flag', type: 'bool' },
+          { name: 'at', type: 'timestamp' },
+        ],
+      },
+    }),
+  );
+  gc();
+  const oursSliceRead = await seconds(() => readParquet(oursSlicePath));
+  console.log(`\nagainst parquetjs-lite, ${parquetjsRows.toLocaleString()} row objects (seconds)`);
+  console.log(`  parquetjs-lite write            ${pjsWrite.toFixed(2)}`);
+  console.log(`  writeParquet (row objects)      ${oursSliceWrite.toFixed(2)}`);
+  console.log(`  parquetjs-lite read (cursor)    ${pjsRead.toFixed(2)}`);
+  console.log(`  readParquet                     ${oursSliceRead.toFixed(2)}`);
+  console.log(
+    `  speedup write                   ${(pjsWrite / oursSliceWrite).toFixed(1)}x  (target >= 10)`,
+  );
+  console.log(
+    `  speedup read                    ${(pjsRead / oursSliceRead).toFixed(1)}x  (target >= 10)`,
+  );
+} finally {
+  duck.closeSync();
+  await rm(root, { recursive: true, force: true });
+}
