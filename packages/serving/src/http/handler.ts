@@ -219,7 +219,7 @@ export function createHandler(settings: HandlerSettings): RequestHandler {
       expect('POST');
       const name = decode(v1[1]!);
       const version = v1[2] === undefined ? undefined : decode(v1[2]);
-      service.metadata(name, version); // 404 before reading a body for an unknown model
+      service.isModelReady(name); // 404 before reading a body for an unknown model
       const body = await readBody(request, settings.maxBodyBytes);
       if (
         typeof body !== 'object' ||
@@ -252,7 +252,7 @@ export function createHandler(settings: HandlerSettings): RequestHandler {
     const action = match[3];
     if (action === '/infer') {
       expect('POST');
-      service.metadata(name, version);
+      service.isModelReady(name);
       const body = await readBody(request, settings.maxBodyBytes);
       const result = await service.infer(name, body, {
         ...(version === undefined ? {} : { version }),

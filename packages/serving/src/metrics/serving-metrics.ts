@@ -119,6 +119,19 @@ export class ServingMetrics {
     };
   }
 
+  private readonly requestChildren = new Map<string, Counter.Internal>();
+
+  /** Counts one request; label children are cached, so the hot path does not hash labels. */
+  countRequest(model: string, version: string, status: number): void {
+    const key = `${model}\u0000${version}\u0000${status}`;
+    let child = this.requestChildren.get(key);
+    if (child === undefined) {
+      child = this.requests.labels({ model, version, status: String(status) });
+      this.requestChildren.set(key, child);
+    }
+    child.inc();
+  }
+
   /** Stops reporting queue depth of an unloaded version. */
   forget(model: string, version: string): void {
     this.depthSources.delete(`${model}\u0000${version}`);

@@ -611,11 +611,7 @@ class Service implements PredictionService {
       status = statusOf(error);
       throw error;
     } finally {
-      this.metrics?.requests.inc({
-        model: model.name,
-        version: loaded?.version ?? '',
-        status: String(status),
-      });
+      this.metrics?.countRequest(model.name, loaded?.version ?? '', status);
       this.end();
     }
   }
