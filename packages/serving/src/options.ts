@@ -257,6 +257,32 @@ export function prepareBatching(value: BatchingOptions | false | undefined): Pre
   };
 }
 
+const TOP_LEVEL_KEYS = new Set([
+  'models',
+  'source',
+  'loader',
+  'store',
+  'backend',
+  'batching',
+  'limits',
+  'log',
+  'metrics',
+  'pollIntervalMs',
+  'warmup',
+  'onEvent',
+]);
+const MODEL_KEYS = new Set([
+  'reference',
+  'path',
+  'predictor',
+  'version',
+  'name',
+  'versions',
+  'batching',
+  'canary',
+  'shadow',
+]);
+
 /**
  * Validates options once at the boundary.
  * @throws ValidationError listing every problem.
@@ -267,7 +293,24 @@ export function validateOptions<T extends PredictorOptions>(options: T, what: st
     throw new ValidationError(`Invalid ${what} options.`, fromZodIssues(parsed.error.issues));
   }
   const issues: { path: (string | number)[]; message: string }[] = [];
+  // Typos are caught rather than silently ignored.
+  for (const key of Object.keys(options)) {
+    if (!TOP_LEVEL_KEYS.has(key))
+      issues.push({
+        path: [key],
+        message: `unknown option; known: ${[...TOP_LEVEL_KEYS].join(', ')}`,
+      });
+  }
   options.models.forEach((model, index) => {
+    if (typeof model !== 'string') {
+      for (const key of Object.keys(model)) {
+        if (!MODEL_KEYS.has(key))
+          issues.push({
+            path: ['models', index, key],
+            message: `unknown model option; known: ${[...MODEL_KEYS].join(', ')}`,
+          });
+      }
+    }
     if (typeof model === 'string' || 'reference' in model) {
       if (options.source === undefined) {
         issues.push({

@@ -409,3 +409,28 @@ describe('createServer behind a body parser', () => {
     await server.close();
   });
 });
+
+describe('createServer options', () => {
+  it('rejects invalid options with a ValidationError naming each problem', () => {
+    expect(() => createServer({ models: [] })).toThrow(/serve at least one model/);
+    expect(() => createServer({ models: ['churn@champion'] })).toThrow(/needs a "source"/);
+    expect(() =>
+      createServer({
+        models: [{ name: 'a', predictor: linearPredictor() }],
+        batching: { maxBatchSize: 0 },
+      }),
+    ).toThrow(/batching/);
+    expect(() =>
+      createServer({ models: [{ name: 'a', predictor: linearPredictor() }], batchng: {} } as never),
+    ).toThrow(/batchng: unknown option/);
+    expect(() =>
+      createServer({ models: [{ name: 'a', predictor: linearPredictor(), canry: {} } as never] }),
+    ).toThrow(/models\.0\.canry: unknown model option/);
+    expect(() => createServer({ models: [{ name: 'a', predictor: {} as never }] })).toThrow(
+      /Predictor/,
+    );
+    expect(() =>
+      createServer({ models: [{ name: 'a', predictor: linearPredictor() }], auth: { tokens: [] } }),
+    ).toThrow(/at least one token/);
+  });
+});
