@@ -1,4 +1,5 @@
 import { ValidationError } from '@mlinfra/core/schema';
+import { sortFloat64 } from '../internal/sort.js';
 import type { CategoricalAccumulator, NumericAccumulator } from '../profile/accumulators.js';
 import type { SketchCdf } from '../profile/kll.js';
 import { histogramCounts, histogramEdges } from '../tests/binned.js';
@@ -125,7 +126,12 @@ function pointsOf(side: NumericSide): Float64Array {
 
 /** Approximate Wasserstein-1 distance by integrating |F_a - F_b| between consecutive known points. */
 export function wassersteinApprox(a: NumericSide, b: NumericSide): number {
-  const points = Float64Array.from([...pointsOf(a), ...pointsOf(b)]).sort();
+  const pa = pointsOf(a);
+  const pb = pointsOf(b);
+  const points = new Float64Array(pa.length + pb.length);
+  points.set(pa);
+  points.set(pb, pa.length);
+  sortFloat64(points);
   let sum = 0;
   for (let i = 0; i + 1 < points.length; i++) {
     const x = points[i] as number;

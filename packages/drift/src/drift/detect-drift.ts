@@ -1,6 +1,7 @@
 import { parseSchema, type TableSchema, ValidationError } from '@mlinfra/core/schema';
 import { z } from 'zod';
 import { parseOptions } from '../internal/options.js';
+import { sortFloat64 } from '../internal/sort.js';
 import {
   type ColumnKind,
   categoryValue,
@@ -293,7 +294,7 @@ function numericSide(side: Side, name: string, what: 'reference' | 'current'): N
       else out[n++] = numericValue(v, name, what, i);
     }
   }
-  return { source: 'data', sorted: out.subarray(0, n).sort(), missing };
+  return { source: 'data', sorted: sortFloat64(out.subarray(0, n)), missing };
 }
 
 function categoricalSide(side: Side, name: string, what: 'reference' | 'current'): CategoricalSide {

@@ -1,4 +1,5 @@
 import { ValidationError } from '@mlinfra/core/schema';
+import { sortFloat64 } from './sort.js';
 
 /** A numeric sample accepted by the statistics: a plain array or any typed array. */
 export type NumericSample = ArrayLike<number>;
@@ -23,23 +24,41 @@ export function toFiniteFloat64(values: NumericSample, name: string, minLength =
       [{ path: [name], message: `needs at least ${minLength} values, got ${n}` }],
     );
   }
+  if (
+    ArrayBuffer.isView(values) &&
+    !(values instanceof BigInt64Array || values instanceof BigUint64Array)
+  ) {
+    // Typed arrays hold numbers only: copy, then one monomorphic pass finds NaN and infinities.
+    const copy = values instanceof Float64Array ? values.slice() : Float64Array.from(values);
+    checkFinite(copy, name);
+    return copy;
+  }
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const value = values[i];
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new ValidationError(
-        `${name}[${i}] is ${describe(value)}; every value must be a finite number. Drop missing values (null, NaN) before testing, or use detectDrift, which counts them separately.`,
-        [{ path: [name, i], message: `expected a finite number, got ${describe(value)}` }],
-      );
-    }
-    out[i] = value;
+    if (typeof value !== 'number' || value - value !== 0) throwNotFinite(value, name, i);
+    out[i] = value as number;
   }
   return out;
 }
 
+function checkFinite(values: Float64Array, name: string): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (v - v !== 0) throwNotFinite(v, name, i);
+  }
+}
+
+function throwNotFinite(value: unknown, name: string, i: number): never {
+  throw new ValidationError(
+    `${name}[${i}] is ${describe(value)}; every value must be a finite number. Drop missing values (null, NaN) before testing, or use detectDrift, which counts them separately.`,
+    [{ path: [name, i], message: `expected a finite number, got ${describe(value)}` }],
+  );
+}
+
 /** Sorted copy of a finite sample. */
 export function sortedSample(values: NumericSample, name: string, minLength = 1): Float64Array {
-  return toFiniteFloat64(values, name, minLength).sort();
+  return sortFloat64(toFiniteFloat64(values, name, minLength));
 }
 
 export function describe(value: unknown): string {

@@ -1,3 +1,5 @@
+import { sortFloat64 } from '../internal/sort.js';
+
 /**
  * KLL quantile sketch (Karnin, Lang & Liberty 2016) with a seeded, serializable random source so
  * that building and merging are deterministic. With `k = 200` the rank error of a quantile or
@@ -107,7 +109,7 @@ export class KllSketch {
           this.updateMaxSize();
         }
         let sorted: ArrayLike<number>;
-        if (h === 0) sorted = this.level0.subarray(0, this.level0Size).sort();
+        if (h === 0) sorted = sortFloat64(this.level0.subarray(0, this.level0Size));
         else sorted = (this.levels[h] as number[]).sort((a, b) => a - b);
         const keepLast = sorted.length % 2 === 1;
         const end = keepLast ? sorted.length - 1 : sorted.length;

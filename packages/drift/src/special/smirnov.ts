@@ -21,6 +21,7 @@ const SMIRNOV_MAX_COMPUTE_N = 1_000_000;
 const SM_UPPER_MAX_TERMS = 3;
 const SM_UPPERSUM_MIN_N = 10;
 const SM_MAX_EXPONENT = 960;
+const LOG_SPACE_MIN_TERMS = 2000;
 const MINLOG = -745.1332191019412;
 const EPSILON = Number.EPSILON;
 
@@ -296,6 +297,31 @@ export function smirnov(n: number, x: number): number {
   }
   let sumH = aj.hi;
   let sumL = aj.lo;
+  if (!useUpperSum && nTerms > LOG_SPACE_MIN_TERMS) {
+    // Long lower sums (large n): every term is positive, so summing them as exp(log term) in
+    // double precision keeps about 1e-11 relative accuracy (the logs are at most ~n in size and
+    // the binomial coefficient is accumulated term by term) at a fraction of the double-double cost.
+    let sum = sumH + sumL;
+    // log C(n, v), accumulated with a compensation term: a plain running sum of ~1e4 in size
+    // would lose about 1e-12 per step.
+    let logC = Math.log(n);
+    let logCError = 0;
+    for (let v = 1; v < nTerms; v++) {
+      const u = x + v / n;
+      const term = Math.exp(logC + ((v - 1) * Math.log(u) + (n - v) * Math.log1p(-u)) + logCError);
+      sum += term;
+      if (term !== 0) {
+        if (4 * (nTerms - v) * term < EPSILON * sum && v !== nTerms - 1) break;
+      } else if (v > vmid) {
+        break;
+      }
+      const step = Math.log((n - v) / (v + 1));
+      const next = logC + step;
+      logCError += Math.abs(logC) >= Math.abs(step) ? logC - next + step : step - next + logC;
+      logC = next;
+    }
+    return clamp01(sum * x);
+  }
   // Binomial coefficient as mantissa (cH, cL) and exponent cE: C(n, 1) after the first update.
   kDiv(n, 0, 1, 0);
   kFrexp(REG[0] as number, REG[1] as number);

@@ -4,8 +4,9 @@ import {
   type CategoricalSample,
   countCategories,
   type NumericSample,
-  sortedSample,
+  toFiniteFloat64,
 } from '../internal/sample.js';
+import { sortFloat64 } from '../internal/sort.js';
 import type { TestResult } from './types.js';
 
 /**
@@ -73,36 +74,67 @@ export function histogramCounts(sorted: Float64Array, edges: Float64Array): Floa
   return counts;
 }
 
-function distinctCount(sorted: Float64Array): number {
-  let count = 0;
-  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) count++;
-  return count;
+/** Counts of (unsorted) values per equal-width bin, with numpy.histogram's index arithmetic. */
+export function histogramCountsUnsorted(values: Float64Array, edges: Float64Array): Float64Array {
+  const bins = edges.length - 1;
+  const first = edges[0] as number;
+  const last = edges[bins] as number;
+  const norm = bins / (last - first);
+  const counts = new Float64Array(bins);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (v < first || v > last) continue;
+    let index = Math.trunc((v - first) * norm);
+    if (index === bins) index -= 1;
+    if (v < (edges[index] as number)) index -= 1;
+    else if (index !== bins - 1 && v >= (edges[index + 1] as number)) index += 1;
+    counts[index] = (counts[index] as number) + 1;
+  }
+  return counts;
 }
 
-/** Binned proportions of two numeric samples by the rule of {@link BinningOptions}. */
+function minMax(values: Float64Array): [number, number] {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return [min, max];
+}
+
+/** Up to `limit + 1` distinct values of a sample (enough to apply the 20-distinct-values rule). */
+function fewDistinct(values: Float64Array, limit: number): Set<number> {
+  const seen = new Set<number>();
+  for (let i = 0; i < values.length && seen.size <= limit; i++) seen.add(values[i] as number);
+  return seen;
+}
+
+/** Binned proportions of two numeric samples by the rule of {@link BinningOptions} (no sorting: O(n)). */
 export function binNumeric(
   reference: NumericSample,
   current: NumericSample,
   bins = 30,
 ): BinnedDistributions {
-  const a = sortedSample(reference, 'reference');
-  const b = sortedSample(current, 'current');
-  if (distinctCount(a) > 20) {
-    const edges = histogramEdges(
-      Math.min(a[0] as number, b[0] as number),
-      Math.max(a[a.length - 1] as number, b[b.length - 1] as number),
-      bins,
-    );
-    const ref = histogramCounts(a, edges).map((c) => c / a.length);
-    const cur = histogramCounts(b, edges).map((c) => c / b.length);
+  const a = toFiniteFloat64(reference, 'reference');
+  const b = toFiniteFloat64(current, 'current');
+  if (fewDistinct(a, 20).size > 20) {
+    const [minA, maxA] = minMax(a);
+    const [minB, maxB] = minMax(b);
+    const edges = histogramEdges(Math.min(minA, minB), Math.max(maxA, maxB), bins);
+    const ref = histogramCountsUnsorted(a, edges).map((c) => c / a.length);
+    const cur = histogramCountsUnsorted(b, edges).map((c) => c / b.length);
     const labels = Array.from(
       { length: bins },
       (_, i) => `[${edges[i]}, ${edges[i + 1]}${i === bins - 1 ? ']' : ')'}`,
     );
     return { reference: ref, current: cur, labels };
   }
-  const keys = [...new Set([...a, ...b])].sort((x, y) => x - y);
-  return { reference: recount(a, keys), current: recount(b, keys), labels: keys.map(String) };
+  const sa = sortFloat64(a);
+  const sb = sortFloat64(b);
+  const keys = [...new Set([...sa, ...sb])].sort((x, y) => x - y);
+  return { reference: recount(sa, keys), current: recount(sb, keys), labels: keys.map(String) };
 }
 
 function recount(sorted: Float64Array, keys: number[]): Float64Array {
