@@ -1,5 +1,5 @@
 import type { Store } from '@mlinfra/core';
-import { assertDigest, MlinfraError, ValidationError } from '@mlinfra/core';
+import { assertDigest, MissingDependencyError, MlinfraError, ValidationError } from '@mlinfra/core';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import {
@@ -114,6 +114,39 @@ export async function readModelArtifacts(
   return artifacts;
 }
 
+const DATASETS_TRANSFORM_KIND = 'mlinfra.feature-transform/v1';
+
+/** Whether a stored transform is a `@mlinfra/datasets` FeatureTransform's JSON. */
+export function isDatasetsTransform(transform: JsonValue): boolean {
+  return (
+    typeof transform === 'object' &&
+    transform !== null &&
+    !Array.isArray(transform) &&
+    transform.kind === DATASETS_TRANSFORM_KIND
+  );
+}
+
+async function loadDatasetsTransform(
+  transform: JsonValue,
+): Promise<(rows: readonly Row[]) => Float32Array> {
+  const specifier = '@mlinfra/datasets/features';
+  let module: {
+    FeatureTransform: {
+      fromJSON(json: unknown): { transform(rows: readonly Row[]): Float32Array };
+    };
+  };
+  try {
+    module = (await import(/* @vite-ignore */ specifier)) as typeof module;
+  } catch (error) {
+    throw new MissingDependencyError(
+      `Cannot import "${specifier}". Install @mlinfra/datasets to apply this artifact's feature transform, or pass loadModelArtifact(store, id, { applyTransform })`,
+      { cause: error },
+    );
+  }
+  const fitted = module.FeatureTransform.fromJSON(transform);
+  return (rows) => fitted.transform(rows);
+}
+
 function inputWidth(manifest: ModelManifest): number {
   const shape = manifest.signature.inputs[0]?.shape ?? [];
   return shape.slice(1).reduce<number>((product, dimension) => product * (dimension ?? 1), 1);
@@ -189,6 +222,7 @@ export async function loadModelArtifact(
     .slice(1)
     .map((dimension) => dimension ?? 1) ?? [width];
 
+  let datasetsTransform: ((rows: readonly Row[]) => Float32Array) | undefined;
   const predictMatrix = async (flat: Float32Array, batchSize: number): Promise<Float32Array[]> => {
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new ValidationError(`batchSize must be a positive integer, got ${batchSize}`);
@@ -260,6 +294,10 @@ export async function loadModelArtifact(
       if (!Array.isArray(rows))
         throw new ValidationError('predictRows() takes an array of row objects');
       if (manifest.transform !== null) {
+        if (options.applyTransform === undefined && isDatasetsTransform(manifest.transform)) {
+          datasetsTransform ??= await loadDatasetsTransform(manifest.transform);
+          return predictMatrix(datasetsTransform(rows), batchSize);
+        }
         if (options.applyTransform === undefined) {
           throw new MlinfraError(
             'This artifact stores a feature transform; pass loadModelArtifact(store, id, { applyTransform }) (e.g. from @mlinfra/datasets) to predict raw rows, or call predict() with transformed input',

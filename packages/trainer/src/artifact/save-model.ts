@@ -84,6 +84,24 @@ export function completeSignature(
   return signature;
 }
 
+function isDatasetsTransformJson(
+  value: JsonValue | undefined,
+): value is { kind: string; features: Array<{ column: string }> } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    value.kind === 'mlinfra.feature-transform/v1' &&
+    Array.isArray(value.features) &&
+    value.features.every(
+      (feature) =>
+        typeof feature === 'object' &&
+        feature !== null &&
+        typeof (feature as { column?: unknown }).column === 'string',
+    )
+  );
+}
+
 function toJson(value: unknown, what: string): JsonValue {
   try {
     return JSON.parse(JSON.stringify(value)) as JsonValue;
@@ -126,9 +144,16 @@ export async function saveModelArtifact(
       'saveModelArtifact needs a tfjs LayersModel (tf.sequential() or tf.model())',
     );
   }
+  const transformJson =
+    parsed.transform === undefined ? undefined : toJson(parsed.transform, 'The transform');
+  const given: Partial<ModelSignature> = { ...options.signature };
+  if (given.features === undefined && isDatasetsTransformJson(transformJson)) {
+    // A datasets FeatureTransform reads these raw columns; predictRows takes rows keyed by them.
+    given.features = [...new Set(transformJson.features.map((feature) => feature.column))];
+  }
   const signature = parseOptions(
     signatureSchema,
-    completeSignature(model, options.signature),
+    completeSignature(model, given),
     'signature (inputs/outputs need name, dtype and shape)',
   ) as ModelSignature;
   const first = signature.inputs[0];
@@ -195,7 +220,7 @@ export async function saveModelArtifact(
     weights,
     weightBytes: bytes.byteLength,
     signature,
-    transform: parsed.transform === undefined ? null : toJson(parsed.transform, 'The transform'),
+    transform: transformJson ?? null,
     lineage:
       parsed.lineage === undefined ? null : (toJson(parsed.lineage, 'The lineage') as ModelLineage),
     metadata:

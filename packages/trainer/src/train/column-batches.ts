@@ -22,8 +22,13 @@ export interface ColumnBatchSourceLike extends AsyncIterable<ColumnBatchLike> {
 
 /** Options of {@link fromColumnBatches}. */
 export interface FromColumnBatchesOptions {
-  /** Numeric feature columns, in model input order. */
-  features: string[];
+  /** Numeric feature columns, in model input order. Give this or `transform`. */
+  features?: string[];
+  /**
+   * Turns a batch into the row-major model input instead of `features`, e.g. a fitted
+   * `@mlinfra/datasets` FeatureTransform (`transform.transform(batch)`, `transform.width` columns).
+   */
+  transform?: { readonly width: number; transform(batch: ColumnBatchLike): Float32Array };
   /** Label column (or columns, e.g. one-hot), numeric. */
   label: string | string[];
   /** Other columns passed through for evaluation slices. Default none. */
@@ -72,9 +77,11 @@ export function fromColumnBatches(
       'fromColumnBatches needs a function ({ epoch, cursor }) => batch source',
     );
   }
-  if (!Array.isArray(options?.features) || options.features.length === 0) {
+  const features = options?.features ?? [];
+  const transform = options?.transform;
+  if ((features.length === 0) === (transform === undefined)) {
     throw new ValidationError(
-      'fromColumnBatches needs features: the numeric column names, in model input order',
+      'fromColumnBatches needs either features (numeric column names in model input order) or transform (e.g. a datasets FeatureTransform), not both',
     );
   }
   const labels = typeof options.label === 'string' ? [options.label] : options.label;
@@ -86,12 +93,17 @@ export function fromColumnBatches(
       for await (const batch of source) {
         const rows = batch.size;
         if (rows === 0) continue;
-        const x = new Float32Array(rows * options.features.length);
-        options.features.forEach((name, column) => {
-          const values = numericColumn(batch, name, 'feature');
-          for (let row = 0; row < rows; row++)
-            x[row * options.features.length + column] = values[row] as number;
-        });
+        let x: Float32Array;
+        if (transform !== undefined) {
+          x = transform.transform(batch);
+        } else {
+          x = new Float32Array(rows * features.length);
+          features.forEach((name, column) => {
+            const values = numericColumn(batch, name, 'feature');
+            for (let row = 0; row < rows; row++)
+              x[row * features.length + column] = values[row] as number;
+          });
+        }
         const y = new Float32Array(rows * labels.length);
         labels.forEach((name, column) => {
           const values = numericColumn(batch, name, 'label');
