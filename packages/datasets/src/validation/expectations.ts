@@ -4,6 +4,7 @@ import {
   ValidationError,
   type ValidationIssue,
 } from '@mlinfra/core';
+import { type DatasetProfile, type DetectDriftOptions, detectDrift } from '@mlinfra/drift';
 import { z } from 'zod';
 import type { TableStats } from '../stats/column-stats.js';
 import type { CellValue, ColumnChunk } from '../table/column-chunk.js';
@@ -37,7 +38,13 @@ export type Expectation =
   /** The column mean lies in `[min, max]`. */
   | { type: 'meanBetween'; column: string; min?: number; max?: number }
   /** The mean moved at most `maxStd` parent standard deviations from the parent's mean. */
-  | { type: 'meanChange'; column: string; maxStd: number };
+  | { type: 'meanChange'; column: string; maxStd: number }
+  /**
+   * No dataset drift between the parent version and this commit's rows, by `@mlinfra/drift`'s
+   * `detectDrift` on the two stored profiles (`options` as there, for example `{ columns,
+   * threshold, driftShare }`). Needs profiles (`profile: true`, the default).
+   */
+  | { type: 'drift'; options?: DetectDriftOptions };
 
 const fraction = z.number().min(0).max(1);
 const column = z.string().min(1);
@@ -94,6 +101,9 @@ const expectationValidator = z.discriminatedUnion('type', [
     })
     .strict(),
   z.object({ type: z.literal('meanChange'), column, maxStd: z.number().min(0) }).strict(),
+  z
+    .object({ type: z.literal('drift'), options: z.record(z.string(), z.unknown()).optional() })
+    .strict(),
 ]);
 
 /** Validates expectations once, at the boundary, and checks they name columns of `schema`. */
@@ -349,4 +359,32 @@ export class ExpectationChecker {
     });
     return issues;
   }
+}
+
+/**
+ * Issues for failed `drift` expectations: drift between the parent's profile and the commit's.
+ * Passes when either profile is missing (first commit, or profiles turned off).
+ */
+export function driftIssues(
+  expectations: readonly Expectation[],
+  parentProfile: DatasetProfile | undefined,
+  commitProfile: DatasetProfile | undefined,
+): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  expectations.forEach((expectation, index) => {
+    if (expectation.type !== 'drift' || parentProfile === undefined || commitProfile === undefined)
+      return;
+    if (parentProfile.rowCount === 0 || commitProfile.rowCount === 0) return;
+    const report = detectDrift(parentProfile, commitProfile, expectation.options ?? {});
+    if (report.datasetDrift) {
+      const drifted = report.columns
+        .filter((column) => column.drifted)
+        .map((column) => `${column.column} (${column.test} ${column.statistic.toPrecision(3)})`);
+      issues.push({
+        path: ['expectations', index, 'drift'],
+        message: `the data drifted from the parent version in ${drifted.length} column(s): ${drifted.slice(0, 8).join(', ')}; share ${(report.driftShare * 100).toFixed(0)} % >= ${(report.driftShareThreshold * 100).toFixed(0)} %`,
+      });
+    }
+  });
+  return issues;
 }

@@ -315,3 +315,62 @@ describe('Datasets refs', () => {
     for (const version of appended) expect(history).toContain(version.id);
   });
 });
+
+describe('profiles and drift', () => {
+  function sample(count: number, shift: number, seed: number) {
+    let state = seed >>> 0;
+    const next = () => {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    return {
+      x: Float64Array.from({ length: count }, () => next() * 10 + shift),
+      group: Array.from({ length: count }, () => (next() < 0.5 + shift / 20 ? 'a' : 'b')),
+    };
+  }
+
+  it('stores a drift profile with each version, merged on append', async () => {
+    const first = await datasets.commit('p', sample(500, 0, 1));
+    expect(first.profile).toMatch(/^sha256:/);
+    const profile = await datasets.dataset('p').profile();
+    expect(profile).toMatchObject({ format: 'mlinfra.drift.profile', rowCount: 500 });
+    expect(Object.keys(profile!.columns)).toEqual(['x', 'group']);
+    await datasets.commit('p', sample(300, 0, 2), { mode: 'append' });
+    expect((await datasets.dataset('p').profile())?.rowCount).toBe(800);
+    const { train } = datasets
+      .dataset('p')
+      .split({ key: 'x', fractions: { train: 0.5, test: 0.5 } });
+    const trainProfile = await train!.profile();
+    expect(trainProfile!.rowCount).toBeGreaterThan(300);
+    expect(trainProfile!.rowCount).toBeLessThan(500);
+    const unprofiled = await datasets.commit('q', sample(10, 0, 3), { profile: false });
+    expect(unprofiled.profile).toBeNull();
+    expect(await datasets.dataset('q').profile()).toBeNull();
+  });
+
+  it('reports drift between versions in diff and rejects a drifted commit with a drift expectation', async () => {
+    const base = await datasets.commit('m', sample(2000, 0, 1));
+    const same = await datasets.commit('m', sample(2000, 0, 7));
+    const calm = await datasets.diff('m', base.id, same.id);
+    expect(calm.drift?.datasetDrift).toBe(false);
+    const shifted = await datasets.commit('m', sample(2000, 5, 9), { message: 'shifted' });
+    const diff = await datasets.diff('m', same.id, shifted.id);
+    expect(diff.drift?.datasetDrift).toBe(true);
+    expect(diff.columns.x?.meanChange).toBeCloseTo(5, 0);
+    expect((await datasets.diff('m', same.id, shifted.id, { drift: false })).drift).toBeNull();
+
+    const error = (await datasets
+      .commit('m', sample(2000, -5, 11), { expectations: [{ type: 'drift' }] })
+      .catch((caught: unknown) => caught)) as ValidationError;
+    expect(ValidationError.isInstance(error)).toBe(true);
+    expect(error.issues[0]?.message).toMatch(/drifted from the parent version in 2 column\(s\): x/);
+    expect((await datasets.resolve('m', 'main')).id).toBe(shifted.id);
+    const accepted = await datasets
+      .commit('m', sample(2000, 5, 12), { expectations: [{ type: 'drift' }] })
+      .catch((caught: unknown) => caught);
+    expect(accepted).toMatchObject({ parent: shifted.id });
+  });
+});

@@ -14,6 +14,13 @@ import {
   type TableSchema,
   ValidationError,
 } from '@mlinfra/core';
+import {
+  type DatasetProfile,
+  type DetectDriftOptions,
+  type DriftReport,
+  detectDrift,
+  mergeProfiles,
+} from '@mlinfra/drift';
 import type { Table } from 'apache-arrow';
 import { z } from 'zod';
 import { type BatchOptions, BatchStream } from '../batches/batch-stream.js';
@@ -24,6 +31,7 @@ import { type ParquetCodec, ParquetFileWriter } from '../io/parquet.js';
 import { type DataInput, openInput } from '../io/sources.js';
 import { type SplitOptions, splitSelections } from '../splits/split.js';
 import { StatsAccumulator, type TableStats } from '../stats/column-stats.js';
+import { ProfileAccumulator } from '../stats/profile.js';
 import {
   type CellValue,
   type ColumnChunk,
@@ -33,6 +41,7 @@ import {
 } from '../table/column-chunk.js';
 import { ChunkNormalizer, type RawChunk } from '../table/normalize.js';
 import {
+  driftIssues,
   type Expectation,
   ExpectationChecker,
   parseExpectations,
@@ -95,6 +104,11 @@ export interface CommitOptions {
   csv?: CsvOptions;
   /** Free-form string metadata stored in the manifest. Default `{}`. */
   metadata?: Record<string, string>;
+  /**
+   * Compute and store an `@mlinfra/drift` profile (quantile sketches, frequent items, histograms)
+   * with the version, for drift checks and `diff`. Default true.
+   */
+  profile?: boolean;
 }
 
 /**
@@ -150,6 +164,11 @@ export interface VersionDiff {
   rows: { a: number; b: number; change: number };
   /** Per-column statistics, for every column in either version. */
   columns: Record<string, ColumnDiff>;
+  /**
+   * Drift from `a` to `b` by `@mlinfra/drift`'s `detectDrift` on the versions' stored profiles
+   * (columns in both versions), or null when a version has no profile or drift was turned off.
+   */
+  drift: DriftReport | null;
 }
 
 const commitOptionsValidator = z
@@ -171,6 +190,7 @@ const commitOptionsValidator = z
       .strict()
       .optional(),
     metadata: z.record(z.string(), z.string()).optional(),
+    profile: z.boolean().optional(),
   })
   .strict();
 
@@ -442,7 +462,12 @@ export class Datasets {
   }
 
   /** Schema, row count and per-column statistics changes from version `a` to `b`. */
-  async diff(name: string, a: VersionRef, b: VersionRef): Promise<VersionDiff> {
+  async diff(
+    name: string,
+    a: VersionRef,
+    b: VersionRef,
+    options: { drift?: DetectDriftOptions | false } = {},
+  ): Promise<VersionDiff> {
     const [from, to] = await Promise.all([this.resolve(name, a), this.resolve(name, b)]);
     const fromColumns = new Map(from.schema.columns.map((column) => [column.name, column]));
     const toColumns = new Map(to.schema.columns.map((column) => [column.name, column]));
@@ -452,6 +477,7 @@ export class Datasets {
       schema: { added: [], removed: [], changed: [] },
       rows: { a: from.rowCount, b: to.rowCount, change: to.rowCount - from.rowCount },
       columns: {},
+      drift: null,
     };
     for (const [column, definition] of toColumns) {
       const before = fromColumns.get(column);
@@ -482,7 +508,34 @@ export class Datasets {
       }
       diff.columns[column] = entry;
     }
+    if (options.drift !== false && from.profile !== null && to.profile !== null) {
+      const shared = [...fromColumns.keys()].filter((column) => toColumns.has(column));
+      const [profileA, profileB] = await Promise.all([
+        this.readProfile(from.profile),
+        this.readProfile(to.profile),
+      ]);
+      if (shared.length > 0 && profileA.rowCount > 0 && profileB.rowCount > 0) {
+        diff.drift = detectDrift(profileA, profileB, { columns: shared, ...(options.drift ?? {}) });
+      }
+    }
     return diff;
+  }
+
+  private readProfile(digest: string): Promise<DatasetProfile> {
+    return this.store.readJson<DatasetProfile>(digest);
+  }
+
+  private async storeProfile(
+    mode: 'replace' | 'append',
+    parentProfile: DatasetProfile | undefined,
+    commitProfile: DatasetProfile | undefined,
+  ): Promise<string | null> {
+    if (commitProfile === undefined) return null;
+    const versionProfile =
+      mode === 'append' && parentProfile !== undefined
+        ? mergeProfiles(parentProfile, commitProfile)
+        : commitProfile;
+    return (await this.store.putJson(versionProfile)).digest;
   }
 
   /**
@@ -532,6 +585,7 @@ export class Datasets {
     const normalizer = new ChunkNormalizer(schema, issues);
     const stats = new StatsAccumulator(schema);
     const checker = new ExpectationChecker(expectations);
+    const profiler = options.profile === false ? undefined : new ProfileAccumulator(schema);
     const temporary = join(this.cacheDir, 'tmp', `commit-${process.pid}-${randomUUID()}.parquet`);
     await mkdir(join(this.cacheDir, 'tmp'), { recursive: true });
     const writer = new ParquetFileWriter(temporary, schema, {
@@ -545,6 +599,7 @@ export class Datasets {
         if (issues.size === 0) {
           stats.add(chunk);
           checker.add(chunk);
+          profiler?.add(chunk);
           writer.write(chunk);
         }
         first = await iterator.next();
@@ -564,6 +619,7 @@ export class Datasets {
       }
       const commitRows = normalizer.rows;
       const commitStats = stats.finish();
+      const commitProfile = profiler?.finish();
       const size = (await stat(temporary)).size;
       const blob =
         commitRows === 0 && mode === 'append' ? undefined : await this.store.putFile(temporary);
@@ -589,12 +645,17 @@ export class Datasets {
               ? []
               : [ownFile];
         const rowCount = files.reduce((sum, file) => sum + file.rows, 0);
+        const parentProfile =
+          parent?.profile === null || parent === undefined
+            ? undefined
+            : await this.readProfile(parent.profile);
         const failed = checker.finish(
           commitStats,
           commitRows,
           { rowCount, stats: versionStats },
           parent,
         );
+        failed.push(...driftIssues(expectations, parentProfile, commitProfile));
         if (failed.length > 0) {
           throw new ValidationError(
             `Commit to dataset "${name}" rejected: ${failed.length} expectation(s) failed; fix the data or the expectations, nothing was committed`,
@@ -617,7 +678,7 @@ export class Datasets {
           rowCount,
           files,
           stats: versionStats,
-          profile: null,
+          profile: await this.storeProfile(mode, parentProfile, commitProfile),
           message: options.message ?? '',
           author: options.author ?? this.author,
           createdAt: new Date().toISOString(),
@@ -776,6 +837,22 @@ export class DatasetHandle {
       },
       options,
     );
+  }
+
+  /**
+   * The `@mlinfra/drift` profile of this version (stored at commit), or, for a split, one computed
+   * by streaming the split's rows. Null when the version was committed with `profile: false`.
+   */
+  async profile(): Promise<DatasetProfile | null> {
+    const version = await this.resolve();
+    if (this.selection === null) {
+      return version.profile === null
+        ? null
+        : this.datasets.store.readJson<DatasetProfile>(version.profile);
+    }
+    const accumulator = new ProfileAccumulator(version.schema);
+    for await (const chunk of this.chunks()) accumulator.add(chunk);
+    return accumulator.finish();
   }
 
   /**

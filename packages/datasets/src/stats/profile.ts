@@ -1,0 +1,62 @@
+import type { TableSchema } from '@mlinfra/core';
+import { type DatasetProfile, mergeProfiles, profile } from '@mlinfra/drift';
+import type { ColumnChunk, ColumnData } from '../table/column-chunk.js';
+
+/** Float columns with infinities: drift profiles reject them, so they count as missing there. */
+function finiteOnly(values: ColumnData): ColumnData {
+  if (!(values instanceof Float64Array || values instanceof Float32Array)) {
+    if (!Array.isArray(values)) return values;
+    let infinite = false;
+    for (const value of values) {
+      if (value === Number.POSITIVE_INFINITY || value === Number.NEGATIVE_INFINITY) {
+        infinite = true;
+        break;
+      }
+    }
+    return infinite
+      ? values.map((value) => (typeof value === 'number' && !Number.isFinite(value) ? null : value))
+      : values;
+  }
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index]!;
+    if (value === Number.POSITIVE_INFINITY || value === Number.NEGATIVE_INFINITY) {
+      return values.map((entry) => (Number.isFinite(entry) ? entry : Number.NaN)) as ColumnData;
+    }
+  }
+  return values;
+}
+
+/**
+ * Builds an `@mlinfra/drift` profile chunk by chunk (KLL quantiles, frequent items, distinct
+ * counts, histograms), merging as it goes, so memory stays bounded.
+ */
+export class ProfileAccumulator {
+  private current: DatasetProfile | undefined;
+
+  constructor(private readonly schema: TableSchema) {}
+
+  /** Adds one normalised chunk. */
+  add(chunk: ColumnChunk): void {
+    if (chunk.length === 0) return;
+    const table: Record<string, ColumnData> = {};
+    for (const column of this.schema.columns)
+      table[column.name] = finiteOnly(chunk.columns[column.name]!);
+    const next = profile(table, { schema: this.schema });
+    this.current = this.current === undefined ? next : mergeProfiles(this.current, next);
+  }
+
+  /** Merges a stored profile (for example the parent version's, on append). */
+  merge(other: DatasetProfile): void {
+    this.current = this.current === undefined ? other : mergeProfiles(other, this.current);
+  }
+
+  /** The profile so far, or an empty one. */
+  finish(): DatasetProfile {
+    return (
+      this.current ??
+      profile(Object.fromEntries(this.schema.columns.map((column) => [column.name, []])), {
+        schema: this.schema,
+      })
+    );
+  }
+}
