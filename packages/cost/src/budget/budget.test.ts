@@ -152,6 +152,42 @@ describe('createBudget', () => {
     );
   });
 
+  it('applies concurrent charges on one handle together, in call order, with one write per batch', async () => {
+    let updates = 0;
+    const counting = {
+      ...store,
+      refs: {
+        ...store.refs,
+        update: (...args: Parameters<Store['refs']['update']>) => {
+          updates++;
+          return store.refs.update(...args);
+        },
+      },
+    } as Store;
+    const alerts: number[] = [];
+    const budget = await createBudget({
+      store: counting,
+      name: 'server',
+      limit: money(10, 'USD'),
+      onAlert: (alert) => void alerts.push(alert.threshold),
+    });
+    updates = 0;
+    const results = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        budget.charge({ amount: money('0.30', 'USD'), resource: 'predictions' }),
+      ),
+    );
+    expect(results.map((result) => result.spent.micros)).toEqual(
+      Array.from({ length: 40 }, (_, index) => (index + 1) * 300_000),
+    );
+    // 34 x 0.30 = 10.20 >= 10: the 34th charge is the first told to stop, and it carries the 100% alert.
+    expect(results.findIndex((result) => result.stop)).toBe(33);
+    expect(results[33]!.alerts.map((alert) => alert.threshold)).toEqual([1]);
+    expect(alerts).toEqual([0.5, 0.8, 1]);
+    expect(updates).toBeLessThan(10);
+    expect(await budget.status()).toMatchObject({ charges: 40, spent: { micros: 12_000_000 } });
+  });
+
   // The child processes import the built package; CI builds before testing (scripts/run.mjs).
   it.skipIf(!built)(
     'counts every charge of four processes charging one budget at once',

@@ -1,4 +1,10 @@
-import { assertRefName, BudgetExceededError, type Store, ValidationError } from '@mlinfra/core';
+import {
+  assertRefName,
+  BudgetExceededError,
+  ConflictError,
+  type Store,
+  ValidationError,
+} from '@mlinfra/core';
 import { z } from 'zod';
 import type { Catalog } from '../catalog/catalog.js';
 import { defaultCatalog } from '../catalog/default-catalog.js';
@@ -382,70 +388,102 @@ export async function createBudget(options: BudgetOptions): Promise<Budget> {
     };
   };
 
-  const budget: Budget = {
-    name: budgetName,
-    currency,
-    refName,
-    async charge(input) {
-      const charge = parseOptions(chargeSchema, input, 'budget charge');
-      const cost = priceCharge(charge);
-      const resource = charge.resource ?? 'default';
-      let before: State | undefined;
-      let after: State | undefined;
-      const at = now();
-      await store.refs.update(refName, (current) => {
-        const state = read(current);
-        if (state === undefined) {
-          throw new ValidationError(
-            `Budget ref ${refName} was deleted while in use; create the budget again`,
-          );
-        }
-        for (const [key, value] of Object.entries(charge.labels === undefined ? {} : state.scope)) {
-          const given = charge.labels?.[key];
-          if (given !== undefined && given !== value) {
-            throw new ValidationError(
+  // Group commit: charges made while an update is in flight are applied together in the next one,
+  // so many concurrent callers in one process cost one compare-and-set, not one each.
+  interface Pending {
+    cost: bigint;
+    resource: string;
+    labels: Readonly<Record<string, string>> | undefined;
+    at: number;
+    resolve: (result: ChargeResult) => void;
+    reject: (error: unknown) => void;
+  }
+  interface Outcome {
+    error?: ValidationError;
+    spent?: bigint;
+    crossed?: number[];
+  }
+  let queue: Pending[] = [];
+  let flushing = false;
+
+  const applyBatch = async (batch: Pending[]): Promise<void> => {
+    let outcomes: Outcome[] = [];
+    let after: State | undefined;
+    await updateWithBackoff(store, refName, (current) => {
+      const state = read(current);
+      if (state === undefined) {
+        throw new ValidationError(
+          `Budget ref ${refName} was deleted while in use; create the budget again`,
+        );
+      }
+      outcomes = [];
+      let spent = BigInt(state.spent);
+      const byResource = { ...state.byResource };
+      const limitScaled = BigInt(state.limitMicros) * HOUR_MICROSECONDS;
+      const fired = new Set(state.alertsFired);
+      let charges = state.charges;
+      let updatedAt = state.updatedAt;
+      for (const pending of batch) {
+        const conflict = Object.entries(pending.labels === undefined ? {} : state.scope).find(
+          ([key, value]) => pending.labels?.[key] !== undefined && pending.labels[key] !== value,
+        );
+        if (conflict !== undefined) {
+          const [key, value] = conflict;
+          const given = pending.labels?.[key];
+          outcomes.push({
+            error: new ValidationError(
               `Charge label ${key}=${given} is outside budget "${budgetName}" (scope ${key}=${value}); charge the budget of ${key}=${given} instead`,
-            );
-          }
+            ),
+          });
+          continue;
         }
-        before = state;
-        const spent = BigInt(state.spent) + cost;
-        const byResource = { ...state.byResource };
+        spent += pending.cost;
         const key =
-          resource in byResource || Object.keys(byResource).length < MAX_RESOURCES
-            ? resource
+          pending.resource in byResource || Object.keys(byResource).length < MAX_RESOURCES
+            ? pending.resource
             : '(other)';
-        byResource[key] = (BigInt(byResource[key] ?? '0') + cost).toString();
-        const limitScaled = BigInt(state.limitMicros) * HOUR_MICROSECONDS;
-        const fired = new Set(state.alertsFired);
+        byResource[key] = (BigInt(byResource[key] ?? '0') + pending.cost).toString();
+        const crossed: number[] = [];
         for (const threshold of alerts) {
           if (
             !fired.has(threshold) &&
             spent * 1_000_000n >= limitScaled * BigInt(Math.round(threshold * 1e6))
           ) {
             fired.add(threshold);
+            crossed.push(threshold);
           }
         }
-        after = {
-          ...state,
-          spent: spent.toString(),
-          byResource,
-          alertsFired: [...fired].sort((a, b) => a - b),
-          charges: state.charges + 1,
-          updatedAt: at,
-        };
-        return JSON.stringify(after);
-      });
-      const status = statusOf(after!);
-      const crossed = after!.alertsFired.filter(
-        (threshold) => !before!.alertsFired.includes(threshold),
-      );
-      const fired: BudgetAlert[] = crossed.map((threshold) => ({
+        charges++;
+        updatedAt = Math.max(updatedAt, pending.at);
+        outcomes.push({ spent, crossed });
+      }
+      after = {
+        ...state,
+        spent: spent.toString(),
+        byResource,
+        alertsFired: [...fired].sort((a, b) => a - b),
+        charges,
+        updatedAt,
+      };
+      return JSON.stringify(after);
+    });
+    const limitMicrosNow = after!.limitMicros;
+    const limitMoney: Money = { micros: limitMicrosNow, currency };
+    for (const [index, pending] of batch.entries()) {
+      const outcome = outcomes[index]!;
+      if (outcome.error !== undefined) {
+        pending.reject(outcome.error);
+        continue;
+      }
+      const spentMicros = toRoundedMicros(outcome.spent!);
+      const spent: Money = { micros: spentMicros, currency };
+      const exhausted = outcome.spent! >= BigInt(limitMicrosNow) * HOUR_MICROSECONDS;
+      const fired: BudgetAlert[] = outcome.crossed!.map((threshold) => ({
         budget: budgetName,
         threshold,
-        spent: status.spent,
-        limit: status.limit,
-        at: new Date(at),
+        spent,
+        limit: limitMoney,
+        at: new Date(pending.at),
       }));
       if (parsed.onAlert !== undefined) {
         for (const alert of fired) {
@@ -460,14 +498,60 @@ export async function createBudget(options: BudgetOptions): Promise<Budget> {
         }
       }
       const result: ChargeResult = {
-        stop: status.exhausted,
-        spent: status.spent,
-        remaining: status.remaining,
-        charged: { micros: toRoundedMicros(cost), currency },
+        stop: exhausted,
+        spent,
+        remaining: { micros: Math.max(0, limitMicrosNow - spentMicros), currency },
+        charged: { micros: toRoundedMicros(pending.cost), currency },
         alerts: fired,
       };
-      if (status.exhausted) result.reason = exhaustedReason(status);
-      return result;
+      if (exhausted) {
+        result.reason = `Budget "${budgetName}" is exhausted: spent ${formatMoney(spent)} of ${formatMoney(limitMoney)}; raise the limit with createBudget({ limit }) or stop`;
+      }
+      pending.resolve(result);
+    }
+  };
+
+  const flush = async (): Promise<void> => {
+    try {
+      while (queue.length > 0) {
+        const batch = queue;
+        queue = [];
+        try {
+          await applyBatch(batch);
+        } catch (error) {
+          for (const pending of batch) pending.reject(error);
+        }
+      }
+    } finally {
+      flushing = false;
+    }
+  };
+
+  const budget: Budget = {
+    name: budgetName,
+    currency,
+    refName,
+    charge(input) {
+      try {
+        const charge = parseOptions(chargeSchema, input, 'budget charge');
+        const cost = priceCharge(charge);
+        return new Promise<ChargeResult>((resolve, reject) => {
+          queue.push({
+            cost,
+            resource: charge.resource ?? 'default',
+            labels: charge.labels,
+            at: now(),
+            resolve,
+            reject,
+          });
+          if (!flushing) {
+            flushing = true;
+            void flush();
+          }
+        });
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
     async status() {
       const state = read(await store.refs.get(refName));
@@ -482,6 +566,34 @@ export async function createBudget(options: BudgetOptions): Promise<Budget> {
     },
   };
   return budget;
+}
+
+const MAX_ATTEMPTS = 200;
+
+/**
+ * `refs.update` with randomized exponential backoff between compare-and-set attempts: writers on
+ * several handles (processes) that collide spread out instead of retrying in lockstep.
+ */
+async function updateWithBackoff(
+  store: Store,
+  name: string,
+  update: (current: string | undefined) => string,
+): Promise<string> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const current = await store.refs.get(name);
+    const next = update(current);
+    try {
+      await store.refs.set(name, next, { expected: current ?? null });
+      return next;
+    } catch (error) {
+      if (!ConflictError.isInstance(error)) throw error;
+      const ceiling = Math.min(100, 2 ** Math.min(attempt, 7));
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+    }
+  }
+  throw new ConflictError(
+    `Budget ref ${name} kept changing during ${MAX_ATTEMPTS} attempts; too many processes charge it at once, so charge less often (e.g. budgetGuard everySeconds) or retry later`,
+  );
 }
 
 function exhaustedReason(status: BudgetStatus): string {
