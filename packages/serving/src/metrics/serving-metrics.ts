@@ -17,16 +17,27 @@ export interface VersionMetrics {
 
 /** The server's Prometheus metrics, all named `<prefix>...` (default prefix `mlinfra_serving_`). */
 export class ServingMetrics {
+  /** The prom-client registry holding these metrics (render it with `registry.metrics()`). */
   readonly registry: Registry;
+  /** `requests_total{model,version,status}`: requests by HTTP status code. */
   readonly requests: Counter<'model' | 'version' | 'status'>;
+  /** `queue_duration_seconds`: time waiting in the batching queue. */
   readonly queueSeconds: Histogram<VersionLabels>;
+  /** `compute_duration_seconds`: time of the batch that held the request. */
   readonly computeSeconds: Histogram<VersionLabels>;
+  /** `request_duration_seconds`: from the parsed body to the result. */
   readonly totalSeconds: Histogram<VersionLabels>;
+  /** `batch_size`: rows per executed batch. */
   readonly batchSize: Histogram<VersionLabels>;
+  /** `queue_depth`: requests waiting, read at scrape time. */
   readonly queueDepth: Gauge<VersionLabels>;
+  /** `prediction_log_dropped_total`: records dropped (full buffer or failing sink). */
   readonly logDropped: Counter<string>;
+  /** `prediction_log_written_total`: records handed to the sink. */
   readonly logWritten: Counter<string>;
+  /** `shadow_failures_total{model}`: failed shadow predictions. */
   readonly shadowFailures: Counter<'model'>;
+  /** `model_loads_total{model,version,result}`: loads (`loaded`, `failed`) and unloads. */
   readonly modelLoads: Counter<'model' | 'version' | 'result'>;
   private readonly depthSources = new Map<
     string,

@@ -29,17 +29,25 @@ export interface InferRequest {
 
 /** One output tensor of a KServe V2 inference response. */
 export interface InferOutputTensor {
+  /** Output name from the model's signature. */
   name: string;
+  /** Shape, batch dimension first. */
   shape: number[];
+  /** Element type, from the signature. */
   datatype: TensorDatatype;
+  /** Values, flat and row-major. */
   data: number[] | boolean[];
 }
 
 /** A KServe V2 inference response body. */
 export interface InferResponse {
+  /** The served model's name. */
   model_name: string;
+  /** The version that answered. */
   model_version: string;
+  /** The request's `id`, when it had one. */
   id?: string;
+  /** Output tensors. */
   outputs: InferOutputTensor[];
 }
 

@@ -46,10 +46,15 @@ export interface CallOptions {
 
 /** KServe V2 model metadata. */
 export interface ModelMetadata {
+  /** Served model name. */
   name: string;
+  /** Every served version of the model. */
   versions: string[];
+  /** Always `mlinfra_tfjs`. */
   platform: string;
+  /** Input tensors (batch dimension `-1`). */
   inputs: ModelSignature['inputs'];
+  /** Output tensors (batch dimension `-1`). */
   outputs: ModelSignature['outputs'];
 }
 
