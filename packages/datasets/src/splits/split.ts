@@ -3,11 +3,11 @@ import { z } from 'zod';
 import type { SplitSelection } from '../batches/types.js';
 
 /** Options of `split`. */
-export interface SplitOptions {
+export interface SplitOptions<Name extends string = string> {
   /** Column whose value decides a row's split. Use a stable id, so rows keep their split across versions. */
   key: string;
   /** Split name to share of rows; shares must sum to 1. Default `{ train: 0.8, validation: 0.1, test: 0.1 }`. */
-  fractions?: Record<string, number>;
+  fractions?: Record<Name, number>;
   /** Salt mixed into the hash, to draw a different (still deterministic) assignment. Default `''`. */
   salt?: string;
 }

@@ -863,14 +863,16 @@ export class DatasetHandle {
    * const { train, validation, test } = datasets.dataset('taxi').split({ key: 'trip_id' });
    * ```
    */
-  split(options: SplitOptions): Record<string, DatasetHandle> {
+  split<Name extends string = 'train' | 'validation' | 'test'>(
+    options: SplitOptions<Name>,
+  ): Record<Name, DatasetHandle> {
     if (this.selection !== null)
       throw new ValidationError(
         'This handle is already a split; call split() on the whole dataset',
       );
-    const handles: Record<string, DatasetHandle> = {};
-    for (const selection of splitSelections(options)) {
-      handles[selection.name] = new DatasetHandle(
+    const handles = {} as Record<Name, DatasetHandle>;
+    for (const selection of splitSelections(options as SplitOptions)) {
+      handles[selection.name as Name] = new DatasetHandle(
         this.datasets,
         this.name,
         this.reference,
