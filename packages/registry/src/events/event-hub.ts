@@ -127,6 +127,7 @@ export class EventHub {
           try {
             await this.pollOne(subscription);
           } catch (error) {
+            // The database failed (closed, corrupted): this watcher ends with the error.
             this.subscriptions.delete(subscription);
             subscription.onError(error);
           }
@@ -154,7 +155,12 @@ export class EventHub {
       for (const row of rows) {
         if (!this.subscriptions.has(subscription)) return;
         subscription.cursor = Number(row.id);
-        subscription.listener(eventFromRow(row));
+        try {
+          subscription.listener(eventFromRow(row));
+        } catch (error) {
+          // A throwing listener is reported, not unsubscribed, and does not stop other watchers.
+          subscription.onError(error);
+        }
       }
       if (rows.length < BATCH) return;
     }

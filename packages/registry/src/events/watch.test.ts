@@ -85,6 +85,28 @@ describe('watch', () => {
     await other.close();
   });
 
+  it('keeps delivering to a subscriber whose listener threw, reporting the error', async () => {
+    const errors: unknown[] = [];
+    const versions: number[] = [];
+    const done = new Promise<void>((resolve) => {
+      registry.subscribe(
+        'flaky',
+        (event) => {
+          if (event.action !== 'version.created') return;
+          versions.push(event.version!);
+          if (event.version === 1) throw new Error('listener bug');
+          resolve();
+        },
+        { onError: (error) => errors.push(error) },
+      );
+    });
+    await registry.registerModel('flaky', { artifact: bytes('1') });
+    await registry.registerModel('flaky', { artifact: bytes('2') });
+    await done;
+    expect(versions).toEqual([1, 2]);
+    expect(String(errors[0])).toMatch(/listener bug/);
+  });
+
   it('replays from an event id and stops on abort', async () => {
     await registry.registerModel('m', { artifact: bytes('a') });
     await registry.registerModel('m', { artifact: bytes('b') });

@@ -961,6 +961,8 @@ export class Registry {
   /** Removes model tags by key (absent keys are ignored). @throws NotFoundError. */
   async deleteModelTags(name: string, keys: string[]): Promise<void> {
     assertName(name, 'model');
+    if (!Array.isArray(keys))
+      throw new ValidationError('Pass the tag keys to delete as an array of strings');
     for (const key of keys) assertKey(key, 'model tag');
     await this.write(async (executor) => {
       await requireModel(executor, name);
@@ -999,6 +1001,8 @@ export class Registry {
   async deleteVersionTags(name: string, version: number, keys: string[]): Promise<void> {
     assertName(name, 'model');
     assertVersion(version);
+    if (!Array.isArray(keys))
+      throw new ValidationError('Pass the tag keys to delete as an array of strings');
     for (const key of keys) assertKey(key, 'version tag');
     await this.write(async (executor) => {
       await readVersion(executor, name, version);
@@ -1105,6 +1109,9 @@ export class Registry {
     };
     if (checked.dryRun === true) return this.read(evaluate);
     const report = await this.write(async (executor) => {
+      // Touching the model row first makes concurrent promotions of one model take turns on
+      // databases with row locks (PostgreSQL); SQLite's write lock already does.
+      await executor.run('UPDATE models SET updated_at = updated_at WHERE name = ?', [name]);
       const report = await evaluate(executor);
       if (report.failures.length > 0) return report;
       report.promoted =
@@ -1184,7 +1191,9 @@ export class Registry {
    * Calls `listener` with every change to `name` (every model when `name` is undefined): versions
    * created, aliases set or deleted, approvals, tags. Works across processes: changes made through
    * another registry instance or process arrive within about `pollIntervalMs` (default 100 ms).
-   * Returns a function that stops it.
+   * Returns a function that stops it. An error thrown by `listener` goes to `onError` (default: a
+   * process warning) and later events still arrive; a database failure ends the subscription
+   * after calling `onError`.
    */
   subscribe(
     name: string | undefined,
@@ -1196,12 +1205,13 @@ export class Registry {
       throw new ValidationError('subscribe() takes a listener function');
     const { onError, ...rest } = options;
     const checked = parseOptions(watchSchema, rest, 'subscribe() options');
-    const stop = this.parts.hub.subscribe(
-      name,
-      checked.afterId,
-      listener,
-      onError ?? (() => undefined),
-    );
+    const report =
+      onError ??
+      ((error: unknown) =>
+        process.emitWarning(
+          `A registry watcher of ${name ?? 'every model'} failed: ${error instanceof Error ? error.message : String(error)}; pass onError to handle it`,
+        ));
+    const stop = this.parts.hub.subscribe(name, checked.afterId, listener, report);
     checked.signal?.addEventListener('abort', stop, { once: true });
     return stop;
   }

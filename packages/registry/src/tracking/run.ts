@@ -144,10 +144,18 @@ export class Run {
         );
       }
       for (const [key, { text, type }] of fresh) {
-        await executor.run(
-          'INSERT INTO run_params (run_id, key, value, type) VALUES (?, ?, ?, ?)',
+        // ON CONFLICT keeps this safe on databases where another writer can slip in between the
+        // read above and this insert (PostgreSQL under READ COMMITTED); SQLite's write lock cannot.
+        const inserted = await executor.run(
+          `INSERT INTO run_params (run_id, key, value, type) VALUES (?, ?, ?, ?)
+           ON CONFLICT (run_id, key) DO NOTHING`,
           [this.id, key, text, type],
         );
+        if (inserted.changes === 0) {
+          throw new ConflictError(
+            `Param "${key}" of run ${this.id} was set by another writer at the same time; read the run and retry`,
+          );
+        }
       }
       if (fresh.length > 0) {
         await this.context.audit(executor, {
