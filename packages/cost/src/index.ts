@@ -64,6 +64,7 @@ export {
   type BudgetAlert,
   type BudgetCharge,
   type BudgetOptions,
+  type BudgetPeriod,
   type BudgetStatus,
   type ChargeResult,
   createBudget,

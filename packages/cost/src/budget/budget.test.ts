@@ -211,6 +211,72 @@ describe('createBudget', () => {
     },
   );
 
+  it('starts a monthly budget again each UTC month and keeps earlier totals', async () => {
+    let clock = Date.parse('2026-01-30T12:00:00Z');
+    const alerts: string[] = [];
+    const budget = await createBudget({
+      store,
+      name: 'monthly',
+      limit: money(10, 'USD'),
+      period: 'month',
+      now: () => clock,
+      onAlert: (alert) =>
+        void alerts.push(`${alert.at.toISOString().slice(0, 7)}:${alert.threshold}`),
+    });
+    expect((await budget.charge({ amount: money(12, 'USD') })).stop).toBe(true);
+    await expect(budget.assertAvailable()).rejects.toThrow(/exhausted/);
+    clock = Date.parse('2026-02-01T00:00:00Z');
+    // The new month shows as fresh before any charge, and its first charge does not stop.
+    expect(await budget.status()).toMatchObject({
+      spent: { micros: 0 },
+      exhausted: false,
+      charges: 0,
+    });
+    const february = await budget.charge({ amount: money(6, 'USD') });
+    expect(february).toMatchObject({ stop: false, spent: { micros: 6_000_000 } });
+    const status = await budget.status();
+    expect(status.periodStart.toISOString()).toBe('2026-02-01T00:00:00.000Z');
+    expect(status.history).toEqual([
+      { start: new Date('2026-01-01T00:00:00Z'), spent: money(12, 'USD') },
+    ]);
+    expect(alerts).toEqual(['2026-01:0.5', '2026-01:0.8', '2026-01:1', '2026-02:0.5']);
+    // A reopened handle (another process) sees the same period.
+    const reopened = await createBudget({
+      store,
+      name: 'monthly',
+      limit: money(10, 'USD'),
+      period: 'month',
+      now: () => clock,
+    });
+    expect((await reopened.status()).spent.micros).toBe(6_000_000);
+  });
+
+  it('starts weekly periods on Monday and daily ones at midnight UTC', async () => {
+    let clock = Date.parse('2026-03-08T23:00:00Z'); // a Sunday
+    const weekly = await createBudget({
+      store,
+      name: 'weekly',
+      limit: money(1, 'USD'),
+      period: 'week',
+      now: () => clock,
+    });
+    const daily = await createBudget({
+      store,
+      name: 'daily',
+      limit: money(1, 'USD'),
+      period: 'day',
+      now: () => clock,
+    });
+    expect((await weekly.status()).periodStart.toISOString()).toBe('2026-03-02T00:00:00.000Z');
+    await weekly.charge({ amount: money(1, 'USD') });
+    await daily.charge({ amount: money(1, 'USD') });
+    clock = Date.parse('2026-03-09T00:30:00Z'); // Monday
+    expect((await weekly.status()).spent.micros).toBe(0);
+    expect((await daily.status()).spent.micros).toBe(0);
+    clock = Date.parse('2026-03-08T23:59:00Z');
+    expect((await daily.status()).spent.micros).toBe(1_000_000);
+  });
+
   it('rejects charges outside the scope, in another currency, or without a price', async () => {
     const budget = await createBudget({
       store,

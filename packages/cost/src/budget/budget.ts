@@ -27,6 +27,12 @@ export interface BudgetAlert {
   at: Date;
 }
 
+/**
+ * Spending window of a budget: `'total'` never resets; `'day'`, `'week'` (from Monday) and `'month'`
+ * start again at 00:00 UTC of each new period, like Kubecost's recurring budgets.
+ */
+export type BudgetPeriod = 'total' | 'day' | 'week' | 'month';
+
 /** Options of {@link createBudget}. */
 export interface BudgetOptions {
   /** Core store that keeps the budget's state (a ref under `cost/budgets/`), shared by every process. */
@@ -42,6 +48,11 @@ export interface BudgetOptions {
    * whose labels contradict the scope is rejected. Default `{}` (everything charged to it).
    */
   scope?: Readonly<Record<string, string>>;
+  /**
+   * Spending window. Default `'total'`. With a recurring period, spent, alerts and charges start from
+   * zero in each new period; the last 12 periods' totals stay in `status().history`.
+   */
+  period?: BudgetPeriod;
   /** Alert thresholds as fractions of the limit, each in (0, 10]. Default `[0.5, 0.8, 1]`. */
   alerts?: readonly number[];
   /**
@@ -119,8 +130,14 @@ export interface BudgetStatus {
   alertsFired: number[];
   /** Spent per resource. */
   byResource: Record<string, Money>;
-  /** Charges recorded. */
+  /** Charges recorded (in the current period). */
   charges: number;
+  /** Spending window. */
+  period: BudgetPeriod;
+  /** Start of the current period (the creation time for `'total'`). */
+  periodStart: Date;
+  /** Totals of earlier periods, oldest first (at most 12). */
+  history: { start: Date; spent: Money }[];
   /** When the budget was created. */
   createdAt: Date;
   /** When the last charge was recorded. */
@@ -163,6 +180,46 @@ interface State {
   charges: number;
   createdAt: number;
   updatedAt: number;
+  period?: BudgetPeriod;
+  periodStart?: number;
+  history?: { start: number; spent: string }[];
+}
+
+const MAX_HISTORY = 12;
+
+/** Start (epoch ms, UTC) of the period holding `at`. */
+function periodStartOf(period: BudgetPeriod, at: number, createdAt: number): number {
+  const date = new Date(at);
+  switch (period) {
+    case 'total':
+      return createdAt;
+    case 'day':
+      return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
+    case 'week': {
+      const day = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
+      return day - ((date.getUTCDay() + 6) % 7) * 86_400_000;
+    }
+    case 'month':
+      return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+  }
+}
+
+/** The state as of `at`: a new period starts from zero, the old one moves to history. */
+function rollOver(state: State, at: number): State {
+  const period = state.period ?? 'total';
+  if (period === 'total') return state;
+  const current = state.periodStart ?? periodStartOf(period, state.createdAt, state.createdAt);
+  const start = periodStartOf(period, at, state.createdAt);
+  if (start <= current) return state;
+  return {
+    ...state,
+    spent: '0',
+    byResource: {},
+    alertsFired: [],
+    charges: 0,
+    periodStart: start,
+    history: [...(state.history ?? []), { start: current, spent: state.spent }].slice(-MAX_HISTORY),
+  };
 }
 
 const stateSchema = z.object({
@@ -176,6 +233,9 @@ const stateSchema = z.object({
   charges: z.number().int(),
   createdAt: z.number(),
   updatedAt: z.number(),
+  period: z.enum(['total', 'day', 'week', 'month']).optional(),
+  periodStart: z.number().optional(),
+  history: z.array(z.object({ start: z.number(), spent: z.string().regex(/^-?\d+$/) })).optional(),
 });
 
 const labelsSchema = z.record(z.string(), z.string());
@@ -190,6 +250,7 @@ const optionsSchema = z.strictObject({
   limit: z.union([moneySchema, z.number().finite().nonnegative(), z.string()]),
   currency: z.string().optional(),
   scope: labelsSchema.optional(),
+  period: z.enum(['total', 'day', 'week', 'month']).optional(),
   alerts: z.array(z.number().gt(0).max(10)).optional(),
   onAlert: z
     .custom<(alert: BudgetAlert) => void>(
@@ -250,6 +311,7 @@ export async function createBudget(options: BudgetOptions): Promise<Budget> {
   }
   if (limitMicros < 0) throw new ValidationError('limit must not be negative');
   const alerts = [...new Set(parsed.alerts ?? DEFAULT_ALERTS)].sort((a, b) => a - b);
+  const period: BudgetPeriod = parsed.period ?? 'total';
   const now = parsed.now ?? Date.now;
   const store = parsed.store;
   const budgetName = parsed.name;
@@ -279,6 +341,7 @@ export async function createBudget(options: BudgetOptions): Promise<Budget> {
     existing !== undefined &&
     existing.currency === currency &&
     existing.limitMicros === limitMicros &&
+    (existing.period ?? 'total') === period &&
     (scope === undefined || sameLabels(scope, existing.scope));
   const initial = unchanged
     ? undefined
@@ -288,10 +351,15 @@ export async function createBudget(options: BudgetOptions): Promise<Budget> {
           assertSameCurrency(state.currency, currency, `Budget "${budgetName}" limit`);
           if (
             state.limitMicros === limitMicros &&
+            (state.period ?? 'total') === period &&
             (scope === undefined || sameLabels(scope, state.scope))
           )
             return current!;
-          return JSON.stringify({ ...state, limitMicros, scope: scope ?? state.scope });
+          const changed: State = { ...state, limitMicros, scope: scope ?? state.scope, period };
+          if ((state.period ?? 'total') !== period) {
+            changed.periodStart = periodStartOf(period, now(), state.createdAt);
+          }
+          return JSON.stringify(changed);
         }
         const at = now();
         const fresh: State = {
@@ -305,6 +373,8 @@ export async function createBudget(options: BudgetOptions): Promise<Budget> {
           charges: 0,
           createdAt: at,
           updatedAt: at,
+          period,
+          periodStart: periodStartOf(period, at, at),
         };
         return JSON.stringify(fresh);
       });
@@ -383,6 +453,12 @@ export async function createBudget(options: BudgetOptions): Promise<Budget> {
       alertsFired: [...state.alertsFired],
       byResource,
       charges: state.charges,
+      period: state.period ?? 'total',
+      periodStart: new Date(state.periodStart ?? state.createdAt),
+      history: (state.history ?? []).map((entry) => ({
+        start: new Date(entry.start),
+        spent: { micros: toRoundedMicros(BigInt(entry.spent)), currency: state.currency },
+      })),
       createdAt: new Date(state.createdAt),
       updatedAt: new Date(state.updatedAt),
     };
@@ -416,15 +492,17 @@ export async function createBudget(options: BudgetOptions): Promise<Budget> {
           `Budget ref ${refName} was deleted while in use; create the budget again`,
         );
       }
+      // Charges are applied in order; one made in a new period starts it (and later ones see that).
+      let working: State = {
+        ...state,
+        byResource: { ...state.byResource },
+        alertsFired: [...state.alertsFired],
+      };
       outcomes = [];
-      let spent = BigInt(state.spent);
-      const byResource = { ...state.byResource };
-      const limitScaled = BigInt(state.limitMicros) * HOUR_MICROSECONDS;
-      const fired = new Set(state.alertsFired);
-      let charges = state.charges;
-      let updatedAt = state.updatedAt;
       for (const pending of batch) {
-        const conflict = Object.entries(pending.labels === undefined ? {} : state.scope).find(
+        working = rollOver(working, pending.at);
+        const scopeNow = working.scope;
+        const conflict = Object.entries(pending.labels === undefined ? {} : scopeNow).find(
           ([key, value]) => pending.labels?.[key] !== undefined && pending.labels[key] !== value,
         );
         if (conflict !== undefined) {
@@ -437,34 +515,30 @@ export async function createBudget(options: BudgetOptions): Promise<Budget> {
           });
           continue;
         }
-        spent += pending.cost;
+        const spent = BigInt(working.spent) + pending.cost;
+        working.spent = spent.toString();
+        const byResource = working.byResource;
         const key =
           pending.resource in byResource || Object.keys(byResource).length < MAX_RESOURCES
             ? pending.resource
             : '(other)';
         byResource[key] = (BigInt(byResource[key] ?? '0') + pending.cost).toString();
+        const limitScaled = BigInt(working.limitMicros) * HOUR_MICROSECONDS;
         const crossed: number[] = [];
         for (const threshold of alerts) {
           if (
-            !fired.has(threshold) &&
+            !working.alertsFired.includes(threshold) &&
             spent * 1_000_000n >= limitScaled * BigInt(Math.round(threshold * 1e6))
           ) {
-            fired.add(threshold);
+            working.alertsFired.push(threshold);
             crossed.push(threshold);
           }
         }
-        charges++;
-        updatedAt = Math.max(updatedAt, pending.at);
+        working.charges++;
+        working.updatedAt = Math.max(working.updatedAt, pending.at);
         outcomes.push({ spent, crossed });
       }
-      after = {
-        ...state,
-        spent: spent.toString(),
-        byResource,
-        alertsFired: [...fired].sort((a, b) => a - b),
-        charges,
-        updatedAt,
-      };
+      after = { ...working, alertsFired: [...working.alertsFired].sort((a, b) => a - b) };
       return JSON.stringify(after);
     });
     const limitMicrosNow = after!.limitMicros;
@@ -558,7 +632,8 @@ export async function createBudget(options: BudgetOptions): Promise<Budget> {
       if (state === undefined) {
         throw new ValidationError(`Budget ref ${refName} was deleted; create the budget again`);
       }
-      return statusOf(state);
+      // A period that ended without charges shows as a fresh one (persisted by the next charge).
+      return statusOf(rollOver(state, now()));
     },
     async assertAvailable() {
       const status = await budget.status();
