@@ -1,0 +1,407 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = join(packageRoot, 'dist', 'bin.js');
+const fixtures = join(packageRoot, 'src', '__fixtures__');
+
+function newestSource(folder: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(folder, { withFileTypes: true })) {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
+      newest = Math.max(newest, statSync(path).mtimeMs);
+    }
+  }
+  return newest;
+}
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let home: string;
+let work: string;
+
+function mlinfra(args: string[], env: Record<string, string> = {}): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: work,
+      env: { ...process.env, MLINFRA_HOME: home, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function json<T>(args: string[]): Promise<T> {
+  const result = await mlinfra([...args, '--json']);
+  if (result.code !== 0)
+    throw new Error(`mlinfra ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+  return JSON.parse(result.stdout) as T;
+}
+
+describe('mlinfra (the built bin against a temporary MLINFRA_HOME)', () => {
+  beforeAll(async () => {
+    if (!existsSync(bin) || statSync(bin).mtimeMs < newestSource(join(packageRoot, 'src'))) {
+      const build = spawnSync('pnpm', ['--filter', '@mlinfra/cli', 'build'], {
+        cwd: packageRoot,
+        encoding: 'utf8',
+      });
+      if (build.status !== 0)
+        throw new Error(`building the CLI failed:\n${build.stdout}\n${build.stderr}`);
+    }
+    work = await mkdtemp(join(tmpdir(), 'mlinfra-cli-'));
+    home = join(work, 'home');
+    for (const name of [
+      'weather-2012.csv',
+      'weather-2013.csv',
+      'weather-summer-2015.csv',
+      'train-weather.json',
+    ]) {
+      await copyFile(join(fixtures, name), join(work, name));
+    }
+  });
+
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('prints help, and answers a wrong command line with exit 2 and the fix', async () => {
+    const help = await mlinfra(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of [
+      'datasets commit',
+      'train',
+      'models promote',
+      'runs compare',
+      'serve',
+      'drift report',
+      'cost estimate',
+    ]) {
+      expect(help.stdout).toContain(command);
+    }
+    const none = await mlinfra([]);
+    expect(none.code).toBe(2);
+    const unknown = await mlinfra(['models', 'lst']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('list, show, alias, promote, lineage');
+    const missing = await mlinfra(['datasets', 'commit', 'weather']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('Missing <file>');
+    const badFlag = await mlinfra(['models', 'list', '--limit', 'many']);
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.stderr).toContain('--limit must be an integer');
+    const commandHelp = await mlinfra(['train', '--help']);
+    expect(commandHelp.code).toBe(0);
+    expect(commandHelp.stdout).toContain('Example config');
+  });
+
+  it('reports a missing home or dataset with exit 3 and says where to look', async () => {
+    const models = await mlinfra(['models', 'list']);
+    expect(models.code).toBe(3);
+    expect(models.stderr).toMatch(/--home|MLINFRA_HOME/);
+    const asJson = await mlinfra(['datasets', 'log', 'nothing', '--json']);
+    expect(asJson.code).toBe(3);
+    expect(JSON.parse(asJson.stderr).error.code).toBe('NOT_FOUND');
+  });
+
+  it('commits, logs, shows and diffs dataset versions', async () => {
+    const first = await json<{ id: string; rowCount: number }>([
+      'datasets',
+      'commit',
+      'weather',
+      'weather-2012.csv',
+      '-m',
+      '2012',
+    ]);
+    expect(first.rowCount).toBe(366);
+    const second = await json<{ id: string; rowCount: number; parent: string }>([
+      'datasets',
+      'commit',
+      'weather',
+      'weather-2013.csv',
+      '--mode',
+      'append',
+      '-m',
+      '2013',
+      '--tag',
+      'y2013',
+    ]);
+    expect(second.rowCount).toBe(731);
+    expect(second.parent).toBe(first.id);
+    const log = await json<Array<{ id: string }>>(['datasets', 'log', 'weather']);
+    expect(log.map((version) => version.id)).toEqual([second.id, first.id]);
+    const shown = await mlinfra(['datasets', 'show', 'weather', 'y2013', '--rows', '2']);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('tag y2013');
+    expect(shown.stdout).toContain('2012-01-01');
+    const diff = await json<{ rows: { change: number } }>([
+      'datasets',
+      'diff',
+      'weather',
+      first.id,
+      'y2013',
+    ]);
+    expect(diff.rows.change).toBe(365);
+  });
+
+  it('rejects a commit that fails its expectations with exit 4 and stores nothing', async () => {
+    await writeFile(join(work, 'expect.json'), JSON.stringify([{ type: 'rowCount', min: 10_000 }]));
+    const result = await mlinfra([
+      'datasets',
+      'commit',
+      'weather',
+      'weather-2012.csv',
+      '--expect',
+      'expect.json',
+    ]);
+    expect(result.code).toBe(4);
+    expect(result.stderr).toMatch(/rowCount/);
+    const log = await json<unknown[]>(['datasets', 'log', 'weather']);
+    expect(log).toHaveLength(2);
+  });
+
+  it('rejects an invalid training config with exit 4, naming the field', async () => {
+    await writeFile(
+      join(work, 'bad.json'),
+      JSON.stringify({ dataset: 'weather', label: 'weather', features: {}, epochs: -1 }),
+    );
+    const result = await mlinfra(['train', 'bad.json']);
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain('epochs');
+    expect(result.stderr).toContain('split');
+  });
+
+  it('trains from a config file on wasm, logs the run, registers and promotes the model', async () => {
+    const result = await mlinfra(['train', 'train-weather.json', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/epoch 3\/3/);
+    const summary = JSON.parse(result.stdout) as {
+      status: string;
+      backend: string;
+      registered: { model: string; version: number };
+      promotion: { promoted: boolean };
+      metrics: { accuracy: number };
+    };
+    expect(summary.status).toBe('completed');
+    expect(summary.backend).toBe('wasm');
+    expect(summary.registered).toEqual({ model: 'weather', version: 1 });
+    expect(summary.promotion.promoted).toBe(true);
+    expect(summary.metrics.accuracy).toBeGreaterThan(0.3);
+  });
+
+  it('lists, shows, aliases and traces models; a refused promotion exits 5 and changes nothing', async () => {
+    const models = await json<Array<{ name: string; aliases: Record<string, number> }>>([
+      'models',
+      'list',
+    ]);
+    expect(models).toEqual([
+      expect.objectContaining({ name: 'weather', aliases: { champion: 1 } }),
+    ]);
+    const shown = await mlinfra(['models', 'show', 'weather@champion']);
+    expect(shown.stdout).toContain('weather/1');
+    expect(shown.stdout).toContain('accuracy');
+    const lineage = await json<{
+      datasets: string[];
+      inputs: Array<{ dataset: string; rows: number }>;
+    }>(['models', 'lineage', 'weather/1']);
+    expect(lineage.inputs).toEqual([expect.objectContaining({ dataset: 'weather', rows: 731 })]);
+    const refused = await mlinfra([
+      'models',
+      'promote',
+      'weather',
+      '1',
+      'production',
+      '--gate',
+      'accuracy>=0.999',
+    ]);
+    expect(refused.code).toBe(5);
+    expect(refused.stdout).toContain('FAIL');
+    const dryRun = await json<{ promoted: boolean; failures: unknown[] }>([
+      'models',
+      'promote',
+      'weather',
+      '1',
+      'production',
+      '--gate',
+      'accuracy>=0.1',
+      '--dry-run',
+    ]);
+    expect(dryRun.failures).toEqual([]);
+    expect(dryRun.promoted).toBe(false);
+    const alias = await mlinfra(['models', 'alias', 'weather', 'staging', '1']);
+    expect(alias.code).toBe(0);
+    const after = await json<Array<{ aliases: Record<string, number> }>>(['models', 'list']);
+    expect(after[0]!.aliases).toEqual({ champion: 1, staging: 1 });
+    const badGate = await mlinfra([
+      'models',
+      'promote',
+      'weather',
+      '1',
+      'x',
+      '--gate',
+      'accuracy=0.1',
+    ]);
+    expect(badGate.code).toBe(2);
+  });
+
+  it('lists and compares runs', async () => {
+    const runs = await json<Array<{ id: string; status: string; name: string }>>([
+      'runs',
+      'list',
+      '--experiment',
+      'weather',
+    ]);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.status).toBe('finished');
+    const filtered = await json<unknown[]>(['runs', 'list', '--filter', "status = 'failed'"]);
+    expect(filtered).toHaveLength(0);
+    const compared = await mlinfra(['runs', 'compare', runs[0]!.id, runs[0]!.id]);
+    expect(compared.code).toBe(0);
+    expect(compared.stdout).toContain('params.learningRate');
+  });
+
+  it('serves the champion over HTTP, logs each prediction, drains on SIGTERM; drift report reads the log', async () => {
+    const logPath = join(work, 'predictions.jsonl');
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [bin, 'serve', 'weather@champion', '--port', '0', '--backend', 'wasm', '--log', logPath],
+      { cwd: work, env: { ...process.env, MLINFRA_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let output = '';
+        child.stdout!.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const match = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+          if (match !== null) resolve(match[1]!);
+        });
+        child.stderr!.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+        });
+        child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${output}`)));
+      });
+      const lines = (await readFile(join(work, 'weather-summer-2015.csv'), 'utf8'))
+        .trim()
+        .split('\n')
+        .slice(1);
+      const instances = lines.map((line) => {
+        const [, precipitation, tempMax, tempMin, wind] = line.split(',');
+        return {
+          precipitation: Number(precipitation),
+          temp_max: Number(tempMax),
+          temp_min: Number(tempMin),
+          wind: Number(wind),
+        };
+      });
+      const response = await fetch(`${url}/v1/models/weather:predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ instances }),
+      });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { predictions: number[][] };
+      expect(body.predictions).toHaveLength(122);
+      expect(body.predictions[0]).toHaveLength(5);
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    const logged = (await readFile(logPath, 'utf8')).trim().split('\n');
+    expect(logged).toHaveLength(122);
+
+    const htmlPath = join(work, 'drift.html');
+    const report = await mlinfra([
+      'drift',
+      'report',
+      '--reference',
+      'dataset:weather@y2013',
+      '--current',
+      'predictions.jsonl',
+      '--html',
+      'drift.html',
+      '--fail-on-drift',
+    ]);
+    expect(report.code, report.stderr).toBe(10);
+    expect(report.stdout).toMatch(/DRIFT: \d of 4 columns drifted/);
+    expect(report.stdout).toMatch(/temp_max +numeric +ks .* yes/);
+    expect(await readFile(htmlPath, 'utf8')).toContain('<svg');
+    const same = await json<{ datasetDrift: boolean; columns: Array<{ statistic: number }> }>([
+      'drift',
+      'report',
+      '--reference',
+      'weather-2013.csv',
+      '--current',
+      'weather-2013.csv',
+      '--columns',
+      'temp_max,temp_min',
+    ]);
+    expect(same.columns.map((column) => column.statistic)).toEqual([0, 0]);
+    expect(same.datasetDrift).toBe(false);
+  });
+
+  it('estimates costs and reports what the training budget spent', async () => {
+    const training = await json<{ kind: string; spot: { cost: { currency: string } } }>([
+      'cost',
+      'estimate',
+      'training',
+      '--instance',
+      'g5.xlarge',
+      '--samples',
+      '1000000',
+      '--epochs',
+      '3',
+      '--throughput',
+      '2000',
+      '--spot-rate',
+      '0.1',
+    ]);
+    expect(training.kind).toBe('training-estimate');
+    expect(training.spot.cost.currency).toBe('USD');
+    const serving = await mlinfra([
+      'cost',
+      'estimate',
+      'serving',
+      '--instance',
+      'c6i.xlarge',
+      '--qps',
+      '100',
+      '--throughput-per-replica',
+      '40',
+    ]);
+    expect(serving.code).toBe(0);
+    expect(serving.stdout).toMatch(/replicas/);
+    const missing = await mlinfra(['cost', 'estimate', 'serving', '--instance', 'c6i.xlarge']);
+    expect(missing.code).toBe(2);
+    const budget = await json<{ name: string; spent: { micros: number } }>([
+      'cost',
+      'report',
+      'test/weather',
+    ]);
+    expect(budget.name).toBe('test/weather');
+    expect(budget.spent.micros).toBeGreaterThan(0);
+    const unknown = await mlinfra(['cost', 'report', 'nope']);
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr).toContain('test/weather');
+  });
+});
