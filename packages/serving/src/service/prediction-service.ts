@@ -93,6 +93,10 @@ interface LoadedVersion {
   batcher: DynamicBatcher;
   metrics: VersionMetrics | undefined;
   refs: number;
+  /** Requests routed here that have not reached the batcher yet (parsing, transforming). */
+  routed: number;
+  /** Called when `routed` drops to 0. */
+  onRouted: (() => void) | undefined;
 }
 
 /** One followed reference (or fixed predictor/path) and the version it currently points to. */
@@ -466,6 +470,8 @@ class Service implements PredictionService {
         predictor,
         sizes,
         refs: 0,
+        routed: 0,
+        onRouted: undefined,
         metrics: undefined,
         batcher: new DynamicBatcher({
           model,
@@ -492,9 +498,11 @@ class Service implements PredictionService {
     loaded.refs--;
     if (loaded.refs > 0) return;
     this.pool.delete(loaded.key);
-    loaded.batcher.close();
     const unload = (async () => {
-      // Requests already routed to this version finish on it: that is the drain.
+      // Requests already routed to this version finish on it: that is the drain. Some may still
+      // be parsing (an async feature transform), so wait for them to reach the queue first.
+      if (loaded.routed > 0) await new Promise<void>((resolve) => (loaded.onRouted = resolve));
+      loaded.batcher.close();
       await loaded.batcher.drain();
       this.metrics?.forget(loaded.model, loaded.version);
       this.metrics?.modelLoads.inc({
@@ -580,12 +588,26 @@ class Service implements PredictionService {
     let status = 200;
     try {
       loaded = this.route(model, options);
-      const parsed = await parse(loaded);
-      const result = await loaded.batcher.submit(
-        parsed.input,
-        parsed.rows,
-        Math.max(1, this.timeoutMs - (performance.now() - started)),
-      );
+      const target = loaded;
+      target.routed++;
+      let pending: Promise<BatchResult>;
+      let parsed: Awaited<ReturnType<typeof parse>>;
+      try {
+        parsed = await parse(target);
+        pending = target.batcher.submit(
+          parsed.input,
+          parsed.rows,
+          Math.max(1, this.timeoutMs - (performance.now() - started)),
+        );
+      } finally {
+        target.routed--;
+        if (target.routed === 0 && target.onRouted !== undefined) {
+          const resolve = target.onRouted;
+          target.onRouted = undefined;
+          resolve();
+        }
+      }
+      const result = await pending;
       const latencyMs = performance.now() - started;
       if (loaded.metrics) {
         loaded.metrics.queue.observe(result.queueMs / 1000);

@@ -129,6 +129,44 @@ describe('model rollouts', () => {
     expect(new Set(results.map((r) => r.version))).toEqual(new Set(['1', '2', '3', '4']));
   });
 
+  it('lets requests still in an async feature transform finish on the old version after a swap', async () => {
+    const source = new MemorySource();
+    source.addVersion('churn', 1, 'bias:100');
+    source.addVersion('churn', 2, 'bias:200');
+    source.setAlias('churn', 'champion', 1);
+    const service = createPredictor({
+      models: ['churn@champion'],
+      source,
+      loader: async (resolved) => {
+        const predictor = linearPredictor({
+          features: 3,
+          bias: Number(resolved.artifact.split(':')[1]),
+        });
+        return {
+          ...predictor,
+          async transform(rows) {
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            return predictor.transform!(rows);
+          },
+        };
+      },
+    });
+    await service.ready();
+    const inTransform = Array.from({ length: 10 }, () =>
+      service.predict('churn', [{ f0: 0, f1: 0, f2: 0 }]),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    source.setAlias('churn', 'champion', 2);
+    const results = await Promise.allSettled(inTransform);
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect(results.map((r) => (r as PromiseFulfilledResult<unknown[]>).value[0])).toEqual(
+      new Array(10).fill([100]),
+    );
+    await until(() => service.metadata('churn').versions.join() === '2');
+    expect(await service.predict('churn', [{ f0: 0, f1: 0, f2: 0 }])).toEqual([[200]]);
+    await service.close();
+  });
+
   it('keeps serving the old version when the new one fails to load', async () => {
     const source = new MemorySource();
     source.addVersion('churn', 1, 'bias:1');
