@@ -62,7 +62,7 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): TrainingCallb
         return;
       }
       wait++;
-      if (wait > patience - 1 && wait >= Math.max(1, patience)) {
+      if (wait >= patience) {
         if (restore && bestWeights !== undefined) {
           context.setWeights(bestWeights);
           restored = true;
@@ -73,8 +73,16 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): TrainingCallb
       }
     },
     onTrainEnd(context) {
-      if (restore && !restored && bestWeights !== undefined && wait > 0)
+      // Only a finished run ends on its best weights; an interrupted one must resume from where it was.
+      if (
+        context.status === 'completed' &&
+        restore &&
+        !restored &&
+        bestWeights !== undefined &&
+        wait > 0
+      ) {
         context.setWeights(bestWeights);
+      }
     },
     getState: () => ({
       json: { best, bestEpoch, wait },

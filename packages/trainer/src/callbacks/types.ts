@@ -40,6 +40,8 @@ export interface TrainingContext {
   getWeights(): Float32Array[];
   /** Overwrites all model weights from {@link getWeights}'s arrays. */
   setWeights(weights: readonly Float32Array[]): void;
+  /** `'running'` until training ends, then how it ended. */
+  readonly status: 'running' | 'completed' | 'early-stopped' | 'budget-exhausted' | 'interrupted';
 }
 
 /**
@@ -50,12 +52,19 @@ export interface TrainingContext {
 export interface TrainingCallback {
   /** Unique name (keys its checkpointed state). */
   readonly name: string;
+  /** Before the first step (also when resuming). */
   onTrainBegin?(context: TrainingContext): void | Promise<void>;
+  /** Before an epoch's first step (also when resuming in the middle of it). */
   onEpochBegin?(epoch: number, context: TrainingContext): void | Promise<void>;
+  /** After every step; `step` counts steps of the whole run from 1. */
   onBatchEnd?(step: number, logs: StepLogs, context: TrainingContext): void | Promise<void>;
+  /** After an epoch and its validation; may add entries to `logs` for later callbacks. */
   onEpochEnd?(epoch: number, logs: EpochLogs, context: TrainingContext): void | Promise<void>;
+  /** When training ends, however it ends (`context.status` says how). */
   onTrainEnd?(context: TrainingContext): void | Promise<void>;
+  /** State to put into checkpoints. */
   getState?(): CallbackState;
+  /** Restores {@link getState}'s value when resuming. */
   setState?(state: CallbackState): void;
 }
 

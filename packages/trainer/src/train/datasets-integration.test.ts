@@ -68,14 +68,12 @@ describe('with @mlinfra/datasets', () => {
     };
     const data = fromColumnBatches(
       ({ epoch, cursor }) =>
-        datasets
-          .dataset('churn')
-          .batches({
-            batchSize: 16,
-            shuffle: { seed: 3 },
-            epoch,
-            ...(cursor === undefined ? {} : { cursor: cursor as BatchCursor }),
-          }),
+        datasets.dataset('churn').batches({
+          batchSize: 16,
+          shuffle: { seed: 3 },
+          epoch,
+          ...(cursor === undefined ? {} : { cursor: cursor as BatchCursor }),
+        }),
       { transform: features, label: 'churned' },
     );
     const options = {

@@ -425,7 +425,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let stopReason: string | undefined;
   let stopRequested = false;
   let currentRate = schedule(state.step, state.epoch) * state.learningRateFactor;
-  const context: TrainingContext & { status: string } = {
+  const context: TrainingContext & { status: TrainingContext['status'] } = {
     model,
     status: 'running',
     get epoch() {
@@ -451,6 +451,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   };
 
   let lastCheckpointAt = performance.now();
+  let lastYield = performance.now();
   const keepBest = checkpoint?.keepBest;
   const bestMode =
     keepBest === undefined ? 'min' : resolveMode(keepBest.monitor, keepBest.mode ?? 'auto');
@@ -623,6 +624,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         state.epochLossSum += lossValue;
         state.epochSteps++;
         state.cursor = trainSource.cursor();
+        if (performance.now() - lastYield > 50) {
+          // Steps on wasm/cpu are synchronous: yield now and then so SIGTERM handlers and timers run.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          lastYield = performance.now();
+        }
         if (!Number.isFinite(lossValue)) {
           throw new MlinfraError(
             `The loss became ${lossValue} at step ${state.step}; lower the learning rate, scale the features, or check the labels for NaN`,
@@ -659,7 +665,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         learningRate: currentRate,
       };
       if (validationSource !== undefined) {
+        const validationStarted = performance.now();
         const collected = await collectOutcomes(model, validationSource, 1024, lossFn);
+        // Validation runs on the device too, so it counts towards device-seconds and the budget.
+        const validationSeconds = (performance.now() - validationStarted) / 1000;
+        state.deviceSeconds += validationSeconds;
+        uncharged += validationSeconds;
         logs.val_loss = collected.meanLoss ?? Number.NaN;
         if (options.metrics !== undefined && options.metrics.length > 0) {
           const report = reportOf(collected, { metrics: options.metrics });
