@@ -27,6 +27,8 @@ export class KllSketch {
   private levels: number[][] = [[]];
   private seed: number;
   private maxSize = 0;
+  private capacities: number[] = [];
+  private total = 0;
 
   constructor(k = 200, seed = 0x9e3779b9) {
     this.k = k;
@@ -36,13 +38,19 @@ export class KllSketch {
   }
 
   private capacity(h: number): number {
-    const height = this.levels.length;
-    return Math.max(2, Math.ceil(this.k * DECAY ** (height - 1 - h)));
+    return this.capacities[h] as number;
   }
 
   private updateMaxSize(): void {
+    const height = this.levels.length;
+    this.capacities = [];
     let total = 0;
-    for (let h = 0; h < this.levels.length; h++) total += this.capacity(h);
+    for (let h = 0; h < height; h++) {
+      // Level 0 keeps at least 8 slots (as DataSketches does) so compactions stay infrequent.
+      const c = Math.max(h === 0 ? 8 : 2, Math.ceil(this.k * DECAY ** (height - 1 - h)));
+      this.capacities.push(c);
+      total += c;
+    }
     this.maxSize = total;
     if (this.level0.length < this.capacity(0)) {
       const grown = new Float64Array(this.capacity(0));
@@ -73,7 +81,7 @@ export class KllSketch {
     if (this.level0Size >= this.level0.length) this.flushLevel0();
     this.level0[this.level0Size++] = value;
     this.n++;
-    if (this.level0Size >= this.capacity(0) && this.size() >= this.maxSize) this.compress();
+    if (++this.total >= this.maxSize) this.compress();
   }
 
   private flushLevel0(): void {
@@ -99,7 +107,8 @@ export class KllSketch {
   }
 
   private compress(): void {
-    while (this.size() >= this.maxSize) {
+    this.total = this.size();
+    while (this.total >= this.maxSize) {
       let compacted = false;
       for (let h = 0; h < this.levels.length; h++) {
         const length = h === 0 ? this.level0Size : (this.levels[h] as number[]).length;
@@ -120,6 +129,7 @@ export class KllSketch {
         const above = this.levels[h + 1] as number[];
         this.levels[h + 1] = mergeSorted(above, promoted);
         this.setLevel(h, rest);
+        this.total -= promoted.length;
         compacted = true;
         break;
       }
@@ -188,6 +198,7 @@ export class KllSketch {
     sketch.updateMaxSize();
     sketch.setLevel(0, json.levels[0] ?? []);
     sketch.n = json.n;
+    sketch.total = sketch.size();
     return sketch;
   }
 }
