@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { openDatasets, readParquet as readParquetFile } from '@mlinfra/datasets';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { linearPredictor } from '../__fixtures__/predictors.js';
 import {
@@ -192,6 +193,23 @@ describe('sinks', () => {
     });
     expect(first[2]!.plan).toBeNull();
     expect(second.map((row) => [row._id, row.age])).toEqual([['e', 60]]);
+  });
+
+  it('writes Parquet that @mlinfra/datasets reads and commits as a dataset version', async () => {
+    const sink = createParquetSink({ directory: folder });
+    await sink.write([
+      record('a', { age: 30, plan: 'pro' }),
+      record('b', { age: 41, plan: 'free' }),
+    ]);
+    await sink.close?.();
+    const [file] = await readdir(folder);
+    const { columns, rowCount } = await readParquetFile(join(folder, file!));
+    expect(rowCount).toBe(2);
+    expect(Array.from(columns.age as ArrayLike<number>)).toEqual([30, 41]);
+    expect(Array.from(columns._id as ArrayLike<string>)).toEqual(['a', 'b']);
+    const datasets = openDatasets({ store: join(folder, 'store') });
+    const version = await datasets.commit('prediction-log', join(folder, file!));
+    expect(version.rowCount).toBe(2);
   });
 
   it('rejects sink options without a destination', () => {
