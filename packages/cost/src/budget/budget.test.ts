@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { BudgetExceededError, createStore, type Store, ValidationError } from '@mlinfra/core';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { money } from '../money/money.js';
 import { type BudgetAlert, createBudget } from './budget.js';
@@ -210,6 +211,41 @@ describe('createBudget', () => {
       expect(Object.keys(status.byResource)).toHaveLength(4);
     },
   );
+
+  it('spent is the exact sum of any charges and stop flips once, at the limit (property)', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 5_000_000 }), { minLength: 1, maxLength: 25 }),
+        fc.integer({ min: 1, max: 60_000_000 }),
+        async (amounts, limit) => {
+          const fired: number[] = [];
+          const budget = await createBudget({
+            store,
+            name: `property-${run++}`,
+            limit: { micros: limit, currency: 'USD' },
+            onAlert: (alert) => void fired.push(alert.threshold),
+          });
+          const results = await Promise.all(
+            amounts.map((micros) => budget.charge({ amount: { micros, currency: 'USD' } })),
+          );
+          const total = amounts.reduce((a, b) => a + b, 0);
+          const status = await budget.status();
+          expect(status.spent.micros).toBe(total);
+          expect(status.exhausted).toBe(total >= limit);
+          expect(status.remaining.micros).toBe(Math.max(0, limit - total));
+          let running = 0;
+          results.forEach((result, index) => {
+            running += amounts[index]!;
+            expect(result.spent.micros).toBe(running);
+            expect(result.stop).toBe(running >= limit);
+          });
+          expect(fired).toEqual([0.5, 0.8, 1].filter((threshold) => total >= threshold * limit));
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
 
   it('starts a monthly budget again each UTC month and keeps earlier totals', async () => {
     let clock = Date.parse('2026-01-30T12:00:00Z');
