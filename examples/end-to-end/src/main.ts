@@ -7,16 +7,26 @@ import { MlinfraError } from '@mlinfra/core';
 import { runDemo } from './demo.js';
 
 const exampleRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    home: { type: 'string' },
-    out: { type: 'string' },
-    epochs: { type: 'string' },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      // `pnpm run demo:run -- --quick` hands the script a literal `--`; ignore it.
+      args: process.argv.slice(2).filter((arg) => arg !== '--'),
+      options: {
+        quick: { type: 'boolean', default: false },
+        home: { type: 'string' },
+        out: { type: 'string' },
+        epochs: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    console.error(`${(error as Error).message}. See --help.`);
+    process.exit(2);
+  }
+}
+const { values } = parseCommandLine();
 
 if (values.help) {
   console.log(`Usage: pnpm --filter @mlinfra/example-end-to-end start [options]
@@ -74,7 +84,8 @@ Reports
   ${shown(summary.reports.cost)}
   ${shown(summary.reports.json)}
 
-Explore the platform it built:  MLINFRA_HOME=${shown(summary.home)} pnpm exec mlinfra models list`);
+Explore what it built with the CLI (models list|show|lineage, runs list, datasets log, cost report):
+  pnpm --filter @mlinfra/example-end-to-end exec mlinfra models show seattle-weather@champion${summary.home === join(exampleRoot, '.mlinfra') ? '' : ` --home ${summary.home}`}`);
   }
 } catch (error) {
   if (MlinfraError.isInstance(error)) {
