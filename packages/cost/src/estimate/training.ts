@@ -101,6 +101,7 @@ export interface TrainingEstimate {
 const positive = z.number().finite().positive();
 const nonNegative = z.number().finite().nonnegative();
 
+/** Zod shape of {@link TrainingWork}, shared with `cheapest`. */
 export const workShape = {
   samples: positive.optional(),
   epochs: positive.optional(),
@@ -109,6 +110,7 @@ export const workShape = {
   utilization: z.number().gt(0).max(1).optional(),
 };
 
+/** Zod schema of {@link SpotOptions}. */
 export const spotSchema = z.strictObject({
   interruptionRatePerHour: nonNegative,
   restartOverheadS: nonNegative.optional(),
