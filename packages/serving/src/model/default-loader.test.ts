@@ -2,12 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStore, MissingDependencyError } from '@mlinfra/core';
-import { FeatureTransform } from '@mlinfra/datasets';
+import { FeatureTransform, openDatasets } from '@mlinfra/datasets';
 import { saveModelArtifact } from '@mlinfra/trainer';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySource } from '../__fixtures__/predictors.js';
-import { createPredictor } from '../index.js';
+import { createPredictor, scoreDataset } from '../index.js';
 import { trainerLoader } from './default-loader.js';
 
 function mlp(width: number): tf.LayersModel {
@@ -119,6 +119,39 @@ describe('trainerLoader', () => {
     const [prediction] = await service.predict('local', [{ a: 1, b: 2 }]);
     expect((prediction as number[])[0]).toBeCloseTo(expected, 5);
     await service.close();
+  });
+
+  it('batch-scores a dataset with a model reference through the default loader', async () => {
+    const store = createStore(folder);
+    const model = mlp(2);
+    const { id } = await saveModelArtifact(store, model, { signature: { features: ['a', 'b'] } });
+    const source = new MemorySource();
+    source.addVersion('scorer', 4, id);
+    const datasets = openDatasets({ store });
+    await datasets.commit('inputs', [
+      { key: 'x', a: 1, b: 2 },
+      { key: 'y', a: -1, b: 0.5 },
+    ]);
+    const version = await scoreDataset('scorer', datasets.dataset('inputs'), {
+      source,
+      store,
+      backend: 'cpu',
+      keepColumns: ['key'],
+      output: { datasets, name: 'scores' },
+    });
+    expect(version.message).toBe('scored by scorer/4');
+    const expected = (
+      model.predict(
+        tf.tensor2d([
+          [1, 2],
+          [-1, 0.5],
+        ]),
+      ) as tf.Tensor
+    ).dataSync();
+    const rows = await datasets.dataset('scores').rows();
+    expect(rows.map((row) => row.key)).toEqual(['x', 'y']);
+    expect(rows[0]!.prediction as number).toBeCloseTo(expected[0]!, 5);
+    expect(rows[1]!.prediction as number).toBeCloseTo(expected[1]!, 5);
   });
 
   it('names the install command when @mlinfra/trainer is not installed', async () => {
