@@ -4,7 +4,7 @@ import { sortFloat64 } from '../internal/sort.js';
  * KLL quantile sketch (Karnin, Lang & Liberty 2016) with a seeded, serializable random source so
  * that building and merging are deterministic. With `k = 200` the rank error of a quantile or
  * CDF query is at most about 1.7% of n with 99% confidence (the bound Apache DataSketches
- * publishes for KLL at k = 200); while fewer than about 3k values have been added it is exact.
+ * publishes for KLL at k = 200); while fewer than k values have been added it is exact.
  */
 
 /** JSON form of a {@link KllSketch}. */
