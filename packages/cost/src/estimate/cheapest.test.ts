@@ -105,6 +105,36 @@ describe('cheapest', () => {
     expect(report.currency).toBe('EUR');
   });
 
+  it('skips accelerator-only rows, whose price lacks the host VM', () => {
+    const catalog = createCatalog(
+      [
+        {
+          provider: 'gcp',
+          instanceType: 'A100:1',
+          region: 'r',
+          vcpus: 0,
+          memoryGiB: 0,
+          acceleratorName: 'A100',
+          acceleratorCount: 1,
+          price: money('2.93', 'USD'),
+        },
+        {
+          provider: 'gcp',
+          instanceType: 'a2-highgpu-1g',
+          region: 'r',
+          vcpus: 12,
+          memoryGiB: 85,
+          acceleratorName: 'A100',
+          acceleratorCount: 1,
+          price: money('3.67', 'USD'),
+        },
+      ],
+      { name: 'gcp', asOf: '2026-01-01', currency: 'USD', sources: [], notes: '' },
+    );
+    const report = cheapest({ flops: 1e18, catalog });
+    expect(report.options.map((option) => option.entry.instanceType)).toEqual(['a2-highgpu-1g']);
+  });
+
   it('rejects inputs that leave nothing to rank', () => {
     expect(() => cheapest({ gpus: 1 })).toThrow(ValidationError);
     expect(() => cheapest({ flops: 1, onDemand: false })).toThrow(/pass spot/);

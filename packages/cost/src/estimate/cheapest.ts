@@ -107,7 +107,9 @@ const schema = z.strictObject({
 /**
  * Ranks instance types and regions by expected cost for a training job, keeping those whose
  * expected wall time meets `deadlineHours`, on demand and (with `spot`) on spot capacity, like
- * SkyPilot's optimizer but pricing the whole run including preemptions.
+ * SkyPilot's optimizer but pricing the whole run including preemptions. Accelerator-only catalog
+ * rows (0 vCPUs, such as `A100:1` from SkyPilot's GCP catalog) are skipped: their price lacks the
+ * host VM.
  * @throws ValidationError for bad options (e.g. no way to know the work).
  */
 export function cheapest(options: CheapestOptions): CheapestReport {
@@ -129,15 +131,18 @@ export function cheapest(options: CheapestOptions): CheapestReport {
   }
   const catalog = options.catalog ?? defaultCatalog();
   const gpus = parsed.gpus ?? 1;
-  const entries = catalog.list({
-    minAccelerators: gpus,
-    ...(parsed.gpuMemoryGiB === undefined || parsed.gpuMemoryGiB === 0
-      ? {}
-      : { minAcceleratorMemoryGiB: parsed.gpuMemoryGiB }),
-    ...(parsed.providers === undefined ? {} : { providers: parsed.providers }),
-    ...(parsed.regions === undefined ? {} : { regions: parsed.regions }),
-    ...(parsed.accelerators === undefined ? {} : { accelerators: parsed.accelerators }),
-  });
+  const entries = catalog
+    .list({
+      minAccelerators: gpus,
+      ...(parsed.gpuMemoryGiB === undefined || parsed.gpuMemoryGiB === 0
+        ? {}
+        : { minAcceleratorMemoryGiB: parsed.gpuMemoryGiB }),
+      ...(parsed.providers === undefined ? {} : { providers: parsed.providers }),
+      ...(parsed.regions === undefined ? {} : { regions: parsed.regions }),
+      ...(parsed.accelerators === undefined ? {} : { accelerators: parsed.accelerators }),
+      // Accelerator-only rows (SkyPilot's GCP GPU rows, 0 vCPUs) lack their host VM's price.
+    })
+    .filter((entry) => entry.vcpus > 0);
   const throughput = options.throughput;
   const workFor = (entry: CatalogEntry): number | undefined => {
     const epochs = parsed.epochs ?? 1;
