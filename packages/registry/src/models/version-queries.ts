@@ -74,16 +74,15 @@ export async function completeVersions(
   if (rows.length === 0) return [];
   const numbers = rows.map((row) => Number(row.version));
   const inList = `version IN (${placeholders(numbers.length)})`;
-  const [tags, aliases] = await Promise.all([
-    executor.all<{ version: number; key: string; value: string }>(
-      `SELECT version, key, value FROM version_tags WHERE model = ? AND ${inList} ORDER BY key`,
-      [name, ...numbers],
-    ),
-    executor.all<{ version: number; alias: string }>(
-      `SELECT version, alias FROM aliases WHERE model = ? AND ${inList} ORDER BY alias`,
-      [name, ...numbers],
-    ),
-  ]);
+  // One query at a time: a transaction's connection runs queries in sequence anyway.
+  const tags = await executor.all<{ version: number; key: string; value: string }>(
+    `SELECT version, key, value FROM version_tags WHERE model = ? AND ${inList} ORDER BY key`,
+    [name, ...numbers],
+  );
+  const aliases = await executor.all<{ version: number; alias: string }>(
+    `SELECT version, alias FROM aliases WHERE model = ? AND ${inList} ORDER BY alias`,
+    [name, ...numbers],
+  );
   const tagsOf = new Map<number, Record<string, string>>();
   const aliasesOf = new Map<number, string[]>();
   for (const number of numbers) {
@@ -135,16 +134,15 @@ export async function completeModels(
   if (rows.length === 0) return [];
   const names = rows.map((row) => row.name);
   const inList = `model IN (${placeholders(names.length)})`;
-  const [tags, aliases] = await Promise.all([
-    executor.all<{ model: string; key: string; value: string }>(
-      `SELECT model, key, value FROM model_tags WHERE ${inList} ORDER BY key`,
-      names,
-    ),
-    executor.all<{ model: string; alias: string; version: number }>(
-      `SELECT model, alias, version FROM aliases WHERE ${inList} ORDER BY alias`,
-      names,
-    ),
-  ]);
+  // One query at a time: a transaction's connection runs queries in sequence anyway.
+  const tags = await executor.all<{ model: string; key: string; value: string }>(
+    `SELECT model, key, value FROM model_tags WHERE ${inList} ORDER BY key`,
+    names,
+  );
+  const aliases = await executor.all<{ model: string; alias: string; version: number }>(
+    `SELECT model, alias, version FROM aliases WHERE ${inList} ORDER BY alias`,
+    names,
+  );
   const models = new Map<string, RegisteredModel>();
   for (const row of rows) {
     const model: RegisteredModel = {

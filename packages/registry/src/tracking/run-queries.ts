@@ -44,28 +44,30 @@ export async function readRuns(
   if (rows.length === 0) return [];
   const ids = rows.map((row) => row.id);
   const where = `run_id IN (${placeholders(ids.length)})`;
-  const [params, tags, metrics, inputs, artifacts] = await Promise.all([
-    executor.all<{ run_id: string; key: string; value: string; type: string }>(
-      `SELECT run_id, key, value, type FROM run_params WHERE ${where}`,
-      ids,
-    ),
-    executor.all<{ run_id: string; key: string; value: string }>(
-      `SELECT run_id, key, value FROM run_tags WHERE ${where}`,
-      ids,
-    ),
-    executor.all<{ run_id: string; key: string; value: number | null }>(
-      `SELECT run_id, key, value FROM metric_series WHERE ${where}`,
-      ids,
-    ),
-    executor.all<{ run_id: string; dataset: string }>(
-      `SELECT run_id, dataset FROM run_inputs WHERE ${where}`,
-      ids,
-    ),
-    executor.all<{ run_id: string; name: string; digest: string; size: number; logged_at: number }>(
-      `SELECT run_id, name, digest, size, logged_at FROM run_artifacts WHERE ${where}`,
-      ids,
-    ),
-  ]);
+  // One query at a time: a transaction's connection runs queries in sequence anyway.
+  const params = await executor.all<{ run_id: string; key: string; value: string; type: string }>(
+    `SELECT run_id, key, value, type FROM run_params WHERE ${where}`,
+    ids,
+  );
+  const tags = await executor.all<{ run_id: string; key: string; value: string }>(
+    `SELECT run_id, key, value FROM run_tags WHERE ${where}`,
+    ids,
+  );
+  const metrics = await executor.all<{ run_id: string; key: string; value: number | null }>(
+    `SELECT run_id, key, value FROM metric_series WHERE ${where}`,
+    ids,
+  );
+  const inputs = await executor.all<{ run_id: string; dataset: string }>(
+    `SELECT run_id, dataset FROM run_inputs WHERE ${where}`,
+    ids,
+  );
+  const artifacts = await executor.all<{
+    run_id: string;
+    name: string;
+    digest: string;
+    size: number;
+    logged_at: number;
+  }>(`SELECT run_id, name, digest, size, logged_at FROM run_artifacts WHERE ${where}`, ids);
   // Sorting here is cheaper than a temporary B-tree per query in SQLite.
   const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   params.sort((a, b) => byText(a.key, b.key));
