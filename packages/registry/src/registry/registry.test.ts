@@ -404,6 +404,21 @@ describe('openRegistry', () => {
     expect(readFileSync(path, 'utf8')).toBe('x'.repeat(4096));
   });
 
+  it('opens read-only: reads work, writes fail naming the fix', async () => {
+    await registry.registerModel('m', { artifact: bytes('x') });
+    const reader = await openRegistry({ url: join(folder, 'registry.db'), readonly: true });
+    expect((await reader.resolve('m@latest')).version).toBe(1);
+    const error = await reader
+      .registerModel('m', { artifact: bytes('y') })
+      .catch((caught: unknown) => caught);
+    expect(MlinfraError.isInstance(error) && error.code).toBe('UNSUPPORTED');
+    expect(String(error)).toMatch(/read-only/);
+    await reader.close();
+    await expect(
+      openRegistry({ url: join(folder, 'missing.db'), readonly: true }),
+    ).rejects.toBeInstanceOf(ValidationError);
+  });
+
   it('works in memory', async () => {
     const memory = await openRegistry({ url: ':memory:', store: folder });
     await memory.registerModel('m', { artifact: bytes('x') });
