@@ -276,15 +276,17 @@ describe('createBudget', () => {
       { start: new Date('2026-01-01T00:00:00Z'), spent: money(12, 'USD') },
     ]);
     expect(alerts).toEqual(['2026-01:0.5', '2026-01:0.8', '2026-01:1', '2026-02:0.5']);
-    // A reopened handle (another process) sees the same period.
+    // A reopened handle (another process) keeps the stored period without naming it.
     const reopened = await createBudget({
       store,
       name: 'monthly',
       limit: money(10, 'USD'),
-      period: 'month',
       now: () => clock,
     });
-    expect((await reopened.status()).spent.micros).toBe(6_000_000);
+    expect(await reopened.status()).toMatchObject({
+      period: 'month',
+      spent: { micros: 6_000_000 },
+    });
   });
 
   it('starts weekly periods on Monday and daily ones at midnight UTC', async () => {

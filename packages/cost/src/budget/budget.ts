@@ -49,7 +49,8 @@ export interface BudgetOptions {
    */
   scope?: Readonly<Record<string, string>>;
   /**
-   * Spending window. Default `'total'`. With a recurring period, spent, alerts and charges start from
+   * Spending window. Default `'total'` for a new budget; a reopened budget keeps its stored period
+   * unless this is given. With a recurring period, spent, alerts and charges start from
    * zero in each new period; the last 12 periods' totals stay in `status().history`.
    */
   period?: BudgetPeriod;
@@ -311,7 +312,8 @@ export async function createBudget(options: BudgetOptions): Promise<Budget> {
   }
   if (limitMicros < 0) throw new ValidationError('limit must not be negative');
   const alerts = [...new Set(parsed.alerts ?? DEFAULT_ALERTS)].sort((a, b) => a - b);
-  const period: BudgetPeriod = parsed.period ?? 'total';
+  // Undefined keeps a reopened budget's stored period.
+  const period: BudgetPeriod | undefined = parsed.period;
   const now = parsed.now ?? Date.now;
   const store = parsed.store;
   const budgetName = parsed.name;
@@ -341,7 +343,7 @@ export async function createBudget(options: BudgetOptions): Promise<Budget> {
     existing !== undefined &&
     existing.currency === currency &&
     existing.limitMicros === limitMicros &&
-    (existing.period ?? 'total') === period &&
+    (period === undefined || (existing.period ?? 'total') === period) &&
     (scope === undefined || sameLabels(scope, existing.scope));
   const initial = unchanged
     ? undefined
@@ -351,12 +353,13 @@ export async function createBudget(options: BudgetOptions): Promise<Budget> {
           assertSameCurrency(state.currency, currency, `Budget "${budgetName}" limit`);
           if (
             state.limitMicros === limitMicros &&
-            (state.period ?? 'total') === period &&
+            (period === undefined || (state.period ?? 'total') === period) &&
             (scope === undefined || sameLabels(scope, state.scope))
           )
             return current!;
-          const changed: State = { ...state, limitMicros, scope: scope ?? state.scope, period };
-          if ((state.period ?? 'total') !== period) {
+          const changed: State = { ...state, limitMicros, scope: scope ?? state.scope };
+          if (period !== undefined && (state.period ?? 'total') !== period) {
+            changed.period = period;
             changed.periodStart = periodStartOf(period, now(), state.createdAt);
           }
           return JSON.stringify(changed);
@@ -373,8 +376,8 @@ export async function createBudget(options: BudgetOptions): Promise<Budget> {
           charges: 0,
           createdAt: at,
           updatedAt: at,
-          period,
-          periodStart: periodStartOf(period, at, at),
+          period: period ?? 'total',
+          periodStart: periodStartOf(period ?? 'total', at, at),
         };
         return JSON.stringify(fresh);
       });
