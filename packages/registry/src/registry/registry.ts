@@ -1283,13 +1283,19 @@ export class Registry {
     return iterator;
   }
 
-  /** Flushes every open run's buffered metrics, stops watchers and closes the database. */
+  /**
+   * Flushes every open run's buffered metrics, stops watchers and closes the database. Throws the
+   * first flush failure (after closing) so that lost metric points do not go unnoticed.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.parts.hub.close();
-    await Promise.allSettled([...this.runs].map((run) => run.flush()));
+    const flushed = await Promise.allSettled([...this.runs].map((run) => run.flush()));
     await this.parts.driver.close();
+    // The database is closed either way; a run whose buffered metrics could not be written says so.
+    const failure = flushed.find((result) => result.status === 'rejected');
+    if (failure !== undefined) throw failure.reason;
   }
 }
 
