@@ -131,6 +131,11 @@ const http1 = await load(single.port, '/v2/models/mlp/infer', {
 });
 await stop(single.child);
 const httpMs = 1000 / http1.rps;
+const plain = await startServer('handwritten');
+await load(plain.port, '/', { connections: 1, seconds: 1 });
+const plain1 = await load(plain.port, '/', { connections: 1, seconds: quick ? 3 : 8 });
+await stop(plain.child);
+const plainMs = 1000 / plain1.rps;
 
 console.log('');
 console.log(
