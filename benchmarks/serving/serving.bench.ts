@@ -152,7 +152,7 @@ console.log(
 );
 console.log(`p99 at half of max throughput: ${halfLoad.p99.toFixed(1)} ms (target < 20 ms)`);
 console.log(
-  `per request, sequential: raw model ${(rawMs * 1000).toFixed(0)} us, in-process createPredictor ${(inProcessMs * 1000).toFixed(0)} us (${(inProcessMs / rawMs).toFixed(2)}x raw), HTTP ${(httpMs * 1000).toFixed(0)} us (${(httpMs / rawMs).toFixed(2)}x raw, ${(httpMs / inProcessMs).toFixed(2)}x in-process)`,
+  `per request, sequential: raw model ${(rawMs * 1000).toFixed(0)} us, in-process createPredictor ${(inProcessMs * 1000).toFixed(0)} us (${(inProcessMs / rawMs).toFixed(2)}x raw), HTTP ${(httpMs * 1000).toFixed(0)} us (${(httpMs / rawMs).toFixed(2)}x raw, ${(httpMs / inProcessMs).toFixed(2)}x in-process); hand-written HTTP ${(plainMs * 1000).toFixed(0)} us (serving / hand-written ${(httpMs / plainMs).toFixed(2)}x)`,
 );
 if (handwritten.errors + unbatched.errors + batched.errors + halfLoad.errors > 0) {
   console.error('some requests failed');
