@@ -1,6 +1,6 @@
 import { ValidationError } from '@mlinfra/core';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { QueueFullError, RequestTimeoutError } from '../errors.js';
 import { DynamicBatcher, type DynamicBatcherOptions } from './dynamic-batcher.js';
 
@@ -105,13 +105,22 @@ describe('DynamicBatcher', () => {
     );
   });
 
-  it('waits up to maxQueueDelayMs for a fuller batch', async () => {
-    const { instance, batches } = batcher({ maxQueueDelayMs: 300 });
-    const first = instance.submit(one(1), 1, 0);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const second = instance.submit(one(2), 1, 0);
-    await Promise.all([first, second]);
-    expect(batches).toEqual([2]);
+  it('waits up to maxQueueDelayMs for a fuller batch, then runs what it has', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'performance'] });
+    try {
+      const { instance, batches } = batcher({ maxQueueDelayMs: 300 });
+      const first = instance.submit(one(1), 1, 0);
+      await vi.advanceTimersByTimeAsync(250);
+      expect(batches).toEqual([]);
+      const second = instance.submit(one(2), 1, 0);
+      await vi.advanceTimersByTimeAsync(40);
+      expect(batches).toEqual([]);
+      await vi.advanceTimersByTimeAsync(20);
+      expect(batches).toEqual([2]);
+      await Promise.all([first, second]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('runs at once when maxBatchSize rows wait, however long the delay', async () => {
@@ -119,6 +128,24 @@ describe('DynamicBatcher', () => {
     await Promise.all([1, 2, 3, 4].map((v) => instance.submit(one(v), 1, 0)));
     expect(batches).toEqual([4]);
   }, 5_000);
+
+  it('runs up to `instances` batches at the same time', async () => {
+    let running = 0;
+    let peak = 0;
+    const { instance } = batcher({
+      instances: 2,
+      maxBatchSize: 1,
+      run: async (batch) => {
+        running++;
+        peak = Math.max(peak, running);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        running--;
+        return batch;
+      },
+    });
+    await Promise.all([1, 2, 3, 4].map((v) => instance.submit(one(v), 1, 0)));
+    expect(peak).toBe(2);
+  });
 
   it('runs every request alone when batching is disabled', async () => {
     const { instance, batches } = batcher({ enabled: false, maxBatchSize: 1 });
