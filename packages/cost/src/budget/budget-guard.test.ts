@@ -113,6 +113,22 @@ describe('budgetGuard', () => {
     expect((await resumedBudget.status()).spent.micros).toBe(1_054_000);
   });
 
+  it("satisfies @mlinfra/trainer's structural BudgetGuard", async () => {
+    // The trainer declares this shape (packages/trainer/src/train/interfaces.ts); assignment must type-check.
+    type TrainerGuard = {
+      charge(
+        deviceSeconds: number,
+        info?: { device?: string },
+      ): Promise<{ stop: boolean; reason?: string }> | { stop: boolean; reason?: string };
+    };
+    const budget = await createBudget({ store, name: 'structural', limit: money(1, 'USD') });
+    const guard: TrainerGuard = budgetGuard(budget, { pricePerDeviceHour: money(3600, 'USD') });
+    expect(await guard.charge(1, { device: 'gpu' })).toMatchObject({
+      stop: true,
+      reason: expect.stringMatching(/exhausted/),
+    });
+  });
+
   it('runs to the end when the budget suffices', async () => {
     const budget = await createBudget({ store, name: 'roomy', limit: money(100, 'USD') });
     const run = await train({

@@ -168,6 +168,35 @@ describe('estimateTraining', () => {
     ).toThrow(/one currency/);
   });
 
+  it('says so when spot is asked for an instance without a spot price', () => {
+    const entry = {
+      provider: 'x',
+      instanceType: 'od-only',
+      region: 'r',
+      vcpus: 4,
+      memoryGiB: 16,
+      acceleratorCount: 0,
+      price: money(1, 'USD'),
+    };
+    expect(() =>
+      estimateTraining({
+        samples: 10,
+        throughput: 1,
+        instance: entry,
+        spot: { interruptionRatePerHour: 0.1 },
+      }),
+    ).toThrow(/no spot price in the catalog; pass spotPricePerHour/);
+    expect(
+      estimateTraining({
+        samples: 3600,
+        throughput: 1,
+        instance: entry,
+        spot: { interruptionRatePerHour: 0 },
+        spotPricePerHour: money('0.5', 'USD'),
+      }).spot?.cost.micros,
+    ).toBe(500_000);
+  });
+
   it('reports an unbounded run instead of a wrong number when preemptions outpace segments', () => {
     expect(() =>
       estimateTraining({

@@ -1,4 +1,4 @@
-import { ValidationError } from '@mlinfra/core/schema';
+import { NotFoundError, ValidationError } from '@mlinfra/core/schema';
 import { z } from 'zod';
 import { findAccelerator } from '../catalog/accelerators.js';
 import type { Catalog, CatalogEntry } from '../catalog/catalog.js';
@@ -92,7 +92,7 @@ export interface TrainingEstimate {
   computeSeconds: number;
   /** The on-demand scenario, when the instance has an on-demand price. */
   onDemand?: ScenarioEstimate;
-  /** The spot scenario, when `spot` was given and the instance has a spot price. */
+  /** The spot scenario, when `spot` was given (an instance without a spot price is a NotFoundError). */
   spot?: ScenarioEstimate;
   /** The cheaper scenario. */
   cheapest: 'on-demand' | 'spot';
@@ -238,6 +238,11 @@ export function estimateTraining(options: TrainingEstimateOptions): TrainingEsti
     cheapest: 'on-demand',
   };
   if (resolved.price !== undefined) estimate.onDemand = scenario(resolved.price, 0, 0);
+  if (spotWanted && resolved.spotPrice === undefined) {
+    throw new NotFoundError(
+      `${resolved.entry.instanceType} in ${resolved.entry.region} has no spot price in the catalog; pass spotPricePerHour, pick a region that lists one, or leave out spot`,
+    );
+  }
   if (spotWanted && resolved.spotPrice !== undefined) {
     estimate.spot = scenario(
       resolved.spotPrice,
