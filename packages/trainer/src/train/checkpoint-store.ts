@@ -51,19 +51,31 @@ export async function readCheckpointBlob(store: Store, digest: string) {
   return decodeCheckpoint(await store.read(digest), digest);
 }
 
-/** Writes checkpoints of one run: blob first, then refs (compare-and-set on `latest`), then pruning. */
+/**
+ * Writes checkpoints of one run: blob first, then refs (compare-and-set on `latest`), then pruning.
+ * It keeps the run's refs in memory (read once from the listing) so a checkpoint costs one blob write
+ * and two ref writes, plus deletions only when something falls out of `keepLast` / `keepBest`.
+ */
 export class CheckpointWriter {
   private latest: string | undefined;
   private readonly prefix: string;
+  private readonly recent: Map<number, string>;
+  private readonly best: Map<number, string>;
 
   constructor(
     private readonly store: Store,
     run: string,
     private readonly keepLast: number,
-    latest: string | undefined,
+    listing: CheckpointListing,
   ) {
     this.prefix = prefixOf(assertRunName(run));
-    this.latest = latest;
+    this.latest = listing.latest;
+    this.recent = new Map(listing.recent.map((entry) => [entry.step, entry.digest]));
+    this.best = new Map(listing.best.map((entry) => [entry.step, entry.digest]));
+  }
+
+  private refName(kind: 'recent' | 'best', step: number): string {
+    return `${this.prefix}/${kind}/${String(step).padStart(STEP_DIGITS, '0')}`;
   }
 
   /**
@@ -72,13 +84,16 @@ export class CheckpointWriter {
    */
   async write(step: number, state: unknown, arrays: readonly CheckpointArray[]): Promise<Digest> {
     const { digest } = await this.store.put(encodeCheckpoint(state, arrays));
-    const recent = `${this.prefix}/recent/${String(step).padStart(STEP_DIGITS, '0')}`;
     // A step checkpoint and the epoch-end checkpoint can fall on the same step: the newer replaces the older.
-    const replaced = await this.store.refs.get(recent);
-    await this.store.refs.set(recent, digest);
-    try {
-      await this.store.refs.set(`${this.prefix}/latest`, digest, { expected: this.latest ?? null });
-    } catch (error) {
+    const replaced = this.recent.get(step);
+    // Both refs name a complete blob, so their order does not matter for crash safety: write them together.
+    const [recentResult, latestResult] = await Promise.allSettled([
+      this.store.refs.set(this.refName('recent', step), digest),
+      this.store.refs.set(`${this.prefix}/latest`, digest, { expected: this.latest ?? null }),
+    ]);
+    this.recent.set(step, digest);
+    if (latestResult.status === 'rejected') {
+      const error = latestResult.reason;
       if (ConflictError.isInstance(error)) {
         throw new ConflictError(
           `Another process wrote checkpoints for run "${this.prefix.slice(8)}" while this one trained; give each concurrent run its own checkpoint.name`,
@@ -87,45 +102,41 @@ export class CheckpointWriter {
       }
       throw error;
     }
+    if (recentResult.status === 'rejected') throw recentResult.reason;
     this.latest = digest;
-    if (replaced !== undefined && replaced !== digest) await this.deleteIfUnused(replaced);
-    await this.prune('recent', (entries) =>
-      entries.slice(0, Math.max(0, entries.length - this.keepLast)),
-    );
+    const doomed: string[] = replaced !== undefined && replaced !== digest ? [replaced] : [];
+    const steps = [...this.recent.keys()].sort((a, b) => a - b);
+    for (const old of steps.slice(0, Math.max(0, steps.length - this.keepLast))) {
+      doomed.push(this.recent.get(old) as string);
+      this.recent.delete(old);
+      await this.store.refs.delete(this.refName('recent', old));
+    }
+    await this.deleteUnused(doomed);
     return digest;
   }
 
   /** Marks `step`'s checkpoint as one of the best and drops best refs whose steps are not in `keep`. */
   async setBest(step: number, digest: Digest, keep: ReadonlySet<number>): Promise<void> {
-    await this.store.refs.set(
-      `${this.prefix}/best/${String(step).padStart(STEP_DIGITS, '0')}`,
-      digest,
+    await this.store.refs.set(this.refName('best', step), digest);
+    this.best.set(step, digest);
+    const doomed: string[] = [];
+    for (const [old, oldDigest] of [...this.best]) {
+      if (keep.has(old)) continue;
+      doomed.push(oldDigest);
+      this.best.delete(old);
+      await this.store.refs.delete(this.refName('best', old));
+    }
+    await this.deleteUnused(doomed);
+  }
+
+  /** Deletes checkpoint blobs no ref of the run names any more (a recent and a best ref may share one). */
+  private async deleteUnused(digests: readonly string[]): Promise<void> {
+    const named = new Set<string>([...this.recent.values(), ...this.best.values()]);
+    if (this.latest !== undefined) named.add(this.latest);
+    await Promise.all(
+      [...new Set(digests)]
+        .filter((digest) => !named.has(digest))
+        .map((digest) => this.store.delete(digest)),
     );
-    await this.prune('best', (entries) => entries.filter((entry) => !keep.has(entry.step)));
-  }
-
-  private async prune(
-    kind: 'recent' | 'best',
-    pick: (entries: Array<{ name: string; step: number }>) => Array<{ name: string; step: number }>,
-  ): Promise<void> {
-    const names = await this.store.refs.list(`${this.prefix}/${kind}/`);
-    const entries = names
-      .map((name) => ({ name, step: stepOf(name) }))
-      .sort((a, b) => a.step - b.step);
-    const doomed = pick(entries);
-    if (doomed.length === 0) return;
-    for (const entry of doomed) {
-      const digest = await this.store.refs.get(entry.name);
-      await this.store.refs.delete(entry.name);
-      if (digest !== undefined) await this.deleteIfUnused(digest);
-    }
-  }
-
-  /** Deletes a checkpoint blob unless a ref of the run still names it (a recent and a best ref may share one). */
-  private async deleteIfUnused(digest: string): Promise<void> {
-    for (const other of await this.store.refs.list(`${this.prefix}/`)) {
-      if ((await this.store.refs.get(other)) === digest) return;
-    }
-    await this.store.delete(digest);
   }
 }

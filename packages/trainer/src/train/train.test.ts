@@ -81,6 +81,7 @@ describe('train', () => {
     expect(first.history).toHaveLength(2);
     expect(first.history[1]?.loss).toBeLessThan(first.history[0]?.loss as number);
     expect(first.samplesPerSecond).toBeGreaterThan(0);
+    expect(first.checkpointSeconds).toBe(0);
   });
 
   it('on wasm, a budget-stopped and resumed run ends within 1e-6 of an uninterrupted one', async () => {
@@ -265,6 +266,8 @@ describe('train', () => {
     expect(listing.recent.map((entry) => entry.step)).toEqual([19, 20]);
     expect(listing.best.map((entry) => entry.step)).toEqual([10, 20]);
     expect(result.bestCheckpoint).toBe(listing.best[0]?.digest);
+    expect(result.checkpointSeconds).toBeGreaterThan(0);
+    expect(result.checkpointSeconds).toBeLessThan(result.wallSeconds);
     expect(await store.has(listing.best[0]?.digest as string)).toBe(true);
     const blobs: string[] = [];
     for await (const digest of store.list()) blobs.push(digest);

@@ -142,6 +142,10 @@ export interface TrainResult {
   deviceSeconds: number;
   /** Training throughput of this call, rows per second of step time. */
   samplesPerSecond: number;
+  /** Seconds this call spent writing checkpoints (serialising, storing, pruning). */
+  checkpointSeconds: number;
+  /** Wall-clock seconds of this call, from start to return. */
+  wallSeconds: number;
 }
 
 interface TrainerState {
@@ -283,6 +287,7 @@ function setWeightsOf(model: tf.LayersModel, arrays: readonly Float32Array[]): v
  * ```
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
+  const callStarted = performance.now();
   parseOptions(optionsSchema, options, 'train options');
   const backend = await useBackend(options.backend ?? 'auto');
   const epochs = options.epochs ?? 1;
@@ -376,7 +381,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         'CONFLICT',
       );
     }
-    writer = new CheckpointWriter(store, checkpoint.name, checkpoint.keepLast ?? 3, listing.latest);
+    writer = new CheckpointWriter(store, checkpoint.name, checkpoint.keepLast ?? 3, listing);
     if (target !== undefined) {
       const decoded = await readCheckpointBlob(store, target);
       const saved = decoded.state as TrainerState;
@@ -455,8 +460,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const keepBest = checkpoint?.keepBest;
   const bestMode =
     keepBest === undefined ? 'min' : resolveMode(keepBest.monitor, keepBest.mode ?? 'auto');
+  let checkpointSeconds = 0;
   const writeCheckpoint = async (epochLogs?: EpochLogs): Promise<void> => {
     if (writer === undefined) return;
+    const writeStarted = performance.now();
     let isBest = false;
     if (keepBest !== undefined && epochLogs !== undefined) {
       const value = epochLogs[keepBest.monitor];
@@ -511,6 +518,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (top !== undefined && top.step === state.step) bestCheckpoint = digest;
     }
     lastCheckpointAt = performance.now();
+    checkpointSeconds += (lastCheckpointAt - writeStarted) / 1000;
   };
 
   // Budget.
@@ -742,6 +750,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     history: state.history,
     deviceSeconds: state.deviceSeconds,
     samplesPerSecond: sessionSeconds > 0 ? sessionRows / sessionSeconds : 0,
+    checkpointSeconds,
+    wallSeconds: (performance.now() - callStarted) / 1000,
   };
   if (stopReason !== undefined) result.stopReason = stopReason;
   if (lastCheckpoint !== undefined) result.checkpoint = lastCheckpoint;
