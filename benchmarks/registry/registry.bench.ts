@@ -33,6 +33,12 @@ function percentile(values: number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))]!;
 }
 
+async function timeOnce(action: () => unknown): Promise<number> {
+  const start = process.hrtime.bigint();
+  await action();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
 async function latencies(count: number, action: (index: number) => unknown): Promise<number[]> {
   // Warm up (statement caches, JIT), then start from a clean heap when run with --expose-gc.
   for (let index = 0; index < Math.min(50, count); index++) await action(index);
@@ -300,30 +306,9 @@ try {
     );
 
     const random = (index: number) => 1 + ((index * 7919) % scaleVersions);
-    const resolveAlias = await latencies(lookups, (index) =>
-      registry.resolve(`scale@${aliases[index % aliases.length]}`),
-    );
-    const resolveVersion = await latencies(lookups, (index) =>
-      registry.resolve(`scale/${random(index)}`),
-    );
-    const resolveLatest = await latencies(lookups, () => registry.resolve('scale@latest'));
-    const firstPage = await latencies(lookups / 2, () =>
-      registry.listVersions('scale', { limit: 100 }),
-    );
-    const middle = await registry.listVersions('scale', { limit: 100 });
-    let token = middle.nextPageToken!;
-    for (let page = 0; page < scaleVersions / 200; page++)
-      token = (await registry.listVersions('scale', { limit: 100, pageToken: token }))
-        .nextPageToken!;
-    const deepPage = await latencies(lookups / 2, () =>
-      registry.listVersions('scale', { limit: 100, pageToken: token }),
-    );
-    const search = await latencies(20, () =>
-      registry.searchRuns({ experiment: 'scale', orderBy: 'metrics.metric_0 ASC', limit: 100 }),
-    );
-    await registry.close();
-
-    // The peer: the minimal hand-written queries for the same answers on the same file.
+    // The peer: the minimal hand-written queries for the same answers on the same file, through a
+    // second connection. Each sample of ours is followed by a sample of the peer, so both see the
+    // same moments of this (shared, noisy) machine.
     const database = new Database(path, { readonly: true });
     const aliasQuery = database.prepare(
       'SELECT version FROM aliases WHERE model = ? AND alias = ?',
@@ -338,24 +323,68 @@ try {
     const offsetQuery = database.prepare(
       'SELECT * FROM model_versions WHERE model = ? ORDER BY version DESC LIMIT 100 OFFSET ?',
     );
-    const plainAlias = await latencies(lookups, (index) => {
-      const found = aliasQuery.get('scale', aliases[index % aliases.length]) as { version: number };
-      return versionQuery.get('scale', found.version);
-    });
-    const plainVersion = await latencies(lookups, (index) =>
-      versionQuery.get('scale', random(index)),
+    const middle = await registry.listVersions('scale', { limit: 100 });
+    let token = middle.nextPageToken!;
+    for (let page = 0; page < scaleVersions / 200; page++) {
+      token = (await registry.listVersions('scale', { limit: 100, pageToken: token }))
+        .nextPageToken!;
+    }
+    const pairs = async (
+      count: number,
+      ours: (index: number) => unknown,
+      peer: (index: number) => unknown,
+    ): Promise<[number[], number[]]> => {
+      const oursTimes: number[] = [];
+      const peerTimes: number[] = [];
+      for (let index = 0; index < Math.min(50, count); index++) {
+        await ours(index);
+        await peer(index);
+      }
+      (globalThis as { gc?: () => void }).gc?.();
+      for (let index = 0; index < count; index++) {
+        oursTimes.push(await timeOnce(() => ours(index)));
+        peerTimes.push(await timeOnce(() => peer(index)));
+      }
+      return [oursTimes, peerTimes];
+    };
+    const [resolveAlias, plainAlias] = await pairs(
+      lookups,
+      (index) => registry.resolve(`scale@${aliases[index % aliases.length]}`),
+      (index) => {
+        const found = aliasQuery.get('scale', aliases[index % aliases.length]) as {
+          version: number;
+        };
+        return versionQuery.get('scale', found.version);
+      },
     );
-    const plainLatest = await latencies(lookups, () => {
-      const found = latestQuery.get('scale') as { last_version: number };
-      return versionQuery.get('scale', found.last_version);
-    });
-    const plainFirstPage = await latencies(lookups / 2, () =>
-      pageQuery.all('scale', Number.MAX_SAFE_INTEGER),
+    const [resolveVersion, plainVersion] = await pairs(
+      lookups,
+      (index) => registry.resolve(`scale/${random(index)}`),
+      (index) => versionQuery.get('scale', random(index)),
     );
-    const plainDeepOffset = await latencies(lookups / 2, () =>
-      offsetQuery.all('scale', scaleVersions / 2),
+    const [resolveLatest, plainLatest] = await pairs(
+      lookups,
+      () => registry.resolve('scale@latest'),
+      () => {
+        const found = latestQuery.get('scale') as { last_version: number };
+        return versionQuery.get('scale', found.last_version);
+      },
+    );
+    const [firstPage, plainFirstPage] = await pairs(
+      lookups / 2,
+      () => registry.listVersions('scale', { limit: 100 }),
+      () => pageQuery.all('scale', Number.MAX_SAFE_INTEGER),
+    );
+    const [deepPage, plainDeepOffset] = await pairs(
+      lookups / 2,
+      () => registry.listVersions('scale', { limit: 100, pageToken: token }),
+      () => offsetQuery.all('scale', scaleVersions / 2),
+    );
+    const search = await latencies(20, () =>
+      registry.searchRuns({ experiment: 'scale', orderBy: 'metrics.metric_0 ASC', limit: 100 }),
     );
     database.close();
+    await registry.close();
 
     console.log(
       `latency at ${format(scaleVersions)} versions and ${format(runCount * pointsPerRun)} metric points, ms (p50 / p95 / p99); ratio = ours / peer at p50`,
