@@ -57,6 +57,31 @@ export function numericDistinct(side: NumericSide): number {
   return count;
 }
 
+/** Distinct values of both sides together (exact from data or low-cardinality profiles, else estimated). */
+export function unionDistinct(a: NumericSide, b: NumericSide): number {
+  if (a.source === 'data' && b.source === 'data') {
+    const x = a.sorted;
+    const y = b.sorted;
+    let i = 0;
+    let j = 0;
+    let count = 0;
+    while (i < x.length || j < y.length) {
+      const value = Math.min(
+        i < x.length ? (x[i] as number) : Infinity,
+        j < y.length ? (y[j] as number) : Infinity,
+      );
+      while (i < x.length && x[i] === value) i++;
+      while (j < y.length && y[j] === value) j++;
+      count++;
+    }
+    return count;
+  }
+  const ca = numericValueCounts(a);
+  const cb = numericValueCounts(b);
+  if (ca && cb) return new Set([...ca.keys(), ...cb.keys()]).size;
+  return Math.max(numericDistinct(a), numericDistinct(b));
+}
+
 /** Fraction of values <= x. */
 export function numericCdf(side: NumericSide, x: number): number {
   if (side.source === 'profile') return side.cdf.cdf(x);

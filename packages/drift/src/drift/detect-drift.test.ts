@@ -47,6 +47,15 @@ describe('detectDrift', () => {
     });
   });
 
+  it('counts distinct values over both samples when choosing, as Evidently does', () => {
+    const report = detectDrift(
+      { c: ['a', 'a', 'a', 'a'], n: [1, 1, 1, 1] },
+      { c: ['a', 'b', 'c', 'c'], n: [1, 2, 3, 3] },
+    );
+    expect(report.columns.map((c) => c.test)).toEqual(['chi-square', 'chi-square']);
+    expect(report.columns.every((c) => Number.isFinite(c.statistic))).toBe(true);
+  });
+
   it('returns the same numbers as the standalone statistics on raw data', () => {
     const reference = table(400, 0, 3);
     const current = table(350, 0.3, 4);

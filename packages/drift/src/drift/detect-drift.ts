@@ -53,6 +53,7 @@ import {
   numericValueCounts,
   populationStdOf,
   requireNonEmpty,
+  unionDistinct,
   wassersteinApprox,
 } from './column-data.js';
 
@@ -338,7 +339,10 @@ function categoricalSide(side: Side, name: string, what: 'reference' | 'current'
   return { source: 'data', counts, total, missing, error: 0 };
 }
 
-/** Evidently's automatic choice of test by column kind, distinct values and reference size. */
+/**
+ * Evidently's automatic choice of test by column kind, the number of distinct values in both
+ * samples together, and the reference size (rows, missing values included).
+ */
 export function chooseTest(
   kind: ColumnKind,
   distinct: number,
@@ -650,11 +654,10 @@ export function detectDrift(
       requireNonEmpty(currentCount, name, 'current');
       referenceMissing = a.missing;
       currentMissing = b.missing;
-      const distinct = numericDistinct(a);
       test =
         perColumn?.test ??
         parsed.numericTest ??
-        chooseTest(kind, distinct, referenceCount + referenceMissing);
+        chooseTest(kind, unionDistinct(a, b), referenceCount + referenceMissing);
       computed = runNumeric(test, a, b, name, parsed.bins ?? 30, parsed.ksMethod ?? 'auto');
       distribution = numericDistribution(a, b);
     } else {
@@ -669,7 +672,11 @@ export function detectDrift(
       test =
         perColumn?.test ??
         parsed.categoricalTest ??
-        chooseTest(kind, a.counts.size, referenceCount + referenceMissing);
+        chooseTest(
+          kind,
+          new Set([...a.counts.keys(), ...b.counts.keys()]).size,
+          referenceCount + referenceMissing,
+        );
       computed = runCategorical(test, a, b, name);
       distribution = categoricalDistribution(a, b);
     }

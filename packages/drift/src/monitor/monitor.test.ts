@@ -61,6 +61,13 @@ describe('createMonitor', () => {
     // The window holding the 50 rows closes; the empty ones after it produce no report.
     expect(reports).toHaveLength(2);
     expect(reports[1]?.currentRows).toBe(50);
+    // A year of idle one-minute windows is skipped in one step; window numbering stays aligned.
+    now += 365 * 24 * 3_600_000;
+    monitor.observe(rows(5, 0, 6));
+    const report = monitor.flush();
+    expect(report?.currentRows).toBe(5);
+    expect(report?.window?.index).toBe(Math.floor((now - 1_000_000) / 60_000));
+    expect(((report?.window?.start as number) - 1_000_000) % 60_000).toBe(0);
   });
 
   it('keeps memory bounded by the number of columns, not by traffic', () => {
@@ -152,6 +159,7 @@ describe('createMonitor', () => {
     expect(perf?.metrics.logLoss).toBeCloseTo(logLoss, 10);
     expect(Math.abs((perf?.metrics.rocAuc as number) - auc)).toBeLessThan(0.005);
     expect(perf?.degraded).toEqual(['accuracy']);
+    expect(reports[0]?.columns.find((c) => c.column === 'amount')?.role).toBe('feature');
   });
 
   it('reports RMSE for regression and drops the oldest predictions beyond maxPending', () => {

@@ -241,9 +241,14 @@ export function createMonitor(options: MonitorOptions): Monitor {
       .map(([name]) => name);
     let driftReport: DriftReport;
     if (withData.length > 0) {
+      const predictionColumns = [
+        ...(options.drift?.predictionColumns ?? []),
+        ...(performanceOptions ? [performanceOptions.predictionColumn] : []),
+      ];
       driftReport = detectDrift(reference, window.profile, {
         ...(options.drift ?? {}),
         columns: withData,
+        predictionColumns,
       });
     } else {
       driftReport = {
@@ -308,6 +313,13 @@ export function createMonitor(options: MonitorOptions): Monitor {
     if (durationMs === Infinity) return;
     const t = now();
     while (t >= start + durationMs) {
+      if (rows === 0 && (perf?.labeled ?? 0) === 0 && (perf?.expired ?? 0) === 0) {
+        // Skip any run of empty windows in one step (an idle night costs nothing).
+        const skipped = Math.floor((t - start) / durationMs);
+        start += skipped * durationMs;
+        index += skipped;
+        break;
+      }
       const end = start + durationMs;
       closeWindow(end);
       start = end;
