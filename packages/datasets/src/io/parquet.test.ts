@@ -74,6 +74,20 @@ describe('openParquet', () => {
     });
   }
 
+  it('reads Parquet 2 files with data page v2 and delta encodings written by DuckDB', async () => {
+    const path = join(folder, 'duck-v2.parquet');
+    await duck.run(
+      `COPY (${SELECT}) TO '${path}' (FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION V2)`,
+    );
+    const source = await openParquet(path);
+    const chunk = await source.read(source.rowGroups[0]!, ['id', 'x', 'big', 'label', 'at']);
+    expect(chunk.columns.id![1999]).toBe(1999);
+    expect(chunk.columns.x![3]).toBe(4.5);
+    expect(chunk.columns.big![7]).toBe(7000000000000n);
+    expect(chunk.columns.label![5]).toBe('cat2');
+    expect(chunk.columns.at![1]).toBe(Date.UTC(2024, 0, 1) + 3600_000);
+  });
+
   it('reads dictionary and plain encodings written by DuckDB', async () => {
     const path = join(folder, 'duck-dict.parquet');
     await duck.run(
@@ -141,7 +155,8 @@ describe('ParquetFileWriter', () => {
     const source = await openParquet(path);
     expect(source.rowGroups).toEqual([
       { rowStart: 0, rowEnd: 3 },
-      { rowStart: 3, rowEnd: 5 },
+      { rowStart: 3, rowEnd: 4 },
+      { rowStart: 4, rowEnd: 5 },
     ]);
     expect(source.schema.columns[3]).toEqual({
       name: 'label',

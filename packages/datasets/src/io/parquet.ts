@@ -310,32 +310,28 @@ export class ParquetFileWriter {
     if (chunk.length === 0) return;
     this.pending.push(chunk);
     this.pendingRows += chunk.length;
-    if (this.pendingRows >= this.rowGroupRows) this.flushGroups(false);
+    if (this.pendingRows >= this.rowGroupRows) this.flushGroups();
   }
 
-  private flushGroups(all: boolean): void {
+  private flushGroups(): void {
     if (this.pendingRows === 0) return;
+    // Everything buffered goes out at once (the last row group may be short): no copies of the rows kept back.
     const merged = mergePending(this.schema, this.pending, this.pendingRows);
-    const full = all ? merged.length : merged.length - (merged.length % this.rowGroupRows);
-    if (full > 0) {
-      const part = full === merged.length ? merged : slice(merged, 0, full);
-      this.writer.write({
-        columnData: this.schema.columns.map((column) =>
-          writerColumn(column, part.columns[column.name]!),
-        ),
-        rowGroupSize: this.rowGroupRows,
-      });
-      this.rows += full;
-    }
-    const rest = full === merged.length ? undefined : slice(merged, full, merged.length);
-    this.pending = rest === undefined ? [] : [rest];
-    this.pendingRows = rest?.length ?? 0;
+    this.writer.write({
+      columnData: this.schema.columns.map((column) =>
+        writerColumn(column, merged.columns[column.name]!),
+      ),
+      rowGroupSize: this.rowGroupRows,
+    });
+    this.rows += merged.length;
+    this.pending = [];
+    this.pendingRows = 0;
   }
 
   /** Writes the remaining rows and the footer, and closes the file. */
   finish(): void {
     try {
-      this.flushGroups(true);
+      this.flushGroups();
       this.writer.finish();
     } finally {
       this.close();
@@ -348,16 +344,6 @@ export class ParquetFileWriter {
     this.closed = true;
     closeSync(this.descriptor);
   }
-}
-
-function slice(chunk: ColumnChunk, start: number, end: number): ColumnChunk {
-  const columns: Record<string, ColumnData> = {};
-  for (const [name, values] of Object.entries(chunk.columns)) {
-    columns[name] = (
-      ArrayBuffer.isView(values) ? values.subarray(start, end) : values.slice(start, end)
-    ) as ColumnData;
-  }
-  return { length: end - start, columns };
 }
 
 function mergePending(schema: TableSchema, chunks: ColumnChunk[], length: number): ColumnChunk {

@@ -51,6 +51,27 @@ export class ChunkNormalizer {
     }
   }
 
+  /** Columns with a uniqueness constraint. */
+  get uniqueColumns(): string[] {
+    return [...this.seen.keys()];
+  }
+
+  /** Records values already stored (the parent's rows, on append) so duplicates of them are caught. */
+  remember(column: string, values: ArrayLike<unknown>): void {
+    const seen = this.seen.get(column);
+    if (seen === undefined) return;
+    for (let index = 0; index < values.length; index++) {
+      const value = values[index];
+      if (
+        value === null ||
+        value === undefined ||
+        (typeof value === 'number' && Number.isNaN(value))
+      )
+        continue;
+      seen.add(value);
+    }
+  }
+
   /** Rows normalised so far. */
   get rows(): number {
     return this.rowOffset;

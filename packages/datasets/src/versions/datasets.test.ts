@@ -200,6 +200,25 @@ describe('Datasets.commit', () => {
     });
   });
 
+  it('enforces uniqueness across the parent rows on append', async () => {
+    const schema = {
+      columns: [
+        { name: 'key', type: 'int64' as const, unique: true },
+        { name: 'v', type: 'float64' as const },
+      ],
+    };
+    await datasets.commit('keys', { key: [1n, 2n], v: [0.5, 1] }, { schema });
+    await expect(
+      datasets.commit('keys', { key: [3n, 2n], v: [2, 3] }, { mode: 'append' }),
+    ).rejects.toThrow(/key: is a duplicate but the column is unique \(in row 1: 2n\)/);
+    const appended = await datasets.commit(
+      'keys',
+      { key: [3n, 4n], v: [2, 3] },
+      { mode: 'append' },
+    );
+    expect(appended.rowCount).toBe(4);
+  });
+
   it('commits an Arrow table, column arrays, a CSV file, a Parquet file and an async iterable', async () => {
     const arrow = tableFromArrays({ x: Float64Array.from([1, 2]), s: ['p', 'q'] });
     const fromArrow = await datasets.commit('arrow', arrow);

@@ -583,6 +583,15 @@ export class Datasets {
 
     const issues = new IssueCollector();
     const normalizer = new ChunkNormalizer(schema, issues);
+    if (mode === 'append' && parent !== undefined && normalizer.uniqueColumns.length > 0) {
+      // Uniqueness holds across the whole version, so the parent's keys count too.
+      for await (const chunk of new DatasetHandle(this, name, parent.id, null).chunks({
+        columns: normalizer.uniqueColumns,
+      })) {
+        for (const column of normalizer.uniqueColumns)
+          normalizer.remember(column, chunk.columns[column]!);
+      }
+    }
     const stats = new StatsAccumulator(schema);
     const checker = new ExpectationChecker(expectations);
     const profiler = options.profile === false ? undefined : new ProfileAccumulator(schema);
