@@ -13,6 +13,11 @@ export interface ParquetSinkOptions {
   maxFileAgeMs?: number;
   /** File name prefix. Default `predictions`. */
   prefix?: string;
+  /**
+   * Called when a file written on the age timer (not inside a `write` call) fails, with the
+   * records it held. Failures inside `write` reject it instead (and the log counts them dropped).
+   */
+  onError?: (error: unknown, records: number) => void;
 }
 
 type ColumnKind = 'DOUBLE' | 'STRING' | 'BOOLEAN' | 'JSON';
@@ -164,7 +169,10 @@ export function createParquetSink(options: ParquetSinkOptions): PredictionSink {
     async write(records) {
       if (buffer.length === 0) {
         oldest = Date.now();
-        timer = setTimeout(() => void rotate().catch(() => undefined), maxAgeMs);
+        timer = setTimeout(() => {
+          const records = buffer.length;
+          rotate().catch((error: unknown) => options.onError?.(error, records));
+        }, maxAgeMs);
         timer.unref();
       }
       for (const record of records) buffer.push(record);
