@@ -2,10 +2,11 @@ import { createServer as createHttpServer, request as httpRequest } from 'node:h
 import type { AddressInfo } from 'node:net';
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linearPredictor } from './__fixtures__/predictors.js';
 import { tfPredictor } from './__fixtures__/tf-predictor.js';
-import { createServer, type ModelServer } from './index.js';
+import { createPredictor, createServer, type ModelServer } from './index.js';
 
 interface Reply {
   status: number;
@@ -432,5 +433,22 @@ describe('createServer options', () => {
     expect(() =>
       createServer({ models: [{ name: 'a', predictor: linearPredictor() }], auth: { tokens: [] } }),
     ).toThrow(/at least one token/);
+    const registry = new Registry();
+    const first = createPredictor({
+      models: [{ name: 'a', predictor: linearPredictor() }],
+      metrics: { registry },
+    });
+    expect(() =>
+      createPredictor({
+        models: [{ name: 'a', predictor: linearPredictor() }],
+        metrics: { registry },
+      }),
+    ).toThrow(/another metrics.prefix/);
+    const second = createPredictor({
+      models: [{ name: 'a', predictor: linearPredictor() }],
+      metrics: { registry, prefix: 'second_' },
+    });
+    void first.close();
+    void second.close();
   });
 });

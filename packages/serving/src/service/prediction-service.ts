@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isStore, NotFoundError, type Store, ValidationError } from '@mlinfra/core';
+import type { Registry } from 'prom-client';
 import { type BatchResult, DynamicBatcher } from '../batching/dynamic-batcher.js';
 import { ServerClosedError } from '../errors.js';
 import { PredictionLog, type PredictionRecord } from '../log/prediction-log.js';
@@ -30,6 +31,19 @@ import {
 } from '../protocol/v2.js';
 import { statusOf } from './status.js';
 import { chooseCanary } from './traffic.js';
+
+function createMetrics(options: { registry?: Registry; prefix?: string }): ServingMetrics {
+  const prefix = options.prefix ?? 'mlinfra_serving_';
+  try {
+    return new ServingMetrics(options.registry, prefix);
+  } catch (error) {
+    throw new ValidationError(
+      `metrics.registry already holds metrics named ${prefix}*; give this server another metrics.prefix or its own registry.`,
+      [],
+      { cause: error },
+    );
+  }
+}
 
 /** The source's own store (a registry has one), when it is a core store. */
 function storeOf(source: ModelSource | undefined): Store | undefined {
@@ -294,13 +308,7 @@ class Service implements PredictionService {
 
   constructor(private readonly options: PredictorOptions) {
     this.source = options.source;
-    this.metrics =
-      options.metrics === false
-        ? undefined
-        : new ServingMetrics(
-            options.metrics?.registry,
-            options.metrics?.prefix ?? 'mlinfra_serving_',
-          );
+    this.metrics = options.metrics === false ? undefined : createMetrics(options.metrics ?? {});
     this.loader =
       options.loader ?? trainerLoader(options.store ?? storeOf(options.source), options.backend);
     this.timeoutMs = options.limits?.requestTimeoutMs ?? 30_000;
