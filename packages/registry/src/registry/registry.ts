@@ -264,6 +264,11 @@ const startRunSchema = z.strictObject({
   codeVersion: z.string().min(1).max(250).optional(),
 });
 
+const describedSchema = z.strictObject({
+  description: z.string().max(10_000).optional(),
+  tags: z.record(z.string(), z.unknown()).optional(),
+});
+
 const pageSchema = z.strictObject({
   limit: z.number().int().min(1).max(1000).optional(),
   pageToken: z.string().optional(),
@@ -382,6 +387,7 @@ export class Registry {
     options: { description?: string; tags?: Record<string, string> } = {},
   ): Promise<Experiment> {
     assertName(name, 'experiment');
+    parseOptions(describedSchema, options, 'createExperiment() options');
     const tags = assertTags(options.tags ?? {}, 'experiment');
     const createdAt = Date.now();
     await this.write(async (executor) => {
@@ -574,6 +580,7 @@ export class Registry {
     options: { description?: string; tags?: Record<string, string> } = {},
   ): Promise<RegisteredModel> {
     assertName(name, 'model');
+    parseOptions(describedSchema, options, 'createModel() options');
     const tags = assertTags(options.tags ?? {}, 'model');
     await this.write(async (executor) => {
       const now = Date.now();
