@@ -55,7 +55,8 @@ export interface Refs {
   list(prefix?: string): Promise<string[]>;
   /**
    * Runs a read-modify-write loop: reads the ref, calls `update` with its value, writes the result
-   * with compare-and-set, and retries on conflict. Returns the value written.
+   * with compare-and-set, and retries on conflict after a jittered backoff (up to 100 ms).
+   * Returns the value written.
    * @param maxAttempts give up with ConflictError after this many tries. Default 100.
    */
   update(
@@ -425,6 +426,9 @@ class DefaultStore implements Store {
           const current = await backend.getRef(name);
           const next = checkValue(name, await update(current));
           if (await backend.compareAndSetRef(name, next, current ?? null)) return next;
+          // Jittered exponential backoff (1 ms doubling to 100 ms) so contending writers spread out.
+          const ceiling = Math.min(100, 2 ** attempt);
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
         }
         throw new ConflictError(
           `Ref "${name}" kept changing during ${maxAttempts} attempts; too many writers contend for it, so retry later or raise maxAttempts`,
