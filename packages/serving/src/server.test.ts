@@ -327,7 +327,9 @@ describe('createServer auth and mounting', () => {
         .status,
     ).toBe(200);
     expect((await call(base, 'GET', '/v2/health/ready')).status).toBe(200);
-    await server.close();
+    await server[Symbol.asyncDispose]();
+    await expect(call(base, 'GET', '/v2/health/live')).rejects.toThrow(/ECONNREFUSED/);
+    expect(server.predictor.isReady()).toBe(false);
   });
 
   it('mounts its handler inside an existing node:http app and passes other routes on', async () => {

@@ -38,6 +38,8 @@ export interface ModelServer {
    * finish (up to `shutdown.graceMs`), then models unload and the prediction log flushes.
    */
   close(): Promise<void>;
+  /** `await using server = createServer(...)` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 const serverSchema = z
@@ -137,6 +139,7 @@ export function createServer(options: ServerOptions): ModelServer {
     predictor,
     ready: () => predictor.ready(),
     close,
+    [Symbol.asyncDispose]: close,
     listen(port = 8080, host = '127.0.0.1') {
       if (server !== undefined) {
         return Promise.reject(

@@ -96,6 +96,8 @@ export interface PredictionService {
   readonly inFlight: number;
   /** Stops taking requests, waits for in-flight ones, flushes the log and unloads models. */
   close(): Promise<void>;
+  /** `await using service = createPredictor(...)` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 interface LoadedVersion {
@@ -816,6 +818,10 @@ class Service implements PredictionService {
   }
 
   private closed: Promise<void> = Promise.resolve();
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
 
   private async shutdown(): Promise<void> {
     for (const stop of this.stopWatching.splice(0)) stop();
