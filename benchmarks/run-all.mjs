@@ -1,12 +1,29 @@
 // Runs every benchmarks/<area>/*.bench.ts in turn (or only those whose path contains an argument),
-// each in its own process so one benchmark's memory does not skew the next.
-import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+// each in its own process so one benchmark's memory does not skew the next, then writes
+// benchmarks/RESULTS.md: one table of the ratios against each peer, with the machine and date.
+//
+//   node run-all.mjs                 every benchmark (BENCH_QUICK=1 for the small setting)
+//   node run-all.mjs drift serving   only paths containing "drift" or "serving"
+//   node run-all.mjs --no-write      do not touch RESULTS.md / results.json
+//   node run-all.mjs --render        only re-render RESULTS.md from results.json
+//
+// Ratios are collected from each benchmark's output in two ways:
+//   1. lines `RESULT {"area","metric","ours","peer","ratio","unit"?,"better"?}` (JSON after the
+//      word RESULT): the structured convention; `better` is "higher" or "lower" (for the ratio);
+//   2. otherwise, printed lines that contain `ratio ... <number>x` (the form every benchmark here
+//      prints), kept verbatim with the heading line above them for context.
+// Results are merged per benchmark file into results.json, so a partial run updates only the
+// benchmarks it ran; RESULTS.md is rendered from it and says when each one was measured.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { machine, parseResults, render } from './results.mjs';
 
 const root = dirname(fileURLToPath(import.meta.url));
-const filters = process.argv.slice(2);
+const args = process.argv.slice(2);
+const write = !args.includes('--no-write');
+const filters = args.filter((arg) => !arg.startsWith('--'));
 const files = [];
 for (const area of readdirSync(root).sort()) {
   const folder = join(root, area);
@@ -21,14 +38,71 @@ for (const area of readdirSync(root).sort()) {
     }
   }
 }
+
+function run(file) {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', file], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      output += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      process.stderr.write(chunk);
+    });
+    child.on('close', (code, signal) => {
+      resolve({
+        code: code ?? (signal === null ? 1 : signal),
+        output,
+        seconds: (performance.now() - started) / 1000,
+      });
+    });
+  });
+}
+
+const resultsJson = join(root, 'results.json');
+if (args.includes('--render')) {
+  // Re-renders RESULTS.md from results.json without running anything.
+  writeFileSync(join(root, 'RESULTS.md'), render(JSON.parse(readFileSync(resultsJson, 'utf8'))));
+  process.exit(0);
+}
+const state =
+  write && existsSync(resultsJson)
+    ? JSON.parse(readFileSync(resultsJson, 'utf8'))
+    : { format: 'mlinfra.bench-results/v1', benchmarks: {} };
+const quick = process.env.BENCH_QUICK === '1';
 let failed = 0;
 for (const file of files) {
-  console.log(`\n=== ${relative(root, file)} ===`);
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', file], {
-    stdio: 'inherit',
-    cwd: root,
-  });
-  if (result.status !== 0) failed++;
+  const name = relative(root, file);
+  console.log(`\n=== ${name} ===`);
+  const result = await run(file);
+  if (result.code !== 0) failed++;
+  const area = name.split('/')[0];
+  state.benchmarks[name] = {
+    file: name,
+    area,
+    ranAt: new Date().toISOString(),
+    quick,
+    exitCode: result.code,
+    seconds: result.seconds,
+    machine: machine(),
+    results: parseResults(result.output, area),
+  };
+}
+if (write && files.length > 0) {
+  writeFileSync(resultsJson, `${JSON.stringify(state, null, 2)}\n`);
+  writeFileSync(join(root, 'RESULTS.md'), render(state));
+  const count = Object.values(state.benchmarks).reduce(
+    (sum, entry) => sum + entry.results.length,
+    0,
+  );
+  console.log(
+    `\nWrote ${relative(process.cwd(), join(root, 'RESULTS.md'))} (${count} ratios from ${Object.keys(state.benchmarks).length} benchmarks)`,
+  );
 }
 if (failed > 0) {
   console.error(`${failed} benchmark(s) failed`);
