@@ -57,8 +57,8 @@ export function numericDistinct(side: NumericSide): number {
   return count;
 }
 
-/** Distinct values of both sides together (exact from data or low-cardinality profiles, else estimated). */
-export function unionDistinct(a: NumericSide, b: NumericSide): number {
+/** Distinct values of both sides together (exact from data or low-cardinality profiles, else estimated), counting up to `stopAt`. */
+export function unionDistinct(a: NumericSide, b: NumericSide, stopAt = Infinity): number {
   if (a.source === 'data' && b.source === 'data') {
     const x = a.sorted;
     const y = b.sorted;
@@ -73,6 +73,7 @@ export function unionDistinct(a: NumericSide, b: NumericSide): number {
       while (i < x.length && x[i] === value) i++;
       while (j < y.length && y[j] === value) j++;
       count++;
+      if (count >= stopAt) break;
     }
     return count;
   }

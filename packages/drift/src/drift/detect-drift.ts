@@ -282,7 +282,14 @@ function numericSide(side: Side, name: string, what: 'reference' | 'current'): N
   const out = new Float64Array(values.length);
   let n = 0;
   let missing = 0;
-  if (values instanceof Float64Array || values instanceof Float32Array) {
+  if (values instanceof Float64Array) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i] as number;
+      if (v - v === 0) out[n++] = v;
+      else if (v !== v) missing++;
+      else numericValue(v, name, what, i); // throws: infinity
+    }
+  } else if (values instanceof Float32Array) {
     for (let i = 0; i < values.length; i++) {
       const v = values[i] as number;
       if (Number.isNaN(v)) missing++;
@@ -657,7 +664,7 @@ export function detectDrift(
       test =
         perColumn?.test ??
         parsed.numericTest ??
-        chooseTest(kind, unionDistinct(a, b), referenceCount + referenceMissing);
+        chooseTest(kind, unionDistinct(a, b, 6), referenceCount + referenceMissing);
       computed = runNumeric(test, a, b, name, parsed.bins ?? 30, parsed.ksMethod ?? 'auto');
       distribution = numericDistribution(a, b);
     } else {

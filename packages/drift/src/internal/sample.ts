@@ -56,6 +56,18 @@ function throwNotFinite(value: unknown, name: string, i: number): never {
   );
 }
 
+/**
+ * Like {@link toFiniteFloat64} but returns a Float64Array input itself (after checking it) instead
+ * of a copy. The caller must not modify the result.
+ */
+export function finiteView(values: NumericSample, name: string, minLength = 1): Float64Array {
+  if (values instanceof Float64Array && values.length >= minLength) {
+    checkFinite(values, name);
+    return values;
+  }
+  return toFiniteFloat64(values, name, minLength);
+}
+
 /** Sorted copy of a finite sample. */
 export function sortedSample(values: NumericSample, name: string, minLength = 1): Float64Array {
   return sortFloat64(toFiniteFloat64(values, name, minLength));

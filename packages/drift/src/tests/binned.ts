@@ -3,8 +3,8 @@ import { parseOptions } from '../internal/options.js';
 import {
   type CategoricalSample,
   countCategories,
+  finiteView,
   type NumericSample,
-  toFiniteFloat64,
 } from '../internal/sample.js';
 import { sortFloat64 } from '../internal/sort.js';
 import type { TestResult } from './types.js';
@@ -117,8 +117,8 @@ export function binNumeric(
   current: NumericSample,
   bins = 30,
 ): BinnedDistributions {
-  const a = toFiniteFloat64(reference, 'reference');
-  const b = toFiniteFloat64(current, 'current');
+  const a = finiteView(reference, 'reference');
+  const b = finiteView(current, 'current');
   if (fewDistinct(a, 20).size > 20) {
     const [minA, maxA] = minMax(a);
     const [minB, maxB] = minMax(b);
@@ -131,8 +131,8 @@ export function binNumeric(
     );
     return { reference: ref, current: cur, labels };
   }
-  const sa = sortFloat64(a);
-  const sb = sortFloat64(b);
+  const sa = sortFloat64(a.slice());
+  const sb = sortFloat64(b.slice());
   const keys = [...new Set([...sa, ...sb])].sort((x, y) => x - y);
   return { reference: recount(sa, keys), current: recount(sb, keys), labels: keys.map(String) };
 }
