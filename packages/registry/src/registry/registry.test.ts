@@ -419,10 +419,11 @@ describe('openRegistry', () => {
     ).rejects.toBeInstanceOf(ValidationError);
   });
 
-  it('works in memory', async () => {
+  it('works in memory, and closes through Symbol.asyncDispose', async () => {
     const memory = await openRegistry({ url: ':memory:', store: folder });
     await memory.registerModel('m', { artifact: bytes('x') });
     expect((await memory.resolve('m@latest')).version).toBe(1);
-    await memory.close();
+    await memory[Symbol.asyncDispose]();
+    await expect(memory.resolve('m@latest')).rejects.toThrow(/closed/);
   });
 });

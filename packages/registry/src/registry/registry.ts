@@ -1304,6 +1304,11 @@ export class Registry {
     const failure = flushed.find((result) => result.status === 'rejected');
     if (failure !== undefined) throw failure.reason;
   }
+
+  /** `await using registry = await openRegistry()` closes it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
 }
 
 function experimentFromRow(row: {
