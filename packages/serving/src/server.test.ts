@@ -99,6 +99,11 @@ describe('createServer', () => {
       body: { name: 'mlp', ready: true },
     });
     expect((await call(base, 'GET', '/v2/models/mlp/versions/7/ready')).status).toBe(200);
+    expect(await call(base, 'GET', '/v1/models/mlp')).toMatchObject({
+      status: 200,
+      body: { name: 'mlp', ready: true },
+    });
+    expect((await call(base, 'GET', '/v1/models/nope')).status).toBe(404);
   });
 
   it('infers over HTTP exactly what the tfjs model predicts in process', async () => {

@@ -26,6 +26,7 @@ export type RequestHandler = (
 
 const MODEL_PATH = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(\/ready|\/infer)?\/?$/;
 const V1_PATH = /^\/v1\/models\/([^/:]+)(?:\/versions\/([^/:]+))?:predict$/;
+const V1_STATUS_PATH = /^\/v1\/models\/([^/:]+)$/;
 const PUBLIC_PATHS = new Set(['/v2/health/live', '/v2/health/ready']);
 
 class HttpError extends Error {
@@ -214,6 +215,14 @@ export function createHandler(settings: HandlerSettings): RequestHandler {
     }
     const keyHeader = request.headers[settings.routingKeyHeader];
     const routingKey = Array.isArray(keyHeader) ? keyHeader[0] : keyHeader;
+    const v1Status = V1_STATUS_PATH.exec(path);
+    if (v1Status !== null) {
+      expect('GET');
+      const name = decode(v1Status[1]!);
+      const ready = service.isModelReady(name) && !settings.draining();
+      send(response, ready ? 200 : 503, { name, ready });
+      return;
+    }
     const v1 = V1_PATH.exec(path);
     if (v1 !== null) {
       expect('POST');
