@@ -35,6 +35,7 @@ interface Subscription {
   cursor: Promise<number> | number;
   listener: (event: RegistryEvent) => void;
   onError: (error: unknown) => void;
+  onClose: (() => void) | undefined;
 }
 
 const BATCH = 500;
@@ -64,6 +65,7 @@ export class EventHub {
     afterId: number | undefined,
     listener: (event: RegistryEvent) => void,
     onError: (error: unknown) => void,
+    onClose?: () => void,
   ): () => void {
     const subscription: Subscription = {
       model,
@@ -75,6 +77,7 @@ export class EventHub {
           .then((row) => Number(row?.id ?? 0)),
       listener,
       onError,
+      onClose,
     };
     this.subscriptions.add(subscription);
     this.schedule();
@@ -97,9 +100,11 @@ export class EventHub {
     setImmediate(() => void this.poll());
   }
 
-  /** Stops polling and drops every subscription. */
+  /** Stops polling and ends every subscription (watch iterators finish). */
   close(): void {
+    const ended = [...this.subscriptions];
     this.subscriptions.clear();
+    for (const subscription of ended) subscription.onClose?.();
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
   }

@@ -107,6 +107,14 @@ describe('watch', () => {
     expect(String(errors[0])).toMatch(/listener bug/);
   });
 
+  it('ends pending iterations when the registry closes', async () => {
+    const { registry: closing, cleanup: cleanupClosing } = await temporaryRegistry();
+    const watch = closing.watch('m');
+    const pending = watch.next();
+    await cleanupClosing();
+    expect(await pending).toEqual({ value: undefined, done: true });
+  });
+
   it('replays from an event id and stops on abort', async () => {
     await registry.registerModel('m', { artifact: bytes('a') });
     await registry.registerModel('m', { artifact: bytes('b') });

@@ -1205,12 +1205,17 @@ export class Registry {
   subscribe(
     name: string | undefined,
     listener: (event: RegistryEvent) => void,
-    options: WatchOptions & { onError?: (error: unknown) => void } = {},
+    options: WatchOptions & {
+      /** Called with a listener's error or the database failure that ended the subscription. */
+      onError?: (error: unknown) => void;
+      /** Called when the registry closes. */
+      onClose?: () => void;
+    } = {},
   ): () => void {
     if (name !== undefined) assertName(name, 'model');
     if (typeof listener !== 'function')
       throw new ValidationError('subscribe() takes a listener function');
-    const { onError, ...rest } = options;
+    const { onError, onClose, ...rest } = options;
     const checked = parseOptions(watchSchema, rest, 'subscribe() options');
     const report =
       onError ??
@@ -1218,7 +1223,7 @@ export class Registry {
         process.emitWarning(
           `A registry watcher of ${name ?? 'every model'} failed: ${error instanceof Error ? error.message : String(error)}; pass onError to handle it`,
         ));
-    const stop = this.parts.hub.subscribe(name, checked.afterId, listener, report);
+    const stop = this.parts.hub.subscribe(name, checked.afterId, listener, report, onClose);
     checked.signal?.addEventListener('abort', stop, { once: true });
     return stop;
   }
@@ -1263,6 +1268,7 @@ export class Registry {
           if (waiter !== undefined) waiter.reject(error);
           finish();
         },
+        onClose: finish,
       },
     );
     options.signal?.addEventListener('abort', finish, { once: true });
