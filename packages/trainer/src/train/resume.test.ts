@@ -62,51 +62,52 @@ async function runToEnd(store: string, run: string, out: string): Promise<ChildR
 
 describe('exact resume across processes (cpu backend)', () => {
   let folder: string;
-  let reference: ChildResult;
   beforeAll(async () => {
     folder = await mkdtemp(join(tmpdir(), 'trainer-resume-'));
-    reference = await runToEnd(join(folder, 'reference'), 'run', join(folder, 'reference.json'));
   });
   afterAll(async () => {
     await rm(folder, { recursive: true, force: true });
   });
 
-  it('a run killed with SIGKILL mid-epoch and resumed ends with bit-identical weights', async () => {
-    expect(reference.status).toBe('completed');
-    expect(reference.steps).toBe(24);
-    const store = join(folder, 'killed');
-    const out = join(folder, 'killed.json');
-    const first = start(store, 'run', out, 13);
-    await first.paused;
-    first.process.kill('SIGKILL');
-    expect((await first.exited).signal).toBe('SIGKILL');
-    const listing = await listCheckpoints(createStore(store), 'run');
-    const latest = await readCheckpointBlob(createStore(store), listing.latest as string);
-    const state = latest.state as { step: number; epoch: number; stepInEpoch: number };
-    expect(state).toMatchObject({ step: 10, epoch: 1, stepInEpoch: 2 });
+  it('a run stopped by SIGTERM, then killed with SIGKILL mid-epoch, then resumed ends bit-identical to an uninterrupted run', async () => {
+    // The uninterrupted reference runs alongside the interrupted chain.
+    const referencePromise = runToEnd(
+      join(folder, 'reference'),
+      'run',
+      join(folder, 'reference.json'),
+    );
+    const store = join(folder, 'interrupted');
+    const out = join(folder, 'interrupted.json');
+
+    // 1. SIGTERM while paused at the end of step 7: a checkpoint of step 7 is written, then the signal ends the process.
+    const terminated = start(store, 'run', out, 7);
+    await terminated.paused;
+    terminated.process.kill('SIGTERM');
+    await writeFile(`${out}.go`, '');
+    expect((await terminated.exited).signal).toBe('SIGTERM');
+    await rm(`${out}.go`);
+    let listing = await listCheckpoints(createStore(store), 'run');
+    let latest = await readCheckpointBlob(createStore(store), listing.latest as string);
+    expect(latest.state).toMatchObject({ step: 7, epoch: 0, stepInEpoch: 7 });
+
+    // 2. Resumed, then SIGKILL mid-epoch at step 13: nothing is written at the kill, the step-10 checkpoint stays latest.
+    const killed = start(store, 'run', out, 13);
+    await killed.paused;
+    killed.process.kill('SIGKILL');
+    expect((await killed.exited).signal).toBe('SIGKILL');
+    listing = await listCheckpoints(createStore(store), 'run');
+    latest = await readCheckpointBlob(createStore(store), listing.latest as string);
+    expect(latest.state).toMatchObject({ step: 10, epoch: 1, stepInEpoch: 2 });
     expect(listing.recent.map((entry) => entry.step)).toEqual([8, 10]);
 
+    // 3. Resumed to the end.
     const resumed = await runToEnd(store, 'run', out);
+    const reference = await referencePromise;
+    expect(reference.status).toBe('completed');
+    expect(reference.steps).toBe(24);
     expect(resumed.resumedFrom?.step).toBe(10);
+    expect(resumed.status).toBe('completed');
     expect(resumed.weights).toEqual(reference.weights);
     expect(resumed.history).toEqual(reference.history);
-    expect(resumed.status).toBe('completed');
-  });
-
-  it('SIGTERM writes a checkpoint at the end of the current step, exits, and the resumed run matches', async () => {
-    const store = join(folder, 'terminated');
-    const out = join(folder, 'terminated.json');
-    const first = start(store, 'run', out, 11);
-    await first.paused;
-    first.process.kill('SIGTERM');
-    await writeFile(`${out}.go`, '');
-    expect((await first.exited).signal).toBe('SIGTERM');
-    const listing = await listCheckpoints(createStore(store), 'run');
-    const latest = await readCheckpointBlob(createStore(store), listing.latest as string);
-    expect((latest.state as { step: number }).step).toBe(11);
-    await rm(`${out}.go`);
-    const resumed = await runToEnd(store, 'run', out);
-    expect(resumed.resumedFrom?.step).toBe(11);
-    expect(resumed.weights).toEqual(reference.weights);
   });
 });
