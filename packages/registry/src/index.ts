@@ -14,9 +14,11 @@
  *
  * **ModelSource** (consumed by `@mlinfra/serving`): a {@link Registry} has
  * - `resolve(reference: 'name@alias' | 'name/3' | 'name@latest'): Promise<ModelVersion>` where
- *   `ModelVersion` is `{ name, version, artifact /* sha256 digest in the core store *\/,
- *   artifactSize, signature?, metrics, slices, tags, aliases, runId?, approval, createdAt, ... }`
+ *   `ModelVersion` is `{ name, version, artifact, artifactSize, signature?, metrics, slices, tags,
+ *   aliases, runId?, approval, createdAt, ... }` and `artifact` is the `sha256:` digest of the
+ *   model artifact in the core store
  * - `watch(name): AsyncIterable<RegistryEvent>` (and `subscribe(name, listener) => unsubscribe`)
+ *   (the iterator also has `close()`; closing the registry finishes it)
  *   with events `{ id, action: 'version.created' | 'alias.set' | 'alias.deleted' | ..., model,
  *   version?, alias?, at, actor, details }`. Works across processes: other processes' changes
  *   arrive within about `pollIntervalMs` (default 100 ms); same-instance changes at once.
