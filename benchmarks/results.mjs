@@ -1,7 +1,7 @@
 // Parsing benchmark output into ratios, and rendering benchmarks/RESULTS.md (used by run-all.mjs).
 import { cpus, freemem, platform, release, totalmem } from 'node:os';
 
-const RATIO = /\bratio\b.*?(-?\d+(?:\.\d+)?)x\b/i;
+const RATIO = /\b(?:ratio|speedup)\b.*?(-?\d+(?:\.\d+)?)x\b/i;
 
 // The peer a printed ratio line compares with, from the names the benchmarks print.
 const PEERS = [
@@ -143,7 +143,7 @@ export function render(state) {
     a.file.localeCompare(b.file),
   )) {
     lines.push(
-      `| ${entry.file} | ${entry.ranAt} | ${entry.seconds.toFixed(0)} | ${entry.exitCode} |`,
+      `| ${entry.file} | ${entry.ranAt} | ${entry.seconds > 0 ? entry.seconds.toFixed(0) : '-'} | ${entry.exitCode} |`,
     );
   }
   if (failed.length > 0) {

@@ -6,12 +6,13 @@
 //   node run-all.mjs drift serving   only paths containing "drift" or "serving"
 //   node run-all.mjs --no-write      do not touch RESULTS.md / results.json
 //   node run-all.mjs --render        only re-render RESULTS.md from results.json
+//   node run-all.mjs --from-log <f> [--quick]  import a saved run-all log instead of running
 //
 // Ratios are collected from each benchmark's output in two ways:
 //   1. lines `RESULT {"area","metric","ours","peer","ratio","unit"?,"better"?}` (JSON after the
 //      word RESULT): the structured convention; `better` is "higher" or "lower" (for the ratio);
-//   2. otherwise, printed lines that contain `ratio ... <number>x` (the form every benchmark here
-//      prints), kept verbatim with the heading line above them for context.
+//   2. otherwise, printed lines that contain `ratio ... <number>x` or `speedup ... <number>x` (as
+//      every benchmark here prints them), kept verbatim with the heading line above them.
 // Results are merged per benchmark file into results.json, so a partial run updates only the
 // benchmarks it ran; RESULTS.md is rendered from it and says when each one was measured.
 import { spawn } from 'node:child_process';
@@ -66,8 +67,44 @@ function run(file) {
 
 const resultsJson = join(root, 'results.json');
 if (args.includes('--render')) {
-  // Re-renders RESULTS.md from results.json without running anything.
-  writeFileSync(join(root, 'RESULTS.md'), render(JSON.parse(readFileSync(resultsJson, 'utf8'))));
+  // Re-renders RESULTS.md from results.json without running anything (re-parsing stored output).
+  const stored = JSON.parse(readFileSync(resultsJson, 'utf8'));
+  for (const entry of Object.values(stored.benchmarks)) {
+    if (typeof entry.output === 'string') entry.results = parseResults(entry.output, entry.area);
+  }
+  writeFileSync(resultsJson, `${JSON.stringify(stored, null, 2)}\n`);
+  writeFileSync(join(root, 'RESULTS.md'), render(stored));
+  process.exit(0);
+}
+const logIndex = args.indexOf('--from-log');
+if (logIndex >= 0) {
+  // Imports a saved run-all log (`node run-all.mjs > bench.log`): each `=== file ===` section
+  // becomes that benchmark's result, dated by the log file's time, measured on this machine.
+  const logPath = args[logIndex + 1];
+  const stored = existsSync(resultsJson)
+    ? JSON.parse(readFileSync(resultsJson, 'utf8'))
+    : { format: 'mlinfra.bench-results/v1', benchmarks: {} };
+  const text = readFileSync(logPath, 'utf8');
+  const ranAt = statSync(logPath).mtime.toISOString();
+  const sections = text.split(/^=== (.+\.bench\.ts) ===$/m);
+  for (let index = 1; index < sections.length; index += 2) {
+    const name = sections[index];
+    const output = sections[index + 1].split(/^Wrote .*RESULTS\.md/m)[0];
+    const area = name.split('/')[0];
+    stored.benchmarks[name] = {
+      file: name,
+      area,
+      ranAt,
+      quick: args.includes('--quick'),
+      exitCode: /\n\d+ benchmark\(s\) failed/.test(output) ? 1 : 0,
+      seconds: 0,
+      machine: machine(),
+      output,
+      results: parseResults(output, area),
+    };
+  }
+  writeFileSync(resultsJson, `${JSON.stringify(stored, null, 2)}\n`);
+  writeFileSync(join(root, 'RESULTS.md'), render(stored));
   process.exit(0);
 }
 const state =
@@ -90,6 +127,7 @@ for (const file of files) {
     exitCode: result.code,
     seconds: result.seconds,
     machine: machine(),
+    output: result.output,
     results: parseResults(result.output, area),
   };
 }
