@@ -1,5 +1,4 @@
 import { ValidationError } from '@mlinfra/core/schema';
-import { sortFloat64 } from '../internal/sort.js';
 import type { CategoricalAccumulator, NumericAccumulator } from '../profile/accumulators.js';
 import type { SketchCdf } from '../profile/kll.js';
 import { histogramCounts, histogramEdges } from '../tests/binned.js';
@@ -39,12 +38,24 @@ export function numericExact(side: NumericSide): boolean {
 }
 
 /** Exact distinct value counts when known (raw data, or a low-cardinality profile). */
-export function numericValueCounts(side: NumericSide): Map<number, number> | null {
-  if (side.source === 'profile') return side.acc.values;
+export function numericValueCounts(
+  side: NumericSide,
+  maxDistinct = Infinity,
+): Map<number, number> | null {
+  if (side.source === 'profile') {
+    const values = side.acc.values;
+    return values && values.size <= maxDistinct ? values : null;
+  }
   const counts = new Map<number, number>();
   const s = side.sorted;
-  for (let i = 0; i < s.length; i++)
-    counts.set(s[i] as number, (counts.get(s[i] as number) ?? 0) + 1);
+  for (let i = 0; i < s.length; ) {
+    const v = s[i] as number;
+    let e = i + 1;
+    while (e < s.length && s[e] === v) e++;
+    counts.set(v, e - i);
+    if (counts.size > maxDistinct) return null;
+    i = e;
+  }
   return counts;
 }
 
@@ -77,8 +88,8 @@ export function unionDistinct(a: NumericSide, b: NumericSide, stopAt = Infinity)
     }
     return count;
   }
-  const ca = numericValueCounts(a);
-  const cb = numericValueCounts(b);
+  const ca = numericValueCounts(a, stopAt);
+  const cb = ca ? numericValueCounts(b, stopAt) : null;
   if (ca && cb) return new Set([...ca.keys(), ...cb.keys()]).size;
   return Math.max(numericDistinct(a), numericDistinct(b));
 }
@@ -138,33 +149,65 @@ export function populationStdOf(side: NumericSide): number {
   return Math.sqrt(sq / s.length);
 }
 
-/** Approximate KS statistic from two CDFs evaluated at every known point. */
-export function ksStatisticApprox(a: NumericSide, b: NumericSide): number {
-  const points = [...pointsOf(a), ...pointsOf(b)];
-  let d = 0;
-  for (const x of points) d = Math.max(d, Math.abs(numericCdf(a, x) - numericCdf(b, x)));
-  return d;
+/** Sorted support points of a side and the CDF at each (fraction of mass <= the point). */
+function cdfPoints(side: NumericSide): {
+  values: Float64Array;
+  cumulative: Float64Array | null;
+  total: number;
+} {
+  if (side.source === 'data')
+    return { values: side.sorted, cumulative: null, total: side.sorted.length };
+  return { values: side.cdf.values, cumulative: side.cdf.cumulative, total: side.cdf.total };
 }
 
-function pointsOf(side: NumericSide): Float64Array {
-  return side.source === 'data' ? side.sorted : side.cdf.values;
+/**
+ * Walks the union of both sides' support points in order and calls `visit(x, Fa(x), Fb(x), next)`
+ * at each distinct point, where `next` is the following distinct point (Infinity at the end).
+ */
+function walkCdfs(
+  a: NumericSide,
+  b: NumericSide,
+  visit: (x: number, fa: number, fb: number, next: number) => void,
+): void {
+  const A = cdfPoints(a);
+  const B = cdfPoints(b);
+  const va = A.values;
+  const vb = B.values;
+  let i = 0;
+  let j = 0;
+  let x = Math.min(
+    va.length ? (va[0] as number) : Infinity,
+    vb.length ? (vb[0] as number) : Infinity,
+  );
+  while (x !== Infinity) {
+    while (i < va.length && (va[i] as number) <= x) i++;
+    while (j < vb.length && (vb[j] as number) <= x) j++;
+    const fa = i === 0 ? 0 : A.cumulative ? (A.cumulative[i - 1] as number) / A.total : i / A.total;
+    const fb = j === 0 ? 0 : B.cumulative ? (B.cumulative[j - 1] as number) / B.total : j / B.total;
+    const next = Math.min(
+      i < va.length ? (va[i] as number) : Infinity,
+      j < vb.length ? (vb[j] as number) : Infinity,
+    );
+    visit(x, fa, fb, next);
+    x = next;
+  }
+}
+
+/** Approximate KS statistic: the largest CDF gap over every known point. */
+export function ksStatisticApprox(a: NumericSide, b: NumericSide): number {
+  let d = 0;
+  walkCdfs(a, b, (_x, fa, fb) => {
+    d = Math.max(d, Math.abs(fa - fb));
+  });
+  return d;
 }
 
 /** Approximate Wasserstein-1 distance by integrating |F_a - F_b| between consecutive known points. */
 export function wassersteinApprox(a: NumericSide, b: NumericSide): number {
-  const pa = pointsOf(a);
-  const pb = pointsOf(b);
-  const points = new Float64Array(pa.length + pb.length);
-  points.set(pa);
-  points.set(pb, pa.length);
-  sortFloat64(points);
   let sum = 0;
-  for (let i = 0; i + 1 < points.length; i++) {
-    const x = points[i] as number;
-    const next = points[i + 1] as number;
-    if (next === x) continue;
-    sum += Math.abs(numericCdf(a, x) - numericCdf(b, x)) * (next - x);
-  }
+  walkCdfs(a, b, (x, fa, fb, next) => {
+    if (next !== Infinity) sum += Math.abs(fa - fb) * (next - x);
+  });
   return sum;
 }
 
