@@ -18,6 +18,28 @@ interface RunLoggerValuesFirst {
   setTags(tags: Record<string, string>): Promise<void>;
 }
 
+// Copied from packages/trainer/src/train/interfaces.ts.
+interface TrainerRunLogger {
+  logParams(params: Record<string, string | number | boolean>): unknown;
+  logMetrics(values: Record<string, number>, options: { step: number }): unknown;
+  setTags?(tags: Record<string, string>): unknown;
+  logArtifact?(name: string, data: { digest: string }): unknown;
+}
+
+// Copied from packages/serving/src/model/model-source.ts.
+interface ServingModelSource {
+  resolve(reference: string): Promise<{ name: string; version: string | number; artifact: string }>;
+  listVersions?(
+    name: string,
+  ): Promise<
+    | readonly { name: string; version: string | number; artifact: string }[]
+    | { versions: readonly { name: string; version: string | number; artifact: string }[] }
+  >;
+  subscribe?(name: string, listener: (event: unknown) => void): () => void;
+  watch?(name: string): AsyncIterable<unknown>;
+  readonly store?: unknown;
+}
+
 interface ModelSource {
   resolve(
     reference: string,
@@ -54,6 +76,39 @@ describe('structural contracts', () => {
     expect(record.params).toEqual({ epochs: 2 });
     expect(record.metrics).toEqual({ loss: 0.5 });
     expect(record.artifacts.map((artifact) => artifact.name)).toEqual(['model.json']);
+  });
+
+  it("satisfies the trainer's RunLogger as declared there, including a checkpoint by digest", async () => {
+    expectTypeOf<Run>().toExtend<TrainerRunLogger>();
+    const run = await registry.startRun();
+    const logger: TrainerRunLogger = run;
+    const { digest } = await registry.store.put('checkpoint bytes');
+    await logger.logParams({ epochs: 1 });
+    await logger.logMetrics({ loss: 0.3 }, { step: 7 });
+    await logger.logArtifact?.('checkpoint', { digest });
+    await run.end();
+    const record = await registry.getRun(run.id);
+    expect(record.artifacts.map((artifact) => [artifact.name, artifact.digest])).toEqual([
+      ['checkpoint', digest],
+    ]);
+    expect(await registry.metricHistory(run.id, 'loss')).toMatchObject([{ step: 7, value: 0.3 }]);
+  });
+
+  it("satisfies serving's ModelSource as declared there, bare names included", async () => {
+    expectTypeOf<Registry>().toExtend<ServingModelSource>();
+    const source: ServingModelSource = registry;
+    await registry.registerModel('served', { artifact: new Uint8Array([1]) });
+    await registry.registerModel('served', { artifact: new Uint8Array([2]) });
+    expect((await source.resolve('served')).version).toBe(2);
+    const listed = await source.listVersions!('served');
+    expect('versions' in listed ? listed.versions.map((version) => version.version) : []).toEqual([
+      2, 1,
+    ]);
+    const events: unknown[] = [];
+    const stop = source.subscribe!('served', (event) => events.push(event));
+    await registry.setAlias('served', 'champion', 1);
+    await expect.poll(() => events.length).toBe(1);
+    stop();
   });
 
   it('a Registry is a ModelSource', async () => {

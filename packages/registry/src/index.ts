@@ -13,7 +13,7 @@
  * - `end(status?: 'finished' | 'failed' | 'killed'): Promise<void>`, `flush(): Promise<void>`, `id: string`
  *
  * **ModelSource** (consumed by `@mlinfra/serving`): a {@link Registry} has
- * - `resolve(reference: 'name@alias' | 'name/3' | 'name@latest'): Promise<ModelVersion>` where
+ * - `resolve(reference: 'name@alias' | 'name/3' | 'name@latest' | 'name'): Promise<ModelVersion>` where
  *   `ModelVersion` is `{ name, version, artifact, artifactSize, signature?, metrics, slices, tags,
  *   aliases, runId?, approval, createdAt, ... }` and `artifact` is the `sha256:` digest of the
  *   model artifact in the core store

@@ -98,9 +98,10 @@ export type ModelReference =
   | { name: string; kind: 'alias'; alias: string }
   | { name: string; kind: 'latest' };
 
-/** Parses a model reference string. */
+/** Parses a model reference string; a bare name means its latest version. */
 export function parseModelReference(value: unknown): ModelReference {
   if (typeof value === 'string') {
+    if (NAME_PATTERN.test(value)) return { name: value, kind: 'latest' };
     const at = value.lastIndexOf('@');
     if (at > 0) {
       const name = assertName(value.slice(0, at), 'model');
@@ -118,7 +119,7 @@ export function parseModelReference(value: unknown): ModelReference {
     }
   }
   throw new ValidationError(
-    `Invalid model reference ${shown(value)}; write "name@alias" (such as "churn@champion"), "name/3" for version 3, or "name@latest"`,
+    `Invalid model reference ${shown(value)}; write "name@alias" (such as "churn@champion"), "name/3" for version 3, or "name" / "name@latest" for the highest version`,
   );
 }
 

@@ -119,12 +119,13 @@ describe('aliases and resolve', () => {
     }
   });
 
-  it('resolves name@alias, name/version and name@latest', async () => {
+  it('resolves name@alias, name/version, name@latest and a bare name', async () => {
     await registry.setAlias('churn', 'champion', 2);
     const champion = await registry.resolve('churn@champion');
     expect(champion).toMatchObject({ name: 'churn', version: 2, aliases: ['champion'] });
     expect((await registry.resolve('churn/1')).version).toBe(1);
     expect((await registry.resolve('churn@latest')).version).toBe(3);
+    expect((await registry.resolve('churn')).version).toBe(3);
     await registry.setAlias('churn', 'champion', 3);
     expect((await registry.resolve('churn@champion')).version).toBe(3);
     expect((await registry.getVersion('churn', 2)).aliases).toEqual([]);
@@ -135,7 +136,7 @@ describe('aliases and resolve', () => {
     await expect(registry.resolve('nope@champion')).rejects.toBeInstanceOf(NotFoundError);
     await expect(registry.resolve('churn@ghost')).rejects.toThrow(/no alias "ghost"/);
     await expect(registry.resolve('churn/9')).rejects.toThrow(/versions are 1 to 3/);
-    await expect(registry.resolve('churn')).rejects.toBeInstanceOf(ValidationError);
+    await expect(registry.resolve('churn extra')).rejects.toBeInstanceOf(ValidationError);
     await expect(registry.resolve('churn/0')).rejects.toBeInstanceOf(ValidationError);
     await expect(registry.resolve('churn@')).rejects.toBeInstanceOf(ValidationError);
     await expect(registry.setAlias('churn', 'champion', 9)).rejects.toBeInstanceOf(NotFoundError);

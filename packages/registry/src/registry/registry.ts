@@ -835,8 +835,8 @@ export class Registry {
   }
 
   /**
-   * Resolves `name@alias`, `name/3` or `name@latest` to a version with its artifact digest.
-   * This is the `ModelSource.resolve` of `@mlinfra/serving`.
+   * Resolves `name@alias`, `name/3`, `name@latest` or a bare `name` (its highest version) to a
+   * version with its artifact digest. This is the `ModelSource.resolve` of `@mlinfra/serving`.
    * @throws ValidationError (malformed reference), NotFoundError (unknown model, alias or version).
    */
   async resolve(reference: string): Promise<ModelVersion> {
