@@ -33,7 +33,7 @@ export interface OpenedInput {
 }
 
 /** In-memory data is handed on in pieces of this many rows (typed arrays as views, no copies). */
-const ROWS_PER_CHUNK = 1 << 20;
+const ROWS_PER_CHUNK = 262144;
 
 function rowsToChunk(rows: Rows): RawChunk {
   const names: string[] = [];

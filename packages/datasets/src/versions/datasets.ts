@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import {
@@ -27,7 +26,8 @@ import { type BatchOptions, BatchStream } from '../batches/batch-stream.js';
 import type { SplitSelection } from '../batches/types.js';
 import { chunkToArrow } from '../io/arrow.js';
 import type { CsvOptions } from '../io/csv.js';
-import { type ParquetCodec, ParquetFileWriter } from '../io/parquet.js';
+import { createFileSetWriter, defaultThreads } from '../io/file-set-writer.js';
+import type { ParquetCodec } from '../io/parquet.js';
 import { type DataInput, openInput } from '../io/sources.js';
 import { type SplitOptions, splitSelections } from '../splits/split.js';
 import { StatsAccumulator, type TableStats } from '../stats/column-stats.js';
@@ -57,6 +57,8 @@ import {
   type VersionManifest,
 } from './manifest.js';
 import { filterChunk, VersionReader } from './reader.js';
+
+const DEFAULT_ROWS_PER_FILE = 262144;
 
 /** Options of {@link openDatasets}. */
 export interface OpenDatasetsOptions {
@@ -100,6 +102,14 @@ export interface CommitOptions {
   codec?: ParquetCodec;
   /** Rows per Parquet row group (the unit of streaming and shuffling). Default 65536. */
   rowGroupRows?: number;
+  /** A version's rows are split into Parquet files of at most this many rows. Default 262144. */
+  rowsPerFile?: number;
+  /**
+   * Worker threads that encode Parquet files in parallel with reading, validating and profiling
+   * the input (only in the built package; from TypeScript sources it encodes in-thread); 0
+   * encodes on the calling thread. The files are identical either way. Default 0.
+   */
+  threads?: number;
   /** CSV reading options, for a CSV path input. */
   csv?: CsvOptions;
   /** Free-form string metadata stored in the manifest. Default `{}`. */
@@ -182,6 +192,8 @@ const commitOptionsValidator = z
     retries: z.number().int().min(0).max(1000).optional(),
     codec: z.enum(['snappy', 'gzip', 'brotli', 'zstd', 'uncompressed']).optional(),
     rowGroupRows: z.number().int().min(1).max(10_000_000).optional(),
+    rowsPerFile: z.number().int().min(1).optional(),
+    threads: z.number().int().min(0).max(64).optional(),
     csv: z
       .object({
         delimiter: z.string().optional(),
@@ -595,11 +607,15 @@ export class Datasets {
     const stats = new StatsAccumulator(schema);
     const checker = new ExpectationChecker(expectations);
     const profiler = options.profile === false ? undefined : new ProfileAccumulator(schema);
-    const temporary = join(this.cacheDir, 'tmp', `commit-${process.pid}-${randomUUID()}.parquet`);
-    await mkdir(join(this.cacheDir, 'tmp'), { recursive: true });
-    const writer = new ParquetFileWriter(temporary, schema, {
+    const folder = join(this.cacheDir, 'tmp');
+    await mkdir(folder, { recursive: true });
+    const writer = createFileSetWriter({
+      folder,
+      schema,
       ...(options.codec === undefined ? {} : { codec: options.codec }),
       ...(options.rowGroupRows === undefined ? {} : { rowGroupRows: options.rowGroupRows }),
+      rowsPerFile: options.rowsPerFile ?? DEFAULT_ROWS_PER_FILE,
+      threads: options.threads ?? defaultThreads(),
     });
     try {
       while (first.done !== true) {
@@ -609,13 +625,11 @@ export class Datasets {
           stats.add(chunk);
           checker.add(chunk);
           profiler?.add(chunk);
-          writer.write(chunk);
+          await writer.write(chunk);
         }
         first = await iterator.next();
       }
-      if (issues.size === 0) {
-        writer.finish();
-      }
+      const written = issues.size === 0 ? await writer.finish() : [];
       const enforcedFrom =
         explicitSchema === undefined && parent !== undefined
           ? ` (the schema of version ${parent.id}; pass { schema } to change it)`
@@ -629,15 +643,15 @@ export class Datasets {
       const commitRows = normalizer.rows;
       const commitStats = stats.finish();
       const commitProfile = profiler?.finish();
-      const size = (await stat(temporary)).size;
-      const blob =
-        commitRows === 0 && mode === 'append' ? undefined : await this.store.putFile(temporary);
-      if (blob !== undefined) {
-        const cached = join(this.cacheDir, `${hex(blob.digest)}.parquet`);
-        await rename(temporary, cached);
+      const ownFiles: VersionFile[] = [];
+      if (!(commitRows === 0 && mode === 'append')) {
+        for (const file of written) {
+          const sizeBytes = (await stat(file.path)).size;
+          const blob = await this.store.putFile(file.path);
+          await rename(file.path, join(this.cacheDir, `${hex(blob.digest)}.parquet`));
+          ownFiles.push({ digest: blob.digest, rows: file.rows, sizeBytes });
+        }
       }
-      const ownFile: VersionFile | undefined =
-        blob === undefined ? undefined : { digest: blob.digest, rows: commitRows, sizeBytes: size };
 
       for (let attempt = 0; ; attempt++) {
         const versionStats = (() => {
@@ -648,11 +662,7 @@ export class Datasets {
           return merged.finish();
         })();
         const files =
-          mode === 'append' && parent !== undefined
-            ? [...parent.files, ...(ownFile === undefined ? [] : [ownFile])]
-            : ownFile === undefined
-              ? []
-              : [ownFile];
+          mode === 'append' && parent !== undefined ? [...parent.files, ...ownFiles] : ownFiles;
         const rowCount = files.reduce((sum, file) => sum + file.rows, 0);
         const parentProfile =
           parent?.profile === null || parent === undefined
@@ -717,8 +727,7 @@ export class Datasets {
         }
       }
     } finally {
-      writer.close();
-      await rm(temporary, { force: true });
+      await writer.abort();
     }
   }
 }
