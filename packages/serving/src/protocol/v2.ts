@@ -71,6 +71,12 @@ const INTEGER_RANGES: Partial<Record<TensorDatatype, [number, number]>> = {
   INT64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
 };
 
+/** A short rendering of a rejected value: error messages never echo a whole payload. */
+function preview(value: unknown): string {
+  const text = JSON.stringify(value) ?? typeof value;
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
 function fail(message: string, path: (string | number)[], detail: string): never {
   const issue: ValidationIssue = { path, message: detail };
   throw new ValidationError(message, [issue]);
@@ -102,7 +108,7 @@ function fillValues(
         fail(
           'Invalid input data.',
           [...path, index],
-          `expected a boolean (datatype BOOL), got ${JSON.stringify(value)}`,
+          `expected a boolean (datatype BOOL), got ${preview(value)}`,
         );
       }
       target[offset + written] = value ? 1 : 0;
@@ -111,7 +117,7 @@ function fillValues(
         fail(
           'Invalid input data.',
           [...path, index],
-          `expected a finite number (datatype ${datatype}), got ${JSON.stringify(value) ?? typeof value}`,
+          `expected a finite number (datatype ${datatype}), got ${preview(value)}`,
         );
       }
       if (
@@ -164,7 +170,7 @@ export function parseInferRequest(body: unknown, sizes: SignatureSizes): ParsedI
       fail(
         'Invalid inference request.',
         ['inputs', index, 'name'],
-        `unknown input "${candidate.name}"; the model takes "${spec.name}"`,
+        `unknown input ${preview(candidate.name)}; the model takes "${spec.name}"`,
       );
     }
     tensor = candidate;
@@ -177,7 +183,7 @@ export function parseInferRequest(body: unknown, sizes: SignatureSizes): ParsedI
     fail(
       'Invalid inference request.',
       field('datatype'),
-      `input "${spec.name}" has datatype ${spec.datatype}, got ${JSON.stringify(tensor.datatype)}`,
+      `input "${spec.name}" has datatype ${spec.datatype}, got ${preview(tensor.datatype)}`,
     );
   }
   const shape = tensor.shape;
@@ -191,7 +197,7 @@ export function parseInferRequest(body: unknown, sizes: SignatureSizes): ParsedI
     fail(
       'Invalid inference request.',
       field('shape'),
-      `input "${spec.name}" must have shape ${expected}, got ${JSON.stringify(shape)}`,
+      `input "${spec.name}" must have shape ${expected}, got ${preview(shape)}`,
     );
   }
   const rows = shape[0] as number;
