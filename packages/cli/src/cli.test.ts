@@ -121,6 +121,9 @@ describe('mlinfra (the built bin against a temporary MLINFRA_HOME)', () => {
     const asJson = await mlinfra(['datasets', 'log', 'nothing', '--json']);
     expect(asJson.code).toBe(3);
     expect(JSON.parse(asJson.stderr).error.code).toBe('NOT_FOUND');
+    const noFile = await mlinfra(['train', 'no-such-config.json']);
+    expect(noFile.code).toBe(3);
+    expect(noFile.stderr).toContain('No such file');
   });
 
   it('commits, logs, shows and diffs dataset versions', async () => {

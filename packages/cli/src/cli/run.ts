@@ -63,12 +63,20 @@ function suggestion(words: readonly string[]): string {
 }
 
 function printError(io: CommandIO, json: boolean, error: unknown): void {
+  const nodeError = error as { code?: unknown; path?: unknown } | null;
   const code = MlinfraError.isInstance(error)
     ? error.code
     : error instanceof UsageError
       ? 'USAGE'
-      : 'INTERNAL';
-  const message = error instanceof Error ? error.message : String(error);
+      : nodeError?.code === 'ENOENT'
+        ? 'NOT_FOUND'
+        : 'INTERNAL';
+  const message =
+    nodeError?.code === 'ENOENT' && typeof nodeError.path === 'string'
+      ? `No such file: ${nodeError.path}; check the path (relative paths start at ${io.cwd})`
+      : error instanceof Error
+        ? error.message
+        : String(error);
   const issues = error instanceof ValidationError ? error.issues : undefined;
   if (json) {
     io.stderr(
