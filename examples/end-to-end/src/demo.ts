@@ -26,7 +26,7 @@ import {
   type Version,
 } from '@mlinfra/datasets';
 import { detectDrift, profile, renderHtmlReport } from '@mlinfra/drift';
-import { openRegistry, PromotionRefusedError } from '@mlinfra/registry';
+import { openRegistry } from '@mlinfra/registry';
 import { createJsonlSink, createServer, type PredictionRecord } from '@mlinfra/serving';
 import {
   earlyStopping,
@@ -463,22 +463,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       status: 'approved',
       reason: 'demo: test metrics reviewed',
     });
-    let promotion: Awaited<ReturnType<typeof registry.promote>>;
-    try {
-      promotion = await registry.promote(MODEL, registered.version, 'champion', {
-        requireApproval: true,
-        gates: [
-          { metric: 'accuracy', min: quick ? 0.4 : 0.6, maxRegression: 0.02 },
-          { metric: 'logLoss', higherIsBetter: false, max: 1.5 },
-        ],
-      });
-    } catch (error) {
-      if (error instanceof PromotionRefusedError) {
-        log(`    ${error.message}`);
-        throw error;
-      }
-      throw error;
-    }
+    // A refused promotion throws PromotionRefusedError (its message lists the failed checks).
+    const promotion = await registry.promote(MODEL, registered.version, 'champion', {
+      requireApproval: true,
+      gates: [
+        { metric: 'accuracy', min: quick ? 0.4 : 0.6, maxRegression: 0.02 },
+        { metric: 'logLoss', higherIsBetter: false, max: 1.5 },
+      ],
+    });
     log(
       `    ${MODEL}/${registered.version} -> @champion: ${promotion.checks.map((check) => `${check.metric} ${check.passed ? 'ok' : 'FAILED'}`).join(', ')}`,
     );
