@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linearPredictor } from './__fixtures__/predictors.js';
 import { tfPredictor } from './__fixtures__/tf-predictor.js';
-import { createPredictor, createServer, type ModelServer } from './index.js';
+import { createPredictor, createServer, type ModelServer, type Predictor } from './index.js';
 
 interface Reply {
   status: number;
@@ -459,5 +459,44 @@ describe('createServer options', () => {
     });
     void first.close();
     void second.close();
+  });
+});
+
+describe('createServer with a multi-output model', () => {
+  it('returns every output tensor, or the requested ones, and named /v1 predictions', async () => {
+    const twoHeads: Predictor = {
+      signature: {
+        inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 2] }],
+        outputs: [
+          { name: 'sum', datatype: 'FP32', shape: [-1, 1] },
+          { name: 'pair', datatype: 'INT32', shape: [-1, 2] },
+        ],
+      },
+      predict(batch, rows) {
+        const out = new Float32Array(rows * 3);
+        for (let row = 0; row < rows; row++) {
+          const a = batch[row * 2]!;
+          const b = batch[row * 2 + 1]!;
+          out.set([a + b, a * 10, b * 10], row * 3);
+        }
+        return out;
+      },
+    };
+    const service = createPredictor({ models: [{ name: 'heads', predictor: twoHeads }] });
+    await service.ready();
+    const body = { inputs: [{ name: 'x', shape: [2, 2], datatype: 'FP32', data: [1, 2, 3, 4] }] };
+    const all = await service.infer('heads', body);
+    expect(all.outputs).toEqual([
+      { name: 'sum', shape: [2, 1], datatype: 'FP32', data: [3, 7] },
+      { name: 'pair', shape: [2, 2], datatype: 'INT32', data: [10, 20, 30, 40] },
+    ]);
+    const one = await service.infer('heads', { ...body, outputs: [{ name: 'pair' }] });
+    expect(one.outputs.map((output) => output.name)).toEqual(['pair']);
+    await expect(service.infer('heads', { ...body, outputs: [{ name: 'nope' }] })).rejects.toThrow(
+      /"sum", "pair"/,
+    );
+    expect(await service.predict('heads', [[1, 2]])).toEqual([{ sum: [3], pair: [10, 20] }]);
+    expect(service.metadata('heads').outputs).toHaveLength(2);
+    await service.close();
   });
 });

@@ -29,11 +29,11 @@ export interface TensorSpec {
   shape: readonly number[];
 }
 
-/** The input/output signature of a model: one input tensor and one output tensor, batch-major. */
+/** The input/output signature of a model: one input tensor and one or more output tensors, batch-major. */
 export interface ModelSignature {
   /** The model's input tensors. Exactly one is supported. */
   inputs: readonly TensorSpec[];
-  /** The model's output tensors. Exactly one is supported. */
+  /** The model's output tensors, at least one. */
   outputs: readonly TensorSpec[];
 }
 
@@ -50,7 +50,8 @@ export interface Predictor {
   readonly signature: ModelSignature;
   /**
    * Scores `rows` rows at once. `batch` holds `rows * featuresPerRow` values, row-major; the
-   * result must hold `rows * outputsPerRow` values, row-major.
+   * result must hold `rows * outputsPerRow` values, row-major, where a row holds the values of
+   * every output tensor one after the other, in signature order (as `@mlinfra/trainer` returns them).
    */
   predict(batch: Float32Array, rows: number): Promise<Float32Array> | Float32Array;
   /**
@@ -69,13 +70,23 @@ export function isPredictor(value: unknown): value is Predictor {
   return typeof candidate.predict === 'function' && typeof candidate.signature === 'object';
 }
 
+/** One output tensor and where its values sit within an output row. */
+export interface OutputSlot {
+  spec: TensorSpec;
+  /** Offset of this tensor's values within a row. */
+  offset: number;
+  /** Values per row of this tensor. */
+  size: number;
+}
+
 /** Sizes derived from a signature: values per row in and out. */
 export interface SignatureSizes {
   input: TensorSpec;
-  output: TensorSpec;
+  /** The output tensors, in signature order. */
+  outputs: OutputSlot[];
   /** Values per input row (product of the input shape after the batch dimension). */
   inputSize: number;
-  /** Values per output row. */
+  /** Values per output row, every output tensor together. */
   outputSize: number;
 }
 
@@ -85,7 +96,7 @@ function rowSize(spec: TensorSpec): number {
 
 /**
  * Checks a predictor's signature once, at load time, and derives per-row sizes.
- * @throws ValidationError when the signature has other than one input and one output, or a
+ * @throws ValidationError when the signature has other than one input, no output, or a
  * shape that is not batch-major with fixed dimensions.
  */
 export function checkSignature(signature: ModelSignature, model: string): SignatureSizes {
@@ -93,8 +104,11 @@ export function checkSignature(signature: ModelSignature, model: string): Signat
   if (signature.inputs.length !== 1) {
     issues.push({ path: ['inputs'], message: 'declare exactly one input tensor' });
   }
-  if (signature.outputs.length !== 1) {
-    issues.push({ path: ['outputs'], message: 'declare exactly one output tensor' });
+  if (signature.outputs.length === 0) {
+    issues.push({ path: ['outputs'], message: 'declare at least one output tensor' });
+  }
+  if (new Set(signature.outputs.map((spec) => spec.name)).size !== signature.outputs.length) {
+    issues.push({ path: ['outputs'], message: 'give every output tensor a distinct name' });
   }
   for (const [side, list] of [
     ['inputs', signature.inputs],
@@ -120,6 +134,12 @@ export function checkSignature(signature: ModelSignature, model: string): Signat
     throw new ValidationError(`Model "${model}" has a signature the server cannot serve.`, issues);
   }
   const input = signature.inputs[0]!;
-  const output = signature.outputs[0]!;
-  return { input, output, inputSize: rowSize(input), outputSize: rowSize(output) };
+  const outputs: OutputSlot[] = [];
+  let offset = 0;
+  for (const spec of signature.outputs) {
+    const size = rowSize(spec);
+    outputs.push({ spec, offset, size });
+    offset += size;
+  }
+  return { input, outputs, inputSize: rowSize(input), outputSize: offset };
 }

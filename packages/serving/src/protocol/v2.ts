@@ -1,5 +1,11 @@
 import { ValidationError, type ValidationIssue } from '@mlinfra/core';
-import type { InstanceRow, Predictor, SignatureSizes, TensorDatatype } from '../model/predictor.js';
+import type {
+  InstanceRow,
+  OutputSlot,
+  Predictor,
+  SignatureSizes,
+  TensorDatatype,
+} from '../model/predictor.js';
 
 /** One input tensor of a KServe V2 inference request. */
 export interface InferInputTensor {
@@ -215,19 +221,20 @@ export function parseInferRequest(body: unknown, sizes: SignatureSizes): ParsedI
       `shape ${JSON.stringify(shape)} needs ${input.length} values, got ${written > input.length ? 'more' : written}`,
     );
   }
-  let requested = [sizes.output.name];
+  const names = sizes.outputs.map((slot) => slot.spec.name);
+  let requested = names;
   if (outputs !== undefined) {
     if (!Array.isArray(outputs))
       fail('Invalid inference request.', ['outputs'], '"outputs" must be an array of { name }');
     requested = outputs.map((output: unknown, index: number) => {
-      if (!isRecord(output) || output.name !== sizes.output.name) {
+      if (!isRecord(output) || typeof output.name !== 'string' || !names.includes(output.name)) {
         fail(
           'Invalid inference request.',
           ['outputs', index, 'name'],
-          `unknown output; the model returns "${sizes.output.name}"`,
+          `unknown output; the model returns ${names.map((name) => `"${name}"`).join(', ')}`,
         );
       }
-      return sizes.output.name;
+      return output.name;
     });
   }
   return { id, input, rows, outputs: requested };
@@ -249,34 +256,64 @@ export function buildInferResponse(
 ): InferResponse {
   const response: InferResponse = { model_name: model, model_version: version, outputs: [] };
   if (parsed.id !== undefined) response.id = parsed.id;
-  for (const _name of parsed.outputs) {
+  for (const name of parsed.outputs) {
+    const slot = sizes.outputs.find((candidate) => candidate.spec.name === name)!;
     response.outputs.push({
-      name: sizes.output.name,
-      shape: [parsed.rows, ...sizes.output.shape.slice(1)],
-      datatype: sizes.output.datatype,
-      data: outputValues(output, sizes.output.datatype),
+      name,
+      shape: [parsed.rows, ...slot.spec.shape.slice(1)],
+      datatype: slot.spec.datatype,
+      data: outputValues(slotValues(output, parsed.rows, sizes, slot), slot.spec.datatype),
     });
   }
   return response;
 }
 
-/** Splits a row-major output into one nested value per row, shaped like the output tensor. */
+/** The values of one output tensor, row-major, out of rows that hold every output. */
+function slotValues(
+  output: Float32Array,
+  rows: number,
+  sizes: SignatureSizes,
+  slot: OutputSlot,
+): Float32Array {
+  if (sizes.outputs.length === 1) return output;
+  const values = new Float32Array(rows * slot.size);
+  for (let row = 0; row < rows; row++) {
+    const start = row * sizes.outputSize + slot.offset;
+    values.set(output.subarray(start, start + slot.size), row * slot.size);
+  }
+  return values;
+}
+
+function shapeRow(values: Float32Array, dims: readonly number[]): unknown {
+  if (dims.length === 0) return values[0];
+  const [first, ...rest] = dims;
+  const step = values.length / first!;
+  const result: unknown[] = [];
+  for (let i = 0; i < first!; i++)
+    result.push(shapeRow(values.subarray(i * step, (i + 1) * step), rest));
+  return result;
+}
+
+/**
+ * Splits a row-major output into one value per row, shaped like the output tensor (TF Serving's
+ * `predictions`); with several outputs each row is an object keyed by output name.
+ */
 export function outputRows(output: Float32Array, rows: number, sizes: SignatureSizes): unknown[] {
-  const dimensions = sizes.output.shape.slice(1);
-  const shapeRow = (values: Float32Array, dims: readonly number[]): unknown => {
-    if (dims.length === 0) return values[0];
-    const [first, ...rest] = dims;
-    const step = values.length / first!;
-    const result: unknown[] = [];
-    for (let i = 0; i < first!; i++)
-      result.push(shapeRow(values.subarray(i * step, (i + 1) * step), rest));
-    return result;
-  };
   const result: unknown[] = [];
   for (let row = 0; row < rows; row++) {
-    result.push(
-      shapeRow(output.subarray(row * sizes.outputSize, (row + 1) * sizes.outputSize), dimensions),
-    );
+    const values = output.subarray(row * sizes.outputSize, (row + 1) * sizes.outputSize);
+    if (sizes.outputs.length === 1) {
+      result.push(shapeRow(values, sizes.outputs[0]!.spec.shape.slice(1)));
+      continue;
+    }
+    const named: Record<string, unknown> = {};
+    for (const slot of sizes.outputs) {
+      named[slot.spec.name] = shapeRow(
+        values.subarray(slot.offset, slot.offset + slot.size),
+        slot.spec.shape.slice(1),
+      );
+    }
+    result.push(named);
   }
   return result;
 }
