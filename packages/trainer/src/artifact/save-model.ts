@@ -22,12 +22,15 @@ export interface SaveModelArtifactOptions {
    * input and output layers, `features` as `x0..x{n-1}` for the last dimension of the first input.
    */
   signature?: Partial<ModelSignature>;
-  /** The feature transform that turns raw rows into the input tensor (JSON). Default none. */
-  transform?: JsonValue;
+  /**
+   * The feature transform that turns raw rows into the input tensor: any JSON-serialisable value, or
+   * an object with `toJSON()` such as a `@mlinfra/datasets` FeatureTransform. Default none.
+   */
+  transform?: unknown;
   /** Training lineage (datasets, run, checkpoint, seed). Default none. */
   lineage?: ModelLineage;
   /** Free-form JSON metadata (metrics, description). Default none. */
-  metadata?: Record<string, JsonValue>;
+  metadata?: Record<string, unknown>;
   /** Largest weight shard in bytes. Default 4194304 (4 MiB, as tfjs's converter). */
   shardBytes?: number;
 }
