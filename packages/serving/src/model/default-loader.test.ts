@@ -154,6 +154,59 @@ describe('trainerLoader', () => {
     expect(rows[1]!.prediction as number).toBeCloseTo(expected[1]!, 5);
   });
 
+  it('serves a two-output tfjs artifact with one V2 tensor per output', async () => {
+    const store = createStore(folder);
+    const input = tf.input({ shape: [2] });
+    const hidden = tf.layers
+      .dense({
+        units: 4,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }),
+      })
+      .apply(input) as tf.SymbolicTensor;
+    const score = tf.layers
+      .dense({
+        units: 1,
+        name: 'score',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 6 }),
+      })
+      .apply(hidden) as tf.SymbolicTensor;
+    const classes = tf.layers
+      .dense({
+        units: 3,
+        activation: 'softmax',
+        name: 'classes',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 7 }),
+      })
+      .apply(hidden) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: [score, classes] });
+    const { id } = await saveModelArtifact(store, model, { signature: { features: ['a', 'b'] } });
+    const service = createPredictor({ models: [{ name: 'two', path: id }], store, backend: 'cpu' });
+    await service.ready();
+    const metadata = service.metadata('two');
+    expect(metadata.outputs.map((output) => output.shape)).toEqual([
+      [-1, 1],
+      [-1, 3],
+    ]);
+    const [expectedScore, expectedClasses] = (
+      model.predict(tf.tensor2d([[1, 2]])) as tf.Tensor[]
+    ).map((t) => Array.from(t.dataSync()));
+    const reply = await service.infer('two', {
+      inputs: [{ name: metadata.inputs[0]!.name, shape: [1, 2], datatype: 'FP32', data: [1, 2] }],
+    });
+    expect(reply.outputs.map((output) => output.shape)).toEqual([
+      [1, 1],
+      [1, 3],
+    ]);
+    (reply.outputs[0]!.data as number[]).forEach((value, i) => {
+      expect(value).toBeCloseTo(expectedScore![i]!, 5);
+    });
+    (reply.outputs[1]!.data as number[]).forEach((value, i) => {
+      expect(value).toBeCloseTo(expectedClasses![i]!, 5);
+    });
+    await service.close();
+  });
+
   it('names the install command when @mlinfra/trainer is not installed', async () => {
     const load = trainerLoader(folder, undefined, '@mlinfra/trainer-not-installed');
     const error = await load({ name: 'churn', version: 1, artifact: 'sha256:00' }).catch(
