@@ -94,8 +94,9 @@ export function normalizeTable(input: unknown, what: string): NormalizedTable {
           [{ path: [what, i], message: 'expected an object' }],
         );
       }
-      for (const key of Object.keys(row)) {
-        if (!seen.has(key)) {
+      // for-in over same-shaped rows uses V8's enum cache: no per-row key arrays.
+      for (const key in row) {
+        if (!seen.has(key) && Object.hasOwn(row, key)) {
           seen.add(key);
           names.push(key);
         }
