@@ -1,4 +1,4 @@
-import { MissingDependencyError, ValidationError } from '@mlinfra/core';
+import { MissingDependencyError, MlinfraError, ValidationError } from '@mlinfra/core';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { type BackendName, useBackend } from './backend.js';
@@ -46,6 +46,24 @@ describe('useBackend', () => {
     expect(info.skipped.map((entry) => entry.name)).toEqual(['tensorflow-gpu', 'tensorflow']);
     const cpu = await useBackend('cpu');
     expect(cpu).toEqual({ requested: 'cpu', name: 'cpu', tfjsBackend: 'cpu', skipped: [] });
+  });
+
+  it('says which drivers to install when WebGPU finds no adapter', async () => {
+    const hadNavigator = 'navigator' in globalThis;
+    const fakeDawn = { create: () => ({ requestAdapter: async () => null }), globals: {} };
+    try {
+      const error = await useBackend('webgpu', async (specifier) => {
+        if (specifier === 'webgpu') return fakeDawn;
+        throw new Error(`unexpected import ${specifier}`);
+      }).catch((caught: unknown) => caught);
+      expect(MlinfraError.isInstance(error)).toBe(true);
+      expect((error as MlinfraError).code).toBe('UNSUPPORTED');
+      expect((error as Error).message).toContain('No WebGPU adapter found');
+      expect((error as Error).message).toContain('Vulkan');
+    } finally {
+      if (!hadNavigator) Reflect.deleteProperty(globalThis, 'navigator');
+      else Reflect.deleteProperty((globalThis as { navigator: object }).navigator, 'gpu');
+    }
   });
 
   it('rejects unknown names', async () => {

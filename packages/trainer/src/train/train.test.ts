@@ -189,6 +189,27 @@ describe('train', () => {
     expect(weightsOf(resumed.model)).toEqual(weightsOf(reference.model));
   });
 
+  it("with onSigterm: 'return', SIGTERM checkpoints after the current step and returns 'interrupted'; the handler is removed", async () => {
+    const listeners = process.listenerCount('SIGTERM');
+    const reference = await train(base());
+    const signal: TrainingCallback = {
+      name: 'signal',
+      onBatchEnd: (step) => {
+        // process.emit runs the listeners exactly as a delivered signal would, without signalling the test runner.
+        if (step === 3) process.emit('SIGTERM', 'SIGTERM');
+      },
+    };
+    const interrupted = await train(
+      base({ callbacks: [signal], onSigterm: 'return', checkpoint: { store, name: 'signal' } }),
+    );
+    expect(interrupted.status).toBe('interrupted');
+    expect(interrupted.steps).toBe(3);
+    expect(process.listenerCount('SIGTERM')).toBe(listeners);
+    const resumed = await train(base({ checkpoint: { store, name: 'signal' }, resume: 'latest' }));
+    expect(resumed.resumedFrom?.step).toBe(3);
+    expect(weightsOf(resumed.model)).toEqual(weightsOf(reference.model));
+  });
+
   it('early stopping restores the best epoch weights', async () => {
     const snapshots: number[][][] = [];
     const recorder: TrainingCallback = {
