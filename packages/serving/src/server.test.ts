@@ -192,6 +192,8 @@ describe('createServer', () => {
     expect(unknown.status).toBe(404);
     expect((unknown.body as { error: string }).error).toMatch(/served models: mlp, linear/);
     expect((await call(base, 'GET', '/v2/models/linear/versions/9')).status).toBe(404);
+    expect((await call(base, 'GET', '/v2/models/linear/versions/9/ready')).status).toBe(404);
+    expect((await call(base, 'GET', '/v2/models/nope/ready')).status).toBe(404);
     expect((await call(base, 'POST', '/v2/models/linear/versions/9/infer', {})).status).toBe(404);
     expect((await call(base, 'GET', '/v2/models/linear/infer')).status).toBe(405);
     expect((await call(base, 'GET', '/v2/nothing/here')).status).toBe(404);

@@ -272,6 +272,13 @@ export function createHandler(settings: HandlerSettings): RequestHandler {
     }
     expect('GET');
     if (action === '/ready') {
+      if (
+        version !== undefined &&
+        service.isModelReady(name) &&
+        !service.isModelReady(name, version)
+      ) {
+        service.metadata(name, version); // throws NotFoundError naming the served versions
+      }
       const ready = service.isModelReady(name, version) && !settings.draining();
       send(response, ready ? 200 : 503, { name, ready });
       return;
