@@ -62,7 +62,8 @@ describe('useBackend', () => {
       expect((error as Error).message).toContain('Vulkan');
     } finally {
       if (!hadNavigator) Reflect.deleteProperty(globalThis, 'navigator');
-      else Reflect.deleteProperty((globalThis as { navigator: object }).navigator, 'gpu');
+      else
+        Reflect.deleteProperty((globalThis as unknown as { navigator: object }).navigator, 'gpu');
     }
   });
 
