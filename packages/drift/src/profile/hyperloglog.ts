@@ -8,7 +8,11 @@ export const HLL_PRECISION = 11;
 const M = 1 << HLL_PRECISION;
 const ALPHA = 0.7213 / (1 + 1.079 / M);
 
-const buffer = new DataView(new ArrayBuffer(8));
+const f64 = new Float64Array(1);
+const i32 = new Int32Array(f64.buffer);
+// Word order of a float64, so hashes (and merged profiles) agree across byte orders.
+const HIGH = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+const LOW = 1 - HIGH;
 
 function fmix(h0: number): number {
   let h = h0;
@@ -31,9 +35,9 @@ function mixK(h: number, k0: number): number {
 
 /** 32-bit hash of a number (by its float64 bits; -0 and 0 hash alike). */
 export function hashNumber(value: number): number {
-  buffer.setFloat64(0, value === 0 ? 0 : value);
-  let h = mixK(0x2545f491, buffer.getInt32(0));
-  h = mixK(h, buffer.getInt32(4));
+  f64[0] = value === 0 ? 0 : value;
+  let h = mixK(0x2545f491, i32[HIGH] as number);
+  h = mixK(h, i32[LOW] as number);
   return fmix(h ^ 8);
 }
 
