@@ -287,9 +287,20 @@ describe('createServer', () => {
           fc.json(),
           fc.string(),
           fc.jsonValue().map((v) => JSON.stringify({ inputs: [v] })),
+          fc.jsonValue().map((v) => JSON.stringify({ instances: [v] })),
+          fc
+            .array(fc.dictionary(fc.constantFrom('f0', 'f1', 'f2', 'x'), fc.jsonValue()), {
+              maxLength: 3,
+            })
+            .map((rows) => JSON.stringify({ instances: rows })),
         ),
-        async (text) => {
-          const reply = await call(base, 'POST', '/v2/models/linear/infer', text);
+        fc.constantFrom(
+          '/v2/models/linear/infer',
+          '/v1/models/linear:predict',
+          '/v1/models/mlp:predict',
+        ),
+        async (text, path) => {
+          const reply = await call(base, 'POST', path, text);
           expect(reply.status === 200 || (reply.status >= 400 && reply.status < 500)).toBe(true);
           if (reply.status !== 200)
             expect(typeof (reply.body as { error: unknown }).error).toBe('string');
