@@ -2,6 +2,7 @@ import type { FileHandle } from 'node:fs/promises';
 
 /** Chunk size of file reads: large enough that syscalls and hashing calls are cheap. */
 export const FILE_CHUNK_BYTES = 4 << 20;
+const MIN_CHUNK_BYTES = 64 << 10;
 
 /**
  * Reads a file handle front to back, reading the next chunk while the consumer works on the
@@ -16,23 +17,31 @@ export async function* readChunks(
   reuseBuffers: boolean,
   chunkBytes = FILE_CHUNK_BYTES,
 ): AsyncGenerator<Uint8Array> {
-  const buffers = reuseBuffers ? [0, 1, 2].map(() => Buffer.allocUnsafe(chunkBytes)) : [];
-  const bufferFor = (index: number) =>
-    reuseBuffers ? buffers[index % 3]! : Buffer.allocUnsafe(chunkBytes);
+  let pending: Promise<unknown> | undefined;
   try {
+    // Small files (most blobs are manifests and metadata) get small buffers.
+    const { size } = await handle.stat();
+    const bytes = Math.min(chunkBytes, Math.max(MIN_CHUNK_BYTES, size + 1));
+    const buffers = reuseBuffers ? [0, 1, 2].map(() => Buffer.allocUnsafe(bytes)) : [];
+    const bufferFor = (index: number) =>
+      reuseBuffers ? buffers[index % 3]! : Buffer.allocUnsafe(bytes);
     let index = 0;
     let current = bufferFor(index);
-    let pending = handle.read(current, 0, chunkBytes, null);
+    let reading = handle.read(current, 0, bytes, null);
+    pending = reading;
     for (;;) {
-      const { bytesRead } = await pending;
+      const { bytesRead } = await reading;
       if (bytesRead === 0) return;
       const chunk = current.subarray(0, bytesRead);
       index++;
       current = bufferFor(index);
-      pending = handle.read(current, 0, chunkBytes, null);
+      reading = handle.read(current, 0, bytes, null);
+      pending = reading;
       yield chunk;
     }
   } finally {
+    // A consumer that stops early leaves one read in flight; let it settle before closing.
+    await pending?.catch(() => undefined);
     await handle.close();
   }
 }
