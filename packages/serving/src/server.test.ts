@@ -205,6 +205,21 @@ describe('createServer', () => {
       inputs: [{ name: 'x', shape: [data.length / 3, 3], datatype: 'FP32', data }],
     }).catch((error: unknown) => ({ status: -1, error }));
     expect(reply.status).toBe(413);
+    // A declared Content-Length over the limit is refused before any body is read.
+    const declared = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(`${base}/v2/models/linear/infer`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': String(10 * 1024 * 1024) },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+        req.destroy();
+      });
+      req.on('error', reject);
+      req.write('{');
+    });
+    expect(declared).toBe(413);
   });
 
   it('serves /v1 :predict on raw rows through the feature transform and on numeric rows', async () => {
