@@ -367,6 +367,22 @@ describe('createServer auth and mounting', () => {
     expect(server.predictor.isReady()).toBe(false);
   });
 
+  it('answers a busy port with a ConflictError naming the fix, and can listen again', async () => {
+    const first = createServer({
+      models: [{ name: 'linear', predictor: linearPredictor() }],
+      shutdown: { signals: [] },
+    });
+    const { port } = await first.listen(0);
+    const second = createServer({
+      models: [{ name: 'linear', predictor: linearPredictor() }],
+      shutdown: { signals: [] },
+    });
+    await expect(second.listen(port)).rejects.toThrow(/already in use; pick another port/);
+    const again = await second.listen(0);
+    expect(again.port).not.toBe(port);
+    await Promise.all([first.close(), second.close()]);
+  });
+
   it('mounts its handler inside an existing node:http app and passes other routes on', async () => {
     const server = createServer({
       models: [{ name: 'linear', predictor: linearPredictor() }],

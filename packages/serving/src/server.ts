@@ -1,6 +1,6 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { fromZodIssues, ValidationError } from '@mlinfra/core';
+import { ConflictError, fromZodIssues, MlinfraError, ValidationError } from '@mlinfra/core';
 import { z } from 'zod';
 import { createHandler, type RequestHandler } from './http/handler.js';
 import type { PredictorOptions } from './options.js';
@@ -176,9 +176,26 @@ export function createServer(options: ServerOptions): ModelServer {
       }
       const listening = server;
       return new Promise<AddressInfo>((resolve, reject) => {
-        listening.once('error', reject);
+        const fail = (error: NodeJS.ErrnoException) => {
+          removeSignals?.();
+          server = undefined;
+          const where = `${host}:${port}`;
+          reject(
+            error.code === 'EADDRINUSE'
+              ? new ConflictError(
+                  `Port ${where} is already in use; pick another port (0 picks a free one) or stop the other process.`,
+                  { cause: error },
+                )
+              : new MlinfraError(
+                  `Cannot listen on ${where}: ${error.message}. Check the host and port.`,
+                  'INTERNAL',
+                  { cause: error },
+                ),
+          );
+        };
+        listening.once('error', fail);
         listening.listen(port, host, () => {
-          listening.removeListener('error', reject);
+          listening.removeListener('error', fail);
           resolve(listening.address() as AddressInfo);
         });
       });
