@@ -167,6 +167,15 @@ describe('createServer', () => {
         /needs 6 values, got 3/,
       ],
       [{ inputs: [] }, /inputs.*non-empty/],
+      [
+        {
+          inputs: [
+            { name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] },
+            { name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] },
+          ],
+        },
+        /inputs\.1\.name.*given twice/,
+      ],
       [{ nothing: true }, /inputs/],
       [[1, 2], /JSON object/],
       [

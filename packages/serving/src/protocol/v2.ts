@@ -179,12 +179,19 @@ export function parseInferRequest(body: unknown, sizes: SignatureSizes): ParsedI
         `unknown input ${preview(candidate.name)}; the model takes "${spec.name}"`,
       );
     }
+    if (tensor !== undefined) {
+      fail(
+        'Invalid inference request.',
+        ['inputs', index, 'name'],
+        `input "${spec.name}" is given twice`,
+      );
+    }
     tensor = candidate;
   }
   if (tensor === undefined)
     fail('Invalid inference request.', ['inputs'], `missing input "${spec.name}"`);
-  const at = ['inputs', inputs.indexOf(tensor), ''];
-  const field = (name: string): (string | number)[] => [...at.slice(0, 2), name];
+  const position = inputs.indexOf(tensor);
+  const field = (name: string): (string | number)[] => ['inputs', position, name];
   if (tensor.datatype !== spec.datatype) {
     fail(
       'Invalid inference request.',
@@ -193,7 +200,7 @@ export function parseInferRequest(body: unknown, sizes: SignatureSizes): ParsedI
     );
   }
   const shape = tensor.shape;
-  const expected = `[n, ${spec.shape.slice(1).join(', ')}]`;
+  const expected = `[${['n', ...spec.shape.slice(1)].join(', ')}]`;
   if (
     !Array.isArray(shape) ||
     shape.length !== spec.shape.length ||
