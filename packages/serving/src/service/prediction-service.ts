@@ -301,7 +301,6 @@ class Service implements PredictionService {
   private readonly timeoutMs: number;
   private readonly warmup: boolean;
   private readonly readyPromise: Promise<void>;
-  private loaded = false;
   private active = 0;
   private idle: (() => void)[] = [];
   private readonly unloading = new Set<Promise<void>>();
@@ -350,11 +349,10 @@ class Service implements PredictionService {
     const results = await Promise.allSettled(
       [...this.models.values()].map((model) => model.refresh()),
     );
+    // Follow the source even after a failed load: moving the alias to a good version recovers.
+    if (!this.closing) this.follow();
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
-    if (this.closing) return;
-    this.loaded = true;
-    this.follow();
   }
 
   private follow(): void {
@@ -784,7 +782,13 @@ class Service implements PredictionService {
   }
 
   isReady(): boolean {
-    return this.loaded && !this.closing;
+    if (this.closing) return false;
+    for (const model of this.models.values()) {
+      for (const target of [...model.targets, ...(model.shadow ? [model.shadow] : [])]) {
+        if (target.current === undefined) return false;
+      }
+    }
+    return true;
   }
 
   ready(): Promise<void> {

@@ -273,6 +273,10 @@ describe('model rollouts', () => {
     await expect(service.ready()).rejects.toThrow(/corrupt artifact/);
     expect(service.isReady()).toBe(false);
     await expect(service.infer('churn', body())).rejects.toThrow(/not loaded yet/);
+    // Pointing the model at a good version recovers without a restart.
+    source.addVersion('churn', 2, 'bias:2');
+    await until(() => service.isReady());
+    expect((await service.infer('churn', body())).model_version).toBe('2');
     await service.close();
   });
 });
