@@ -210,6 +210,27 @@ describe('train', () => {
     expect(weightsOf(resumed.model)).toEqual(weightsOf(reference.model));
   });
 
+  it('awaits an async model builder (seeded like a sync one) and rejects multi-output models', async () => {
+    const sync = await train(base());
+    const asyncBuilt = await train(base({ model: async () => build() }));
+    expect(weightsOf(asyncBuilt.model)).toEqual(weightsOf(sync.model));
+    const twoHeads = () => {
+      const input = tf.input({ shape: [2] });
+      return tf.model({
+        inputs: input,
+        outputs: [
+          tf.layers.dense({ units: 1 }).apply(input),
+          tf.layers.dense({ units: 1 }).apply(input),
+        ] as tf.SymbolicTensor[],
+      });
+    };
+    await expect(train(base({ model: twoHeads }))).rejects.toSatisfy(
+      (error) =>
+        ValidationError.isInstance(error) &&
+        /one input and one output/.test((error as Error).message),
+    );
+  });
+
   it('early stopping restores the best epoch weights', async () => {
     const snapshots: number[][][] = [];
     const recorder: TrainingCallback = {

@@ -65,8 +65,12 @@ export type BudgetOption = BudgetGuard | { guard: BudgetGuard; everySeconds?: nu
 
 /** Options of {@link train}. */
 export interface TrainOptions {
-  /** The model, or a function that builds it (called with `Math.random` seeded, so initial weights follow `seed`). */
-  model: tf.LayersModel | (() => tf.LayersModel);
+  /**
+   * The model (one input, one output), or a function that builds it. The function runs with
+   * `Math.random` seeded, so initial weights follow `seed`; an async one is awaited (only its
+   * synchronous part is seeded).
+   */
+  model: tf.LayersModel | (() => tf.LayersModel | Promise<tf.LayersModel>);
   /** Training data and optional validation data (evaluated after each epoch). */
   data: { train: TrainData; validation?: TrainData };
   /** Epochs to train. Default 1. */
@@ -294,16 +298,21 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const batchSize = options.batchSize ?? 32;
   const seed = options.seed ?? randomInt(0, 2 ** 31);
   let rng = new SeededRandom(seed);
-  const built =
-    typeof options.model === 'function'
-      ? rng.drive(options.model as () => tf.LayersModel)
-      : options.model;
+  // An async builder is awaited; only its synchronous part (where layers are usually built) is seeded.
+  const built: unknown = await (typeof options.model === 'function'
+    ? rng.drive(options.model as () => tf.LayersModel | Promise<tf.LayersModel>)
+    : options.model);
   if (!isLayersModel(built)) {
     throw new ValidationError(
       'train() needs a tfjs LayersModel (tf.sequential() or tf.model()), or a function returning one',
     );
   }
   const model = built;
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+    throw new ValidationError(
+      `train() supports models with one input and one output; this one has ${model.inputs.length} and ${model.outputs.length}. Concatenate inputs into one tensor, or train with tfjs's model.fit`,
+    );
+  }
   const inputShape = model.inputs[0]?.shape.slice(1) ?? [];
   const outputShape = model.outputs[0]?.shape.slice(1) ?? [];
   const { optimizer, learningRate: baseRate } = createOptimizer(options.optimizer ?? 'adam');
