@@ -88,6 +88,8 @@ export {
   type EvaluationReport,
   evaluate,
   type MetricValues,
+  type RegistryMetrics,
+  registryMetrics,
 } from './evaluate/evaluate.js';
 export { METRIC_NAMES, type MetricName, rocAuc, type Task } from './evaluate/metrics.js';
 export { type CheckpointListing, listCheckpoints } from './train/checkpoint-store.js';

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../backend/backend.js';
-import { evaluate } from './evaluate.js';
+import { evaluate, registryMetrics } from './evaluate.js';
 import { rocAuc } from './metrics.js';
 
 // Reference values from NumPy/SciPy (scipy.stats.mannwhitneyu for AUC): __fixtures__/make-metrics-reference.py.
@@ -60,6 +60,12 @@ describe('evaluate', () => {
     for (const [value, expected] of Object.entries(reference.binary.slices)) {
       expectClose(report.slices.region?.[value] ?? {}, expected);
     }
+    const flat = registryMetrics(report);
+    expect(Object.keys(flat.slices)).toEqual(['region=apac', 'region=eu', 'region=us']);
+    expect(flat.metrics.rocAuc).toBe(report.overall.rocAuc);
+    const oneClass = await evaluate(identity(1), { x: [0.2, 0.7], y: [1, 1] });
+    expect(Number.isNaN(oneClass.overall.rocAuc)).toBe(true);
+    expect(registryMetrics(oneClass).metrics).not.toHaveProperty('rocAuc');
   });
 
   it('matches NumPy/SciPy on multiclass (macro averages, one-vs-rest AUC) with integer labels', async () => {

@@ -217,3 +217,35 @@ export async function evaluate(
   const collected = await collectOutcomes(model, source, parsed.batchSize ?? 1024);
   return reportOf(collected, parsed);
 }
+
+/** Evaluation metrics in the shape `@mlinfra/registry`'s `registerModel` takes. */
+export interface RegistryMetrics {
+  /** Overall metrics, finite values only. */
+  metrics: Record<string, number>;
+  /** Per slice, keyed `column=value` (e.g. `region=eu`), finite values only. */
+  slices: Record<string, Record<string, number>>;
+}
+
+function finiteOnly(values: MetricValues): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, value] of Object.entries(values)) if (Number.isFinite(value)) out[name] = value;
+  return out;
+}
+
+/**
+ * Flattens a report for a model registry: slices keyed `column=value`, and undefined (NaN)
+ * metrics left out, since registries store finite numbers only.
+ *
+ * @example
+ * ```ts
+ * await registry.registerModel('churn', { artifact: id, ...registryMetrics(report) });
+ * ```
+ */
+export function registryMetrics(report: EvaluationReport): RegistryMetrics {
+  const slices: RegistryMetrics['slices'] = {};
+  for (const [column, values] of Object.entries(report.slices)) {
+    for (const [value, metrics] of Object.entries(values))
+      slices[`${column}=${value}`] = finiteOnly(metrics);
+  }
+  return { metrics: finiteOnly(report.overall), slices };
+}
