@@ -185,6 +185,7 @@ describe('train', () => {
     );
     expect(resumed.status).toBe('completed');
     expect(resumed.resumedFrom?.step).toBe(1);
+    expect(resumed.seed).toBe(7);
     expect(resumed.steps).toBe(15);
     expect(weightsOf(resumed.model)).toEqual(weightsOf(reference.model));
   });

@@ -753,7 +753,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     status,
     model,
     backend,
-    seed,
+    // A resumed run keeps the seed it started with.
+    seed: state.seed,
     epochs: state.epoch,
     steps: state.step,
     history: state.history,
