@@ -1,5 +1,5 @@
 import { ValidationError } from '@mlinfra/core/schema';
-import { sortFloat64 } from './sort.js';
+import { sortedCopyFloat64, sortFloat64 } from './sort.js';
 
 /** A numeric sample accepted by the statistics: a plain array or any typed array. */
 export type NumericSample = ArrayLike<number>;
@@ -70,6 +70,7 @@ export function finiteView(values: NumericSample, name: string, minLength = 1): 
 
 /** Sorted copy of a finite sample. */
 export function sortedSample(values: NumericSample, name: string, minLength = 1): Float64Array {
+  if (values instanceof Float64Array) return sortedCopyFloat64(finiteView(values, name, minLength));
   return sortFloat64(toFiniteFloat64(values, name, minLength));
 }
 

@@ -6,11 +6,24 @@
  * times slower on large arrays.
  */
 export function sortFloat64(values: Float64Array): Float64Array {
-  sortRange(values, 0, values.length);
+  sortRange(values, values, 0, values.length);
   return values;
 }
 
-function sortRange(a: Float64Array, lo: number, hi: number): void {
+/** A sorted copy of `values` (left unchanged), without an extra copy pass. */
+export function sortedCopyFloat64(values: Float64Array): Float64Array {
+  const out = new Float64Array(values.length);
+  if (values.length < 512) {
+    out.set(values);
+    quickSort(out, 0, out.length - 1);
+    return out;
+  }
+  sortRange(values, out, 0, values.length);
+  return out;
+}
+
+/** Sorts src[lo, hi) into a[lo, hi) (src may be a itself). */
+function sortRange(src: Float64Array, a: Float64Array, lo: number, hi: number): void {
   const n = hi - lo;
   if (n < 512) {
     quickSort(a, lo, hi - 1);
@@ -19,11 +32,14 @@ function sortRange(a: Float64Array, lo: number, hi: number): void {
   let min = Infinity;
   let max = -Infinity;
   for (let i = lo; i < hi; i++) {
-    const v = a[i] as number;
+    const v = src[i] as number;
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  if (min === max) return;
+  if (min === max) {
+    if (src !== a) a.set(src.subarray(lo, hi), lo);
+    return;
+  }
   const buckets = Math.min(65536, n >>> 1);
   // Halves keep max - min finite for values near ±1.8e308.
   const halfMin = min * 0.5;
@@ -32,28 +48,37 @@ function sortRange(a: Float64Array, lo: number, hi: number): void {
   const keys = new Uint32Array(n);
   const counts = new Uint32Array(buckets + 1);
   for (let i = 0; i < n; i++) {
-    let key = Math.floor(((a[lo + i] as number) * 0.5 - halfMin) * scale);
+    let key = Math.floor(((src[lo + i] as number) * 0.5 - halfMin) * scale);
     if (key > last) key = last;
     keys[i] = key;
     counts[key + 1] = (counts[key + 1] as number) + 1;
   }
   for (let k = 1; k <= buckets; k++) counts[k] = (counts[k] as number) + (counts[k - 1] as number);
   const starts = counts.slice(0, buckets + 1);
-  const scattered = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const key = keys[i] as number;
-    const target = counts[key] as number;
-    counts[key] = target + 1;
-    scattered[target] = a[lo + i] as number;
+  if (src === a) {
+    const scattered = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const key = keys[i] as number;
+      const target = counts[key] as number;
+      counts[key] = target + 1;
+      scattered[target] = src[lo + i] as number;
+    }
+    a.set(scattered, lo);
+  } else {
+    for (let i = 0; i < n; i++) {
+      const key = keys[i] as number;
+      const target = counts[key] as number;
+      counts[key] = target + 1;
+      a[lo + target] = src[lo + i] as number;
+    }
   }
-  a.set(scattered, lo);
   const large = Math.max(512, n >>> 3);
   for (let k = 0; k < buckets; k++) {
     const from = lo + (starts[k] as number);
     const to = lo + (starts[k + 1] as number);
     const size = to - from;
     if (size < 2) continue;
-    if (size > large) sortRange(a, from, to);
+    if (size > large) sortRange(a, a, from, to);
     else quickSort(a, from, to - 1);
   }
 }
