@@ -11,8 +11,7 @@ export class QueueFullError extends MlinfraError {
   /** Suggested wait before retrying, in seconds. */
   readonly retryAfterSeconds: number;
   constructor(message: string, retryAfterSeconds: number, options: MlinfraErrorOptions = {}) {
-    // Core has no "unavailable" code yet; CLOSED means "not taking this request now".
-    super(message, 'CLOSED', options);
+    super(message, 'UNAVAILABLE', options);
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }

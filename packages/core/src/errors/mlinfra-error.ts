@@ -1,6 +1,10 @@
 const MARKER = Symbol.for('mlinfra.error');
 
-/** Machine-readable error codes. Callers branch on `code`, never on the message. */
+/**
+ * Machine-readable error codes. Callers branch on `code`, never on the message. `CLOSED`: the
+ * object was closed; `UNAVAILABLE`: overloaded right now, retry later; `UNSUPPORTED`: not
+ * available in this setup (the message says what is).
+ */
 export type MlinfraErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
@@ -10,6 +14,7 @@ export type MlinfraErrorCode =
   | 'MISSING_DEPENDENCY'
   | 'UNSUPPORTED'
   | 'CLOSED'
+  | 'UNAVAILABLE'
   | 'TIMEOUT'
   | 'INTERNAL';
 

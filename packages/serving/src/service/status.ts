@@ -8,7 +8,7 @@ export function statusOf(error: unknown): number {
   if (ValidationError.isInstance(error)) return 400;
   if (NotFoundError.isInstance(error)) return 404;
   if (MlinfraError.isInstance(error)) {
-    if (error.code === 'CLOSED') return 503;
+    if (error.code === 'CLOSED' || error.code === 'UNAVAILABLE') return 503;
     if (error.code === 'TIMEOUT') return 504;
   }
   return 500;
