@@ -34,7 +34,8 @@ async function child(role: string, home: string, file: string): Promise<void> {
   let checksum = 0;
   if (role === 'duckdb') {
     const connection = await (await DuckDBInstance.create(':memory:', { threads: '2' })).connect();
-    const result = await connection.stream(`SELECT * FROM read_parquet('${file}')`);
+    const files = (JSON.parse(file) as string[]).map((path) => `'${path}'`).join(', ');
+    const result = await connection.stream(`SELECT * FROM read_parquet([${files}])`);
     for (;;) {
       const chunk = await result.fetchChunk();
       if (chunk === null || chunk.rowCount === 0) break;
@@ -103,12 +104,14 @@ if (process.env.STREAM_ROLE !== undefined) {
     const start = process.hrtime.bigint();
     const version = await datasets.commit('big', chunks(), { schema });
     const commitSeconds = Number(process.hrtime.bigint() - start) / 1e9;
-    const file = join(
-      datasets.cacheDir,
-      `${version.files[0]!.digest.slice('sha256:'.length)}.parquet`,
+    // The version's Parquet files (in the local cache), in row order: DuckDB reads the same files.
+    const file = JSON.stringify(
+      version.files.map((entry) =>
+        join(datasets.cacheDir, `${entry.digest.slice('sha256:'.length)}.parquet`),
+      ),
     );
     console.log(
-      `committed ${version.rowCount.toLocaleString()} rows x 7 columns streamed in ${chunkRows.toLocaleString()}-row chunks in ${commitSeconds.toFixed(1)} s`,
+      `committed ${version.rowCount.toLocaleString()} rows x 7 columns (${version.files.length} Parquet files) streamed in ${chunkRows.toLocaleString()}-row chunks in ${commitSeconds.toFixed(1)} s`,
     );
     const self = fileURLToPath(import.meta.url);
     const measure = (role: string): Measurement => {

@@ -212,18 +212,13 @@ function countDescendants(elements: SchemaElement[], index: number): number {
 /** Converts a column chunk's values to the writer's expectations for `column`. */
 function writerColumn(column: ColumnSchema, values: ColumnData): ColumnSource {
   if (column.type === 'timestamp') {
+    // Whole epoch milliseconds (the normaliser rounds); the writer turns each into an INT64.
     const times = values as Float64Array;
-    let nulls = false;
-    for (let index = 0; index < times.length; index++) {
-      if (Number.isNaN(times[index])) {
-        nulls = true;
-        break;
-      }
-    }
-    const data = nulls
-      ? Array.from(times, (time) => (Number.isNaN(time) ? null : BigInt(Math.round(time))))
-      : BigInt64Array.from(times, (time) => BigInt(Math.round(time)));
-    return { name: column.name, data };
+    if (!times.some((time) => Number.isNaN(time))) return { name: column.name, data: times };
+    return {
+      name: column.name,
+      data: Array.from(times, (time) => (Number.isNaN(time) ? null : time)),
+    };
   }
   return { name: column.name, data: values as ColumnSource['data'] };
 }
@@ -515,12 +510,16 @@ export async function openParquet(file: string | Uint8Array): Promise<ParquetSou
   }
   const schema = tableSchemaOf(metadata);
   const byName = new Map(schema.columns.map((column) => [column.name, column]));
-  const scan = await parquetScan({
-    file: buffer,
-    metadata,
-    compressors: decompressors,
-    parsers: PARSERS,
-  });
+  // A scan per read: hyparquet's scan keeps the last range of each column decoded, which would
+  // pin one row group per column per open file in memory.
+  const scanFor = (columns: readonly string[]) =>
+    parquetScan({
+      file: buffer,
+      metadata,
+      compressors: decompressors,
+      parsers: PARSERS,
+      columns: [...columns],
+    });
   const rowGroups: RowRange[] = [];
   let start = 0;
   for (const group of metadata.row_groups) {
@@ -535,6 +534,7 @@ export async function openParquet(file: string | Uint8Array): Promise<ParquetSou
     rowGroups,
     async read(range, columns) {
       const out: Record<string, ColumnData> = {};
+      const scan = await scanFor(columns);
       await Promise.all(
         columns.map(async (name) => {
           const column = byName.get(name);

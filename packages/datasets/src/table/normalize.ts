@@ -312,9 +312,11 @@ export class ChunkNormalizer {
             out[row] = Number.NaN;
             continue;
           }
-          checkRange(row, time);
-          checkUnique(row, time, value);
-          out[row] = time;
+          // Stored as whole milliseconds (Parquet TIMESTAMP_MILLIS).
+          const millis = Math.round(time);
+          checkRange(row, millis);
+          checkUnique(row, millis, value);
+          out[row] = millis;
         }
         return out;
       }
