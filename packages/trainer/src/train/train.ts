@@ -109,7 +109,8 @@ export interface TrainOptions {
   progress?: boolean;
   /**
    * What SIGTERM (a spot instance's notice) does while training with checkpoints: `'exit'` (default)
-   * writes a checkpoint at the end of the current step, then lets the signal terminate the process;
+   * writes a checkpoint at the end of the current step, then lets the signal terminate the process
+   * (or, when the application has SIGTERM handlers of its own, returns `'interrupted'` for them to finish);
    * `'return'` writes it and returns with status `'interrupted'`; `'ignore'` installs no handler.
    */
   onSigterm?: 'exit' | 'return' | 'ignore';
@@ -744,8 +745,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   } finally {
     if (handleSignals) process.off('SIGTERM', onSignal);
   }
-  if (signalled && sigtermMode === 'exit') {
-    // The checkpoint is written; let the signal do what it would have done without us.
+  if (signalled && sigtermMode === 'exit' && process.listenerCount('SIGTERM') === 0) {
+    // The checkpoint is written; let the signal do what it would have done without us. When the
+    // application has its own SIGTERM handlers they already ran, so return and let them shut down.
     process.kill(process.pid, 'SIGTERM');
     await new Promise(() => undefined);
   }
