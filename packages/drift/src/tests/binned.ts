@@ -93,15 +93,28 @@ export function histogramCountsUnsorted(values: Float64Array, edges: Float64Arra
   return counts;
 }
 
-function minMax(values: Float64Array): [number, number] {
+function finiteWithRange(values: NumericSample, name: string): [Float64Array, number, number] {
   let min = Infinity;
   let max = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i] as number;
+  if (values instanceof Float64Array && values.length > 0) {
+    let finite = true;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i] as number;
+      if (v - v !== 0) finite = false;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    // Let finiteView name the first bad value.
+    if (!finite) finiteView(values, name);
+    return [values, min, max];
+  }
+  const array = finiteView(values, name);
+  for (let i = 0; i < array.length; i++) {
+    const v = array[i] as number;
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  return [min, max];
+  return [array, min, max];
 }
 
 /** Up to `limit + 1` distinct values of a sample (enough to apply the 20-distinct-values rule). */
@@ -117,11 +130,10 @@ export function binNumeric(
   current: NumericSample,
   bins = 30,
 ): BinnedDistributions {
-  const a = finiteView(reference, 'reference');
-  const b = finiteView(current, 'current');
+  // One pass per sample checks finiteness and finds the range (NaN and ±Infinity fail x - x === 0).
+  const [a, minA, maxA] = finiteWithRange(reference, 'reference');
+  const [b, minB, maxB] = finiteWithRange(current, 'current');
   if (fewDistinct(a, 20).size > 20) {
-    const [minA, maxA] = minMax(a);
-    const [minB, maxB] = minMax(b);
     const edges = histogramEdges(Math.min(minA, minB), Math.max(maxA, maxB), bins);
     const ref = histogramCountsUnsorted(a, edges).map((c) => c / a.length);
     const cur = histogramCountsUnsorted(b, edges).map((c) => c / b.length);
