@@ -286,7 +286,7 @@ function numericSide(side: Side, name: string, what: 'reference' | 'current'): N
     for (let i = 0; i < values.length; i++) {
       const v = values[i] as number;
       if (v - v === 0) out[n++] = v;
-      else if (v !== v) missing++;
+      else if (Number.isNaN(v)) missing++;
       else numericValue(v, name, what, i); // throws: infinity
     }
   } else if (values instanceof Float32Array) {
