@@ -298,7 +298,9 @@ function numericSide(side: Side, name: string, what: 'reference' | 'current'): N
   } else {
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
-      if (isMissing(v)) missing++;
+      // Fast path for finite numbers; everything else goes through the checks.
+      if (typeof v === 'number' && v - v === 0) out[n++] = v;
+      else if (isMissing(v)) missing++;
       else out[n++] = numericValue(v, name, what, i);
     }
   }
