@@ -46,8 +46,9 @@ export class KllSketch {
     this.capacities = [];
     let total = 0;
     for (let h = 0; h < height; h++) {
-      // Level 0 keeps at least 8 slots (as DataSketches does) so compactions stay infrequent.
-      const c = Math.max(h === 0 ? 8 : 2, Math.ceil(this.k * DECAY ** (height - 1 - h)));
+      // Every level keeps at least 8 slots (DataSketches' minimum width) and level 0 at least 64,
+      // so compactions stay infrequent; extra capacity only lowers the error.
+      const c = Math.max(h === 0 ? 64 : 8, Math.ceil(this.k * DECAY ** (height - 1 - h)));
       this.capacities.push(c);
       total += c;
     }
