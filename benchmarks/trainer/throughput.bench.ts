@@ -43,6 +43,20 @@ function mlp(): tf.LayersModel {
 }
 
 const data = makeData();
+
+/** A structured line for benchmarks/run-all.mjs (RESULTS.md). */
+function result(
+  metric: string,
+  ours: number,
+  peer: string,
+  ratio: number,
+  unit: string,
+  better: 'higher' | 'lower',
+): void {
+  console.log(
+    `RESULT ${JSON.stringify({ area: 'trainer', metric, ours: Number(ours.toFixed(3)), peer, ratio: Number(ratio.toFixed(3)), unit, better })}`,
+  );
+}
 const common = {
   data: { train: data },
   epochs,
@@ -87,12 +101,28 @@ for (const backend of ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] 
   await useBackend(backend);
   const peer = await stockFit();
   rates[backend] = mine;
+  result(
+    `training throughput on ${backend}, MLP ${features}-64-64-1, batch ${batchSize}`,
+    mine,
+    `tfjs model.fit (${backend})`,
+    mine / peer,
+    'samples/s',
+    'higher',
+  );
   console.log(
     `  ${backend.padEnd(15)} @mlinfra/trainer ${Math.round(mine).toString().padStart(7)} samples/s   tfjs model.fit ${Math.round(peer).toString().padStart(7)} samples/s   ratio trainer/fit ${(mine / peer).toFixed(2)}x`,
   );
 }
 if (rates.wasm !== undefined && rates.cpu !== undefined) {
   console.log(`  ratio wasm/cpu (trainer): ${(rates.wasm / rates.cpu).toFixed(2)}x (target >= 3x)`);
+  result(
+    'training throughput, wasm over cpu backend (target >= 3x)',
+    rates.wasm,
+    'tfjs cpu backend (@mlinfra/trainer)',
+    rates.wasm / rates.cpu,
+    'samples/s',
+    'higher',
+  );
 }
 
 // Checkpoint overhead at the default cadence (each epoch end + every 300 s) and with everySteps: 20, on wasm:
@@ -142,6 +172,22 @@ try {
   console.log(
     `  checkpoint overhead (wasm), every 20 steps (${Math.floor(stepsPerEpoch / 20) + 1} per epoch): ${percent(median(inside.dense))} inside the run, wall-time ratio with/without ${(best.dense / best.plain).toFixed(3)}x`,
   );
+  result(
+    'checkpoint time over training time, default cadence, measured inside the run (target <= 0.05)',
+    median(inside.default),
+    'training without checkpoints',
+    1 + median(inside.default),
+    'fraction',
+    'lower',
+  );
+  result(
+    'checkpoint time over training time, every 20 steps',
+    median(inside.dense),
+    'training without checkpoints',
+    1 + median(inside.dense),
+    'fraction',
+    'lower',
+  );
   // Resume: time from the train() call until training begins, resuming a checkpoint vs starting fresh.
   const untilBegin = async (extra: object) => {
     let began = 0;
@@ -173,6 +219,14 @@ try {
   }
   console.log(
     `  resume: ${(median(resumed) * 1000).toFixed(0)} ms from train() to the first step (read checkpoint, restore weights + Adam state) vs ${(median(fresh) * 1000).toFixed(0)} ms fresh; resume adds ${((median(resumed) - median(fresh)) * 1000).toFixed(0)} ms (target < 1000 ms)`,
+  );
+  result(
+    'time from train() to the first step when resuming (target: adds < 1000 ms)',
+    median(resumed) * 1000,
+    'a fresh start',
+    median(resumed) / Math.max(median(fresh), 1e-6),
+    'ms',
+    'lower',
   );
 } finally {
   await rm(folder, { recursive: true, force: true });
