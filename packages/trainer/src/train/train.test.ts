@@ -1,7 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStore, MlinfraError, type Store, ValidationError } from '@mlinfra/core';
+import {
+  ConflictError,
+  createStore,
+  MlinfraError,
+  type Store,
+  ValidationError,
+} from '@mlinfra/core';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { earlyStopping } from '../callbacks/early-stopping.js';
@@ -229,6 +235,45 @@ describe('train', () => {
       (error) =>
         ValidationError.isInstance(error) &&
         /one input and one output/.test((error as Error).message),
+    );
+  });
+
+  it('resumes from a chosen older checkpoint digest, and rejects digests that are not checkpoints', async () => {
+    const reference = await train(base());
+    await train(base({ checkpoint: { store, name: 'pick', everySteps: 1, keepLast: 10 } }));
+    const listing = await listCheckpoints(store, 'pick');
+    const third = listing.recent.find((entry) => entry.step === 3);
+    const fromThird = await train(
+      base({ checkpoint: { store, name: 'pick' }, resume: third?.digest as `sha256:${string}` }),
+    );
+    expect(fromThird.resumedFrom).toEqual({ digest: third?.digest, step: 3 });
+    expect(weightsOf(fromThird.model)).toEqual(weightsOf(reference.model));
+    const { digest } = await store.putJson({ not: 'a checkpoint' });
+    await expect(
+      train(base({ checkpoint: { store, name: 'pick' }, resume: digest })),
+    ).rejects.toSatisfy(
+      (error) =>
+        ValidationError.isInstance(error) &&
+        /not a trainer checkpoint/.test((error as Error).message),
+    );
+  });
+
+  it("fails with ConflictError when another writer moves the run's latest checkpoint meanwhile", async () => {
+    const intruder: TrainingCallback = {
+      name: 'intruder',
+      onBatchEnd: async (step) => {
+        if (step === 2)
+          await store.refs.set(
+            'trainer/shared/latest',
+            (await store.putJson({ other: true })).digest,
+          );
+      },
+    };
+    await expect(
+      train(base({ callbacks: [intruder], checkpoint: { store, name: 'shared', everySteps: 3 } })),
+    ).rejects.toSatisfy(
+      (error) =>
+        ConflictError.isInstance(error) && /its own checkpoint.name/.test((error as Error).message),
     );
   });
 
