@@ -16,7 +16,9 @@
  * - `loadModelArtifact(store, id, { backend?, applyTransform? })` `-> Promise<LoadedModel>` with
  *   `model` (tf.LayersModel), `manifest`, `backend`, `predict(input: Float32Array | number[][], batchSize = 1024)
  *   -> Promise<Float32Array[]>` (one Float32Array of outputs per row), `predictRows(rows)`,
- *   `predictTensor(x)` and `dispose()`.
+ *   `predictTensor(x)` and `dispose()`. `predictRows(rows)` applies a stored `@mlinfra/datasets`
+ *   FeatureTransform (`kind: 'mlinfra.feature-transform/v1'`) itself, any other transform through
+ *   `applyTransform`, or maps `signature.features` by name when there is no transform.
  * - `exportLayersModel(store, id, folder)` writes `model.json` + shards loadable by stock `tf.loadLayersModel`.
  * - `modelArtifactDigests(store, id)` lists every blob of an artifact (for `store.gc({ keep })`).
  *
