@@ -187,9 +187,10 @@ export function fillZeros(p: Float64Array, epsilon: 'evidently' | number): Float
   return p.map((v) => (v === 0 ? fill : v));
 }
 
+/** Categorical when the first value is not a number (a later non-number in a numeric sample is rejected by name). */
 function isCategorical(values: ArrayLike<unknown>): boolean {
-  for (let i = 0; i < values.length; i++) if (typeof values[i] !== 'number') return true;
-  return false;
+  if (ArrayBuffer.isView(values)) return false;
+  return values.length > 0 && typeof values[0] !== 'number';
 }
 
 function bin(
