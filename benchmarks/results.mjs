@@ -60,7 +60,10 @@ export function parseResults(output, area) {
       ratio: Number(match[1]),
     });
   }
-  return results;
+  // A benchmark that prints RESULT lines is read from those alone (its prose repeats them).
+  return results.some((result) => result.kind === 'structured')
+    ? results.filter((result) => result.kind === 'structured')
+    : results;
 }
 
 export function machine() {
@@ -73,6 +76,13 @@ export function machine() {
     os: `${platform()} ${release()}`,
     node: process.version,
   };
+}
+
+/** A measured value for the table: numbers to 4 significant digits. */
+function number(value) {
+  return typeof value === 'number' && Number.isFinite(value)
+    ? String(Number(value.toPrecision(4)))
+    : String(value);
 }
 
 function escapeCell(text) {
@@ -124,7 +134,7 @@ export function render(state) {
     for (const result of entry.results) {
       const what =
         result.kind === 'structured'
-          ? `${result.metric}: ours ${result.ours}${result.unit ? ` ${result.unit}` : ''} vs ${result.peer}${result.better ? ` (${result.better} is better)` : ''}`
+          ? `${result.metric}: ours ${number(result.ours)}${result.unit ? ` ${result.unit}` : ''} vs ${result.peer}${result.peerValue === undefined ? '' : ` ${number(result.peerValue)}${result.unit ? ` ${result.unit}` : ''}`}${result.better ? ` (${result.better} is better)` : ''}`
           : `${result.context ? `${result.context} &rarr; ` : ''}${result.text}`;
       const peer = result.peer ?? peerOf(`${result.text ?? ''} ${result.context ?? ''}`);
       rows.push([

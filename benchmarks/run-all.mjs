@@ -9,10 +9,11 @@
 //   node run-all.mjs --from-log <f> [--quick]  import a saved run-all log instead of running
 //
 // Ratios are collected from each benchmark's output in two ways:
-//   1. lines `RESULT {"area","metric","ours","peer","ratio","unit"?,"better"?}` (JSON after the
-//      word RESULT): the structured convention; `better` is "higher" or "lower" (for the ratio);
-//   2. otherwise, printed lines that contain `ratio ... <number>x` or `speedup ... <number>x` (as
-//      every benchmark here prints them), kept verbatim with the heading line above them.
+//   1. lines `RESULT {"area","metric","ours","peer","ratio","unit"?,"better"?,"peerValue"?}` (JSON
+//      after the word RESULT): the structured convention; `peer` names the peer, `ours` and
+//      `peerValue` are the measured values in `unit`, `better` is "higher" or "lower";
+//   2. for a benchmark that prints no RESULT line, its lines that contain `ratio ... <number>x`
+//      or `speedup ... <number>x`, kept verbatim with the heading line above them.
 // Results are merged per benchmark file into results.json, so a partial run updates only the
 // benchmarks it ran; RESULTS.md is rendered from it and says when each one was measured.
 import { spawn } from 'node:child_process';
