@@ -110,7 +110,7 @@ try {
   console.log('\nwrite (seconds)');
   console.log(`  DuckDB COPY TO parquet          ${duckWrite.toFixed(2)}`);
   console.log(`  writeParquet                    ${oursWrite.toFixed(2)}`);
-  console.log(`  commit (write+stats+profile+store)${commit.toFixed(2)}`);
+  console.log(`  commit (write+stats+profile+store) ${commit.toFixed(2)}`);
   console.log(
     `  ratio commit / DuckDB COPY      ${(commit / duckWrite).toFixed(2)}x  (target <= 2)`,
   );
