@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -63,6 +64,12 @@ async function runToEnd(store: string, run: string, out: string): Promise<ChildR
 describe('exact resume across processes (cpu backend)', () => {
   let folder: string;
   beforeAll(async () => {
+    const built = join(dirname(child), '..', '..', '..', 'dist', 'index.js');
+    if (!existsSync(built)) {
+      throw new Error(
+        `This test runs the built package in child processes; build it first: pnpm --filter @mlinfra/trainer build (${built} is missing)`,
+      );
+    }
     folder = await mkdtemp(join(tmpdir(), 'trainer-resume-'));
   });
   afterAll(async () => {
