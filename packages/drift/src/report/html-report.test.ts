@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detectDrift } from '../drift/detect-drift.js';
+import { createMonitor } from '../monitor/monitor.js';
 import { seeded } from '../test-support/random.js';
 import { renderHtmlReport } from './html-report.js';
 
@@ -41,5 +42,26 @@ describe('renderHtmlReport', () => {
     expect(html.match(/<rect [^>]*><title>[^<]*reference/g)?.length).toBeGreaterThanOrEqual(
       price?.distribution.labels.length as number,
     );
+  });
+
+  it('renders the window and the model-quality table of a monitor report', () => {
+    const monitor = createMonitor({
+      reference: reference.map((r) => ({ price: r.price })),
+      window: { size: 1e9 },
+      performance: {
+        task: 'regression',
+        idColumn: 'id',
+        predictionColumn: 'price',
+        baseline: { rmse: 0.1 },
+      },
+      now: () => 1_700_000_000_000,
+    });
+    monitor.observe(current.map((r, i) => ({ id: i, price: r.price })));
+    monitor.observeLabels(current.map((r, i) => ({ id: i, label: r.price + 1 })));
+    const windowReport = monitor.flush();
+    const page = renderHtmlReport(windowReport as never);
+    expect(page).toContain('Model performance');
+    expect(page).toContain('<td>rmse</td><td class="num drift">1</td>');
+    expect(page).toContain('window 2023-11-14T22:13:20.000Z');
   });
 });
