@@ -128,7 +128,7 @@ if (process.env.STREAM_ROLE !== undefined) {
     for (const [label, m] of [
       ['DuckDB stream (fetchChunk -> JS)', duck],
       ['batches() file order, 4096/batch', ours],
-      ['batches() shuffled (window 131072)', shuffled],
+      ['batches() shuffled (window 65536)', shuffled],
     ] as const) {
       console.log(
         `  ${label.padEnd(36)} peak RSS ${m.peakRssMiB.toFixed(0).padStart(5)} MiB  ${(m.rows / m.seconds / 1e6).toFixed(2)} M rows/s  (${m.rows} rows)`,

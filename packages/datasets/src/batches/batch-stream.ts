@@ -17,7 +17,7 @@ export interface BatchOptions {
   columns?: string[];
   /**
    * Shuffle with a seed: row groups are visited in a seeded random order and rows are permuted
-   * within windows of about `windowRows` rows (default 131072), so memory stays bounded while the
+   * within windows of about `windowRows` rows (default 65536, one row group), so memory stays bounded while the
    * order is well mixed. The same seed and epoch give the same order. Default: file order.
    */
   shuffle?: { seed: number; windowRows?: number };
@@ -108,7 +108,7 @@ function prepareOptions(options: BatchOptions): PreparedOptions {
     batchSize: options.batchSize ?? 1024,
     columns: options.columns,
     seed,
-    windowRows: options.shuffle?.windowRows ?? 131072,
+    windowRows: options.shuffle?.windowRows ?? 65536,
     epoch,
     dropRemainder: options.dropRemainder ?? false,
     numericType: options.numericType ?? 'native',
