@@ -280,9 +280,23 @@ class DefaultStore implements Store {
   }
 
   async read(digest: string): Promise<Uint8Array> {
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of await this.verifiedChunks(assertDigest(digest))) chunks.push(chunk);
-    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    const checked = assertDigest(digest);
+    const expectedSize = (await this.backend.stat(keyOf(checked)))?.size ?? 0;
+    // One buffer of the blob's size, filled from reused read buffers. Bytes beyond it (a blob
+    // that grew on disk) are kept in order and then fail the digest check like any corruption.
+    const whole = Buffer.allocUnsafe(expectedSize);
+    const overflow: Uint8Array[] = [];
+    let filled = 0;
+    for await (const chunk of await this.verifiedChunks(checked, true)) {
+      if (overflow.length === 0 && filled + chunk.byteLength <= expectedSize) {
+        whole.set(chunk, filled);
+        filled += chunk.byteLength;
+      } else {
+        overflow.push(Buffer.from(chunk));
+      }
+    }
+    const data = whole.subarray(0, filled);
+    return overflow.length === 0 ? data : Buffer.concat([data, ...overflow]);
   }
 
   async readJson<T = unknown>(digest: string): Promise<T> {
