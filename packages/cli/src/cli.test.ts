@@ -156,7 +156,7 @@ describe('mlinfra (the built bin against a temporary MLINFRA_HOME)', () => {
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain('tag y2013');
     expect(shown.stdout).toContain('2012-01-01');
-    const diff = await json<{ rows: { change: number } }>([
+    const diff = await json<{ rows: { change: number }; drift: { columnCount: number } | null }>([
       'datasets',
       'diff',
       'weather',
@@ -164,6 +164,34 @@ describe('mlinfra (the built bin against a temporary MLINFRA_HOME)', () => {
       'y2013',
     ]);
     expect(diff.rows.change).toBe(365);
+    expect(diff.drift?.columnCount).toBeGreaterThan(0);
+    // A key column (every value distinct) is left out of the drift part of a diff.
+    const csv = (from: number) =>
+      `id,value\n${Array.from({ length: 50 }, (_, i) => `key-${from + i},${(from + i) % 7}`).join('\n')}\n`;
+    await writeFile(join(work, 'keys-1.csv'), csv(0));
+    await writeFile(join(work, 'keys-2.csv'), csv(50));
+    expect((await mlinfra(['datasets', 'commit', 'keys', 'keys-1.csv'])).code).toBe(0);
+    expect(
+      (
+        await mlinfra([
+          'datasets',
+          'commit',
+          'keys',
+          'keys-2.csv',
+          '--mode',
+          'append',
+          '--tag',
+          'two',
+        ])
+      ).code,
+    ).toBe(0);
+    const keyed = await mlinfra(['datasets', 'diff', 'keys', 'main', 'two']);
+    expect(keyed.code, keyed.stderr).toBe(0);
+    expect(keyed.stdout).toContain('key columns skipped: id');
+    // Global options may come first.
+    const before = await mlinfra(['--home', home, '--json', 'datasets', 'log', 'weather']);
+    expect(before.code).toBe(0);
+    expect(JSON.parse(before.stdout)).toHaveLength(2);
   });
 
   it('rejects a commit that fails its expectations with exit 4 and stores nothing', async () => {

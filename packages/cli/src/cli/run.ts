@@ -118,9 +118,26 @@ export function processIO(): CommandIO {
  * const code = await run(['models', 'list', '--json']);
  * ```
  */
-export async function run(argv: readonly string[], io: CommandIO = processIO()): Promise<ExitCode> {
-  const json = argv.includes('--json');
+export async function run(
+  commandLine: readonly string[],
+  io: CommandIO = processIO(),
+): Promise<ExitCode> {
+  const json = commandLine.includes('--json');
   try {
+    // Global options may come before the command (`mlinfra --home x models list`): move them after it.
+    const leading: string[] = [];
+    let start = 0;
+    while (start < commandLine.length) {
+      const arg = commandLine[start]!;
+      if (arg === '--json' || arg.startsWith('--home=')) {
+        leading.push(arg);
+        start += 1;
+      } else if (arg === '--home' && start + 1 < commandLine.length) {
+        leading.push(arg, commandLine[start + 1]!);
+        start += 2;
+      } else break;
+    }
+    const argv = [...commandLine.slice(start), ...leading];
     const firstFlag = argv.findIndex((arg) => arg.startsWith('-'));
     const words = (firstFlag === -1 ? argv : argv.slice(0, firstFlag)).slice(0, 2);
     if (argv.length === 0 || (words.length === 0 && (argv[0] === '--help' || argv[0] === '-h'))) {

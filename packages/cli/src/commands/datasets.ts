@@ -152,11 +152,32 @@ const diff: Command = {
   path: ['datasets', 'diff'],
   args: ['<name>', '<a>', '<b>'],
   summary: 'Compare two versions (ids, branches or tags): schema, rows and per-column statistics.',
-  options: {},
-  async run(context, [name, a, b]) {
+  options: {
+    'no-drift': { type: 'boolean', description: 'skip the drift tests between the two versions' },
+  },
+  async run(context, [name, a, b], options) {
     requireHome(context);
     const datasets = await openHomeDatasets(context);
-    const result = await datasets.diff(name!, a!, b!);
+    const [from, to] = await Promise.all([
+      datasets.resolve(name!, a!),
+      datasets.resolve(name!, b!),
+    ]);
+    // Key-like columns (declared unique, or every value distinct) have no distribution to compare.
+    const keys = new Set<string>();
+    for (const version of [from, to]) {
+      for (const column of version.schema.columns) {
+        const stats = version.stats[column.name];
+        if (
+          column.unique === true ||
+          (stats?.distinct !== undefined && stats.distinct === stats.count && stats.count > 1)
+        ) {
+          keys.add(column.name);
+        }
+      }
+    }
+    const result = await datasets.diff(name!, from.id, to.id, {
+      drift: options['no-drift'] === true ? false : { ignore: [...keys] },
+    });
     emit(context, result, () => {
       const lines = [
         `${name}: ${shortId(result.a)} -> ${shortId(result.b)}`,
@@ -187,6 +208,23 @@ const diff: Command = {
           ]),
         ),
       );
+      if (result.drift !== null) {
+        const drifted = result.drift.columns.filter((column) => column.drifted);
+        lines.push(
+          '',
+          `drift: ${drifted.length} of ${result.drift.columnCount} columns (${drifted.map((column) => column.column).join(', ') || 'none'})${keys.size > 0 ? `; key columns skipped: ${[...keys].join(', ')}` : ''}`,
+          table(
+            ['column', 'test', 'statistic', 'p-value', 'drifted'],
+            result.drift.columns.map((column) => [
+              column.column,
+              column.test,
+              column.statistic,
+              column.pValue,
+              column.drifted ? 'yes' : 'no',
+            ]),
+          ),
+        );
+      }
       return lines.join('\n');
     });
     return EXIT_CODES.ok;
