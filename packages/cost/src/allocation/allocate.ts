@@ -1,7 +1,7 @@
+import { parseOptions } from '@mlinfra/core';
 import { ValidationError, type ValidationIssue } from '@mlinfra/core/schema';
 import { z } from 'zod';
 import { moneySchema } from '../estimate/internal/instance.js';
-import { parseOptions } from '../estimate/internal/validate.js';
 import type { Money } from '../index.js';
 import { CompensatedSum, splitMicros } from '../money/money.js';
 

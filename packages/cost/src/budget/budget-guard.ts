@@ -1,9 +1,8 @@
-import { ValidationError } from '@mlinfra/core';
+import { parseOptions, ValidationError } from '@mlinfra/core';
 import { z } from 'zod';
 import type { Catalog } from '../catalog/catalog.js';
 import { defaultCatalog } from '../catalog/default-catalog.js';
 import { catalogSchema, moneySchema } from '../estimate/internal/instance.js';
-import { parseOptions } from '../estimate/internal/validate.js';
 import type { BudgetDecision, BudgetGuard, Money } from '../index.js';
 import type { Budget } from './budget.js';
 

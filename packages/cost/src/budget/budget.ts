@@ -2,6 +2,7 @@ import {
   assertRefName,
   BudgetExceededError,
   ConflictError,
+  parseOptions,
   type Store,
   ValidationError,
 } from '@mlinfra/core';
@@ -9,7 +10,6 @@ import { z } from 'zod';
 import type { Catalog } from '../catalog/catalog.js';
 import { defaultCatalog } from '../catalog/default-catalog.js';
 import { catalogSchema, moneySchema } from '../estimate/internal/instance.js';
-import { parseOptions } from '../estimate/internal/validate.js';
 import type { BudgetDecision, Money } from '../index.js';
 import { assertCurrency, assertSameCurrency, formatMoney, toMicros } from '../money/money.js';
 

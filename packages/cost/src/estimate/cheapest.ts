@@ -1,3 +1,4 @@
+import { parseOptions } from '@mlinfra/core';
 import { ValidationError } from '@mlinfra/core/schema';
 import { z } from 'zod';
 import type { Catalog, CatalogEntry } from '../catalog/catalog.js';
@@ -6,7 +7,6 @@ import type { Money } from '../index.js';
 import { costOfSeconds } from '../money/money.js';
 import { expectedRunTiming, type RunTiming } from './checkpoint.js';
 import { catalogSchema } from './internal/instance.js';
-import { parseOptions } from './internal/validate.js';
 import {
   chooseInterval,
   computeSecondsFor,

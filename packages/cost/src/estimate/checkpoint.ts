@@ -1,5 +1,5 @@
+import { parseOptions } from '@mlinfra/core';
 import { z } from 'zod';
-import { parseOptions } from './internal/validate.js';
 
 /** Options of {@link optimalCheckpointInterval}. Give `mtbfS` or `interruptionRatePerHour`. */
 export interface CheckpointIntervalOptions {

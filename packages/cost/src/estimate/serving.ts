@@ -1,3 +1,4 @@
+import { parseOptions } from '@mlinfra/core';
 import { ValidationError } from '@mlinfra/core/schema';
 import { z } from 'zod';
 import type { Catalog, CatalogEntry } from '../catalog/catalog.js';
@@ -8,7 +9,6 @@ import {
   moneySchema,
   resolveInstance,
 } from './internal/instance.js';
-import { parseOptions } from './internal/validate.js';
 
 /** Options of {@link estimateServing}. */
 export interface ServingEstimateOptions {

@@ -1,3 +1,4 @@
+import { parseOptions } from '@mlinfra/core';
 import { NotFoundError, ValidationError } from '@mlinfra/core/schema';
 import { z } from 'zod';
 import { findAccelerator } from '../catalog/accelerators.js';
@@ -11,7 +12,6 @@ import {
   moneySchema,
   resolveInstance,
 } from './internal/instance.js';
-import { parseOptions } from './internal/validate.js';
 
 /** How often spot capacity is taken back and what a restart costs. */
 export interface SpotOptions {

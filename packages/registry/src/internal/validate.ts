@@ -1,19 +1,6 @@
-import { fromZodIssues, ValidationError } from '@mlinfra/core';
-import type { z } from 'zod';
+import { ValidationError } from '@mlinfra/core';
 
-/** Parses `input` with `schema`, or throws a ValidationError listing every issue. */
-export function parseOptions<Schema extends z.ZodType>(
-  schema: Schema,
-  input: unknown,
-  what: string,
-): z.output<Schema> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  throw new ValidationError(
-    `Invalid ${what}; fix the fields below`,
-    fromZodIssues(result.error.issues),
-  );
-}
+export { parseOptions } from '@mlinfra/core';
 
 const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 const ALIAS_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;

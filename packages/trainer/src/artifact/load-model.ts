@@ -1,5 +1,11 @@
 import type { Store } from '@mlinfra/core';
-import { assertDigest, MissingDependencyError, MlinfraError, ValidationError } from '@mlinfra/core';
+import {
+  assertDigest,
+  MissingDependencyError,
+  MlinfraError,
+  parseOptions,
+  ValidationError,
+} from '@mlinfra/core';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import {
@@ -9,7 +15,6 @@ import {
   useBackend,
 } from '../backend/backend.js';
 import { concatBuffers, toArrayBuffer } from '../internal/bytes.js';
-import { parseOptions } from '../internal/validate.js';
 import {
   type JsonValue,
   MODEL_ARTIFACT_FORMAT,

@@ -1,9 +1,8 @@
 import type { Digest, Store } from '@mlinfra/core';
-import { ValidationError } from '@mlinfra/core';
+import { parseOptions, ValidationError } from '@mlinfra/core';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { concatBuffers } from '../internal/bytes.js';
-import { parseOptions } from '../internal/validate.js';
 import {
   type ArtifactFile,
   type JsonValue,

@@ -1,6 +1,5 @@
-import { ValidationError } from '@mlinfra/core';
+import { parseOptions, ValidationError } from '@mlinfra/core';
 import { z } from 'zod';
-import { parseOptions } from '../internal/validate.js';
 import { improves, type MonitorMode, resolveMode, type TrainingCallback } from './types.js';
 
 /** Options of {@link reduceLROnPlateau}. */

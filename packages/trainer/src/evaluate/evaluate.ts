@@ -1,7 +1,6 @@
-import { ValidationError } from '@mlinfra/core';
+import { parseOptions, ValidationError } from '@mlinfra/core';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { parseOptions } from '../internal/validate.js';
 import { type DataSource, type SliceColumn, type TrainData, toDataSource } from '../train/data.js';
 import {
   computeMetrics,

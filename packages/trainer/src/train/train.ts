@@ -4,6 +4,7 @@ import {
   type Digest,
   isStore,
   MlinfraError,
+  parseOptions,
   type Store,
   ValidationError,
 } from '@mlinfra/core';
@@ -29,7 +30,6 @@ import {
 } from '../callbacks/types.js';
 import { collectOutcomes, reportOf } from '../evaluate/evaluate.js';
 import { METRIC_NAMES, type MetricName } from '../evaluate/metrics.js';
-import { parseOptions } from '../internal/validate.js';
 import type { CheckpointArray } from './checkpoint-format.js';
 import { CheckpointWriter, listCheckpoints, readCheckpointBlob } from './checkpoint-store.js';
 import { type DataSource, type TrainData, toDataSource } from './data.js';
