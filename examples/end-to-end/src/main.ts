@@ -64,8 +64,10 @@ try {
   if (values.json) {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   } else {
+    // Relative to where the user typed the command (npm sets INIT_CWD; pnpm --filter moves the cwd).
+    const base = process.env.INIT_CWD ?? process.cwd();
     const shown = (path: string) => {
-      const near = relative(process.cwd(), path);
+      const near = relative(base, path);
       return near === '' || near.startsWith('..') ? path : near;
     };
     const { training, evaluation, model, serving, drift, cost } = summary;
