@@ -108,10 +108,7 @@ if (logIndex >= 0) {
   writeFileSync(join(root, 'RESULTS.md'), render(stored));
   process.exit(0);
 }
-const state =
-  write && existsSync(resultsJson)
-    ? JSON.parse(readFileSync(resultsJson, 'utf8'))
-    : { format: 'mlinfra.bench-results/v1', benchmarks: {} };
+const ran = { format: 'mlinfra.bench-results/v1', benchmarks: {} };
 const quick = process.env.BENCH_QUICK === '1';
 let failed = 0;
 for (const file of files) {
@@ -120,7 +117,7 @@ for (const file of files) {
   const result = await run(file);
   if (result.code !== 0) failed++;
   const area = name.split('/')[0];
-  state.benchmarks[name] = {
+  ran.benchmarks[name] = {
     file: name,
     area,
     ranAt: new Date().toISOString(),
@@ -133,6 +130,12 @@ for (const file of files) {
   };
 }
 if (write && files.length > 0) {
+  // Merge into what is there now (another run may have finished meanwhile): only the benchmarks
+  // this run executed are replaced.
+  const state = existsSync(resultsJson)
+    ? JSON.parse(readFileSync(resultsJson, 'utf8'))
+    : { format: 'mlinfra.bench-results/v1', benchmarks: {} };
+  Object.assign(state.benchmarks, ran.benchmarks);
   writeFileSync(resultsJson, `${JSON.stringify(state, null, 2)}\n`);
   writeFileSync(join(root, 'RESULTS.md'), render(state));
   const count = Object.values(state.benchmarks).reduce(
