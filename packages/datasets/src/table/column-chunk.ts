@@ -57,10 +57,16 @@ function concatColumn(parts: ColumnData[], length: number): ColumnData {
     }
     return out;
   }
-  const arrays = parts.map((part) =>
-    Array.isArray(part) ? part : Array.from(part as ArrayLike<CellValue>),
-  );
-  return ([] as CellValue[]).concat(...arrays);
+  // A copy loop into a preallocated array: `[].concat(...parts)` of large arrays is slower and,
+  // measured on 1M-row columns, left arrays that later slices (chunking for writes) crawled over.
+  const out = new Array<CellValue>(length);
+  let offset = 0;
+  for (const part of parts) {
+    const values = part as ArrayLike<CellValue>;
+    for (let index = 0; index < values.length; index++) out[offset + index] = values[index]!;
+    offset += values.length;
+  }
+  return out;
 }
 
 /** Row objects of a chunk: timestamps become Dates (or null). */
