@@ -211,10 +211,27 @@ export function wassersteinApprox(a: NumericSide, b: NumericSide): number {
   return sum;
 }
 
+/**
+ * The bucket that holds a profile's values outside its frequent items, shown under this label in
+ * reports. (A real category spelled exactly like this would share the bucket.)
+ */
+export const OTHER_VALUES = '(other values)';
+
 export function categoricalFromAccumulator(acc: CategoricalAccumulator): CategoricalSide {
+  // Misra-Gries guarantees only the values counted above its error bound; the rest (all of a
+  // key-like column of unique ids) goes into one "other" bucket so each side sums to its total.
+  const counts = new Map<string, number>();
+  let covered = 0;
+  for (const [value, count] of acc.frequent.counts) {
+    if (count > acc.frequent.error) {
+      counts.set(value, count);
+      covered += count;
+    }
+  }
+  if (covered < acc.count) counts.set(OTHER_VALUES, acc.count - covered);
   return {
     source: 'profile',
-    counts: new Map(acc.frequent.counts),
+    counts,
     total: acc.count,
     missing: acc.missing,
     error: acc.frequent.error,

@@ -228,6 +228,22 @@ describe('detectDrift', () => {
     expect(error.code).toBe('VALIDATION');
   });
 
+  it('compares profiles of key-like columns (every value unique) without failing', () => {
+    const ids = (prefix: string, n: number) =>
+      Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+    // Small enough for exact counts: disjoint ids are a real (if useless) difference.
+    const small = detectDrift(profile({ id: ids('a', 500) }), profile({ id: ids('b', 500) }));
+    expect(Number.isFinite(small.columns[0]!.statistic)).toBe(true);
+    // Past the frequent-items capacity both sides are mostly "other": the same shape, no drift.
+    const large = detectDrift(profile({ id: ids('a', 5000) }), profile({ id: ids('b', 5000) }));
+    expect(large.columns[0]!.test).toBe('jensen-shannon');
+    expect(large.columns[0]!.drifted).toBe(false);
+    // A frequent value that appears on one side only still shows up as drift.
+    const skewed = [...ids('b', 3000), ...Array.from({ length: 3000 }, () => 'spam')];
+    const drifted = detectDrift(profile({ id: ids('a', 6000) }), profile({ id: skewed }));
+    expect(drifted.columns[0]?.drifted).toBe(true);
+  });
+
   it('runs on profiles alone within the documented error bound', () => {
     const r = seeded(12);
     const a = Array.from({ length: 30000 }, () => r.normal(0, 1));

@@ -122,7 +122,7 @@ export function renderHtmlReport(report: DriftReport, options: HtmlReportOptions
   const rows = columns
     .map((c, i) => {
       const anchor = `col-${i}`;
-      return `<tr><td><a href="#${anchor}">${escapeHtml(c.column)}</a>${c.role === 'prediction' ? ' <small>(prediction)</small>' : ''}</td><td>${escapeHtml(c.kind)}</td><td>${escapeHtml(c.test)}${c.approximate ? ' ≈' : ''}</td><td class="num">${formatNumber(c.statistic)}</td><td class="num">${formatNumber(c.pValue)}</td><td class="num">${c.pValue === null ? '≥ ' : 'p < '}${formatNumber(c.threshold)}</td><td><span class="badge ${c.drifted ? 'drift' : 'ok'}">${c.drifted ? 'drift' : 'ok'}</span></td><td class="num">${formatNumber(c.referenceMissing)} / ${formatNumber(c.currentMissing)}</td></tr>`;
+      return `<tr><td><a href="#${anchor}">${escapeHtml(c.column)}</a>${c.role === 'prediction' ? ' <small>(prediction)</small>' : ''}</td><td>${escapeHtml(c.kind)}</td><td>${escapeHtml(c.test)}${c.approximate ? ' ≈' : ''}</td><td class="num">${formatNumber(c.statistic)}</td><td class="num">${formatNumber(c.pValue)}</td><td class="num">${c.pValue === null ? '≥ ' : 'p &lt; '}${formatNumber(c.threshold)}</td><td><span class="badge ${c.drifted ? 'drift' : 'ok'}">${c.drifted ? 'drift' : 'ok'}</span></td><td class="num">${formatNumber(c.referenceMissing)} / ${formatNumber(c.currentMissing)}</td></tr>`;
     })
     .join('\n');
   const sections = columns
