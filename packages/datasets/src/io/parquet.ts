@@ -431,9 +431,40 @@ function bufferOf(bytes: Uint8Array): AsyncBuffer {
 }
 
 /** Converts what hyparquet decoded to the canonical representation of `column`. */
+/**
+ * Copies a plain array of numbers (what hyparquet decodes for an optional column) into a typed
+ * array in one pass, or returns undefined at the first value that is not a number (a null, a
+ * bigint): the general path handles those.
+ */
+function numbersInto<T extends Float64Array | Float32Array | Int32Array>(
+  Typed: new (length: number) => T,
+  values: unknown[],
+): T | undefined {
+  const out = new Typed(values.length);
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index];
+    if (typeof value !== 'number') return undefined;
+    out[index] = value;
+  }
+  return out;
+}
+
 function canonical(column: ColumnSchema, values: ArrayLike<unknown>): ColumnData {
-  // Optional columns decode to plain arrays; without nulls they become typed arrays (fast path in C++).
+  // Optional columns decode to plain arrays; without nulls they become typed arrays.
   const plain = Array.isArray(values) ? (values as unknown[]) : undefined;
+  if (plain !== undefined && plain.length > 0) {
+    const Typed =
+      column.type === 'float64' || column.type === 'timestamp'
+        ? Float64Array
+        : column.type === 'float32'
+          ? Float32Array
+          : column.type === 'int32'
+            ? Int32Array
+            : undefined;
+    const typed =
+      Typed === undefined ? undefined : numbersInto<Float64Array>(Typed as never, plain);
+    if (typed !== undefined) return typed as ColumnData;
+  }
   const noNulls = plain !== undefined && !plain.includes(null) && !plain.includes(undefined);
   switch (column.type) {
     case 'float64':
@@ -513,10 +544,14 @@ function canonical(column: ColumnSchema, values: ArrayLike<unknown>): ColumnData
             : String(value),
       );
     }
-    case 'bool':
-      return Array.from(values, (value) =>
-        value === null || value === undefined ? null : Boolean(value),
-      );
+    case 'bool': {
+      const out = new Array<CellValue>(values.length);
+      for (let index = 0; index < values.length; index++) {
+        const value = values[index];
+        out[index] = value === null || value === undefined ? null : Boolean(value);
+      }
+      return out;
+    }
   }
 }
 
