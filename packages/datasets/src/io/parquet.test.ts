@@ -177,6 +177,18 @@ describe('ParquetFileWriter', () => {
     expect(rows[1]).toMatchObject({ id: 2, x: null, big: 2n, label: 'b', flag: false });
     expect(rows[2]!.big).toBe(9007199254740993n);
     expect((rows[4]!.at as Date).toISOString()).toBe('2024-01-09T00:00:00.000Z');
+    // Timestamps are encoded as plain INT64 and annotated before the footer: DuckDB must still see
+    // a TIMESTAMP column with row-group statistics.
+    const types = (await duck.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${path}')`))
+      .getRowObjectsJS()
+      .map((row) => [row.column_name, row.column_type]);
+    expect(types).toContainEqual(['at', 'TIMESTAMP']);
+    const stats = (
+      await duck.runAndReadAll(
+        `SELECT stats_min_value, stats_max_value FROM parquet_metadata('${path}') WHERE path_in_schema = 'at' ORDER BY row_group_id`,
+      )
+    ).getRowsJS();
+    expect(stats[0]).toEqual(['2024-01-01 00:00:00', '2024-01-03 00:00:00']);
     const source = await openParquet(path);
     expect(source.rowGroups).toEqual([
       { rowStart: 0, rowEnd: 3 },
