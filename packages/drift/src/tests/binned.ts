@@ -74,46 +74,152 @@ export function histogramCounts(sorted: Float64Array, edges: Float64Array): Floa
   return counts;
 }
 
-/** Counts of (unsorted) values per equal-width bin, with numpy.histogram's index arithmetic. */
-export function histogramCountsUnsorted(values: Float64Array, edges: Float64Array): Float64Array {
+// The hot loops below live in small functions of their own, each with one loop and no untaken
+// paths: V8 optimizes a long loop mid-way (on-stack replacement), and code after the loop that has
+// not run yet then has no type feedback and deoptimizes the whole function on every call.
+
+/** Bin slot of `v` (see {@link histogramCountsUnsorted}): 0 outside the edges, else bin + 1. */
+function binSlot(
+  v: number,
+  edges: Float64Array,
+  bins: number,
+  first: number,
+  last: number,
+  norm: number,
+): number {
+  if (v < first || v > last) return 0;
+  // (v - first) * norm lies in [0, bins] here, where `| 0` truncates as Math.trunc does (and faster).
+  let index = ((v - first) * norm) | 0;
+  if (index === bins) index -= 1;
+  if (v < (edges[index] as number)) index -= 1;
+  else if (v >= (edges[index + 1] as number)) index += 1;
+  return index + 1;
+}
+
+/** Counts values[0, 4 * floor(n / 4)) into four interleaved rows of `stride` slots. */
+function countFour(
+  values: Float64Array,
+  edges: Float64Array,
+  rows: Int32Array,
+  stride: number,
+): number {
   const bins = edges.length - 1;
   const first = edges[0] as number;
   const last = edges[bins] as number;
   const norm = bins / (last - first);
+  const s1 = stride;
+  const s2 = 2 * stride;
+  const s3 = 3 * stride;
+  const n = values.length;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const k0 = binSlot(values[i] as number, edges, bins, first, last, norm);
+    const k1 = s1 + binSlot(values[i + 1] as number, edges, bins, first, last, norm);
+    const k2 = s2 + binSlot(values[i + 2] as number, edges, bins, first, last, norm);
+    const k3 = s3 + binSlot(values[i + 3] as number, edges, bins, first, last, norm);
+    rows[k0] = (rows[k0] as number) + 1;
+    rows[k1] = (rows[k1] as number) + 1;
+    rows[k2] = (rows[k2] as number) + 1;
+    rows[k3] = (rows[k3] as number) + 1;
+  }
+  return i;
+}
+
+/** Counts values[from, n) into the first row. */
+function countRest(
+  values: Float64Array,
+  edges: Float64Array,
+  rows: Int32Array,
+  from: number,
+): void {
+  const bins = edges.length - 1;
+  const first = edges[0] as number;
+  const last = edges[bins] as number;
+  const norm = bins / (last - first);
+  for (let i = from; i < values.length; i++) {
+    const k = binSlot(values[i] as number, edges, bins, first, last, norm);
+    rows[k] = (rows[k] as number) + 1;
+  }
+}
+
+/**
+ * Counts of (unsorted) values per equal-width bin, with numpy.histogram's index arithmetic
+ * (values outside the edges are dropped; the last bin includes its right edge).
+ */
+export function histogramCountsUnsorted(values: Float64Array, edges: Float64Array): Float64Array {
+  const bins = edges.length - 1;
+  // Slot 0 of each row takes values outside the edges, slots 1..bins the bins, and slot bins + 1
+  // the values at the last edge that the upward correction moves past the last bin (merged back
+  // into it below, which is numpy's "the last bin includes its right edge"). Four rows, used in
+  // turn, keep runs of equal bins from waiting on one counter.
+  const stride = bins + 2;
+  const rows = new Int32Array(4 * stride);
+  countRest(values, edges, rows, countFour(values, edges, rows, stride));
   const counts = new Float64Array(bins);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i] as number;
-    if (v < first || v > last) continue;
-    let index = Math.trunc((v - first) * norm);
-    if (index === bins) index -= 1;
-    if (v < (edges[index] as number)) index -= 1;
-    else if (index !== bins - 1 && v >= (edges[index + 1] as number)) index += 1;
-    counts[index] = (counts[index] as number) + 1;
+  for (let b = 0; b <= bins; b++) {
+    const k = b + 1;
+    const c =
+      (rows[k] as number) +
+      (rows[stride + k] as number) +
+      (rows[2 * stride + k] as number) +
+      (rows[3 * stride + k] as number);
+    const to = b === bins ? bins - 1 : b;
+    counts[to] = (counts[to] as number) + c;
   }
   return counts;
 }
 
-function finiteWithRange(values: NumericSample, name: string): [Float64Array, number, number] {
+/** Minimum and maximum of a Float64Array, and whether every value is finite. */
+function rangeFloat64(values: Float64Array): { min: number; max: number; finite: boolean } {
   let min = Infinity;
   let max = -Infinity;
-  if (values instanceof Float64Array && values.length > 0) {
-    let finite = true;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i] as number;
-      if (v - v !== 0) finite = false;
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-    // Let finiteView name the first bad value.
-    if (!finite) finiteView(values, name);
-    return [values, min, max];
-  }
-  const array = finiteView(values, name);
-  for (let i = 0; i < array.length; i++) {
-    const v = array[i] as number;
+  let finite = true;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (v - v !== 0) finite = false;
     if (v < min) min = v;
     if (v > max) max = v;
   }
+  return { min, max, finite };
+}
+
+/**
+ * A plain array of finite numbers copied into `out`, with its range; `finite` false (and the copy
+ * partial) at the first value that is not a finite number.
+ */
+function copyRangeArray(
+  values: readonly unknown[],
+  out: Float64Array,
+): { min: number; max: number; finite: boolean } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== 'number' || v - v !== 0) return { min, max, finite: false };
+    out[i] = v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { min, max, finite: true };
+}
+
+/**
+ * The sample as a Float64Array (the input itself when it is one, else a copy) with its minimum and
+ * maximum, in one pass. Bad input is handed to {@link finiteView}, which names the first bad value.
+ */
+function finiteWithRange(values: NumericSample, name: string): [Float64Array, number, number] {
+  if (values instanceof Float64Array && values.length > 0) {
+    const { min, max, finite } = rangeFloat64(values);
+    if (!finite) finiteView(values, name);
+    return [values, min, max];
+  }
+  if (Array.isArray(values) && values.length > 0) {
+    const out = new Float64Array(values.length);
+    const { min, max, finite } = copyRangeArray(values, out);
+    if (finite) return [out, min, max];
+  }
+  const array = finiteView(values, name);
+  const { min, max } = rangeFloat64(array);
   return [array, min, max];
 }
 
