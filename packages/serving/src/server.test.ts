@@ -304,6 +304,46 @@ describe('createServer', () => {
     expect(metrics.text).toMatch(/mlinfra_serving_prediction_log_dropped_total 0/);
   });
 
+  it('counts every answered request in the latency histograms exactly once across scrapes', async () => {
+    const read = async () => {
+      const { text } = await call(base, 'GET', '/metrics');
+      const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? Number.NaN);
+      return {
+        ok: value(
+          /mlinfra_serving_requests_total\{model="linear",version="1",status="200"\} (\S+)/,
+        ),
+        count: value(
+          /mlinfra_serving_request_duration_seconds_count\{model="linear",version="1"\} (\S+)/,
+        ),
+        inf: value(
+          /mlinfra_serving_request_duration_seconds_bucket\{le="\+Inf",model="linear",version="1"\} (\S+)/,
+        ),
+        sum: value(
+          /mlinfra_serving_request_duration_seconds_sum\{model="linear",version="1"\} (\S+)/,
+        ),
+        queue: value(
+          /mlinfra_serving_queue_duration_seconds_count\{model="linear",version="1"\} (\S+)/,
+        ),
+      };
+    };
+    const infer = () =>
+      call(base, 'POST', '/v2/models/linear/infer', {
+        inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }],
+      });
+    await infer();
+    const before = await read();
+    expect(before.count).toBe(before.ok);
+    expect(before.inf).toBe(before.count);
+    expect(before.queue).toBe(before.count);
+    expect(await read()).toEqual(before);
+    await Promise.all([infer(), infer(), infer()]);
+    const after = await read();
+    expect(after.count).toBe(before.count + 3);
+    expect(after.inf).toBe(after.count);
+    expect(after.queue).toBe(after.count);
+    expect(after.sum).toBeGreaterThan(before.sum);
+  });
+
   it('never crashes on arbitrary bodies and always answers 4xx with an error', async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -7,12 +7,94 @@ const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
 type VersionLabels = 'model' | 'version';
 
+/** Something that records one observation (a histogram child for one model version). */
+export interface Observer {
+  /** Records `value` (seconds for latencies, rows for batch sizes). */
+  observe(value: number): void;
+}
+
 /** Per-version metric children, looked up once per loaded version rather than per request. */
 export interface VersionMetrics {
-  queue: Histogram.Internal<VersionLabels>;
-  compute: Histogram.Internal<VersionLabels>;
-  total: Histogram.Internal<VersionLabels>;
-  batchSize: Histogram.Internal<VersionLabels>;
+  queue: Observer;
+  compute: Observer;
+  total: Observer;
+  batchSize: Observer;
+}
+
+/** prom-client 15's per-label-set histogram state (`Histogram#hashMap` values). */
+interface HistogramEntry {
+  labels: Record<string, string | number>;
+  bucketValues: Record<number, number>;
+  sum: number;
+  count: number;
+}
+
+/**
+ * Counts observations in plain arrays on the hot path; {@link flushInto} adds them to the
+ * prom-client histogram when it is scraped. prom-client's own `observe` validates and hashes the
+ * label set on every call, which was the largest per-request cost of ours under batching.
+ */
+class BucketRecorder implements Observer {
+  private readonly counts: Float64Array;
+  private sum = 0;
+  private count = 0;
+
+  constructor(
+    private readonly bounds: readonly number[],
+    readonly labels: Record<VersionLabels, string>,
+  ) {
+    this.counts = new Float64Array(bounds.length);
+  }
+
+  observe(value: number): void {
+    if (!Number.isFinite(value)) return;
+    const bounds = this.bounds;
+    let i = 0;
+    while (i < bounds.length && value > bounds[i]!) i++;
+    if (i < bounds.length) this.counts[i]!++;
+    this.sum += value;
+    this.count++;
+  }
+
+  /** Adds what was recorded since the last flush to `entry` and starts over. */
+  flushInto(entry: HistogramEntry): void {
+    if (this.count === 0) return;
+    for (let i = 0; i < this.bounds.length; i++) {
+      const bound = this.bounds[i]!;
+      if (this.counts[i]! > 0)
+        entry.bucketValues[bound] = (entry.bucketValues[bound] ?? 0) + this.counts[i]!;
+      this.counts[i] = 0;
+    }
+    entry.sum += this.sum;
+    entry.count += this.count;
+    this.sum = 0;
+    this.count = 0;
+  }
+}
+
+/** The entry prom-client keeps for `labels`, created (zeroed) when missing; undefined when its internals differ. */
+function entryOf(
+  histogram: Histogram<VersionLabels>,
+  labels: Record<VersionLabels, string>,
+): HistogramEntry | undefined {
+  const find = (): HistogramEntry | undefined => {
+    const map = (histogram as unknown as { hashMap?: Record<string, HistogramEntry> }).hashMap;
+    if (typeof map !== 'object' || map === null) return undefined;
+    for (const entry of Object.values(map)) {
+      if (entry.labels?.model === labels.model && entry.labels?.version === labels.version) {
+        return typeof entry.bucketValues === 'object' &&
+          typeof entry.sum === 'number' &&
+          typeof entry.count === 'number'
+          ? entry
+          : undefined;
+      }
+    }
+    return undefined;
+  };
+  const found = find();
+  if (found !== undefined) return found;
+  histogram.zero(labels);
+  return find();
 }
 
 /** The server's Prometheus metrics, all named `<prefix>...` (default prefix `mlinfra_serving_`). */
@@ -54,6 +136,7 @@ export class ServingMetrics {
       registers,
     });
     this.queueSeconds = new Histogram({
+      collect: () => this.flush(this.queueSeconds),
       name: `${prefix}queue_duration_seconds`,
       help: 'Time requests waited in the batching queue, in seconds.',
       labelNames: ['model', 'version'],
@@ -61,6 +144,7 @@ export class ServingMetrics {
       registers,
     });
     this.computeSeconds = new Histogram({
+      collect: () => this.flush(this.computeSeconds),
       name: `${prefix}compute_duration_seconds`,
       help: 'Time the batch holding a request took to compute, in seconds.',
       labelNames: ['model', 'version'],
@@ -68,6 +152,7 @@ export class ServingMetrics {
       registers,
     });
     this.totalSeconds = new Histogram({
+      collect: () => this.flush(this.totalSeconds),
       name: `${prefix}request_duration_seconds`,
       help: 'Time from receiving a request body to answering it, in seconds.',
       labelNames: ['model', 'version'],
@@ -75,6 +160,7 @@ export class ServingMetrics {
       registers,
     });
     this.batchSize = new Histogram({
+      collect: () => this.flush(this.batchSize),
       name: `${prefix}batch_size`,
       help: 'Rows per executed batch.',
       labelNames: ['model', 'version'],
@@ -120,14 +206,50 @@ export class ServingMetrics {
 
   /** Metric children for one version; registers its queue depth. */
   forVersion(model: string, version: string, depth: () => number): VersionMetrics {
-    this.depthSources.set(`${model}\u0000${version}`, { model, version, depth });
+    const key = `${model}\u0000${version}`;
+    this.depthSources.set(key, { model, version, depth });
     const labels = { model, version };
     return {
-      queue: this.queueSeconds.labels(labels),
-      compute: this.computeSeconds.labels(labels),
-      total: this.totalSeconds.labels(labels),
-      batchSize: this.batchSize.labels(labels),
+      queue: this.observer(this.queueSeconds, LATENCY_BUCKETS, key, labels),
+      compute: this.observer(this.computeSeconds, LATENCY_BUCKETS, key, labels),
+      total: this.observer(this.totalSeconds, LATENCY_BUCKETS, key, labels),
+      batchSize: this.observer(this.batchSize, BATCH_BUCKETS, key, labels),
     };
+  }
+
+  private readonly recorders = new Map<Histogram<VersionLabels>, Map<string, BucketRecorder>>();
+
+  /**
+   * A fast recorder for `histogram` and `labels`, flushed on scrape; prom-client's own child when
+   * its internals are not the ones this was written against (then nothing depends on them).
+   */
+  private observer(
+    histogram: Histogram<VersionLabels>,
+    bounds: readonly number[],
+    key: string,
+    labels: Record<VersionLabels, string>,
+  ): Observer {
+    let byKey = this.recorders.get(histogram);
+    const existing = byKey?.get(key);
+    if (existing !== undefined) return existing;
+    if (entryOf(histogram, labels) === undefined) return histogram.labels(labels);
+    const recorder = new BucketRecorder(bounds, labels);
+    if (byKey === undefined) {
+      byKey = new Map();
+      this.recorders.set(histogram, byKey);
+    }
+    byKey.set(key, recorder);
+    return recorder;
+  }
+
+  /** Adds recorded observations to `histogram` (its `collect` hook, run on every scrape). */
+  private flush(histogram: Histogram<VersionLabels>): void {
+    const byKey = this.recorders.get(histogram);
+    if (byKey === undefined) return;
+    for (const recorder of byKey.values()) {
+      const entry = entryOf(histogram, recorder.labels);
+      if (entry !== undefined) recorder.flushInto(entry);
+    }
   }
 
   private readonly requestChildren = new Map<string, Counter.Internal>();
