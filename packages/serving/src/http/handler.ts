@@ -111,15 +111,17 @@ function readBody(request: IncomingMessage, maxBytes: number): Promise<unknown> 
       if (failed) return;
       const text =
         chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
-      if (text.trim().length === 0) {
-        reject(new HttpError(400, 'Request body is empty; send a JSON object.'));
-        return;
-      }
       try {
         resolve(JSON.parse(text));
       } catch (error) {
+        // Only a failed parse pays for the emptiness check (trim copies the body).
         reject(
-          new HttpError(400, `Malformed JSON body: ${(error as Error).message}. Send valid JSON.`),
+          text.trim().length === 0
+            ? new HttpError(400, 'Request body is empty; send a JSON object.')
+            : new HttpError(
+                400,
+                `Malformed JSON body: ${(error as Error).message}. Send valid JSON.`,
+              ),
         );
       }
     });
@@ -215,7 +217,8 @@ export function createHandler(settings: HandlerSettings): RequestHandler {
     }
     const keyHeader = request.headers[settings.routingKeyHeader];
     const routingKey = Array.isArray(keyHeader) ? keyHeader[0] : keyHeader;
-    const v1Status = V1_STATUS_PATH.exec(path);
+    const isV1 = path.startsWith('/v1/models/');
+    const v1Status = isV1 ? V1_STATUS_PATH.exec(path) : null;
     if (v1Status !== null) {
       expect('GET');
       const name = decode(v1Status[1]!);
@@ -223,7 +226,7 @@ export function createHandler(settings: HandlerSettings): RequestHandler {
       send(response, ready ? 200 : 503, { name, ready });
       return;
     }
-    const v1 = V1_PATH.exec(path);
+    const v1 = isV1 ? V1_PATH.exec(path) : null;
     if (v1 !== null) {
       expect('POST');
       const name = decode(v1[1]!);
