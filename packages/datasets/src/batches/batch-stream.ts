@@ -5,6 +5,7 @@ import {
   type ColumnChunk,
   type ColumnData,
   concatChunks,
+  sliceChunk,
 } from '../table/column-chunk.js';
 import { type Block, filterChunk, takeRows, type VersionReader } from '../versions/reader.js';
 import type { Batch, BatchColumn, BatchCursor, BatchSource, SplitSelection } from './types.js';
@@ -154,16 +155,6 @@ function permutation(length: number, next: () => number): Uint32Array {
     order[other] = value;
   }
   return order;
-}
-
-function sliceChunk(chunk: ColumnChunk, start: number, end: number): ColumnChunk {
-  const columns: Record<string, ColumnData> = {};
-  for (const [name, values] of Object.entries(chunk.columns)) {
-    columns[name] = (
-      ArrayBuffer.isView(values) ? values.subarray(start, end) : values.slice(start, end)
-    ) as ColumnData;
-  }
-  return { length: end - start, columns };
 }
 
 type NumericArray = Float64Array | Float32Array | Int32Array | Uint8Array;

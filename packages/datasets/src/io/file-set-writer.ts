@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { MlinfraError, type TableSchema } from '@mlinfra/core';
-import type { ColumnChunk, ColumnData } from '../table/column-chunk.js';
+import { type ColumnChunk, type ColumnData, sliceChunk } from '../table/column-chunk.js';
 import { type ParquetCodec, ParquetFileWriter } from './parquet.js';
 import type { WorkerRequest, WorkerResponse } from './parquet-worker.js';
 
@@ -46,16 +46,6 @@ export function defaultThreads(): number {
   return 0;
 }
 
-function sliceRows(chunk: ColumnChunk, start: number, end: number): ColumnChunk {
-  const columns: Record<string, ColumnData> = {};
-  for (const [name, values] of Object.entries(chunk.columns)) {
-    columns[name] = (
-      ArrayBuffer.isView(values) ? values.subarray(start, end) : values.slice(start, end)
-    ) as ColumnData;
-  }
-  return { length: end - start, columns };
-}
-
 /** Splits chunks at file boundaries and hands each piece to `sink(fileIndex, piece)`. */
 class Rotator {
   private file = 0;
@@ -73,7 +63,8 @@ class Rotator {
       const take = Math.min(chunk.length - start, this.rowsPerFile - this.rowsInFile);
       yield {
         file: this.file,
-        chunk: start === 0 && take === chunk.length ? chunk : sliceRows(chunk, start, start + take),
+        chunk:
+          start === 0 && take === chunk.length ? chunk : sliceChunk(chunk, start, start + take),
       };
       this.rowsInFile += take;
       start += take;

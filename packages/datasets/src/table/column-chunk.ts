@@ -19,11 +19,17 @@ export interface ColumnChunk {
   columns: Record<string, ColumnData>;
 }
 
-/** The rows `[start, end)` of a chunk. */
+/**
+ * The rows `[start, end)` of a chunk, without copying typed arrays (they become views of the same
+ * memory; plain arrays are copied).
+ */
 export function sliceChunk(chunk: ColumnChunk, start: number, end: number): ColumnChunk {
   const columns: Record<string, ColumnData> = {};
-  for (const [name, values] of Object.entries(chunk.columns))
-    columns[name] = values.slice(start, end) as ColumnData;
+  for (const [name, values] of Object.entries(chunk.columns)) {
+    columns[name] = (
+      ArrayBuffer.isView(values) ? values.subarray(start, end) : values.slice(start, end)
+    ) as ColumnData;
+  }
   return { length: Math.max(0, Math.min(end, chunk.length) - start), columns };
 }
 
