@@ -2,6 +2,7 @@
 // same run), batching vs no batching at 64 connections, p99 at half of the maximum throughput,
 // and the server's overhead over in-process predict. BENCH_QUICK=1 for a short run.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createPredictor } from '@mlinfra/serving';
 import autocannon from 'autocannon';
@@ -43,6 +44,22 @@ interface Load {
   p50: number;
   p99: number;
   errors: number;
+  /** Server process CPU time per answered request, in us (Linux only; NaN elsewhere). */
+  cpuUs?: number;
+}
+
+/**
+ * CPU seconds (user + system) a child process has used so far, from /proc (Linux); NaN elsewhere.
+ * Per-request server CPU is far steadier than req/s on a shared machine, so it is printed too.
+ */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, USER_HZ = 100
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function load(
@@ -71,7 +88,10 @@ async function measure(mode: string, path: string): Promise<Load> {
   const { child, port } = await startServer(mode);
   try {
     await load(port, path, { connections, seconds: 1 }); // warm-up
-    return await load(port, path, { connections, seconds: duration });
+    const cpuBefore = cpuSeconds(child.pid);
+    const result = await load(port, path, { connections, seconds: duration });
+    const cpu = cpuSeconds(child.pid) - cpuBefore;
+    return { ...result, cpuUs: (cpu * 1e6) / (result.rps * duration) };
   } finally {
     await stop(child);
   }
@@ -79,7 +99,7 @@ async function measure(mode: string, path: string): Promise<Load> {
 
 const line = (name: string, r: Load) =>
   console.log(
-    `${name.padEnd(40)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(1).padStart(6)} ms  p99 ${r.p99.toFixed(1).padStart(6)} ms  errors ${r.errors}`,
+    `${name.padEnd(40)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(1).padStart(6)} ms  p99 ${r.p99.toFixed(1).padStart(6)} ms  errors ${r.errors}${r.cpuUs === undefined ? '' : `  server CPU ${r.cpuUs.toFixed(0)} us/req`}`,
   );
 
 console.log(
@@ -146,6 +166,9 @@ console.log(
 );
 console.log(
   `ratio batching / no batching throughput at ${connections} connections: ${(batched.rps / unbatched.rps).toFixed(2)}x (target >= 3x)`,
+);
+console.log(
+  `ratio server CPU per request, batching off / dynamic batching: ${(unbatched.cpuUs! / batched.cpuUs!).toFixed(2)}x; serving (batched) / hand-written: ${(batched.cpuUs! / handwritten.cpuUs!).toFixed(2)}x`,
 );
 console.log(
   `ratio hand-written p99 / serving (batched) p99: ${(handwritten.p99 / batched.p99).toFixed(2)}x`,
