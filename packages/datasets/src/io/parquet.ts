@@ -18,7 +18,12 @@ import {
 } from 'hyparquet';
 import { compressors as decompressors } from 'hyparquet-compressors';
 import { ByteWriter, type ColumnSource, ParquetWriter } from 'hyparquet-writer';
-import type { CellValue, ColumnChunk, ColumnData } from '../table/column-chunk.js';
+import {
+  type CellValue,
+  type ColumnChunk,
+  type ColumnData,
+  numericArrayFor,
+} from '../table/column-chunk.js';
 
 /** Compression codecs the writer supports. `zstd` needs Node 22.15 or later. */
 export type ParquetCodec = 'snappy' | 'gzip' | 'brotli' | 'zstd' | 'uncompressed';
@@ -453,14 +458,7 @@ function canonical(column: ColumnSchema, values: ArrayLike<unknown>): ColumnData
   // Optional columns decode to plain arrays; without nulls they become typed arrays.
   const plain = Array.isArray(values) ? (values as unknown[]) : undefined;
   if (plain !== undefined && plain.length > 0) {
-    const Typed =
-      column.type === 'float64' || column.type === 'timestamp'
-        ? Float64Array
-        : column.type === 'float32'
-          ? Float32Array
-          : column.type === 'int32'
-            ? Int32Array
-            : undefined;
+    const Typed = numericArrayFor(column.type);
     const typed =
       Typed === undefined ? undefined : numbersInto<Float64Array>(Typed as never, plain);
     if (typed !== undefined) return typed as ColumnData;
@@ -470,12 +468,7 @@ function canonical(column: ColumnSchema, values: ArrayLike<unknown>): ColumnData
     case 'float64':
     case 'float32':
     case 'int32': {
-      const Typed =
-        column.type === 'float64'
-          ? Float64Array
-          : column.type === 'float32'
-            ? Float32Array
-            : Int32Array;
+      const Typed = numericArrayFor(column.type)!;
       if (values instanceof Typed) return values as ColumnData;
       if (ArrayBuffer.isView(values) || noNulls) {
         if (plain !== undefined && typeof plain[0] === 'bigint')

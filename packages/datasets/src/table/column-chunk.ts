@@ -11,6 +11,30 @@ export type CellValue = number | bigint | string | boolean | Date | null;
  */
 export type ColumnData = Float64Array | Float32Array | Int32Array | BigInt64Array | CellValue[];
 
+/** A typed-array constructor for a numeric column. */
+export type NumericArrayConstructor =
+  | Float64ArrayConstructor
+  | Float32ArrayConstructor
+  | Int32ArrayConstructor;
+
+/**
+ * The typed array that holds a column of this type without nulls (timestamps: Float64Array of
+ * epoch milliseconds), or undefined for types kept in plain arrays (int64 uses BigInt64Array).
+ */
+export function numericArrayFor(type: string): NumericArrayConstructor | undefined {
+  switch (type) {
+    case 'float64':
+    case 'timestamp':
+      return Float64Array;
+    case 'float32':
+      return Float32Array;
+    case 'int32':
+      return Int32Array;
+    default:
+      return undefined;
+  }
+}
+
 /** Rows of a table held as columns, all of the same `length`. */
 export interface ColumnChunk {
   /** Number of rows. */

@@ -1,6 +1,11 @@
 import type { ColumnSchema, TableSchema } from '@mlinfra/core';
 import type { IssueCollector } from '../validation/issue-collector.js';
-import type { CellValue, ColumnChunk, ColumnData } from './column-chunk.js';
+import {
+  type CellValue,
+  type ColumnChunk,
+  type ColumnData,
+  numericArrayFor,
+} from './column-chunk.js';
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
@@ -157,12 +162,7 @@ export class ChunkNormalizer {
       case 'float64':
       case 'float32':
       case 'int32': {
-        const Typed =
-          column.type === 'float64'
-            ? Float64Array
-            : column.type === 'float32'
-              ? Float32Array
-              : Int32Array;
+        const Typed = numericArrayFor(column.type)!;
         const isInt = column.type === 'int32';
         const direct =
           values instanceof Typed &&
