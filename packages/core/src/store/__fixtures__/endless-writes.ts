@@ -13,9 +13,11 @@ async function* forever() {
   }
 }
 
+const flip = (index: number) =>
+  store.refs.set('flip', `value-${index}-${'x'.repeat(index % 1000)}`);
+// The ref exists before the parent is told to kill, so "old or new" never means "absent".
+await flip(0);
 void (async () => {
-  for (let index = 0; ; index++) {
-    await store.refs.set('flip', `value-${index}-${'x'.repeat(index % 1000)}`);
-  }
+  for (let index = 1; ; index++) await flip(index);
 })();
 await store.put(forever());
