@@ -148,6 +148,10 @@ function countRest(
  */
 export function histogramCountsUnsorted(values: Float64Array, edges: Float64Array): Float64Array {
   const bins = edges.length - 1;
+  // A range too narrow to divide (subnormal widths) has no usable bin estimate: walk sorted edges.
+  if (!(bins / ((edges[bins] as number) - (edges[0] as number)) < Infinity)) {
+    return histogramCounts(values.slice().sort(), edges);
+  }
   // Slot 0 of each row takes values outside the edges, slots 1..bins the bins, and slot bins + 1
   // the values at the last edge that the upward correction moves past the last bin (merged back
   // into it below, which is numpy's "the last bin includes its right edge"). Four rows, used in
