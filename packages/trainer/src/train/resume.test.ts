@@ -28,6 +28,7 @@ function start(
 ): {
   process: ChildProcess;
   paused: Promise<void>;
+  sawSigterm: Promise<void>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 } {
   const processHandle = spawn(process.execPath, [child, store, run, out, String(pauseAt)], {
@@ -46,13 +47,20 @@ function start(
     processHandle.on('exit', () => reject(new Error(`child exited before pausing: ${stderr}`)));
   });
   paused.catch(() => undefined);
+  const sawSigterm = new Promise<void>((resolve) => {
+    let stdout = '';
+    processHandle.stdout?.on('data', (chunk) => {
+      stdout += String(chunk);
+      if (stdout.includes('sigterm')) resolve();
+    });
+  });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     processHandle.on('exit', (code, signal) => {
       if (code !== 0 && signal === null) process.stderr.write(stderr);
       resolve({ code, signal });
     });
   });
-  return { process: processHandle, paused, exited };
+  return { process: processHandle, paused, sawSigterm, exited };
 }
 
 async function runToEnd(store: string, run: string, out: string): Promise<ChildResult> {
@@ -90,6 +98,8 @@ describe('exact resume across processes (cpu backend)', () => {
     const terminated = start(store, 'run', out, 7);
     await terminated.paused;
     terminated.process.kill('SIGTERM');
+    // Release the pause only once the child has the signal, or it may finish step 8 first.
+    await terminated.sawSigterm;
     await writeFile(`${out}.go`, '');
     expect((await terminated.exited).signal).toBe('SIGTERM');
     await rm(`${out}.go`);
