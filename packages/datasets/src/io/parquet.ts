@@ -1,16 +1,17 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import * as zlib from 'node:zlib';
 import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import {
   type ColumnSchema,
   type ColumnType,
+  MlinfraError,
   parseSchema,
   type TableSchema,
   ValidationError,
 } from '@mlinfra/core';
 import {
   type AsyncBuffer,
-  asyncBufferFromFile,
   type FileMetaData,
   parquetMetadataAsync,
   parquetScan,
@@ -24,6 +25,13 @@ import {
   type ColumnData,
   numericArrayFor,
 } from '../table/column-chunk.js';
+import {
+  chunkRange,
+  decodeColumnChunk,
+  type FastColumn,
+  planFastColumn,
+  UnsupportedChunk,
+} from './parquet-read.js';
 
 /** Compression codecs the writer supports. `zstd` needs Node 22.15 or later. */
 export type ParquetCodec = 'snappy' | 'gzip' | 'brotli' | 'zstd' | 'uncompressed';
@@ -548,25 +556,123 @@ function canonical(column: ColumnSchema, values: ArrayLike<unknown>): ColumnData
   }
 }
 
+/** An AsyncBuffer over a file: each slice is one positioned read (no stream, no concat). */
+async function fileBuffer(path: string): Promise<AsyncBuffer> {
+  const { size } = await stat(path);
+  return {
+    byteLength: size,
+    async slice(start: number, end?: number) {
+      const from = Math.max(0, start);
+      const to = Math.min(size, end ?? size);
+      if (to <= from) return new ArrayBuffer(0);
+      const out = new Uint8Array(to - from);
+      const handle = await open(path, 'r');
+      try {
+        let done = 0;
+        while (done < out.length) {
+          const { bytesRead } = await handle.read(out, done, out.length - done, from + done);
+          if (bytesRead === 0) break;
+          done += bytesRead;
+        }
+        return done === out.length ? out.buffer : out.buffer.slice(0, done);
+      } finally {
+        await handle.close();
+      }
+    },
+  };
+}
+
+/** The top-level leaf elements of a Parquet schema, by name. */
+function topLevelLeaves(metadata: FileMetaData): Map<string, SchemaElement> {
+  const [root, ...rest] = metadata.schema;
+  const leaves = new Map<string, SchemaElement>();
+  let index = 0;
+  for (let child = 0; child < (root?.num_children ?? 0); child++) {
+    const element = rest[index];
+    if (element === undefined) break;
+    if ((element.num_children ?? 0) === 0) leaves.set(element.name, element);
+    index += 1 + countDescendants(rest, index);
+  }
+  return leaves;
+}
+
+/** Reads chunks `[start, end)` of a file, merging neighbours (gaps under 1 MiB) into one read. */
+async function readRanges(
+  buffer: AsyncBuffer,
+  ranges: readonly { start: number; end: number }[],
+): Promise<Uint8Array[]> {
+  const order = ranges.map((_, index) => index).sort((a, b) => ranges[a]!.start - ranges[b]!.start);
+  const out = new Array<Uint8Array>(ranges.length);
+  const reads: Promise<void>[] = [];
+  let cursor = 0;
+  while (cursor < order.length) {
+    const first = ranges[order[cursor]!]!;
+    let end = first.end;
+    let last = cursor;
+    while (last + 1 < order.length && ranges[order[last + 1]!]!.start - end < 1 << 20) {
+      last++;
+      end = Math.max(end, ranges[order[last]!]!.end);
+    }
+    const members = order.slice(cursor, last + 1);
+    const start = first.start;
+    reads.push(
+      Promise.resolve(buffer.slice(start, end)).then((bytes) => {
+        const view = new Uint8Array(bytes);
+        for (const member of members) {
+          const range = ranges[member]!;
+          out[member] = view.subarray(range.start - start, range.end - start);
+        }
+      }),
+    );
+    cursor = last + 1;
+  }
+  await Promise.all(reads);
+  return out;
+}
+
+/** Options of {@link openParquet}. */
+export interface OpenParquetOptions {
+  /**
+   * Decode flat columns on the fast path (parquet-read.ts). Default true; false reads every
+   * column through hyparquet (the reference the fast path is tested against).
+   */
+  fastPath?: boolean;
+}
+
 /**
  * Opens a Parquet file (a path, or bytes in memory) for column reads. Reads snappy, gzip, zstd,
  * lz4, lz4_raw and brotli pages, plain and dictionary encodings.
+ *
+ * Flat columns of whole row groups decode on the fast path of parquet-read.ts (one read per row
+ * group, pages decoded straight into typed arrays); other columns (nested, INT96, DECIMAL,
+ * delta or byte-stream-split encodings) go through hyparquet, per column.
  * @throws ValidationError when the file is not Parquet or has columns that cannot be read.
  */
-export async function openParquet(file: string | Uint8Array): Promise<ParquetSource> {
-  const buffer = typeof file === 'string' ? await asyncBufferFromFile(file) : bufferOf(file);
+export async function openParquet(
+  file: string | Uint8Array,
+  options: OpenParquetOptions = {},
+): Promise<ParquetSource> {
+  const label = typeof file === 'string' ? file : 'The bytes';
+  const buffer = typeof file === 'string' ? await fileBuffer(file) : bufferOf(file);
   let metadata: FileMetaData;
   try {
     metadata = await parquetMetadataAsync(buffer);
   } catch (error) {
     throw new ValidationError(
-      `${typeof file === 'string' ? file : 'The bytes'} is not a readable Parquet file (${(error as Error).message}); check the path and format`,
+      `${label} is not a readable Parquet file (${(error as Error).message}); check the path and format`,
       [],
       { cause: error },
     );
   }
   const schema = tableSchemaOf(metadata);
   const byName = new Map(schema.columns.map((column) => [column.name, column]));
+  const leaves = topLevelLeaves(metadata);
+  const plans = new Map<string, FastColumn>();
+  for (const column of options.fastPath === false ? [] : schema.columns) {
+    const element = leaves.get(column.name);
+    const plan = element === undefined ? undefined : planFastColumn(element, column);
+    if (plan !== undefined) plans.set(column.name, plan);
+  }
   // A scan per read: hyparquet's scan keeps the last range of each column decoded, which would
   // pin one row group per column per open file in memory.
   const scanFor = (columns: readonly string[]) =>
@@ -578,37 +684,107 @@ export async function openParquet(file: string | Uint8Array): Promise<ParquetSou
       columns: [...columns],
     });
   const rowGroups: RowRange[] = [];
+  const groupAt = new Map<number, number>();
   let start = 0;
-  for (const group of metadata.row_groups) {
+  for (const [index, group] of metadata.row_groups.entries()) {
     const rows = Number(group.num_rows);
-    if (rows > 0) rowGroups.push({ rowStart: start, rowEnd: start + rows });
+    if (rows > 0) {
+      rowGroups.push({ rowStart: start, rowEnd: start + rows });
+      groupAt.set(start, index);
+    }
     start += rows;
   }
+  const fileSize = buffer.byteLength;
+
+  /** The fast-path chunk of `name` in row group `index`, or undefined. */
+  const fastChunk = (index: number, name: string) => {
+    const plan = plans.get(name);
+    if (plan === undefined) return undefined;
+    const chunk = metadata.row_groups[index]!.columns.find(
+      (candidate) =>
+        candidate.meta_data?.path_in_schema.length === 1 &&
+        candidate.meta_data.path_in_schema[0] === name,
+    );
+    const meta = chunk?.meta_data;
+    if (chunk === undefined || meta === undefined || chunk.file_path !== undefined)
+      return undefined;
+    const range = chunkRange(meta);
+    if (!(range.start >= 0 && range.end <= fileSize && range.start < range.end)) return undefined;
+    return { plan, meta, range };
+  };
+
   return {
     metadata,
     schema,
     rowCount: Number(metadata.num_rows),
     rowGroups,
     async read(range, columns) {
+      for (const name of columns) {
+        if (!byName.has(name)) {
+          throw new ValidationError(
+            `Column "${name}" is not in this file; it has ${schema.columns.map((c) => c.name).join(', ')}`,
+          );
+        }
+      }
       const out: Record<string, ColumnData> = {};
-      const scan = await scanFor(columns);
-      await Promise.all(
-        columns.map(async (name) => {
-          const column = byName.get(name);
-          if (column === undefined) {
-            throw new ValidationError(
-              `Column "${name}" is not in this file; it has ${schema.columns.map((c) => c.name).join(', ')}`,
-            );
+      const length = range.rowEnd - range.rowStart;
+      const index = groupAt.get(range.rowStart);
+      const whole = index !== undefined && Number(metadata.row_groups[index]!.num_rows) === length;
+      const slow: string[] = [];
+      const fast: { name: string; chunk: NonNullable<ReturnType<typeof fastChunk>> }[] = [];
+      for (const name of columns) {
+        const chunk = whole ? fastChunk(index, name) : undefined;
+        if (chunk === undefined) slow.push(name);
+        else fast.push({ name, chunk });
+      }
+      if (fast.length > 0) {
+        const bytes = await readRanges(
+          buffer,
+          fast.map(({ chunk }) => chunk.range),
+        );
+        for (const [position, { name, chunk }] of fast.entries()) {
+          try {
+            out[name] = decodeColumnChunk(bytes[position]!, {
+              column: chunk.plan,
+              rows: length,
+              codec: chunk.meta.codec,
+              file: label,
+              rowGroup: index!,
+            });
+          } catch (error) {
+            if (!(error instanceof UnsupportedChunk)) throw error;
+            slow.push(name);
           }
-          const values = await scan.readColumn({
-            column: name,
-            rowStart: range.rowStart,
-            rowEnd: range.rowEnd,
-          });
-          out[name] = canonical(column, values);
-        }),
-      );
-      return { length: range.rowEnd - range.rowStart, columns: out };
+        }
+      }
+      if (slow.length > 0) {
+        const scan = await scanFor(slow);
+        await Promise.all(
+          slow.map(async (name) => {
+            let values: ArrayLike<unknown>;
+            try {
+              values = await scan.readColumn({
+                column: name,
+                rowStart: range.rowStart,
+                rowEnd: range.rowEnd,
+              });
+            } catch (error) {
+              if (MlinfraError.isInstance(error)) throw error;
+              const detail = error instanceof Error ? error.message : String(error);
+              throw new ValidationError(
+                `${label}: column "${name}" in rows ${range.rowStart}-${range.rowEnd} cannot be read (${detail}); re-export the file from its source`,
+                [{ path: [name], message: detail }],
+                { cause: error },
+              );
+            }
+            out[name] = canonical(byName.get(name)!, values);
+          }),
+        );
+      }
+      // Keep the caller's column order.
+      const ordered: Record<string, ColumnData> = {};
+      for (const name of columns) ordered[name] = out[name]!;
+      return { length, columns: ordered };
     },
   };
 }

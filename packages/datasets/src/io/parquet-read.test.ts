@@ -1,0 +1,337 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { ValidationError } from '@mlinfra/core';
+import { parquetMetadata } from 'hyparquet';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ColumnData } from '../table/column-chunk.js';
+import { openParquet, tableSchemaOf } from './parquet.js';
+import { writeParquet } from './parquet-files.js';
+import { chunkRange, decodeColumnChunk, planFastColumn, UnsupportedChunk } from './parquet-read.js';
+
+let folder: string;
+let duck: Awaited<ReturnType<DuckDBInstance['connect']>>;
+
+beforeAll(async () => {
+  folder = mkdtempSync(join(tmpdir(), 'datasets-parquet-read-'));
+  duck = await (await DuckDBInstance.create(':memory:')).connect();
+});
+afterAll(() => {
+  duck.closeSync();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+/** Every column type the fast path decodes, with nulls in most, 2,500 rows. */
+const SELECT = `SELECT
+  i::INTEGER AS id,
+  CASE WHEN i % 7 = 0 THEN NULL ELSE i::INTEGER * -3 END AS id_null,
+  (i * 1.5)::DOUBLE AS x,
+  CASE WHEN i % 6 = 0 THEN NULL ELSE (i / 3.0)::DOUBLE END AS x_null,
+  (i * 0.25)::FLOAT AS y,
+  CASE WHEN i % 5 = 0 THEN NULL ELSE (i * 0.5)::FLOAT END AS y_null,
+  i::BIGINT * 1000000000000 - 7 AS big,
+  CASE WHEN i % 4 = 0 THEN NULL ELSE -i::BIGINT * 3000000000 END AS big_null,
+  (i % 9)::BIGINT AS big_dict,
+  CASE WHEN i % 4 = 0 THEN NULL ELSE 'cat' || (i % 3) END AS label,
+  'row-' || i::VARCHAR || repeat('x', (i % 40)::INTEGER) AS text,
+  CASE WHEN i % 3 = 0 THEN NULL WHEN i % 3 = 1 THEN 'grüße ' || i::VARCHAR ELSE '' END AS unicode,
+  i % 2 = 0 AS flag,
+  CASE WHEN i % 5 = 0 THEN NULL ELSE i % 3 = 0 END AS flag_null,
+  TIMESTAMP '2024-01-01 00:00:00' + INTERVAL (i) HOUR + INTERVAL (i * 7) MICROSECOND AS at_us,
+  CASE WHEN i % 8 = 0 THEN NULL ELSE (TIMESTAMP '1960-03-01 00:00:00' + INTERVAL (i) MINUTE)::TIMESTAMP_MS END AS at_ms,
+  (TIMESTAMP '2024-01-01' + INTERVAL (i) SECOND)::TIMESTAMP_NS + INTERVAL (i) MICROSECOND AS at_ns,
+  CASE WHEN i % 9 = 0 THEN NULL ELSE DATE '1969-12-01' + (i % 90)::INTEGER END AS day,
+  (i % 5)::DOUBLE AS x_dict
+  FROM range(2500) r(i)`;
+
+/**
+ * Decodes every column chunk of a file on the fast path alone (an UnsupportedChunk fails the
+ * test unless the column is listed in `fallback`), concatenated per column.
+ */
+function fastColumns(path: string, fallback: readonly string[] = []): Record<string, unknown[]> {
+  const bytes = new Uint8Array(readFileSync(path));
+  const metadata = parquetMetadata(bytes.buffer);
+  const schema = tableSchemaOf(metadata);
+  const out: Record<string, unknown[]> = {};
+  for (const column of schema.columns) {
+    const element = metadata.schema.find((candidate) => candidate.name === column.name)!;
+    const plan = planFastColumn(element, column);
+    if (plan === undefined) {
+      expect(fallback, `column ${column.name} has no fast plan`).toContain(column.name);
+      continue;
+    }
+    const parts: unknown[] = [];
+    let unsupported = false;
+    for (const [index, group] of metadata.row_groups.entries()) {
+      const meta = group.columns.find(
+        (chunk) => chunk.meta_data?.path_in_schema[0] === column.name,
+      )!.meta_data!;
+      const range = chunkRange(meta);
+      try {
+        const values = decodeColumnChunk(bytes.subarray(range.start, range.end), {
+          column: plan,
+          rows: Number(group.num_rows),
+          codec: meta.codec,
+          file: path,
+          rowGroup: index,
+        });
+        parts.push(...Array.from(values as ArrayLike<unknown>));
+      } catch (error) {
+        if (!(error instanceof UnsupportedChunk)) throw error;
+        unsupported = true;
+      }
+    }
+    if (unsupported) expect(fallback, `column ${column.name} fell back`).toContain(column.name);
+    else out[column.name] = parts;
+  }
+  return out;
+}
+
+/** Both paths of openParquet, row group by row group; asserts they are identical, returns the fast one. */
+async function compareOpen(path: string | Uint8Array): Promise<Record<string, ColumnData>[]> {
+  const fast = await openParquet(path);
+  const general = await openParquet(path, { fastPath: false });
+  expect(fast.schema).toEqual(general.schema);
+  const names = fast.schema.columns.map((column) => column.name);
+  const chunks: Record<string, ColumnData>[] = [];
+  for (const group of fast.rowGroups) {
+    const a = await fast.read(group, names);
+    const b = await general.read(group, names);
+    expect(a.length).toBe(b.length);
+    for (const name of names) {
+      const left = a.columns[name]!;
+      const right = b.columns[name]!;
+      // Same representation (typed array class or plain array) and the same values.
+      expect(left.constructor, name).toBe(right.constructor);
+      expect(left, name).toEqual(right);
+    }
+    chunks.push(a.columns);
+  }
+  return chunks;
+}
+
+describe('parquet fast read path', () => {
+  for (const codec of ['uncompressed', 'snappy', 'gzip', 'zstd', 'brotli', 'lz4']) {
+    it(`decodes every column of a DuckDB ${codec} file exactly as hyparquet does`, async () => {
+      const path = join(folder, `duck-${codec}.parquet`);
+      await duck.run(
+        `COPY (${SELECT}) TO '${path}' (FORMAT parquet, COMPRESSION ${codec}, ROW_GROUP_SIZE 1000)`,
+      );
+      const chunks = await compareOpen(path);
+      expect(chunks.length).toBeGreaterThan(1);
+      // Every column decodes on the fast path alone, with the values DuckDB wrote.
+      const fast = fastColumns(path);
+      expect(Object.keys(fast)).toHaveLength(19);
+      expect(fast.id![2499]).toBe(2499);
+      expect(fast.id_null![7]).toBeNull();
+      expect(fast.id_null![8]).toBe(-24);
+      expect(fast.big![3]).toBe(2999999999993n);
+      expect(fast.big_null![3]).toBe(-9000000000n);
+      expect(fast.label![4]).toBeNull();
+      expect(fast.label![5]).toBe('cat2');
+      expect(fast.text![41]).toBe(`row-41${'x'}`);
+      expect(fast.unicode![4]).toBe('grüße 4');
+      expect(fast.unicode![5]).toBe('');
+      expect(fast.flag_null![10]).toBeNull();
+      expect(fast.flag_null![9]).toBe(true);
+      expect(fast.at_us![3]).toBe(Date.UTC(2024, 0, 1, 3) + 0.021);
+      expect(fast.at_ms![8]).toBeNaN();
+      expect(fast.at_ms![9]).toBe(Date.UTC(1960, 2, 1, 0, 9));
+      expect(fast.at_ns![2]).toBe(Date.UTC(2024, 0, 1, 0, 0, 2) + 0.002);
+      expect(fast.day![1]).toBe(Date.UTC(1969, 11, 2));
+      expect(fast.day![9]).toBeNaN();
+      expect(fast.y_null![3]).toBe(1.5);
+    });
+  }
+
+  it('returns typed arrays for optional columns without nulls and plain arrays with nulls', async () => {
+    const path = join(folder, 'duck-types.parquet');
+    await duck.run(`COPY (${SELECT}) TO '${path}' (FORMAT parquet)`);
+    const [columns] = await compareOpen(path);
+    expect(columns!.id).toBeInstanceOf(Int32Array);
+    expect(columns!.x).toBeInstanceOf(Float64Array);
+    expect(columns!.y).toBeInstanceOf(Float32Array);
+    expect(columns!.big).toBeInstanceOf(BigInt64Array);
+    expect(columns!.at_us).toBeInstanceOf(Float64Array);
+    expect(columns!.at_ms).toBeInstanceOf(Float64Array);
+    expect(Array.isArray(columns!.id_null)).toBe(true);
+    expect(Array.isArray(columns!.big_null)).toBe(true);
+    expect(Array.isArray(columns!.flag)).toBe(true);
+  });
+
+  it('decodes files written by writeParquet (several row groups, nulls, categories) as hyparquet does', async () => {
+    const rows = 3000;
+    const path = join(folder, 'ours.parquet');
+    await writeParquet(
+      path,
+      {
+        id: Int32Array.from({ length: rows }, (_, index) => index - 100),
+        price: Float64Array.from({ length: rows }, (_, index) => index / 7),
+        weight: Float32Array.from({ length: rows }, (_, index) => index / 4),
+        big: BigInt64Array.from({ length: rows }, (_, index) => BigInt(index) * 10_000_000_000n),
+        zone: Array.from({ length: rows }, (_, index) =>
+          index % 11 === 0 ? null : `zone_${index % 40}`,
+        ),
+        kind: Array.from({ length: rows }, (_, index) => ['a', 'b', 'c'][index % 3]!),
+        flag: Array.from({ length: rows }, (_, index) =>
+          index % 13 === 0 ? null : index % 2 === 0,
+        ),
+        score: Array.from({ length: rows }, (_, index) => (index % 17 === 0 ? null : index * 0.5)),
+        at: Float64Array.from({ length: rows }, (_, index) =>
+          index % 19 === 0 ? Number.NaN : Date.UTC(2020, 0, 1) + index * 1000,
+        ),
+      },
+      {
+        rowGroupRows: 1024,
+        schema: {
+          columns: [
+            { name: 'id', type: 'int32' },
+            { name: 'price', type: 'float64' },
+            { name: 'weight', type: 'float32' },
+            { name: 'big', type: 'int64' },
+            { name: 'zone', type: 'string', nullable: true },
+            { name: 'kind', type: 'category', categories: ['a', 'b', 'c'] },
+            { name: 'flag', type: 'bool', nullable: true },
+            { name: 'score', type: 'float64', nullable: true },
+            { name: 'at', type: 'timestamp', nullable: true },
+          ],
+        },
+      },
+    );
+    const chunks = await compareOpen(path);
+    expect(chunks).toHaveLength(3);
+    const fast = fastColumns(path);
+    expect(Object.keys(fast)).toHaveLength(9);
+    expect(fast.id![2999]).toBe(2899);
+    expect(fast.zone![11]).toBeNull();
+    expect(fast.zone![12]).toBe('zone_12');
+    expect(fast.kind![4]).toBe('b');
+    expect(fast.flag![13]).toBeNull();
+    expect(fast.score![17]).toBeNull();
+    expect(fast.at![19]).toBeNaN();
+    expect(fast.at![20]).toBe(Date.UTC(2020, 0, 1) + 20_000);
+    expect(fast.big![2999]).toBe(29_990_000_000_000n);
+  });
+
+  it('falls back to hyparquet per column for delta encodings (Parquet v2 pages) and DECIMAL', async () => {
+    const path = join(folder, 'duck-v2.parquet');
+    await duck.run(
+      `COPY (SELECT ${'*'}, ((i % 1000)::DECIMAL(9, 2) / 7)::DECIMAL(12, 4) AS amount FROM (${SELECT.replace('FROM range(2500) r(i)', ', i FROM range(2500) r(i)')}))
+       TO '${path}' (FORMAT parquet, COMPRESSION snappy, PARQUET_VERSION V2, ROW_GROUP_SIZE 1000)`,
+    );
+    const chunks = await compareOpen(path);
+    expect(chunks.length).toBeGreaterThan(1);
+    // Delta-encoded integers and the DECIMAL column take the general path; the rest stay fast.
+    const fast = fastColumns(path, [
+      'id',
+      'id_null',
+      'big',
+      'big_null',
+      'big_dict',
+      'i',
+      'amount',
+      'text',
+      'unicode',
+      'label',
+      'at_us',
+      'at_ms',
+      'at_ns',
+      'day',
+    ]);
+    // BYTE_STREAM_SPLIT doubles and floats, dictionary strings and plain booleans stay fast.
+    expect(Object.keys(fast)).toEqual(
+      expect.arrayContaining(['x', 'x_null', 'y', 'y_null', 'x_dict', 'flag', 'flag_null']),
+    );
+    expect(fast.id).toBeUndefined();
+    expect(fast.amount).toBeUndefined();
+    const source = await openParquet(path);
+    const [first] = source.rowGroups;
+    const read = await source.read(first!, ['amount', 'id', 'x']);
+    expect(read.columns.amount![700]).toBeCloseTo(100, 6);
+    expect(read.columns.id![999]).toBe(999);
+    expect(read.columns.x![2]).toBe(3);
+  });
+
+  it('reads row ranges that are not whole row groups through the general path', async () => {
+    const path = join(folder, 'duck-range.parquet');
+    await duck.run(`COPY (${SELECT}) TO '${path}' (FORMAT parquet)`);
+    const source = await openParquet(path);
+    const part = await source.read({ rowStart: 10, rowEnd: 20 }, ['id', 'label']);
+    expect(part.length).toBe(10);
+    expect(Array.from(part.columns.id as Int32Array)).toEqual(
+      Array.from({ length: 10 }, (_, index) => 10 + index),
+    );
+    expect(part.columns.label![2]).toBeNull();
+  });
+
+  it('throws a ValidationError naming the file and column for a corrupt page header', async () => {
+    const path = join(folder, 'duck-corrupt.parquet');
+    await duck.run(`COPY (${SELECT}) TO '${path}' (FORMAT parquet, COMPRESSION uncompressed)`);
+    const bytes = new Uint8Array(readFileSync(path));
+    const metadata = parquetMetadata(bytes.buffer.slice(0));
+    const meta = metadata.row_groups[0]!.columns[2]!.meta_data!; // x
+    const { start } = chunkRange(meta);
+    bytes.fill(0xff, start, start + 4);
+    const source = await openParquet(bytes);
+    const error = await source.read(source.rowGroups[0]!, ['id', 'x']).catch((caught) => caught);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toContain('column "x"');
+    expect((error as Error).message).toContain('The bytes');
+  });
+
+  it('throws a ValidationError (never hangs, never returns short data) on truncated or damaged chunks', () => {
+    const path = join(folder, 'duck-damage.parquet');
+    return duck
+      .run(`COPY (${SELECT}) TO '${path}' (FORMAT parquet, COMPRESSION snappy)`)
+      .then(() => {
+        const bytes = new Uint8Array(readFileSync(path));
+        const metadata = parquetMetadata(bytes.buffer.slice(0));
+        const schema = tableSchemaOf(metadata);
+        const group = metadata.row_groups[0]!;
+        let validationErrors = 0;
+        for (const column of schema.columns) {
+          const element = metadata.schema.find((candidate) => candidate.name === column.name)!;
+          const plan = planFastColumn(element, column)!;
+          const meta = group.columns.find(
+            (chunk) => chunk.meta_data?.path_in_schema[0] === column.name,
+          )!.meta_data!;
+          const range = chunkRange(meta);
+          const chunk = bytes.subarray(range.start, range.end);
+          const target = {
+            column: plan,
+            rows: Number(group.num_rows),
+            codec: meta.codec,
+            file: path,
+            rowGroup: 0,
+          };
+          // Truncated: always an error.
+          for (const cut of [1, 7, Math.floor(chunk.length / 2)]) {
+            expect(() => decodeColumnChunk(chunk.subarray(0, chunk.length - cut), target)).toThrow(
+              ValidationError,
+            );
+            validationErrors++;
+          }
+          // Damaged bytes: an error or a column of the right length, nothing else.
+          for (
+            let position = 0;
+            position < chunk.length;
+            position += Math.max(1, Math.floor(chunk.length / 40))
+          ) {
+            for (const value of [0x00, 0xff, chunk[position]! ^ 0x10]) {
+              const damaged = chunk.slice();
+              damaged[position] = value;
+              try {
+                const values = decodeColumnChunk(damaged, target);
+                expect(values.length).toBe(target.rows);
+              } catch (error) {
+                if (!(error instanceof UnsupportedChunk))
+                  expect(error).toBeInstanceOf(ValidationError);
+              }
+            }
+          }
+        }
+        expect(validationErrors).toBe(schema.columns.length * 3);
+      });
+  });
+});
