@@ -38,13 +38,13 @@ export {
 } from './features/feature-transform.js';
 export { type BatchProvider, type FitSource, fitFeatures } from './features/fit-features.js';
 export type { CsvOptions } from './io/csv.js';
-export type { ParquetCodec } from './io/parquet.js';
 export {
   type ReadParquetOptions,
   readParquet,
   type WriteParquetOptions,
   writeParquet,
 } from './io/parquet-files.js';
+export type { ParquetCodec } from './io/parquet-write.js';
 export type { DataChunk, DataInput } from './io/sources.js';
 export { keyPosition, type SplitOptions, splitOf } from './splits/split.js';
 export type { ColumnStats, TableStats } from './stats/column-stats.js';

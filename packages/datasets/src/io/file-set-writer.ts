@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { MlinfraError, type TableSchema } from '@mlinfra/core';
 import { type ColumnChunk, type ColumnData, sliceChunk } from '../table/column-chunk.js';
-import { type ParquetCodec, ParquetFileWriter } from './parquet.js';
 import type { WorkerRequest, WorkerResponse } from './parquet-worker.js';
+import { type ParquetCodec, ParquetFileWriter } from './parquet-write.js';
 
 /** A Parquet file written by a {@link FileSetWriter}. */
 export interface WrittenFile {

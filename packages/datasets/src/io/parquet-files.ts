@@ -3,7 +3,8 @@ import { parseSchema, type TableSchema, ValidationError } from '@mlinfra/core';
 import { type ColumnChunk, type ColumnData, concatChunks } from '../table/column-chunk.js';
 import { ChunkNormalizer } from '../table/normalize.js';
 import { IssueCollector } from '../validation/issue-collector.js';
-import { openParquet, type ParquetCodec, ParquetFileWriter } from './parquet.js';
+import { openParquet } from './parquet.js';
+import { type ParquetCodec, ParquetFileWriter } from './parquet-write.js';
 import { type DataInput, openInput } from './sources.js';
 
 /** Options of {@link readParquet}. */

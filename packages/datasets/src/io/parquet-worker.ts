@@ -6,7 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { TableSchema } from '@mlinfra/core';
 import type { ColumnChunk } from '../table/column-chunk.js';
-import { type ParquetCodec, ParquetFileWriter } from './parquet.js';
+import { type ParquetCodec, ParquetFileWriter } from './parquet-write.js';
 
 /** Messages to the worker. */
 export type WorkerRequest =

@@ -96,43 +96,110 @@ class Accumulator {
       this.addNumbers(Float64Array.from(values, Number));
       return;
     }
+    if (this.type === 'bool') {
+      this.addBooleans(values);
+      return;
+    }
+    if (this.counts !== undefined && this.countStrings(values)) return;
     if (this.counts !== undefined) {
-      const numbers = this.type === 'bool' ? new Float64Array(values.length) : undefined;
       for (let index = 0; index < values.length; index++) {
         const value = values[index];
         if (value === null || value === undefined) {
           this.nulls++;
-          if (numbers !== undefined) numbers[index] = Number.NaN;
           continue;
         }
         const key = String(value);
-        if (numbers !== undefined) numbers[index] = value === true ? 1 : 0;
-        else this.count++;
+        this.count++;
         const counted = this.counts.get(key);
         if (counted !== undefined) this.counts.set(key, counted + 1);
         else if (this.counts.size < MAX_TRACKED_CATEGORIES) this.counts.set(key, 1);
         else {
           this.overflowDistinct = this.counts.size;
           this.counts = undefined;
-          this.addRest(values, index, numbers);
+          this.addRest(values, index);
           return;
         }
       }
-      if (numbers !== undefined) {
-        this.nulls -= numbers.reduce((nulls, value) => nulls + (Number.isNaN(value) ? 1 : 0), 0);
-        this.addNumbers(numbers);
-      }
       return;
     }
-    this.addRest(values, 0, undefined);
+    this.addRest(values, 0);
+  }
+
+  /** A bool column: counts, then moments of 0/1 in closed form. */
+  private addBooleans(values: ArrayLike<unknown>): void {
+    let trues = 0;
+    let falses = 0;
+    for (let index = 0; index < values.length; index++) {
+      const value = values[index];
+      if (value === true) trues++;
+      else if (value === false) falses++;
+    }
+    this.nulls += values.length - trues - falses;
+    const count = trues + falses;
+    const counts = this.counts!;
+    if (trues > 0) counts.set('true', (counts.get('true') ?? 0) + trues);
+    if (falses > 0) counts.set('false', (counts.get('false') ?? 0) + falses);
+    if (count === 0) return;
+    const mean = trues / count;
+    this.mergeMoments(count, mean, trues * (1 - mean) ** 2 + falses * mean ** 2);
+    this.min = Math.min(this.min, falses > 0 ? 0 : 1);
+    this.max = Math.max(this.max, trues > 0 ? 1 : 0);
+  }
+
+  /**
+   * A string column while categories are tracked: counts by first-seen index (one map lookup
+   * per value, none for a repeat of the previous value). False, with nothing counted, when the
+   * values hold something other than strings and nulls or exceed the tracked categories.
+   */
+  private countStrings(values: ArrayLike<unknown>): boolean {
+    const counts = this.counts!;
+    const ids = new Map<string, number>();
+    const keys: string[] = [];
+    let tallies = new Int32Array(64);
+    let previous: unknown;
+    let previousId = -1;
+    let nulls = 0;
+    for (let index = 0; index < values.length; index++) {
+      const value = values[index];
+      if (value === previous) {
+        tallies[previousId]!++;
+        continue;
+      }
+      if (typeof value !== 'string') {
+        if (value === null || value === undefined) {
+          nulls++;
+          continue;
+        }
+        return false;
+      }
+      let id = ids.get(value);
+      if (id === undefined) {
+        id = keys.length;
+        if (id + counts.size >= MAX_TRACKED_CATEGORIES * 2) return false;
+        if (id === tallies.length) {
+          const grown = new Int32Array(id * 2);
+          grown.set(tallies);
+          tallies = grown;
+        }
+        ids.set(value, id);
+        keys.push(value);
+      }
+      tallies[id]!++;
+      previous = value;
+      previousId = id;
+    }
+    const known = new Set(counts.keys());
+    for (const key of keys) known.add(key);
+    if (known.size > MAX_TRACKED_CATEGORIES) return false;
+    this.nulls += nulls;
+    this.count += values.length - nulls;
+    for (let id = 0; id < keys.length; id++)
+      counts.set(keys[id]!, (counts.get(keys[id]!) ?? 0) + tallies[id]!);
+    return true;
   }
 
   /** Values after category tracking stopped (or that never had it). */
-  private addRest(
-    values: ArrayLike<unknown>,
-    start: number,
-    numbers: Float64Array | undefined,
-  ): void {
+  private addRest(values: ArrayLike<unknown>, start: number): void {
     const isNumeric = this.type !== 'string' && this.type !== 'category';
     const converted = isNumeric ? new Float64Array(values.length - start) : undefined;
     for (let index = start; index < values.length; index++) {
@@ -143,21 +210,8 @@ class Accumulator {
         continue;
       }
       if (converted !== undefined) {
-        converted[index - start] =
-          value instanceof Date
-            ? value.getTime()
-            : typeof value === 'boolean'
-              ? value
-                ? 1
-                : 0
-              : Number(value);
+        converted[index - start] = value instanceof Date ? value.getTime() : Number(value);
       } else this.count++;
-    }
-    if (numbers !== undefined) {
-      // Part of a bool column was already converted before tracking stopped.
-      const head = numbers.subarray(0, start);
-      this.nulls -= head.reduce((nulls, value) => nulls + (Number.isNaN(value) ? 1 : 0), 0);
-      this.addNumbers(head);
     }
     if (converted !== undefined) this.addNumbers(converted);
   }

@@ -30,6 +30,23 @@ function parseTime(value: unknown): number {
   return Number.NaN;
 }
 
+/** Whether every element of a plain array has this `typeof` (one tight pass). */
+function allOfType(values: unknown[], type: 'boolean' | 'string'): boolean {
+  for (let index = 0; index < values.length; index++) {
+    if (typeof values[index] !== type) return false;
+  }
+  return true;
+}
+
+/** Whether epoch-millisecond values are already canonical (whole numbers; NaN only if nullable). */
+function wholeMilliseconds(values: Float64Array, nullable: boolean): boolean {
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index]!;
+    if (!Number.isInteger(value) && !(nullable && Number.isNaN(value))) return false;
+  }
+  return true;
+}
+
 function isNull(value: unknown): boolean {
   return value === null || value === undefined;
 }
@@ -244,6 +261,8 @@ export class ChunkNormalizer {
         return fallback ?? out;
       }
       case 'bool': {
+        if (Array.isArray(values) && values.length === length && allOfType(values, 'boolean'))
+          return values as CellValue[];
         const out = new Array<CellValue>(length);
         for (let row = 0; row < length; row++) {
           const value = values[row];
@@ -264,6 +283,14 @@ export class ChunkNormalizer {
       case 'string':
       case 'category': {
         const categories = this.categorySets.get(column.name);
+        if (
+          categories === undefined &&
+          uniques === undefined &&
+          Array.isArray(values) &&
+          values.length === length &&
+          allOfType(values, 'string')
+        )
+          return values as CellValue[];
         const out = new Array<CellValue>(length);
         for (let row = 0; row < length; row++) {
           const value = values[row];
@@ -298,6 +325,15 @@ export class ChunkNormalizer {
         return out;
       }
       case 'timestamp': {
+        if (
+          values instanceof Float64Array &&
+          values.length === length &&
+          min === undefined &&
+          max === undefined &&
+          uniques === undefined &&
+          wholeMilliseconds(values, nullable)
+        )
+          return values;
         const out = new Float64Array(length);
         for (let row = 0; row < length; row++) {
           const value = values[row];

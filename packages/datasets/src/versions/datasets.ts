@@ -27,7 +27,7 @@ import type { SplitSelection } from '../batches/types.js';
 import { chunkToArrow } from '../io/arrow.js';
 import type { CsvOptions } from '../io/csv.js';
 import { createFileSetWriter, defaultThreads } from '../io/file-set-writer.js';
-import type { ParquetCodec } from '../io/parquet.js';
+import type { ParquetCodec } from '../io/parquet-write.js';
 import { type DataInput, openInput } from '../io/sources.js';
 import { type SplitOptions, splitSelections } from '../splits/split.js';
 import { StatsAccumulator, type TableStats } from '../stats/column-stats.js';
