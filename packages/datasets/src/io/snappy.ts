@@ -25,7 +25,11 @@ const LONG_LITERAL_BYTES = 32;
 /** Largest uncompressed length the varint preamble can state. */
 const MAX_LENGTH = 0xffffffff;
 
+/** Largest output buffer snappyCompress keeps between calls (enough for 3.5 MB inputs). */
+const MAX_SCRATCH_BYTES = 1 << 22;
+
 const hashTable = new Uint16Array(1 << MAX_HASH_BITS);
+let scratch = new Uint8Array(0);
 
 /**
  * Upper bound of the compressed size of `inputBytes` bytes: `32 + n + floor(n / 6)`, the bound of
@@ -40,16 +44,22 @@ export function snappyMaxCompressedLength(inputBytes: number): number {
  * then literals and copies), as Parquet's SNAPPY codec stores pages.
  */
 export function snappyCompress(input: Uint8Array): Uint8Array {
-  const output = new Uint8Array(snappyMaxCompressedLength(input.length));
-  const written = snappyCompressInto(input, output);
-  return output.slice(0, written);
+  const bound = snappyMaxCompressedLength(input.length);
+  if (bound > MAX_SCRATCH_BYTES) {
+    const output = new Uint8Array(bound);
+    return output.slice(0, snappyCompressInto(input, output));
+  }
+  // Compressing into a kept buffer and copying out the exact size allocates once instead of twice
+  // (large short-lived buffers cost more in GC than the copy).
+  if (scratch.length < bound) scratch = new Uint8Array(Math.min(MAX_SCRATCH_BYTES, bound * 2));
+  return scratch.slice(0, snappyCompressInto(input, scratch));
 }
 
 /**
  * Compresses `input` into `output` without allocating, and returns the number of bytes written.
  * `output` must hold at least {@link snappyMaxCompressedLength}(input.length) bytes; a smaller one
- * throws before anything is written. Not reentrant across threads' shared memory (one module-level
- * hash table per JS realm, which is single-threaded).
+ * throws before anything is written. Reuses one module-level 32 KiB hash table (each worker
+ * thread has its own module instance).
  */
 export function snappyCompressInto(input: Uint8Array, output: Uint8Array): number {
   const length = input.length;
@@ -69,9 +79,11 @@ export function snappyCompressInto(input: Uint8Array, output: Uint8Array): numbe
     value = Math.floor(value / 128);
   }
   output[op++] = value;
+  const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
+  const outView = new DataView(output.buffer, output.byteOffset, output.byteLength);
   for (let start = 0; start < length; start += FRAGMENT_BYTES) {
     const end = Math.min(start + FRAGMENT_BYTES, length);
-    op = compressFragment(input, start, end, output, op);
+    op = compressFragment(input, view, outView, start, end, output, op);
   }
   return op;
 }
@@ -83,12 +95,15 @@ function load32(bytes: Uint8Array, at: number): number {
 /** Compresses input[start, end) (at most 64 KiB) into output at `op`; returns the new `op`. */
 function compressFragment(
   input: Uint8Array,
+  view: DataView,
+  outView: DataView,
   start: number,
   end: number,
   output: Uint8Array,
   op: number,
 ): number {
   const size = end - start;
+  const outputLength = output.length;
   let bits = 8;
   while (bits < MAX_HASH_BITS && 1 << bits < size) bits++;
   const shift = 32 - bits;
@@ -99,7 +114,7 @@ function compressFragment(
   if (size >= INPUT_MARGIN_BYTES) {
     const ipLimit = end - INPUT_MARGIN_BYTES;
     let ip = start + 1;
-    let nextHash = Math.imul(load32(input, ip), 0x1e35a7bd) >>> shift;
+    let nextData = view.getInt32(ip, true);
     outer: for (;;) {
       // Step 1: find a 4-byte match. After 32 misses look at every 2nd byte, then faster.
       let skip = 32;
@@ -107,19 +122,32 @@ function compressFragment(
       let candidate = 0;
       for (;;) {
         ip = nextIp;
-        const hash = nextHash;
+        const data = nextData;
+        const hash = Math.imul(data, 0x1e35a7bd) >>> shift;
         const step = skip >>> 5;
         skip += step;
         nextIp = ip + step;
         if (nextIp > ipLimit) break outer;
-        nextHash = Math.imul(load32(input, nextIp), 0x1e35a7bd) >>> shift;
+        nextData = view.getInt32(nextIp, true);
         candidate = start + table[hash]!;
         table[hash] = ip - start;
-        if (load32(input, ip) === load32(input, candidate)) break;
+        if (data === view.getInt32(candidate, true)) break;
       }
 
       // Step 2: the bytes since the last element are a literal.
-      op = emitLiteral(input, nextEmit, ip, output, op);
+      const literal = ip - nextEmit;
+      if (literal <= 16 && op + 17 <= outputLength) {
+        // Short literal (the common case between close matches): tag and 16 bytes in words;
+        // the bytes written past it are overwritten next. ip + 16 < end holds (ip <= ipLimit).
+        output[op] = (literal - 1) << 2;
+        outView.setInt32(op + 1, view.getInt32(nextEmit, true), true);
+        outView.setInt32(op + 5, view.getInt32(nextEmit + 4, true), true);
+        outView.setInt32(op + 9, view.getInt32(nextEmit + 8, true), true);
+        outView.setInt32(op + 13, view.getInt32(nextEmit + 12, true), true);
+        op += literal + 1;
+      } else {
+        op = emitLiteral(input, nextEmit, ip, output, op);
+      }
 
       // Step 3: emit the copy, then try the very next position before searching again.
       for (;;) {
@@ -131,7 +159,7 @@ function compressFragment(
             while (a < end && input[a] === input[a - offset]) a++;
             break;
           }
-          const difference = load32(input, a) ^ load32(input, a - offset);
+          const difference = view.getInt32(a, true) ^ view.getInt32(a - offset, true);
           if (difference !== 0) {
             // Index of the lowest differing byte: trailing zero bits via clz32(x & -x).
             a += (31 - Math.clz32(difference & -difference)) >>> 3;
@@ -140,18 +168,30 @@ function compressFragment(
           a += 4;
         }
         ip = a;
-        op = emitCopy(output, op, offset, ip - matchStart);
+        const matched = ip - matchStart;
+        if (matched < 12 && offset < 2048) {
+          output[op] = 1 | ((matched - 4) << 2) | ((offset >>> 8) << 5);
+          output[op + 1] = offset & 0xff;
+          op += 2;
+        } else if (matched <= 64) {
+          output[op] = 2 | ((matched - 1) << 2);
+          output[op + 1] = offset & 0xff;
+          output[op + 2] = offset >>> 8;
+          op += 3;
+        } else {
+          op = emitCopy(output, op, offset, matched);
+        }
         nextEmit = ip;
         if (ip >= ipLimit) break outer;
-        table[Math.imul(load32(input, ip - 1), 0x1e35a7bd) >>> shift] = ip - 1 - start;
-        const current = load32(input, ip);
+        table[Math.imul(view.getInt32(ip - 1, true), 0x1e35a7bd) >>> shift] = ip - 1 - start;
+        const current = view.getInt32(ip, true);
         const hash = Math.imul(current, 0x1e35a7bd) >>> shift;
         candidate = start + table[hash]!;
         table[hash] = ip - start;
-        if (current !== load32(input, candidate)) break;
+        if (current !== view.getInt32(candidate, true)) break;
       }
       ip++;
-      nextHash = Math.imul(load32(input, ip), 0x1e35a7bd) >>> shift;
+      nextData = view.getInt32(ip, true);
     }
   }
   if (nextEmit < end) op = emitLiteral(input, nextEmit, end, output, op);
@@ -265,6 +305,8 @@ export function snappyUncompress(input: Uint8Array, output: Uint8Array): void {
       `snappy: the block declares ${declared} uncompressed bytes but the output buffer has ${outputLength}`,
     );
   }
+  const inView = new DataView(input.buffer, input.byteOffset, inputLength);
+  const outView = new DataView(output.buffer, output.byteOffset, outputLength);
   let ip = preambleEnd;
   let op = 0;
   while (ip < inputLength) {
@@ -272,6 +314,17 @@ export function snappyUncompress(input: Uint8Array, output: Uint8Array): void {
     const kind = tag & 3;
     if (kind === 0) {
       let length = (tag >>> 2) + 1;
+      if (length <= 16 && ip + 16 <= inputLength && op + 16 <= outputLength) {
+        // Short literal with room on both sides: copy 16 bytes in four words; the bytes past
+        // `length` are overwritten by the next elements (or left over in an error).
+        outView.setInt32(op, inView.getInt32(ip, true), true);
+        outView.setInt32(op + 4, inView.getInt32(ip + 4, true), true);
+        outView.setInt32(op + 8, inView.getInt32(ip + 8, true), true);
+        outView.setInt32(op + 12, inView.getInt32(ip + 12, true), true);
+        ip += length;
+        op += length;
+        continue;
+      }
       if (length > 60) {
         const lengthBytes = length - 60;
         if (ip + lengthBytes > inputLength) {
@@ -318,7 +371,7 @@ export function snappyUncompress(input: Uint8Array, output: Uint8Array): void {
     } else {
       if (ip + 4 > inputLength) throw new Error('snappy: corrupt input, copy truncated at the end');
       length = (tag >>> 2) + 1;
-      offset = load32(input, ip) >>> 0;
+      offset = inView.getUint32(ip, true);
       ip += 4;
     }
     if (offset === 0 || offset > op) {
@@ -329,11 +382,20 @@ export function snappyUncompress(input: Uint8Array, output: Uint8Array): void {
     if (length > outputLength - op) {
       throw new Error(`snappy: corrupt input, copy overflows the declared length ${outputLength}`);
     }
-    // Byte by byte is right for overlapping copies (offset < length repeats a pattern) and fast
-    // for the short ones (at most 64 bytes).
     let from = op - offset;
     const stop = op + length;
-    while (op < stop) output[op++] = output[from++]!;
+    if (offset >= 4 && stop + 3 <= outputLength) {
+      // Word copies read only bytes already written when the offset is at least 4, even where
+      // the copy overlaps itself; the up to 3 bytes written past `stop` are rewritten later.
+      while (op < stop) {
+        outView.setInt32(op, outView.getInt32(from, true), true);
+        op += 4;
+        from += 4;
+      }
+      op = stop;
+    } else {
+      while (op < stop) output[op++] = output[from++]!;
+    }
   }
   if (op !== outputLength) {
     throw new Error(
