@@ -120,6 +120,74 @@ describe('snappy', () => {
     );
   });
 
+  it('decodes any valid stream of literals and copies like a byte-by-byte model (property)', () => {
+    // Streams written by hand, not by our compressor: every element kind, offsets from 1 to the
+    // whole output, overlapping copies and elements ending right at the buffer ends.
+    const element = fc.oneof(
+      fc.record({
+        kind: fc.constant('literal' as const),
+        bytes: fc.uint8Array({ minLength: 1, maxLength: 300 }),
+      }),
+      fc.record({
+        kind: fc.constantFrom(1, 2, 4),
+        length: fc.integer({ min: 1, max: 64 }),
+        // Half the copies reach back at most 12 bytes: the overlapping copies the word paths must
+        // get right.
+        near: fc.boolean(),
+        small: fc.integer({ min: 1, max: 12 }),
+        fraction: fc.double({ min: 0, max: 1, noNaN: true }),
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(element, { maxLength: 60 }), (elements) => {
+        const stream: number[] = [];
+        const expected: number[] = [];
+        for (const item of elements) {
+          if (item.kind === 'literal') {
+            const n = item.bytes.length - 1;
+            if (n < 60) stream.push(n << 2);
+            else if (n < 256) stream.push(60 << 2, n);
+            else stream.push(61 << 2, n & 0xff, n >>> 8);
+            stream.push(...item.bytes);
+            expected.push(...item.bytes);
+            continue;
+          }
+          if (expected.length === 0) continue;
+          const offset = item.near
+            ? Math.min(item.small, expected.length)
+            : 1 + Math.min(expected.length - 1, Math.floor(item.fraction * expected.length));
+          let length = item.length;
+          if (item.kind === 1) {
+            if (offset >= 2048) continue;
+            length = 4 + (length % 8);
+            stream.push(1 | ((length - 4) << 2) | ((offset >>> 8) << 5), offset & 0xff);
+          } else if (item.kind === 2) {
+            stream.push(2 | ((length - 1) << 2), offset & 0xff, offset >>> 8);
+          } else {
+            stream.push(3 | ((length - 1) << 2), offset & 0xff, offset >>> 8, 0, 0);
+          }
+          for (let i = 0; i < length; i++) expected.push(expected[expected.length - offset]!);
+        }
+        const preamble: number[] = [];
+        for (let value = expected.length; ; value >>>= 7) {
+          if (value < 0x80) {
+            preamble.push(value);
+            break;
+          }
+          preamble.push((value & 0x7f) | 0x80);
+        }
+        const block = Uint8Array.from([...preamble, ...stream]);
+        const output = new Uint8Array(expected.length);
+        snappyUncompress(block, output);
+        expectSameBytes(output, Uint8Array.from(expected));
+        const theirs = new Uint8Array(expected.length);
+        hyparquetUncompress(block, theirs);
+        expectSameBytes(theirs, output);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('compresses into a reused buffer and reports the bytes written', () => {
     const output = new Uint8Array(snappyMaxCompressedLength(text.length) + 10);
     const written = snappyCompressInto(text, output);

@@ -88,10 +88,6 @@ export function snappyCompressInto(input: Uint8Array, output: Uint8Array): numbe
   return op;
 }
 
-function load32(bytes: Uint8Array, at: number): number {
-  return bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24);
-}
-
 /** Compresses input[start, end) (at most 64 KiB) into output at `op`; returns the new `op`. */
 function compressFragment(
   input: Uint8Array,
@@ -309,7 +305,57 @@ export function snappyUncompress(input: Uint8Array, output: Uint8Array): void {
   const outView = new DataView(output.buffer, output.byteOffset, outputLength);
   let ip = preambleEnd;
   let op = 0;
+  // While a whole element (tag, 4 offset bytes, 16 literal bytes) fits in the input and 68 bytes
+  // fit in the output, short literals and copies skip the truncation and overflow checks.
+  const fastInputEnd = inputLength - 21;
+  const fastOutputEnd = outputLength - 68;
   while (ip < inputLength) {
+    if (ip < fastInputEnd && op < fastOutputEnd) {
+      const tag = input[ip]!;
+      const kind = tag & 3;
+      if (kind === 0) {
+        const length = (tag >>> 2) + 1;
+        if (length <= 16) {
+          outView.setInt32(op, inView.getInt32(ip + 1, true), true);
+          outView.setInt32(op + 4, inView.getInt32(ip + 5, true), true);
+          outView.setInt32(op + 8, inView.getInt32(ip + 9, true), true);
+          outView.setInt32(op + 12, inView.getInt32(ip + 13, true), true);
+          ip += length + 1;
+          op += length;
+          continue;
+        }
+      } else if (kind !== 3) {
+        let length: number;
+        let offset: number;
+        if (kind === 1) {
+          length = ((tag >>> 2) & 7) + 4;
+          offset = ((tag >>> 5) << 8) | input[ip + 1]!;
+          ip += 2;
+        } else {
+          length = (tag >>> 2) + 1;
+          offset = input[ip + 1]! | (input[ip + 2]! << 8);
+          ip += 3;
+        }
+        if (offset === 0 || offset > op) {
+          throw new Error(
+            `snappy: corrupt input, copy offset ${offset} at output byte ${op} is out of range`,
+          );
+        }
+        let from = op - offset;
+        const stop = op + length;
+        if (offset >= 4) {
+          while (op < stop) {
+            outView.setInt32(op, outView.getInt32(from, true), true);
+            op += 4;
+            from += 4;
+          }
+          op = stop;
+        } else {
+          while (op < stop) output[op++] = output[from++]!;
+        }
+        continue;
+      }
+    }
     const tag = input[ip++]!;
     const kind = tag & 3;
     if (kind === 0) {
