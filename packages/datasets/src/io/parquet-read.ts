@@ -17,7 +17,7 @@
 import * as zlib from 'node:zlib';
 import type { ColumnSchema } from '@mlinfra/core';
 import { ValidationError } from '@mlinfra/core';
-import { type ColumnMetaData, type SchemaElement, snappyUncompress } from 'hyparquet';
+import type { ColumnMetaData, SchemaElement } from 'hyparquet';
 import { compressors as decompressors } from 'hyparquet-compressors';
 import type { CellValue, ColumnData } from '../table/column-chunk.js';
 
@@ -353,9 +353,21 @@ const zstdDecompressSync = (
   zlib as unknown as { zstdDecompressSync?: (input: Uint8Array) => Uint8Array }
 ).zstdDecompressSync;
 
+/** The uncompressed length a raw snappy block declares (its varint preamble). */
+function snappyLength(input: Uint8Array): number {
+  let length = 0;
+  for (let index = 0; index < 5; index++) {
+    if (index >= input.length) corrupt('a snappy page is truncated');
+    const byte = input[index]!;
+    length += (byte & 0x7f) * 2 ** (7 * index);
+    if ((byte & 0x80) === 0) return length;
+  }
+  return corrupt('a snappy length preamble is longer than 32 bits');
+}
+
 /** hyparquet-compressors' decoder for `codec`. */
 function external(
-  codec: 'ZSTD' | 'LZ4' | 'LZ4_RAW',
+  codec: 'SNAPPY' | 'ZSTD' | 'LZ4' | 'LZ4_RAW',
 ): (input: Uint8Array, size: number) => Uint8Array {
   const decoder = decompressors[codec];
   if (decoder === undefined) throw new UnsupportedChunk(`codec ${codec}`);
@@ -368,10 +380,15 @@ function decompress(codec: Codec, input: Uint8Array, size: number): Uint8Array {
     case 'UNCOMPRESSED':
       output = input;
       break;
-    case 'SNAPPY':
-      output = new Uint8Array(size);
-      snappyUncompress(input, output);
+    case 'SNAPPY': {
+      // hysnappy (WebAssembly, bundled with hyparquet-compressors) is the fastest decoder here;
+      // it sizes its output from the block's own length preamble, so check that first.
+      const declared = snappyLength(input);
+      if (declared !== size)
+        corrupt(`a snappy page declares ${declared} bytes, its header says ${size}`);
+      output = size === 0 ? new Uint8Array(0) : external('SNAPPY')(input, size);
       break;
+    }
     case 'GZIP':
       output = zlib.gunzipSync(input);
       break;
@@ -776,7 +793,7 @@ export function decodeColumnChunk(bytes: Uint8Array, target: ChunkTarget): Colum
 function decodeChunk(bytes: Uint8Array, target: ChunkTarget): ColumnData {
   const { column, rows, codec } = target;
   const { kind, optional } = column;
-  const dense = denseFor(kind, rows);
+  let dense: Dense | undefined;
   const levels = optional ? new Uint8Array(rows) : undefined;
   let dictionary: Dense | undefined;
   let indices: Int32Array | undefined;
@@ -838,6 +855,12 @@ function decodeChunk(bytes: Uint8Array, target: ChunkTarget): ColumnData {
       page = header.isCompressed ? decompress(codec, values, size) : values;
     }
     const end = page.length;
+    if (header.encoding === ENC_PLAIN && count === rows && present === rows) {
+      // One page holding every value: view (or convert) the page bytes in place.
+      const view = plainView(kind, page, position, end, rows);
+      if (view !== undefined) return view;
+    }
+    dense ??= denseFor(kind, rows);
     switch (header.encoding) {
       case ENC_PLAIN:
         readPlain(kind, page, position, end, dense, valuesRead, present);
@@ -889,7 +912,46 @@ function decodeChunk(bytes: Uint8Array, target: ChunkTarget): ColumnData {
     rowsRead += count;
     valuesRead += present;
   }
-  return toColumnData(kind, dense, levels, rows, valuesRead);
+  return toColumnData(kind, dense ?? denseFor(kind, rows), levels, rows, valuesRead);
+}
+
+/**
+ * The `count` PLAIN values at `position` of a page as a typed array over the page's own memory
+ * (timestamps converted to epoch milliseconds in place), or undefined when the kind needs its own
+ * array or the values are not aligned for a view.
+ */
+function plainView(
+  kind: Kind,
+  page: Uint8Array,
+  position: number,
+  end: number,
+  count: number,
+): ColumnData | undefined {
+  const width = plainWidth(kind);
+  if (width === 0 || kind === 'date') return undefined;
+  if (position + count * width > end)
+    corrupt(`PLAIN values are truncated (${count} values need ${count * width} bytes)`);
+  const offset = page.byteOffset + position;
+  if (offset % width !== 0) return undefined;
+  switch (kind) {
+    case 'float64':
+      return new Float64Array(page.buffer, offset, count);
+    case 'float32':
+      return new Float32Array(page.buffer, offset, count);
+    case 'int32':
+      return new Int32Array(page.buffer, offset, count);
+    case 'int64':
+      return new BigInt64Array(page.buffer, offset, count);
+    default: {
+      // Each value's two words are read before its own 8 bytes are overwritten.
+      const words = new Int32Array(page.buffer, offset, count * 2);
+      const out = new Float64Array(page.buffer, offset, count);
+      const divisor = kind === 'millis' ? 1 : kind === 'micros' ? 1000 : 1e6;
+      for (let index = 0; index < count; index++)
+        out[index] = (words[2 * index + 1]! * 4294967296 + (words[2 * index]! >>> 0)) / divisor;
+      return out;
+    }
+  }
 }
 
 /** Counts the definition levels equal to 1 (present values); levels above 1 are corrupt. */
