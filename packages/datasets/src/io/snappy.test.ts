@@ -1,7 +1,12 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import fc from 'fast-check';
-import { snappyUncompress as hyparquetUncompress } from 'hyparquet';
+import { snappyUncompress as hyparquetUncompress, parquetReadObjects } from 'hyparquet';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { snappyCompress as hyparquetWriterCompress } from 'hyparquet-writer/src/snappy.js';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   snappyCompress,
   snappyCompressInto,
@@ -363,5 +368,86 @@ describe('snappy on corrupt input', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('snappy interop with DuckDB through Parquet files', () => {
+  let folder: string;
+  let duck: Awaited<ReturnType<DuckDBInstance['connect']>>;
+  beforeAll(async () => {
+    folder = mkdtempSync(join(tmpdir(), 'datasets-snappy-'));
+    duck = await (await DuckDBInstance.create(':memory:')).connect();
+  });
+  afterAll(() => {
+    duck?.closeSync();
+    rmSync(folder, { recursive: true, force: true });
+  });
+  const rows = 30_000;
+
+  it('decodes the Snappy pages DuckDB writes', async () => {
+    const path = join(folder, 'duckdb.parquet');
+    await duck.run(`COPY (
+        SELECT i::INTEGER AS id, (i % 37) * 1.5 AS x, 'zone_' || (i % 40)::VARCHAR AS zone,
+               sqrt(i::DOUBLE) AS s
+        FROM range(${rows}) r(i)
+      ) TO '${path}' (FORMAT parquet, COMPRESSION snappy)`);
+    const bytes = readFileSync(path);
+    let pages = 0;
+    const decoded = await parquetReadObjects({
+      file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+      compressors: {
+        SNAPPY: (input: Uint8Array, length: number) => {
+          pages++;
+          const output = new Uint8Array(length);
+          snappyUncompress(input, output);
+          return output;
+        },
+      },
+    });
+    expect(pages).toBeGreaterThanOrEqual(4);
+    expect(decoded).toHaveLength(rows);
+    for (let i = 0; i < rows; i += 997) {
+      expect(decoded[i]).toEqual({
+        id: i,
+        x: (i % 37) * 1.5,
+        zone: `zone_${i % 40}`,
+        s: Math.sqrt(i),
+      });
+    }
+  });
+
+  it('writes Snappy pages DuckDB reads', async () => {
+    const path = join(folder, 'ours.parquet');
+    let pages = 0;
+    const id = Int32Array.from({ length: rows }, (_, i) => i);
+    const x = Float64Array.from({ length: rows }, (_, i) => (i % 37) * 1.5);
+    const buffer = parquetWriteBuffer({
+      columnData: [
+        { name: 'id', data: id, type: 'INT32' },
+        { name: 'x', data: x, type: 'DOUBLE' },
+      ],
+      codec: 'SNAPPY',
+      compressors: {
+        SNAPPY: (input: Uint8Array) => {
+          pages++;
+          return snappyCompress(input);
+        },
+      },
+    });
+    writeFileSync(path, new Uint8Array(buffer));
+    expect(pages).toBeGreaterThanOrEqual(2);
+    const [row] = (
+      await duck.runAndReadAll(
+        `SELECT count(*)::INTEGER AS n, sum(id)::DOUBLE AS ids, sum(x) AS xs,
+                count(*) FILTER (WHERE x <> (id % 37) * 1.5)::INTEGER AS wrong
+         FROM read_parquet('${path}')`,
+      )
+    ).getRowObjectsJS();
+    expect(row).toEqual({
+      n: rows,
+      ids: (rows * (rows - 1)) / 2,
+      xs: x.reduce((sum, value) => sum + value, 0),
+      wrong: 0,
+    });
   });
 });
