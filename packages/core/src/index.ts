@@ -48,6 +48,7 @@ export {
   type GcOptions,
   type GcReport,
   isStore,
+  type PutFileOptions,
   type Refs,
   type Store,
 } from './store/store.js';

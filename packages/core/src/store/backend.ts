@@ -42,6 +42,12 @@ export interface StoreBackend {
   ): Promise<boolean>;
   /** Names of existing refs starting with `prefix`, sorted. */
   listRefs(prefix: string): Promise<string[]>;
+  /**
+   * Optional: makes an existing file durable and visible as the blob `key` without copying it
+   * (the file backend hard-links it). Returns false when it cannot (another file system); the
+   * store then copies. The caller must not modify the file afterwards.
+   */
+  adoptFile?(path: string, key: string): Promise<boolean>;
 }
 
 /** A blob being written: chunks in order, then commit under a key, or abort. */

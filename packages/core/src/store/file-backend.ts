@@ -154,6 +154,36 @@ export class FileBackend implements StoreBackend {
     };
   }
 
+  async adoptFile(path: string, key: string): Promise<boolean> {
+    const handle = await open(path, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    const temp = join(this.tempRoot, `${uniqueName()}.tmp`);
+    await this.ensureFolder(this.tempRoot);
+    try {
+      await link(path, temp);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EXDEV') return false;
+      throw error;
+    }
+    this.activeTemps.add(temp);
+    try {
+      const target = this.blobPath(key);
+      const folder = dirname(target);
+      await this.ensureFolder(folder);
+      // As in commit: renaming over a blob of the same digest refreshes its time for gc.
+      await rename(temp, target);
+      await syncDirectory(folder);
+      return true;
+    } finally {
+      this.activeTemps.delete(temp);
+      await rm(temp, { force: true });
+    }
+  }
+
   async openRead(
     key: string,
     options: { reuseBuffers?: boolean } = {},

@@ -112,6 +112,32 @@ describe('blobs', () => {
     );
   });
 
+  it('stores a file by hard link with a digest computed while writing it', async () => {
+    const source = join(root, 'linked.bin');
+    const data = new Uint8Array(100_000).map((_, index) => (index * 7) % 256);
+    await writeFile(source, data);
+    const digest = sha256(data);
+    const info = await store.putFile(source, {
+      digest: digest.slice('sha256:'.length),
+      link: true,
+    });
+    expect(info).toEqual({ digest, size: data.length });
+    expect((await stat(await blobPath(digest))).ino).toBe((await stat(source)).ino);
+    expect(Buffer.compare(Buffer.from(await store.read(digest)), Buffer.from(data))).toBe(0);
+    // Linking the same content again replaces the name and keeps one blob.
+    const again = join(root, 'linked-again.bin');
+    await writeFile(again, data);
+    expect(await store.putFile(again, { digest, link: true })).toEqual(info);
+    expect(Buffer.compare(Buffer.from(await store.read(digest)), Buffer.from(data))).toBe(0);
+    // A digest that is not SHA-256 hex is refused before anything is stored.
+    await expect(store.putFile(source, { digest: 'nope', link: true })).rejects.toSatisfy(
+      ValidationError.isInstance,
+    );
+    await expect(
+      store.putFile(join(root, 'missing.bin'), { digest, link: true }),
+    ).rejects.toSatisfy(NotFoundError.isInstance);
+  });
+
   it('round-trips JSON', async () => {
     const { digest } = await store.putJson({ a: [1, 2], b: 'c' });
     expect(await store.readJson(digest)).toEqual({ a: [1, 2], b: 'c' });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -87,6 +87,22 @@ export interface GcReport {
   temporaryFilesRemoved: number;
 }
 
+/** Options of {@link Store.putFile}. */
+export interface PutFileOptions {
+  /**
+   * With `link`: the file's SHA-256 (`sha256:<hex>` or bare hex), computed by the caller while
+   * writing the file, so the store does not read the file at all. A wrong digest is not detected
+   * until the blob is read (reads always verify). Without it the store reads and hashes the file.
+   */
+  digest?: string;
+  /**
+   * Store the file by hard link instead of copying it, where the backend can (the file backend on
+   * the same file system; otherwise it copies). The caller must not modify the file afterwards.
+   * Default false.
+   */
+  link?: boolean;
+}
+
 /** Content-addressed blob storage plus refs. Create one with {@link createStore}. */
 export interface Store {
   /** Where the store lives (a folder path for the file backend). */
@@ -95,8 +111,8 @@ export interface Store {
   readonly refs: Refs;
   /** Stores bytes and returns their digest. Identical bytes are stored once. */
   put(data: BlobSource): Promise<BlobInfo>;
-  /** Stores a file's bytes, streaming. */
-  putFile(path: string): Promise<BlobInfo>;
+  /** Stores a file's bytes, streaming (or by hard link with `options.link`). */
+  putFile(path: string, options?: PutFileOptions): Promise<BlobInfo>;
   /** Stores a value as JSON text. */
   putJson(value: unknown): Promise<BlobInfo>;
   /**
@@ -235,7 +251,19 @@ class DefaultStore implements Store {
     }
   }
 
-  async putFile(path: string): Promise<BlobInfo> {
+  async putFile(path: string, options: PutFileOptions = {}): Promise<BlobInfo> {
+    if (options.link === true && options.digest !== undefined && this.backend.adoptFile) {
+      const digest = (
+        options.digest.startsWith('sha256:') ? options.digest : `sha256:${options.digest}`
+      ) as Digest;
+      assertDigest(digest);
+      const info = await stat(path).catch((error: unknown) => {
+        throw new NotFoundError(`Cannot read file ${path}; check that it exists and is readable`, {
+          cause: error,
+        });
+      });
+      if (await this.backend.adoptFile(path, keyOf(digest))) return { digest, size: info.size };
+    }
     // Open first so a missing file is a NotFoundError here, not an unhandled stream error later.
     const handle = await open(path, 'r').catch((error: unknown) => {
       throw new NotFoundError(`Cannot read file ${path}; check that it exists and is readable`, {

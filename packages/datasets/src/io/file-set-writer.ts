@@ -13,6 +13,8 @@ import { type ParquetCodec, ParquetFileWriter } from './parquet-write.js';
 export interface WrittenFile {
   path: string;
   rows: number;
+  /** SHA-256 (hex) of the file's bytes, computed while writing. */
+  sha256: string;
 }
 
 /** Options of {@link createFileSetWriter}. */
@@ -130,7 +132,11 @@ class LocalWriter implements FileSetWriter {
   async finish(): Promise<WrittenFile[]> {
     if (this.writers.length === 0) this.open(0);
     this.writers.at(-1)!.finish();
-    return this.writers.map((writer) => ({ path: writer.path, rows: writer.rows }));
+    return this.writers.map((writer) => ({
+      path: writer.path,
+      rows: writer.rows,
+      sha256: writer.sha256!,
+    }));
   }
 
   async abort(): Promise<void> {
@@ -153,6 +159,7 @@ class ThreadedWriter implements FileSetWriter {
   private readonly id = randomUUID();
   private readonly paths: string[] = [];
   private readonly rows: number[] = [];
+  private readonly hashes: string[] = [];
   private readonly acks = new Map<number, Pending[]>();
   private readonly finished = new Map<
     number,
@@ -188,6 +195,7 @@ class ThreadedWriter implements FileSetWriter {
     if (message.type === 'ack') this.acks.get(message.file)?.shift()?.resolve();
     else if (message.type === 'finished') {
       this.rows[message.file] = message.rows;
+      this.hashes[message.file] = message.sha256;
       this.finished.get(message.file)?.settle.resolve();
     } else this.fail(new Error(message.message));
   }
@@ -248,7 +256,11 @@ class ThreadedWriter implements FileSetWriter {
       this.close(this.paths.length - 1);
       await Promise.all([...this.finished.values()].map(({ promise }) => promise));
       if (this.failure !== undefined) throw this.failure;
-      return this.paths.map((path, file) => ({ path, rows: this.rows[file] ?? 0 }));
+      return this.paths.map((path, file) => ({
+        path,
+        rows: this.rows[file] ?? 0,
+        sha256: this.hashes[file] ?? '',
+      }));
     } finally {
       await Promise.all(this.workers.map((worker) => worker.terminate()));
     }

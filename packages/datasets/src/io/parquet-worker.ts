@@ -25,7 +25,7 @@ export type WorkerRequest =
 /** Messages from the worker. */
 export type WorkerResponse =
   | { type: 'ack'; file: number }
-  | { type: 'finished'; file: number; rows: number }
+  | { type: 'finished'; file: number; rows: number; sha256: string }
   | { type: 'error'; file: number; message: string };
 
 const writers = new Map<number, ParquetFileWriter>();
@@ -54,6 +54,7 @@ parentPort?.on('message', (request: WorkerRequest) => {
           type: 'finished',
           file: request.file,
           rows: writer?.rows ?? 0,
+          sha256: writer?.sha256 ?? '',
         } satisfies WorkerResponse);
         break;
       }
