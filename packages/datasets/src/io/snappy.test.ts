@@ -202,6 +202,25 @@ describe('snappy', () => {
     expect(() => snappyCompressInto(text, new Uint8Array(10))).toThrow(/snappyMaxCompressedLength/);
   });
 
+  it('works on unaligned views into larger buffers and on Node Buffers', () => {
+    const input = cases['sequential int64 timestamps']!;
+    const backing = new Uint8Array(input.length + 11);
+    backing.set(input, 5);
+    const unaligned = backing.subarray(5, 5 + input.length);
+    const space = new Uint8Array(snappyMaxCompressedLength(input.length) + 20).fill(0xee);
+    const written = snappyCompressInto(unaligned, space.subarray(3));
+    const compressed = space.subarray(3, 3 + written);
+    expect(Buffer.compare(compressed, snappyCompress(input))).toBe(0);
+    const target = new Uint8Array(input.length + 8).fill(0xee);
+    snappyUncompress(compressed, target.subarray(1, 1 + input.length));
+    expectSameBytes(target.subarray(1, 1 + input.length), input);
+    expect([target[0], target[input.length + 1]]).toEqual([0xee, 0xee]);
+    const fromBuffer = Buffer.from(text);
+    const output = Buffer.alloc(text.length);
+    snappyUncompress(snappyCompress(fromBuffer), output);
+    expectSameBytes(output, text);
+  });
+
   it('reads the length preamble', () => {
     expect(snappyUncompressedLength(snappyCompress(new Uint8Array(300)))).toBe(300);
     expect(snappyUncompressedLength(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f]))).toBe(
