@@ -32,9 +32,6 @@ export interface OpenedInput {
   infer: (first: RawChunk) => TableSchema;
 }
 
-/** In-memory data is handed on in pieces of this many rows (typed arrays as views, no copies). */
-const ROWS_PER_CHUNK = 262144;
-
 function rowsToChunk(rows: Rows): RawChunk {
   const names: string[] = [];
   const seen = new Set<string>();
@@ -109,21 +106,9 @@ function inferMemory(chunk: DataChunk, raw: RawChunk): TableSchema {
 }
 
 async function* single(chunk: RawChunk): AsyncGenerator<RawChunk> {
-  // Large in-memory tables still flow through in bounded pieces.
-  if (chunk.length <= ROWS_PER_CHUNK) {
-    yield chunk;
-    return;
-  }
-  for (let start = 0; start < chunk.length; start += ROWS_PER_CHUNK) {
-    const end = Math.min(chunk.length, start + ROWS_PER_CHUNK);
-    const columns: Record<string, ArrayLike<unknown>> = {};
-    for (const [name, values] of Object.entries(chunk.columns)) {
-      columns[name] = ArrayBuffer.isView(values)
-        ? (values as unknown as Float64Array).subarray(start, end)
-        : Array.prototype.slice.call(values, start, end);
-    }
-    yield { length: end - start, columns };
-  }
+  // An in-memory table is already whole in memory: pieces would only add copies (the writer
+  // splits row groups without copying).
+  yield chunk;
 }
 
 async function isParquetFile(path: string): Promise<boolean> {
