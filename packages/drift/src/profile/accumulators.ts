@@ -1,6 +1,22 @@
 import { FrequentItems, type FrequentItemsJson } from './frequent-items.js';
 import { HyperLogLog, hashNumber, hashString } from './hyperloglog.js';
-import { KllSketch, type KllSketchJson, SketchCdf } from './kll.js';
+import {
+  KllSampler,
+  KllSketch,
+  type KllSketchJson,
+  SketchCdf,
+  SORTED_BATCH_MIN,
+  samplingLevel,
+} from './kll.js';
+import {
+  BATCH_BLOCK,
+  blockStats,
+  deviations,
+  ExactValueTable,
+  firstInfinite,
+  type NumericTypedArray,
+  scanBlock,
+} from './numeric-batch.js';
 
 /** Numeric columns keep exact value counts while they have at most this many distinct values. */
 export const MAX_EXACT_NUMERIC_VALUES = 32;
@@ -83,16 +99,92 @@ export class NumericAccumulator {
     }
   }
 
-  merge(other: NumericAccumulator): void {
-    if (other.count > 0) {
-      const n = this.count + other.count;
-      const delta = other.mean - this.mean;
-      this.mean = this.count === 0 ? other.mean : this.mean + (delta * other.count) / n;
-      this.m2 = this.m2 + other.m2 + (delta * delta * this.count * other.count) / n;
-      this.count = n;
-      this.min = Math.min(this.min, other.min);
-      this.max = Math.max(this.max, other.max);
+  /**
+   * Adds a whole column at once: NaN is missing, every other value is added as by {@link add},
+   * in tight loops over blocks of the array. Count, missing, min, max, the exact values and the
+   * HyperLogLog registers come out identical to adding the values one by one; mean and variance
+   * agree up to rounding (two-pass per block, merged Chan-style); the KLL sketch samples large
+   * batches (see {@link KllSketch.updateMany}).
+   *
+   * Calls `onInfinite(row)` for the first ±Infinity, which must throw; the accumulator is then
+   * partly updated and must be discarded.
+   */
+  addBatch(values: NumericTypedArray, onInfinite: (row: number) => never): void {
+    const stats = blockStats();
+    const registers = this.hll.registers;
+    let table: ExactValueTable | null =
+      this.values === null ? null : ExactValueTable.from(this.values, MAX_EXACT_NUMERIC_VALUES);
+    const direct = values instanceof Float64Array;
+    const data = direct ? values : new Float64Array(Math.min(BATCH_BLOCK, values.length));
+    const words = new Int32Array(data.buffer, data.byteOffset, data.length * 2);
+    // Sample each block for the KLL sketch while it is in cache. The level comes from the length,
+    // an upper bound on the non-missing count; see the fallback below.
+    const h = samplingLevel(values.length, this.sketch.k);
+    const sampler =
+      values.length >= SORTED_BATCH_MIN ? new KllSampler(this.sketch, h, values.length) : null;
+    let nonMissing = 0;
+    for (let start = 0; start < values.length; start += BATCH_BLOCK) {
+      const end = Math.min(start + BATCH_BLOCK, values.length);
+      let from = start;
+      let to = end;
+      if (!direct) {
+        data.set(values.subarray(start, end));
+        from = 0;
+        to = end - start;
+      }
+      scanBlock(data, words, from, to, registers, table, stats);
+      if (table !== null && !stats.exact) table = null;
+      if (stats.min === -Infinity || stats.max === Infinity) {
+        onInfinite(firstInfinite(values, start, end));
+        return;
+      }
+      this.missing += stats.missing;
+      nonMissing += stats.count;
+      if (stats.count === 0) continue;
+      sampler?.scan(data, from, to, stats.missing === 0);
+      const center = stats.sum / stats.count;
+      deviations(data, from, to, center, stats);
+      const correction = stats.deviations / stats.count;
+      this.mergeMoments(
+        stats.count,
+        center + correction,
+        Math.max(0, stats.squares - stats.deviations * correction),
+        stats.min,
+        stats.max,
+      );
     }
+    this.values = table === null ? null : table.toMap();
+    // With many missing values the samples may be too few for the sketch's error bound: sample
+    // again at the level the non-missing count calls for (the discarded sampler only drew random
+    // numbers, so the result stays deterministic).
+    if (
+      sampler !== null &&
+      nonMissing >= SORTED_BATCH_MIN &&
+      samplingLevel(nonMissing, this.sketch.k) === h
+    )
+      sampler.finish(values);
+    else this.sketch.updateMany(values, nonMissing);
+  }
+
+  /** Chan et al.'s pairwise update of count, mean and M2 (and min/max) with a summarized part. */
+  private mergeMoments(count: number, mean: number, m2: number, min: number, max: number): void {
+    if (this.count === 0) {
+      // No cross term: delta² could overflow, and Infinity * 0 is NaN.
+      this.mean = mean;
+      this.m2 += m2;
+    } else {
+      const n = this.count + count;
+      const delta = mean - this.mean;
+      this.mean += (delta * count) / n;
+      this.m2 = this.m2 + m2 + (delta * delta * this.count * count) / n;
+    }
+    this.count += count;
+    if (min < this.min) this.min = min;
+    if (max > this.max) this.max = max;
+  }
+
+  merge(other: NumericAccumulator): void {
+    if (other.count > 0) this.mergeMoments(other.count, other.mean, other.m2, other.min, other.max);
     this.missing += other.missing;
     this.sketch.merge(other.sketch);
     this.hll.merge(other.hll);

@@ -73,18 +73,18 @@ export function accumulateTable(
     const kind = kinds?.get(name) ?? detectKind(values, name, what, schema);
     if (kind === 'numeric') {
       const acc = new NumericAccumulator();
-      if (values instanceof Float64Array || values instanceof Float32Array) {
-        for (let i = 0; i < values.length; i++) {
-          const v = values[i] as number;
-          if (Number.isNaN(v)) acc.missing++;
-          else acc.add(numericValue(v, name, what, i));
-        }
+      const onInfinite = (row: number): never => {
+        numericValue(values[row], name, what, row);
+        throw new Error(`row ${row} of column "${name}" was reported infinite but is not`);
+      };
+      if (
+        values instanceof Float64Array ||
+        values instanceof Float32Array ||
+        values instanceof Int32Array
+      ) {
+        acc.addBatch(values, onInfinite);
       } else {
-        for (let i = 0; i < values.length; i++) {
-          const v = values[i];
-          if (isMissing(v)) acc.missing++;
-          else acc.add(numericValue(v, name, what, i));
-        }
+        acc.addBatch(toFloat64(values, name, what), onInfinite);
       }
       accumulators.set(name, acc);
     } else {
@@ -98,6 +98,22 @@ export function accumulateTable(
     }
   }
   return { rowCount: table.rowCount, accumulators };
+}
+
+/**
+ * A numeric column as float64 with NaN for missing values (null, undefined, NaN); other values
+ * are converted by {@link numericValue}, which rejects what is not a number.
+ */
+function toFloat64(values: ArrayLike<unknown>, name: string, what: string): Float64Array {
+  if (ArrayBuffer.isView(values) && !(values instanceof DataView)) {
+    return Float64Array.from(values as ArrayLike<number>);
+  }
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    out[i] = isMissing(v) ? Number.NaN : numericValue(v, name, what, i);
+  }
+  return out;
 }
 
 export function profileFromAccumulators(

@@ -1,0 +1,237 @@
+import { ValidationError } from '@mlinfra/core/schema';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { seeded } from '../test-support/random.js';
+import { NumericAccumulator } from './accumulators.js';
+import { HyperLogLog, hashNumber } from './hyperloglog.js';
+import { KllSketch, SketchCdf, samplingLevel } from './kll.js';
+import type { NumericTypedArray } from './numeric-batch.js';
+import { profile } from './profile.js';
+
+function neverInfinite(row: number): never {
+  throw new Error(`unexpected infinity at row ${row}`);
+}
+
+/** The per-value path: what profile() did before the batch path existed. */
+function oneByOne(values: ArrayLike<number>, acc = new NumericAccumulator()): NumericAccumulator {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (Number.isNaN(v)) acc.missing++;
+    else acc.add(v);
+  }
+  return acc;
+}
+
+function batch(values: NumericTypedArray, acc = new NumericAccumulator()): NumericAccumulator {
+  acc.addBatch(values, neverInfinite);
+  return acc;
+}
+
+function expectSameSummary(a: NumericAccumulator, b: NumericAccumulator, label: string): void {
+  const x = a.toProfile();
+  const y = b.toProfile();
+  expect(y.count, label).toBe(x.count);
+  expect(y.missing, label).toBe(x.missing);
+  expect(y.min, label).toBe(x.min);
+  expect(y.max, label).toBe(x.max);
+  expect(y.values, label).toEqual(x.values);
+  expect(y.distinct, label).toBe(x.distinct);
+  expect(y.distinctEstimate, label).toBe(x.distinctEstimate);
+  // Relative to the data's scale; the floor covers subnormal values, where one rounding is 5e-324.
+  const scale = Math.max(Math.abs(x.min ?? 0), Math.abs(x.max ?? 0));
+  expect(Math.abs(y.mean - x.mean), label).toBeLessThanOrEqual(1e-12 * scale + 1e-320);
+  expect(Math.abs(y.variance - x.variance), label).toBeLessThanOrEqual(
+    1e-12 * Math.max(x.variance, scale * scale * 1e-6) + 1e-320,
+  );
+}
+
+function rankError(sketch: KllSketch, sorted: Float64Array): number {
+  const cdf = new SketchCdf(sketch);
+  let worst = 0;
+  for (let percent = 1; percent <= 99; percent++) {
+    const x = sorted[Math.floor((percent / 100) * sorted.length)] as number;
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((sorted[mid] as number) <= x) lo = mid + 1;
+      else hi = mid;
+    }
+    worst = Math.max(worst, Math.abs(cdf.cdf(x) - lo / sorted.length));
+  }
+  return worst;
+}
+
+describe('NumericAccumulator.addBatch', () => {
+  it('agrees with adding values one by one (typed arrays, NaN, -0, few and many distinct values)', () => {
+    const r = seeded(11);
+    const n = 5000;
+    const cases: Record<string, NumericTypedArray> = {
+      normal: Float64Array.from({ length: n }, () => r.normal(100, 15)),
+      withNaN: Float64Array.from({ length: n }, (_, i) => (i % 7 === 3 ? Number.NaN : r.normal())),
+      signedZeros: Float64Array.from({ length: n }, (_, i) => (i % 3 === 0 ? -0 : i % 3) - 1),
+      fewDistinct: Float64Array.from({ length: n }, () => Math.floor(r.uniform() * 32) / 4),
+      thirtyThreeDistinct: Float64Array.from({ length: n }, (_, i) => i % 33),
+      float32: Float32Array.from({ length: n }, () => r.normal(0, 1e3)),
+      int32: Int32Array.from({ length: n }, () => Math.floor(r.uniform() * 2 ** 31) - 2 ** 30),
+      int32FewDistinct: Int32Array.from({ length: n }, (_, i) => i % 5),
+      timestamps: Float64Array.from({ length: n }, (_, i) => 1.7e12 + i * 1000),
+      allMissing: new Float64Array(n).fill(Number.NaN),
+      empty: new Float64Array(0),
+      // More than one 16,384-value block, so blocks merge Chan-style.
+      large: Float64Array.from({ length: 40000 }, () => r.uniform() * 1e6 + 1e9),
+    };
+    for (const [name, values] of Object.entries(cases)) {
+      expectSameSummary(oneByOne(values), batch(values), name);
+    }
+  });
+
+  it('continues an accumulator that already holds values (exact table and moments carry over)', () => {
+    const first = Float64Array.from({ length: 300 }, (_, i) => i % 10);
+    const second = Float64Array.from({ length: 20000 }, (_, i) => (i % 20) + 0.5);
+    const reference = oneByOne(second, oneByOne(first));
+    const mixed = batch(second, oneByOne(first));
+    expectSameSummary(reference, mixed, 'per-value then batch');
+    expect(mixed.toProfile().values).toHaveLength(30); // 10 + 20 distinct: still exact
+    const twice = batch(second, batch(first));
+    expectSameSummary(reference, twice, 'batch then batch');
+    const third = Float64Array.from({ length: 100 }, (_, i) => 1000 + i);
+    expectSameSummary(oneByOne(third, reference), batch(third, twice), 'overflow in a later batch');
+  });
+
+  it('agrees with adding values one by one (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            // Up to 1e150, so that squared deviations cannot overflow.
+            fc.double({ min: -1e150, max: 1e150 }),
+            fc.integer({ min: -5, max: 5 }),
+            fc.constant(-0),
+          ),
+          { maxLength: 2000 },
+        ),
+        (values) => {
+          const typed = Float64Array.from(values);
+          expectSameSummary(oneByOne(typed), batch(typed), 'property');
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('gives identical HyperLogLog registers to hashNumber for every word pattern', () => {
+    const special = [0, -0, 1, -1, 2 ** 52, 2 ** -1074, -(2 ** -1074), 1.7976931348623157e308, 0.1];
+    const r = seeded(5);
+    const values = Float64Array.from([
+      ...special,
+      ...Array.from({ length: 3000 }, () => r.normal()),
+    ]);
+    const registers = batch(values).hll.registers;
+    const expected = new HyperLogLog();
+    for (const v of values) expected.add(hashNumber(v));
+    expect([...registers]).toEqual([...expected.registers]);
+  });
+
+  it('estimates distinct counts within 3 standard errors for common value families', () => {
+    const n = 100000;
+    const families: Record<string, NumericTypedArray> = {
+      integers: Float64Array.from({ length: n }, (_, i) => i),
+      cents: Float64Array.from({ length: n }, (_, i) => i / 100),
+      roots: Float64Array.from({ length: n }, (_, i) => Math.sqrt(i)),
+      timestamps: Float64Array.from({ length: n }, (_, i) => 1.7e12 + i * 1000),
+      float32: Float32Array.from({ length: n }, (_, i) => i / 8),
+      int32: Int32Array.from({ length: n }, (_, i) => i * 7919),
+    };
+    for (const [name, values] of Object.entries(families)) {
+      const estimate = batch(values).toProfile().distinctEstimate;
+      expect(Math.abs(estimate - n) / n, name).toBeLessThan(3 * 0.023);
+    }
+  });
+
+  it('rejects infinities through profile() naming the column and row', () => {
+    const values = new Float64Array(20000);
+    values[17001] = Number.NEGATIVE_INFINITY;
+    expect(() => profile({ x: values })).toThrow(ValidationError);
+    expect(() => profile({ x: values })).toThrow(
+      /Column "x" of table holds -Infinity at row 17001/,
+    );
+    expect(() => profile({ y: Float32Array.of(1, Number.POSITIVE_INFINITY) })).toThrow(/row 1/);
+  });
+
+  it('profiles plain arrays with nulls, Dates and typed arrays alike', () => {
+    const plain = [1, null, 2.5, undefined, Number.NaN, 4];
+    const typed = Float64Array.of(1, Number.NaN, 2.5, Number.NaN, Number.NaN, 4);
+    expect(profile({ x: plain }).columns.x).toEqual(profile({ x: typed }).columns.x);
+    const dates = [new Date(1000), null, new Date(3000)];
+    expect(profile({ t: dates }).columns.t).toMatchObject({ count: 2, missing: 1, min: 1000 });
+    expect(profile({ u: Uint8Array.of(1, 2, 3) }).columns.u).toMatchObject({ count: 3, max: 3 });
+  });
+});
+
+describe('KllSketch.updateMany', () => {
+  const n = 1_000_000;
+  const r = seeded(21);
+  const data: Record<string, () => Float64Array> = {
+    uniform: () => Float64Array.from({ length: n }, () => r.uniform()),
+    sortedAscending: () => Float64Array.from({ length: n }, (_, i) => i),
+    heavyTailed: () => Float64Array.from({ length: n }, () => Math.exp(3 * r.normal())),
+    manyTies: () => Float64Array.from({ length: n }, () => Math.floor(r.uniform() * 50)),
+  };
+
+  it('samples a million values (h = 5) within the documented 1.7% rank error', () => {
+    expect(samplingLevel(n, 200)).toBe(5);
+    for (const [name, make] of Object.entries(data)) {
+      const values = make();
+      const sketch = new KllSketch();
+      sketch.updateMany(values);
+      expect(sketch.n, name).toBe(n);
+      const { weights } = sketch.weightedItems();
+      expect(
+        weights.reduce((s, w) => s + w, 0),
+        name,
+      ).toBe(n);
+      expect(rankError(sketch, Float64Array.from(values).sort()), name).toBeLessThanOrEqual(0.017);
+    }
+  });
+
+  it('is deterministic and merges with a sketch built value by value', () => {
+    const big = data.heavyTailed?.() as Float64Array;
+    const a = new KllSketch(200, 7);
+    a.updateMany(big);
+    const again = new KllSketch(200, 7);
+    again.updateMany(big);
+    expect(JSON.stringify(again.toJSON())).toBe(JSON.stringify(a.toJSON()));
+
+    const small = Float64Array.from({ length: 200000 }, () => Math.exp(3 * r.normal() + 1));
+    const b = new KllSketch(200, 8);
+    for (const v of small) b.update(v);
+    const merged = KllSketch.fromJSON(JSON.parse(JSON.stringify(a.toJSON())));
+    merged.merge(KllSketch.fromJSON(b.toJSON()));
+    expect(merged.n).toBe(big.length + small.length);
+    const union = new Float64Array(big.length + small.length);
+    union.set(big);
+    union.set(small, big.length);
+    expect(rankError(merged, union.sort())).toBeLessThanOrEqual(0.017);
+  });
+
+  it('skips missing values (NaN) and keeps the bound when half the values are missing', () => {
+    const values = Float64Array.from({ length: 600000 }, (_, i) =>
+      i % 2 ? Number.NaN : r.uniform(),
+    );
+    const acc = new NumericAccumulator();
+    acc.addBatch(values, neverInfinite);
+    expect(acc.sketch.n).toBe(300000);
+    const present = values.filter((v) => !Number.isNaN(v)).sort();
+    expect(rankError(acc.sketch, present)).toBeLessThanOrEqual(0.017);
+  });
+
+  it('stays exact for batches below 1024 values', () => {
+    const values = Float64Array.from({ length: 150 }, (_, i) => (i * 37) % 101);
+    const sketch = new KllSketch();
+    sketch.updateMany(values);
+    expect(sketch.exact).toBe(true);
+    const sorted = Float64Array.from(values).sort();
+    expect(rankError(sketch, sorted)).toBe(0);
+  });
+});

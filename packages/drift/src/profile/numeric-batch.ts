@@ -1,0 +1,217 @@
+import {
+  HIGH_WORD,
+  HLL_PRECISION,
+  hashNumber,
+  LOW_WORD,
+  NEGATIVE_ZERO_HIGH_WORD,
+  RANK_MARKER,
+} from './hyperloglog.js';
+
+// Module-local copies: hot loops must not read another module's bindings (some loaders turn
+// them into getters).
+const HIGH = HIGH_WORD;
+const LOW = LOW_WORD;
+const PRECISION = HLL_PRECISION;
+const INDEX_SHIFT = 32 - HLL_PRECISION;
+const MARKER = RANK_MARKER;
+const NEGATIVE_ZERO_HIGH = NEGATIVE_ZERO_HIGH_WORD;
+
+/**
+ * Tight loops for profiling a whole numeric column at once (the batch path of
+ * `NumericAccumulator.addBatch`). Each block of the column is scanned twice while it sits in
+ * cache: once for count, missing, sum, min, max, HyperLogLog registers and the exact-values table,
+ * once for the squared deviations from the block's mean; blocks then merge Chan-style.
+ */
+
+/** Values per block: 128 KiB of float64, so the second pass reads from L2. */
+export const BATCH_BLOCK = 16384;
+
+/** Numeric typed arrays that the batch path reads directly. */
+export type NumericTypedArray = Float64Array | Float32Array | Int32Array;
+
+/** Slots of the exact-values table (open addressing, at most half full). */
+const EXACT_SLOTS = 64;
+const EXACT_SHIFT = 32 - Math.log2(EXACT_SLOTS);
+
+/**
+ * Counts of distinct values while there are at most `limit` of them, keyed by the HyperLogLog
+ * hash that the scan computes anyway, so a lookup costs a probe or two instead of a Map lookup.
+ */
+export class ExactValueTable {
+  readonly keys = new Float64Array(EXACT_SLOTS);
+  readonly counts = new Float64Array(EXACT_SLOTS);
+  readonly used = new Uint8Array(EXACT_SLOTS);
+  size = 0;
+
+  constructor(readonly limit: number) {}
+
+  /** Loads existing [value, count] pairs (at most `limit`). */
+  static from(values: ReadonlyMap<number, number>, limit: number): ExactValueTable {
+    const table = new ExactValueTable(limit);
+    for (const [value, count] of values) table.insert(value, hashNumber(value), count);
+    return table;
+  }
+
+  /** Adds `count` to `value` (hash = hashNumber(value)); false when that would exceed the limit. */
+  insert(value: number, hash: number, count: number): boolean {
+    let slot = hash >>> EXACT_SHIFT;
+    while (this.used[slot] === 1) {
+      if (this.keys[slot] === value) {
+        this.counts[slot] = (this.counts[slot] as number) + count;
+        return true;
+      }
+      slot = (slot + 1) & (EXACT_SLOTS - 1);
+    }
+    if (this.size >= this.limit) return false;
+    this.used[slot] = 1;
+    this.keys[slot] = value === 0 ? 0 : value;
+    this.counts[slot] = count;
+    this.size++;
+    return true;
+  }
+
+  toMap(): Map<number, number> {
+    const map = new Map<number, number>();
+    for (let slot = 0; slot < EXACT_SLOTS; slot++)
+      if (this.used[slot] === 1) map.set(this.keys[slot] as number, this.counts[slot] as number);
+    return map;
+  }
+}
+
+/** Results of {@link scanBlock} and {@link deviations} (reused across blocks). */
+export interface BlockStats {
+  count: number;
+  missing: number;
+  sum: number;
+  min: number;
+  max: number;
+  /** Set by {@link scanBlock}: false once the exact-values table overflowed. */
+  exact: boolean;
+  /** Set by {@link deviations}: Σ (v - center)². */
+  squares: number;
+  /** Set by {@link deviations}: Σ (v - center), the correction of the two-pass algorithm. */
+  deviations: number;
+}
+
+export function blockStats(): BlockStats {
+  return {
+    count: 0,
+    missing: 0,
+    sum: 0,
+    min: Infinity,
+    max: -Infinity,
+    exact: false,
+    squares: 0,
+    deviations: 0,
+  };
+}
+
+/**
+ * First pass over data[start, end): NaN counts as missing; every other value updates count, sum,
+ * min, max, the HyperLogLog `registers` (hash of its float64 bits read from `words`, an Int32Array
+ * view of the same memory) and, while `table` is given and not full, the exact value counts.
+ */
+export function scanBlock(
+  data: Float64Array,
+  words: Int32Array,
+  start: number,
+  end: number,
+  registers: Uint8Array,
+  table: ExactValueTable | null,
+  out: BlockStats,
+): void {
+  const high = HIGH;
+  const low = LOW;
+  let count = 0;
+  let missing = 0;
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  let exact = table !== null;
+  const keys = table?.keys;
+  const counts = table?.counts;
+  const used = table?.used;
+  let size = table?.size ?? 0;
+  const limit = table?.limit ?? 0;
+  for (let i = start; i < end; i++) {
+    const v = data[i] as number;
+    if (Number.isNaN(v)) {
+      missing++;
+      continue;
+    }
+    count++;
+    sum += v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    let hi = words[2 * i + high] as number;
+    const lo = words[2 * i + low] as number;
+    if (lo === 0 && hi === NEGATIVE_ZERO_HIGH) hi = 0;
+    // hashFloat64Words(hi, lo), inlined (the batch/per-value equality test guards the copy).
+    let h = Math.imul(lo, 0xcc9e2d51);
+    h ^= h >>> 16;
+    h ^= hi;
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    h >>>= 0;
+    const index = h >>> INDEX_SHIFT;
+    const rank = Math.clz32((h << PRECISION) | MARKER) + 1;
+    if (rank > (registers[index] as number)) registers[index] = rank;
+    if (exact) {
+      // Same probing as ExactValueTable.insert, inlined for the hot loop.
+      const k = keys as Float64Array;
+      const u = used as Uint8Array;
+      let slot = h >>> EXACT_SHIFT;
+      while (u[slot] === 1 && k[slot] !== v) slot = (slot + 1) & (EXACT_SLOTS - 1);
+      if (u[slot] === 1) {
+        (counts as Float64Array)[slot] = ((counts as Float64Array)[slot] as number) + 1;
+      } else if (size < limit) {
+        u[slot] = 1;
+        k[slot] = v === 0 ? 0 : v;
+        (counts as Float64Array)[slot] = 1;
+        size++;
+      } else {
+        exact = false;
+      }
+    }
+  }
+  if (table !== null) table.size = size;
+  out.count = count;
+  out.missing = missing;
+  out.sum = sum;
+  out.min = min;
+  out.max = max;
+  out.exact = exact;
+}
+
+/** Second pass: Σ (v - center)² and Σ (v - center) over the non-NaN values of data[start, end). */
+export function deviations(
+  data: Float64Array,
+  start: number,
+  end: number,
+  center: number,
+  out: BlockStats,
+): void {
+  let squares = 0;
+  let sum = 0;
+  for (let i = start; i < end; i++) {
+    const v = data[i] as number;
+    if (Number.isNaN(v)) continue;
+    const d = v - center;
+    squares += d * d;
+    sum += d;
+  }
+  out.squares = squares;
+  out.deviations = sum;
+}
+
+/** Index of the first non-finite, non-NaN value of values[start, end), or -1. */
+export function firstInfinite(values: ArrayLike<number>, start: number, end: number): number {
+  for (let i = start; i < end; i++) {
+    const v = values[i] as number;
+    if (v === Infinity || v === -Infinity) return i;
+  }
+  return -1;
+}
