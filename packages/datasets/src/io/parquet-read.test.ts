@@ -145,6 +145,42 @@ describe('parquet fast read path', () => {
     });
   }
 
+  it('decodes PLAIN strings without a dictionary (repeated, prefixes, long, BOM, distinct) as hyparquet does', async () => {
+    const path = join(folder, 'duck-plain-strings.parquet');
+    // DICTIONARY_SIZE_LIMIT 1 makes DuckDB write every string PLAIN: the repeated values go through
+    // the fast path's cache of decoded strings, the distinct ones switch it off.
+    await duck.run(
+      `COPY (SELECT
+        ['', 'a', 'ab', 'abc', 'b', 'ba', 'ü', 'üü', chr(65279) || 'bom', repeat('long', 30)][(i % 10) + 1] AS repeated,
+        CASE WHEN i % 3 = 0 THEN NULL ELSE 'k' || (i % 7)::VARCHAR END AS repeated_null,
+        'distinct-' || i::VARCHAR AS distinct_values
+        FROM range(12000) r(i))
+       TO '${path}' (FORMAT parquet, DICTIONARY_SIZE_LIMIT 1, ROW_GROUP_SIZE 5000)`,
+    );
+    const metadata = parquetMetadata(new Uint8Array(readFileSync(path)).buffer);
+    expect(metadata.row_groups[0]!.columns.map((chunk) => chunk.meta_data!.encodings)).toEqual([
+      ['PLAIN'],
+      ['PLAIN'],
+      ['PLAIN'],
+    ]);
+    await compareOpen(path);
+    const fast = fastColumns(path);
+    expect(fast.repeated!.slice(0, 10)).toEqual([
+      '',
+      'a',
+      'ab',
+      'abc',
+      'b',
+      'ba',
+      'ü',
+      'üü',
+      'bom',
+      'long'.repeat(30),
+    ]);
+    expect(fast.repeated_null!.slice(0, 3)).toEqual([null, 'k1', 'k2']);
+    expect(fast.distinct_values![11999]).toBe('distinct-11999');
+  });
+
   it('returns typed arrays for optional columns without nulls and plain arrays with nulls', async () => {
     const path = join(folder, 'duck-types.parquet');
     await duck.run(`COPY (${SELECT}) TO '${path}' (FORMAT parquet)`);

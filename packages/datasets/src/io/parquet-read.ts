@@ -591,31 +591,62 @@ function int32Words(bytes: Uint8Array, position: number, length: number): Int32A
 
 const utf8 = new TextDecoder();
 
-/** Decodes bytes `[start, end)` as UTF-8 (ASCII fast). */
-function decodeString(bytes: Uint8Array, start: number, end: number): string {
-  const length = end - start;
-  if (length <= 24) {
-    let ascii = true;
-    for (let index = start; index < end; index++) {
-      if (bytes[index]! >= 0x80) {
-        ascii = false;
-        break;
-      }
-    }
-    if (ascii) {
-      switch (length) {
-        case 0:
-          return '';
-        case 1:
-          return String.fromCharCode(bytes[start]!);
-        case 2:
-          return String.fromCharCode(bytes[start]!, bytes[start + 1]!);
-        default:
-          return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
-      }
-    }
+/** Buffer's latin1 decoder without argument checks (present on every Node Buffer). */
+type Latin1 = Buffer & { latin1Slice(start: number, end: number): string };
+
+/**
+ * Decodes bytes `[start, end)` as UTF-8 the way TextDecoder does (hyparquet's decoder): ASCII
+ * through Buffer's latin1 slice, anything else (or a leading BOM, which TextDecoder drops)
+ * through TextDecoder.
+ */
+function decodeString(bytes: Uint8Array, buffer: Latin1, start: number, end: number): string {
+  for (let index = start; index < end; index++) {
+    if (bytes[index]! >= 0x80) return utf8.decode(bytes.subarray(start, end));
   }
-  return utf8.decode(bytes.subarray(start, end));
+  return start === end ? '' : buffer.latin1Slice(start, end);
+}
+
+/** Longest string the cache of repeated values holds, in bytes. */
+const CACHE_MAX_BYTES = 64;
+
+interface CacheEntry {
+  bytes: Uint8Array;
+  start: number;
+  length: number;
+  value: string;
+}
+
+/**
+ * Repeated PLAIN strings (a low-cardinality column written without a dictionary) decode once:
+ * a map from a hash of the bytes to the first occurrence, checked byte by byte on every hit.
+ * Switches itself off when most values are distinct.
+ */
+class StringCache {
+  private readonly entries = new Map<number, CacheEntry>();
+  private lookups = 0;
+  private misses = 0;
+  active = true;
+
+  get(bytes: Uint8Array, buffer: Latin1, start: number, end: number): string {
+    const length = end - start;
+    let hash = length;
+    for (let index = start; index < end; index++) hash = Math.imul(hash ^ bytes[index]!, 16777619);
+    this.lookups++;
+    const entry = this.entries.get(hash);
+    if (entry !== undefined) {
+      const from = entry.bytes;
+      const at = entry.start;
+      let same = entry.length === length;
+      for (let index = 0; same && index < length; index++)
+        same = from[at + index] === bytes[start + index];
+      if (same) return entry.value;
+    }
+    const value = decodeString(bytes, buffer, start, end);
+    if (entry === undefined) this.entries.set(hash, { bytes, start, length, value });
+    this.misses++;
+    if (this.misses > 4096 && this.misses * 2 > this.lookups) this.active = false;
+    return value;
+  }
 }
 
 /**
@@ -630,6 +661,7 @@ function readPlain(
   dense: Dense,
   offset: number,
   count: number,
+  cache?: StringCache,
 ): number {
   if (kind === 'bool') {
     const needed = Math.ceil(count / 8);
@@ -639,6 +671,7 @@ function readPlain(
   }
   if (kind === 'string') {
     const strings = dense as string[];
+    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as Latin1;
     let pos = position;
     for (let index = 0; index < count; index++) {
       if (pos + 4 > end) corrupt('PLAIN strings are truncated');
@@ -650,7 +683,10 @@ function readPlain(
         0;
       pos += 4;
       if (pos + length > end) corrupt('a PLAIN string runs past the end of its page');
-      strings[offset + index] = decodeString(bytes, pos, pos + length);
+      strings[offset + index] =
+        cache?.active === true && length <= CACHE_MAX_BYTES
+          ? cache.get(bytes, buffer, pos, pos + length)
+          : decodeString(bytes, buffer, pos, pos + length);
       pos += length;
     }
     return pos;
@@ -797,6 +833,7 @@ function decodeChunk(bytes: Uint8Array, target: ChunkTarget): ColumnData {
   const levels = optional ? new Uint8Array(rows) : undefined;
   let dictionary: Dense | undefined;
   let indices: Int32Array | undefined;
+  let cache: StringCache | undefined;
   let rowsRead = 0;
   let valuesRead = 0;
   const cursor: Cursor = { bytes, position: 0, end: bytes.length };
@@ -863,7 +900,8 @@ function decodeChunk(bytes: Uint8Array, target: ChunkTarget): ColumnData {
     dense ??= denseFor(kind, rows);
     switch (header.encoding) {
       case ENC_PLAIN:
-        readPlain(kind, page, position, end, dense, valuesRead, present);
+        if (kind === 'string') cache ??= new StringCache();
+        readPlain(kind, page, position, end, dense, valuesRead, present, cache);
         break;
       case ENC_PLAIN_DICTIONARY:
       case ENC_RLE_DICTIONARY: {

@@ -1,5 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import * as zlib from 'node:zlib';
 import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import {
@@ -556,27 +556,48 @@ function canonical(column: ColumnSchema, values: ArrayLike<unknown>): ColumnData
   }
 }
 
-/** An AsyncBuffer over a file: each slice is one positioned read (no stream, no concat). */
+/**
+ * An AsyncBuffer over a file: each slice is one positioned read (no stream, no concat). Slices in
+ * flight at the same time share one file handle, closed when the last of them finishes, so a
+ * source never holds a descriptor between reads.
+ */
 async function fileBuffer(path: string): Promise<AsyncBuffer> {
   const { size } = await stat(path);
+  let shared: Promise<FileHandle> | undefined;
+  let users = 0;
+  const release = async () => {
+    users--;
+    if (users > 0 || shared === undefined) return;
+    const handle = shared;
+    shared = undefined;
+    await handle.then(
+      (opened) => opened.close(),
+      () => undefined,
+    );
+  };
   return {
     byteLength: size,
     async slice(start: number, end?: number) {
       const from = Math.max(0, start);
       const to = Math.min(size, end ?? size);
       if (to <= from) return new ArrayBuffer(0);
-      const out = new Uint8Array(to - from);
-      const handle = await open(path, 'r');
+      // Not zero-filled, and never a slice of Node's shared pool: every byte is read below.
+      const out = new Uint8Array(Buffer.allocUnsafeSlow(to - from).buffer, 0, to - from);
+      users++;
+      shared ??= open(path, 'r');
       try {
+        const handle = await shared;
         let done = 0;
         while (done < out.length) {
           const { bytesRead } = await handle.read(out, done, out.length - done, from + done);
           if (bytesRead === 0) break;
           done += bytesRead;
         }
-        return done === out.length ? out.buffer : out.buffer.slice(0, done);
+        return done === out.length && out.buffer.byteLength === done
+          ? (out.buffer as ArrayBuffer)
+          : (out.buffer.slice(0, done) as ArrayBuffer);
       } finally {
-        await handle.close();
+        await release();
       }
     },
   };
