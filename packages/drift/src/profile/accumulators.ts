@@ -256,6 +256,10 @@ export function sketchHistogram(
   return { edges, counts };
 }
 
+/** Slots of the string cache in front of the Map in {@link CategoricalAccumulator.addBatch}. */
+const CATEGORY_CACHE_SLOTS = 1024;
+const CATEGORY_CACHE_SHIFT = 32 - Math.log2(CATEGORY_CACHE_SLOTS);
+
 export class CategoricalAccumulator {
   count = 0;
   missing = 0;
@@ -270,6 +274,107 @@ export class CategoricalAccumulator {
     this.count++;
     this.frequent.add(value);
     this.hll.add(hashString(value));
+  }
+
+  /**
+   * Adds a whole column at once: null, undefined and NaN are missing; strings and booleans are
+   * counted in a Map first (with a small cache in front, keyed by the string's length and three of
+   * its characters, since a column usually repeats the same string objects), then each distinct
+   * value enters the HyperLogLog once and the frequent items with its count. Other values become
+   * categories through `toCategory(value, row)`, which throws for what is not one. Count, missing,
+   * registers and frequent items equal adding the values one by one while there are at most
+   * `capacity` distinct values, and stay within the Misra-Gries bound above that.
+   */
+  addBatch(values: ArrayLike<unknown>, toCategory: (value: unknown, row: number) => string): void {
+    const index = new Map<string, number>();
+    const keys: string[] = [];
+    const counts: number[] = [];
+    const cacheKeys = new Array<string | undefined>(CATEGORY_CACHE_SLOTS).fill(undefined);
+    const cacheIds = new Int32Array(CATEGORY_CACHE_SLOTS);
+    let trues = 0;
+    let falses = 0;
+    let missing = 0;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (typeof v === 'string') {
+        const length = v.length;
+        const slot =
+          length === 0
+            ? 0
+            : Math.imul(
+                length ^
+                  (v.charCodeAt(length - 1) << 8) ^
+                  (v.charCodeAt(length >> 1) << 16) ^
+                  v.charCodeAt(0),
+                0x9e3779b1,
+              ) >>> CATEGORY_CACHE_SHIFT;
+        if (cacheKeys[slot] === v) {
+          const id = cacheIds[slot] as number;
+          counts[id] = (counts[id] as number) + 1;
+          continue;
+        }
+        let id = index.get(v);
+        if (id === undefined) {
+          id = keys.length;
+          index.set(v, id);
+          keys.push(v);
+          counts.push(1);
+        } else {
+          counts[id] = (counts[id] as number) + 1;
+        }
+        cacheKeys[slot] = v;
+        cacheIds[slot] = id;
+      } else if (v === true) {
+        trues++;
+      } else if (v === false) {
+        falses++;
+      } else if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) {
+        missing++;
+      } else {
+        const key = toCategory(v, i);
+        const id = index.get(key);
+        if (id === undefined) {
+          index.set(key, keys.length);
+          keys.push(key);
+          counts.push(1);
+        } else {
+          counts[id] = (counts[id] as number) + 1;
+        }
+      }
+    }
+    for (const [key, count] of [
+      ['true', trues],
+      ['false', falses],
+    ] as const) {
+      if (count === 0) continue;
+      const id = index.get(key);
+      if (id === undefined) {
+        index.set(key, keys.length);
+        keys.push(key);
+        counts.push(count);
+      } else {
+        counts[id] = (counts[id] as number) + count;
+      }
+    }
+    this.addCounts(keys, counts, missing);
+  }
+
+  /**
+   * Adds precounted categories: `counts[i]` occurrences of `values[i]` (distinct strings) and
+   * `missing` missing values. The same as adding each occurrence with {@link add} while there are
+   * at most `capacity` distinct values.
+   */
+  addCounts(values: readonly string[], counts: ArrayLike<number>, missing = 0): void {
+    let total = 0;
+    for (let i = 0; i < values.length; i++) {
+      const count = counts[i] as number;
+      if (count <= 0) continue;
+      total += count;
+      this.hll.add(hashString(values[i] as string));
+    }
+    this.frequent.addCounts(values, counts);
+    this.count += total;
+    this.missing += missing;
   }
 
   merge(other: CategoricalAccumulator): void {

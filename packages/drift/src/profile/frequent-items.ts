@@ -31,6 +31,23 @@ export class FrequentItems {
     if (this.counts.size > this.capacity) this.reduce();
   }
 
+  /**
+   * Adds many (value, count) pairs at once, for example the counts of one batch: the same as
+   * {@link add} for each pair while the result has at most `capacity` values (then every count is
+   * exact). With more values, one reduction cuts every count by the (capacity + 1)-th largest,
+   * which removes at least capacity + 1 times that cut from the total, so `error` still bounds the
+   * undercount of any value by n / (capacity + 1).
+   */
+  addCounts(values: readonly string[], counts: ArrayLike<number>): void {
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i] as string;
+      const count = counts[i] as number;
+      if (count <= 0) continue;
+      this.counts.set(value, (this.counts.get(value) ?? 0) + count);
+    }
+    if (this.counts.size > this.capacity) this.reduce();
+  }
+
   private reduce(): void {
     const sorted = [...this.counts.values()].sort((a, b) => b - a);
     const cut = sorted[this.capacity] ?? 0;

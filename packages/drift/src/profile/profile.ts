@@ -89,11 +89,7 @@ export function accumulateTable(
       accumulators.set(name, acc);
     } else {
       const acc = new CategoricalAccumulator();
-      for (let i = 0; i < values.length; i++) {
-        const v = values[i];
-        if (isMissing(v)) acc.missing++;
-        else acc.add(categoryValue(v, name, what, i));
-      }
+      acc.addBatch(values, (v, row) => categoryValue(v, name, what, row));
       accumulators.set(name, acc);
     }
   }
