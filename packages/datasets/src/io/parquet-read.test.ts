@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ValidationError } from '@mlinfra/core';
 import { parquetMetadata } from 'hyparquet';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ColumnData } from '../table/column-chunk.js';
 import { openParquet, tableSchemaOf } from './parquet.js';
@@ -179,6 +180,74 @@ describe('parquet fast read path', () => {
     ]);
     expect(fast.repeated_null!.slice(0, 3)).toEqual([null, 'k1', 'k2']);
     expect(fast.distinct_values![11999]).toBe('distinct-11999');
+  });
+
+  it('decodes chunks of many v2 data pages (dictionary, PLAIN, byte-stream-split, nulls) written by hyparquet-writer', async () => {
+    const rows = 6000;
+    const column = <T>(make: (index: number) => T) =>
+      Array.from({ length: rows }, (_, i) => make(i));
+    const buffer = parquetWriteBuffer({
+      codec: 'SNAPPY',
+      pageSize: 1500,
+      rowGroupSize: 2500,
+      columnData: [
+        {
+          name: 'id',
+          data: Int32Array.from(column((i) => i * 3 - 7)),
+          type: 'INT32',
+          nullable: false,
+        },
+        { name: 'maybe', data: column((i) => (i % 5 === 0 ? null : i / 8)), type: 'DOUBLE' },
+        {
+          name: 'split',
+          data: Float64Array.from(column((i) => Math.sin(i))),
+          type: 'DOUBLE',
+          nullable: false,
+          encoding: 'BYTE_STREAM_SPLIT',
+        },
+        {
+          name: 'big',
+          data: column((i) => (i % 7 === 0 ? null : BigInt(i) << 33n)),
+          type: 'INT64',
+        },
+        { name: 'word', data: column((i) => (i % 9 === 0 ? null : `w${i % 50}`)), type: 'STRING' },
+        {
+          name: 'plain_word',
+          data: column((i) => `p${i}`),
+          type: 'STRING',
+          nullable: false,
+          encoding: 'PLAIN',
+        },
+        { name: 'flag', data: column((i) => (i % 11 === 0 ? null : i % 3 === 0)), type: 'BOOLEAN' },
+        {
+          name: 'when',
+          data: column((i) => (i % 13 === 0 ? null : new Date(Date.UTC(2023, 5, 1) + i * 60_000))),
+          type: 'TIMESTAMP',
+        },
+      ],
+    });
+    const path = join(folder, 'hyparquet-pages.parquet');
+    writeFileSync(path, new Uint8Array(buffer));
+    const metadata = parquetMetadata(buffer);
+    // Several pages per chunk, as intended.
+    const first = metadata.row_groups[0]!.columns[0]!.meta_data!;
+    expect(Number(first.total_uncompressed_size)).toBeGreaterThan(3 * 1500);
+    await compareOpen(path);
+    const fast = fastColumns(path);
+    expect(Object.keys(fast)).toHaveLength(8);
+    expect(fast.id![5999]).toBe(5999 * 3 - 7);
+    expect(fast.maybe![5]).toBeNull();
+    expect(fast.maybe![6]).toBe(0.75);
+    expect(fast.split![4321]).toBe(Math.sin(4321));
+    expect(fast.big![7]).toBeNull();
+    expect(fast.big![8]).toBe(8n << 33n);
+    expect(fast.word![9]).toBeNull();
+    expect(fast.word![5001]).toBe('w1');
+    expect(fast.plain_word![5999]).toBe('p5999');
+    expect(fast.flag![11]).toBeNull();
+    expect(fast.flag![12]).toBe(true);
+    expect(fast.when![13]).toBeNaN();
+    expect(fast.when![14]).toBe(Date.UTC(2023, 5, 1) + 14 * 60_000);
   });
 
   it('returns typed arrays for optional columns without nulls and plain arrays with nulls', async () => {
