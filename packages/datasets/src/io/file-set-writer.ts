@@ -48,14 +48,15 @@ export function defaultThreads(): number {
   return 0;
 }
 
-/** Splits chunks at file boundaries and hands each piece to `sink(fileIndex, piece)`. */
+/** Splits chunks at file boundaries. */
 class Rotator {
   private file = 0;
   private rowsInFile = 0;
 
   constructor(private readonly rowsPerFile: number) {}
 
-  *pieces(chunk: ColumnChunk): Generator<{ file: number; chunk: ColumnChunk }> {
+  /** Row ranges `[start, end)` of `chunk` and the file each belongs to. */
+  *pieces(chunk: ColumnChunk): Generator<{ file: number; start: number; end: number }> {
     let start = 0;
     while (start < chunk.length) {
       if (this.rowsInFile === this.rowsPerFile) {
@@ -63,11 +64,7 @@ class Rotator {
         this.rowsInFile = 0;
       }
       const take = Math.min(chunk.length - start, this.rowsPerFile - this.rowsInFile);
-      yield {
-        file: this.file,
-        chunk:
-          start === 0 && take === chunk.length ? chunk : sliceChunk(chunk, start, start + take),
-      };
+      yield { file: this.file, start, end: start + take };
       this.rowsInFile += take;
       start += take;
     }
@@ -126,7 +123,8 @@ class LocalWriter implements FileSetWriter {
   }
 
   async write(chunk: ColumnChunk): Promise<void> {
-    for (const piece of this.rotator.pieces(chunk)) this.open(piece.file).write(piece.chunk);
+    for (const piece of this.rotator.pieces(chunk))
+      this.open(piece.file).write(chunk, piece.start, piece.end);
   }
 
   async finish(): Promise<WrittenFile[]> {
@@ -244,7 +242,11 @@ class ThreadedWriter implements FileSetWriter {
       const queue = this.acks.get(piece.file)!;
       const acked = new Promise<void>((resolve, reject) => queue.push({ resolve, reject }));
       acked.catch(() => undefined);
-      this.post(piece.file, { type: 'write', file: piece.file, chunk: compact(piece.chunk) });
+      const part =
+        piece.start === 0 && piece.end === chunk.length
+          ? chunk
+          : sliceChunk(chunk, piece.start, piece.end);
+      this.post(piece.file, { type: 'write', file: piece.file, chunk: compact(part) });
       // Backpressure: at most two chunks in flight per file, so memory stays bounded.
       if (queue.length > 2) await acked;
     }

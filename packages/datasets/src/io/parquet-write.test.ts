@@ -176,6 +176,35 @@ describe('ParquetFileWriter', () => {
     expect(statSync(path).size).toBeLessThan(rows * 8 + rows * 30 + 10_000);
   });
 
+  it('merges small writes and row ranges of chunks into full row groups', async () => {
+    const path = join(folder, 'merged.parquet');
+    const small: TableSchema = {
+      columns: [
+        { name: 'n', type: 'int32' },
+        { name: 'v', type: 'float64', nullable: true },
+        { name: 's', type: 'string' },
+      ],
+    };
+    const writer = new ParquetFileWriter(path, small, { rowGroupRows: 4 });
+    for (let n = 0; n < 10; n++) {
+      // Alternate typed and plain (with a null) columns, and write only the middle row of three.
+      const v = n % 2 === 0 ? Float64Array.of(-1, n / 2, -1) : [-1, n % 3 === 0 ? null : n / 2, -1];
+      writer.write(
+        { length: 3, columns: { n: Int32Array.of(-1, n, -1), v, s: ['x', `s${n}`, 'y'] } },
+        1,
+        2,
+      );
+    }
+    writer.finish();
+    const rows = (
+      await duck.runAndReadAll(`SELECT n, v, s FROM read_parquet('${path}') ORDER BY n`)
+    ).getRowsJS();
+    expect(rows).toEqual(
+      Array.from({ length: 10 }, (_, n) => [n, n % 2 === 1 && n % 3 === 0 ? null : n / 2, `s${n}`]),
+    );
+    expect((await openParquet(path)).rowGroups.map((group) => group.rowEnd)).toEqual([4, 8, 10]);
+  });
+
   it('writes an empty file with the schema and no row groups', async () => {
     const path = join(folder, 'empty.parquet');
     const writer = new ParquetFileWriter(path, schema);

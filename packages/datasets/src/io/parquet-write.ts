@@ -3,7 +3,12 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import * as zlib from 'node:zlib';
 import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { type ColumnSchema, MlinfraError, type TableSchema, ValidationError } from '@mlinfra/core';
-import type { CellValue, ColumnChunk, ColumnData } from '../table/column-chunk.js';
+import {
+  type CellValue,
+  type ColumnChunk,
+  type ColumnData,
+  sliceChunk,
+} from '../table/column-chunk.js';
 import { snappyCompressInto, snappyMaxCompressedLength } from './snappy.js';
 import { ThriftWriter } from './thrift-compact.js';
 
@@ -577,7 +582,7 @@ export class ParquetFileWriter {
   private readonly encoder = new ColumnEncoder();
   private readonly hash: Hash = createHash('sha256');
   private readonly groups: RowGroupMeta[] = [];
-  private pending: ColumnChunk[] = [];
+  private pending: { chunk: ColumnChunk; start: number; end: number }[] = [];
   private pendingRows = 0;
   private offset = 0;
   private closed = false;
@@ -605,23 +610,38 @@ export class ParquetFileWriter {
     this.offset += bytes.length;
   }
 
-  /** Buffers a chunk and writes full row groups. */
-  write(chunk: ColumnChunk): void {
-    if (chunk.length === 0) return;
-    this.pending.push(chunk);
-    this.pendingRows += chunk.length;
+  /**
+   * Buffers rows `[start, end)` of a chunk (default all; no copy is made) and writes full row
+   * groups. The chunk must not change until the writer has written it (the next row group
+   * boundary or {@link finish}).
+   */
+  write(chunk: ColumnChunk, start = 0, end = chunk.length): void {
+    if (end <= start) return;
+    this.pending.push({ chunk, start, end });
+    this.pendingRows += end - start;
     if (this.pendingRows >= this.rowGroupRows) this.flushGroups();
   }
 
   private flushGroups(): void {
     if (this.pendingRows === 0) return;
     // Everything buffered goes out at once (the last row group may be short): no rows kept back.
-    const merged = mergeChunks(this.schema, this.pending, this.pendingRows);
+    const [only] = this.pending;
+    const { chunk, start, end } =
+      this.pending.length === 1 && only !== undefined
+        ? only
+        : {
+            chunk: mergeChunks(
+              this.schema,
+              this.pending.map((part) => sliceChunk(part.chunk, part.start, part.end)),
+              this.pendingRows,
+            ),
+            start: 0,
+            end: this.pendingRows,
+          };
     this.pending = [];
     this.pendingRows = 0;
-    for (let start = 0; start < merged.length; start += this.rowGroupRows) {
-      const end = Math.min(merged.length, start + this.rowGroupRows);
-      this.writeRowGroup(merged, start, end);
+    for (let from = start; from < end; from += this.rowGroupRows) {
+      this.writeRowGroup(chunk, from, Math.min(end, from + this.rowGroupRows));
     }
   }
 
@@ -654,7 +674,10 @@ export class ParquetFileWriter {
     const compress = this.codec.compress;
     let compressed: Uint8Array[] | undefined;
     if (compress !== undefined) {
-      compressed = bodies.map((body) => compress(body).slice());
+      // Only the last page may stay in the codec's scratch memory.
+      compressed = bodies.map((body, index) =>
+        index < bodies.length - 1 ? compress(body).slice() : compress(body),
+      );
       const before = bodies.reduce((sum, body) => sum + body.length, 0);
       const after = compressed.reduce((sum, body) => sum + body.length, 0);
       if (after >= before) compressed = undefined;
