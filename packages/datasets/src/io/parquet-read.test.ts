@@ -319,43 +319,118 @@ describe('parquet fast read path', () => {
     expect(fast.big![2999]).toBe(29_990_000_000_000n);
   });
 
-  it('falls back to hyparquet per column for delta encodings (Parquet v2 pages) and DECIMAL', async () => {
+  it('decodes DuckDB Parquet v2 files (delta, byte-stream-split) and falls back per column for DECIMAL', async () => {
     const path = join(folder, 'duck-v2.parquet');
     await duck.run(
       `COPY (SELECT ${'*'}, ((i % 1000)::DECIMAL(9, 2) / 7)::DECIMAL(12, 4) AS amount FROM (${SELECT.replace('FROM range(2500) r(i)', ', i FROM range(2500) r(i)')}))
        TO '${path}' (FORMAT parquet, COMPRESSION snappy, PARQUET_VERSION V2, ROW_GROUP_SIZE 1000)`,
     );
+    const metadata = parquetMetadata(new Uint8Array(readFileSync(path)).buffer);
+    const encodings = new Set(
+      metadata.row_groups.flatMap((group) =>
+        group.columns.flatMap((chunk) => chunk.meta_data!.encodings),
+      ),
+    );
+    expect([...encodings]).toEqual(
+      expect.arrayContaining([
+        'DELTA_BINARY_PACKED',
+        'DELTA_LENGTH_BYTE_ARRAY',
+        'BYTE_STREAM_SPLIT',
+      ]),
+    );
     const chunks = await compareOpen(path);
     expect(chunks.length).toBeGreaterThan(1);
-    // Delta-encoded integers and the DECIMAL column take the general path; the rest stay fast.
-    const fast = fastColumns(path, [
-      'id',
-      'id_null',
-      'big',
-      'big_null',
-      'big_dict',
-      'i',
-      'amount',
-      'text',
-      'unicode',
-      'label',
-      'at_us',
-      'at_ms',
-      'at_ns',
-      'day',
-    ]);
-    // BYTE_STREAM_SPLIT doubles and floats, dictionary strings and plain booleans stay fast.
-    expect(Object.keys(fast)).toEqual(
-      expect.arrayContaining(['x', 'x_null', 'y', 'y_null', 'x_dict', 'flag', 'flag_null']),
-    );
-    expect(fast.id).toBeUndefined();
+    // Only the DECIMAL column takes the general path.
+    const fast = fastColumns(path, ['amount']);
+    expect(Object.keys(fast)).toHaveLength(20);
     expect(fast.amount).toBeUndefined();
+    expect(fast.id![2499]).toBe(2499);
+    expect(fast.at_ns![2]).toBe(Date.UTC(2024, 0, 1, 0, 0, 2) + 0.002);
+    expect(fast.text![41]).toBe('row-41x');
     const source = await openParquet(path);
     const [first] = source.rowGroups;
     const read = await source.read(first!, ['amount', 'id', 'x']);
     expect(read.columns.amount![700]).toBeCloseTo(100, 6);
     expect(read.columns.id![999]).toBe(999);
     expect(read.columns.x![2]).toBe(3);
+  });
+
+  it('decodes every delta encoding hyparquet-writer writes (int32, int64 wide deltas, strings) as hyparquet does', async () => {
+    const rows = 5000;
+    const column = <T>(make: (index: number) => T) =>
+      Array.from({ length: rows }, (_, i) => make(i));
+    // Wide swings make miniblock bit widths above 32 for INT64 and wrap-around deltas for INT32.
+    const swing = (i: number) => (i % 2 === 0 ? 1n : -1n) * (BigInt(i) * 982451653n) ** 2n;
+    const buffer = parquetWriteBuffer({
+      codec: 'UNCOMPRESSED',
+      pageSize: 4000,
+      rowGroupSize: 3000,
+      columnData: [
+        {
+          name: 'small',
+          data: Int32Array.from(column((i) => i * 7 - 300)),
+          type: 'INT32',
+          nullable: false,
+          encoding: 'DELTA_BINARY_PACKED',
+        },
+        {
+          name: 'wrap',
+          data: Int32Array.from(column((i) => (i % 3 === 0 ? 2147483647 - i : -2147483648 + i))),
+          type: 'INT32',
+          nullable: false,
+          encoding: 'DELTA_BINARY_PACKED',
+        },
+        {
+          name: 'wide',
+          data: column((i) => (i % 10 === 0 ? null : BigInt.asIntN(64, swing(i)))),
+          type: 'INT64',
+          encoding: 'DELTA_BINARY_PACKED',
+        },
+        {
+          name: 'when',
+          data: column((i) => new Date(Date.UTC(1950, 0, 1) + i * 3_600_123)),
+          type: 'TIMESTAMP',
+          nullable: false,
+          encoding: 'DELTA_BINARY_PACKED',
+        },
+        {
+          name: 'lengths',
+          data: column((i) => (i % 6 === 0 ? null : `v${i % 30}-${'ü'.repeat(i % 4)}`)),
+          type: 'STRING',
+          encoding: 'DELTA_LENGTH_BYTE_ARRAY',
+        },
+        {
+          name: 'prefixed',
+          data: column(
+            (i) => `/data/shard-${String(Math.floor(i / 7)).padStart(5, '0')}/part-${i % 7}`,
+          ),
+          type: 'STRING',
+          nullable: false,
+          encoding: 'DELTA_BYTE_ARRAY',
+        },
+      ],
+    });
+    const path = join(folder, 'hyparquet-delta.parquet');
+    writeFileSync(path, new Uint8Array(buffer));
+    const metadata = parquetMetadata(buffer);
+    expect(metadata.row_groups[0]!.columns.map((chunk) => chunk.meta_data!.encodings)).toEqual(
+      expect.arrayContaining([
+        expect.arrayContaining(['DELTA_BINARY_PACKED']),
+        expect.arrayContaining(['DELTA_LENGTH_BYTE_ARRAY']),
+        expect.arrayContaining(['DELTA_BYTE_ARRAY']),
+      ]),
+    );
+    await compareOpen(path);
+    const fast = fastColumns(path);
+    expect(Object.keys(fast)).toHaveLength(6);
+    expect(fast.small![4999]).toBe(4999 * 7 - 300);
+    expect(fast.wrap![3]).toBe(2147483644);
+    expect(fast.wrap![4]).toBe(-2147483644);
+    expect(fast.wide![10]).toBeNull();
+    expect(fast.wide![4999]).toBe(BigInt.asIntN(64, swing(4999)));
+    expect(fast.when![4321]).toBe(Date.UTC(1950, 0, 1) + 4321 * 3_600_123);
+    expect(fast.lengths![7]).toBe('v7-üüü');
+    expect(fast.prefixed![4998]).toBe('/data/shard-00714/part-0');
   });
 
   it('reads row ranges that are not whole row groups through the general path', async () => {
@@ -385,58 +460,58 @@ describe('parquet fast read path', () => {
     expect((error as Error).message).toContain('The bytes');
   });
 
-  it('throws a ValidationError (never hangs, never returns short data) on truncated or damaged chunks', () => {
-    const path = join(folder, 'duck-damage.parquet');
-    return duck
-      .run(`COPY (${SELECT}) TO '${path}' (FORMAT parquet, COMPRESSION snappy)`)
-      .then(() => {
-        const bytes = new Uint8Array(readFileSync(path));
-        const metadata = parquetMetadata(bytes.buffer.slice(0));
-        const schema = tableSchemaOf(metadata);
-        const group = metadata.row_groups[0]!;
-        let validationErrors = 0;
-        for (const column of schema.columns) {
-          const element = metadata.schema.find((candidate) => candidate.name === column.name)!;
-          const plan = planFastColumn(element, column)!;
-          const meta = group.columns.find(
-            (chunk) => chunk.meta_data?.path_in_schema[0] === column.name,
-          )!.meta_data!;
-          const range = chunkRange(meta);
-          const chunk = bytes.subarray(range.start, range.end);
-          const target = {
-            column: plan,
-            rows: Number(group.num_rows),
-            codec: meta.codec,
-            file: path,
-            rowGroup: 0,
-          };
-          // Truncated: always an error.
-          for (const cut of [1, 7, Math.floor(chunk.length / 2)]) {
-            expect(() => decodeColumnChunk(chunk.subarray(0, chunk.length - cut), target)).toThrow(
-              ValidationError,
-            );
-            validationErrors++;
-          }
-          // Damaged bytes: an error or a column of the right length, nothing else.
-          for (
-            let position = 0;
-            position < chunk.length;
-            position += Math.max(1, Math.floor(chunk.length / 40))
-          ) {
-            for (const value of [0x00, 0xff, chunk[position]! ^ 0x10]) {
-              const damaged = chunk.slice();
-              damaged[position] = value;
-              try {
-                const values = decodeColumnChunk(damaged, target);
-                expect(values.length).toBe(target.rows);
-              } catch (error) {
-                if (!(error instanceof UnsupportedChunk))
-                  expect(error).toBeInstanceOf(ValidationError);
-              }
+  it('throws a ValidationError (never hangs, never returns short data) on truncated or damaged chunks', async () => {
+    const v1 = join(folder, 'duck-damage.parquet');
+    const v2 = join(folder, 'duck-damage-v2.parquet');
+    await duck.run(`COPY (${SELECT}) TO '${v1}' (FORMAT parquet, COMPRESSION snappy)`);
+    await duck.run(
+      `COPY (${SELECT}) TO '${v2}' (FORMAT parquet, COMPRESSION uncompressed, PARQUET_VERSION V2)`,
+    );
+    for (const path of [v1, v2]) {
+      const bytes = new Uint8Array(readFileSync(path));
+      const metadata = parquetMetadata(bytes.buffer.slice(0));
+      const schema = tableSchemaOf(metadata);
+      const group = metadata.row_groups[0]!;
+      let validationErrors = 0;
+      for (const column of schema.columns) {
+        const element = metadata.schema.find((candidate) => candidate.name === column.name)!;
+        const plan = planFastColumn(element, column)!;
+        const meta = group.columns.find(
+          (chunk) => chunk.meta_data?.path_in_schema[0] === column.name,
+        )!.meta_data!;
+        const range = chunkRange(meta);
+        const chunk = bytes.subarray(range.start, range.end);
+        const target = {
+          column: plan,
+          rows: Number(group.num_rows),
+          codec: meta.codec,
+          file: path,
+          rowGroup: 0,
+        };
+        // Truncated: always an error.
+        for (const cut of [1, 7, Math.floor(chunk.length / 2)]) {
+          expect(() => decodeColumnChunk(chunk.subarray(0, chunk.length - cut), target)).toThrow(
+            ValidationError,
+          );
+          validationErrors++;
+        }
+        // Damaged bytes: an error or a column of the right length, nothing else.
+        const step = Math.max(1, Math.floor(chunk.length / 60));
+        for (let position = 0; position < chunk.length; position += step) {
+          for (const value of [0x00, 0xff, chunk[position]! ^ 0x10]) {
+            const damaged = chunk.slice();
+            damaged[position] = value;
+            try {
+              const values = decodeColumnChunk(damaged, target);
+              expect(values.length).toBe(target.rows);
+            } catch (error) {
+              if (!(error instanceof UnsupportedChunk))
+                expect(error).toBeInstanceOf(ValidationError);
             }
           }
         }
-        expect(validationErrors).toBe(schema.columns.length * 3);
-      });
+      }
+      expect(validationErrors).toBe(schema.columns.length * 3);
+    }
   });
 });

@@ -7,8 +7,9 @@
 //   - flat top-level columns (no repetition; max definition level 0 or 1);
 //   - data pages v1 (RLE definition levels behind a 4-byte length) and v2 (uncompressed levels);
 //   - codecs UNCOMPRESSED, SNAPPY, GZIP, BROTLI (node:zlib), ZSTD, LZ4, LZ4_RAW;
-//   - encodings PLAIN, PLAIN_DICTIONARY / RLE_DICTIONARY, RLE (booleans) and BYTE_STREAM_SPLIT
-//     (fixed-width numbers);
+//   - encodings PLAIN, PLAIN_DICTIONARY / RLE_DICTIONARY, RLE (booleans), BYTE_STREAM_SPLIT
+//     (fixed-width numbers), DELTA_BINARY_PACKED (INT32, INT64 as two 32-bit words),
+//     DELTA_LENGTH_BYTE_ARRAY and DELTA_BYTE_ARRAY (strings);
 //   - physical types BOOLEAN, INT32 (plain, DATE), INT64 (plain, TIMESTAMP millis / micros /
 //     nanos, converted straight to epoch milliseconds without BigInts), FLOAT, DOUBLE and
 //     BYTE_ARRAY strings (UTF8 / STRING / ENUM; dictionary strings are decoded once).
@@ -141,6 +142,9 @@ const PAGE_DATA_V2 = 3;
 const ENC_PLAIN = 0;
 const ENC_PLAIN_DICTIONARY = 2;
 const ENC_RLE = 3;
+const ENC_DELTA_BINARY_PACKED = 5;
+const ENC_DELTA_LENGTH_BYTE_ARRAY = 6;
+const ENC_DELTA_BYTE_ARRAY = 7;
 const ENC_RLE_DICTIONARY = 8;
 const ENC_BYTE_STREAM_SPLIT = 9;
 
@@ -350,7 +354,9 @@ function readPageHeader(cursor: Cursor): PageHeader {
 type Codec = ColumnMetaData['codec'];
 
 const zstdDecompressSync = (
-  zlib as unknown as { zstdDecompressSync?: (input: Uint8Array) => Uint8Array }
+  zlib as unknown as {
+    zstdDecompressSync?: (input: Uint8Array, options: { maxOutputLength: number }) => Uint8Array;
+  }
 ).zstdDecompressSync;
 
 /** The uncompressed length a raw snappy block declares (its varint preamble). */
@@ -386,20 +392,23 @@ function decompress(codec: Codec, input: Uint8Array, size: number): Uint8Array {
       const declared = snappyLength(input);
       if (declared !== size)
         corrupt(`a snappy page declares ${declared} bytes, its header says ${size}`);
+      // A snappy element expands at most 64 / 3 times: a larger claim is corrupt, not allocated.
+      if (size > input.length * 22 + 64)
+        corrupt(`a snappy page of ${input.length} bytes cannot hold ${size} bytes`);
       output = size === 0 ? new Uint8Array(0) : external('SNAPPY')(input, size);
       break;
     }
     case 'GZIP':
-      output = zlib.gunzipSync(input);
+      output = zlib.gunzipSync(input, { maxOutputLength: Math.max(1, size) });
       break;
     case 'BROTLI':
-      output = zlib.brotliDecompressSync(input);
+      output = zlib.brotliDecompressSync(input, { maxOutputLength: Math.max(1, size) });
       break;
     case 'ZSTD':
       output =
         zstdDecompressSync === undefined
           ? external('ZSTD')(input, size)
-          : zstdDecompressSync(input);
+          : zstdDecompressSync(input, { maxOutputLength: Math.max(1, size) });
       break;
     case 'LZ4':
       output = external('LZ4')(input, size);
@@ -731,6 +740,204 @@ function readPlain(
   return position + size;
 }
 
+// ---------------------------------------------------------------------------------------------
+// DELTA_BINARY_PACKED and the delta string encodings, without BigInts (64-bit values as two
+// 32-bit words)
+
+/** Reads an unsigned varint of up to 64 bits into `pair` as [low 32 bits, high 32 bits]. */
+function readVarint64(cursor: Cursor, pair: Int32Array): void {
+  let low = 0;
+  let high = 0;
+  for (let shift = 0; shift < 70; shift += 7) {
+    const bits = readByte(cursor);
+    const value = bits & 0x7f;
+    if (shift < 32) {
+      low |= value << shift;
+      if (shift + 7 > 32) high |= value >>> (32 - shift);
+    } else {
+      high |= value << (shift - 32);
+    }
+    if ((bits & 0x80) === 0) {
+      pair[0] = low;
+      pair[1] = high;
+      return;
+    }
+  }
+  corrupt('a delta-encoded varint is longer than 64 bits');
+}
+
+/** Reads a zigzag varint of up to 64 bits into `pair` as [low word, high word] (two's complement). */
+function readZigzag64(cursor: Cursor, pair: Int32Array): void {
+  readVarint64(cursor, pair);
+  const low = pair[0]!;
+  const high = pair[1]!;
+  let outLow = (low >>> 1) | ((high & 1) << 31);
+  let outHigh = high >>> 1;
+  if ((low & 1) !== 0) {
+    outLow = ~outLow;
+    outHigh = ~outHigh;
+  }
+  pair[0] = outLow;
+  pair[1] = outHigh;
+}
+
+/** `count` bits (at most 32) from bit `bit` of `bytes`, little-endian, as an unsigned number. */
+function bitsAt(bytes: Uint8Array, bit: number, count: number): number {
+  let result = 0;
+  let got = 0;
+  let index = Math.floor(bit / 8);
+  let shift = bit % 8;
+  while (got < count) {
+    const take = Math.min(8 - shift, count - got);
+    result += ((bytes[index]! >>> shift) & ((1 << take) - 1)) * 2 ** got;
+    got += take;
+    shift = 0;
+    index++;
+  }
+  return result;
+}
+
+/**
+ * Decodes `count` DELTA_BINARY_PACKED values from `bytes[position, end)` into `out`: one int32
+ * per value, or (`wide`) two words per value, low then high. Returns the position after them.
+ */
+function readDeltaBinaryPacked(
+  bytes: Uint8Array,
+  position: number,
+  end: number,
+  count: number,
+  wide: boolean,
+  out: Int32Array,
+): number {
+  const cursor: Cursor = { bytes, position, end };
+  const blockSize = readVarint(cursor);
+  const miniblocks = readVarint(cursor);
+  readVarint(cursor); // the total count, which the page header already gives
+  const perMiniblock = blockSize / miniblocks;
+  if (
+    !(miniblocks > 0 && blockSize > 0 && blockSize <= 1 << 20) ||
+    !Number.isInteger(perMiniblock) ||
+    perMiniblock % 8 !== 0
+  )
+    corrupt(`a delta block of ${blockSize} values in ${miniblocks} miniblocks is invalid`);
+  const pair = new Int32Array(2);
+  readZigzag64(cursor, pair);
+  let low = pair[0]!;
+  let high = pair[1]!;
+  if (count === 0) return cursor.position;
+  out[0] = low;
+  if (wide) out[1] = high;
+  let produced = 1;
+  const residuals = new Int32Array(perMiniblock);
+  while (produced < count) {
+    readZigzag64(cursor, pair);
+    const minLow = pair[0]!;
+    const minHigh = pair[1]!;
+    const widths = cursor.position;
+    if (widths + miniblocks > end) corrupt('a delta block header is truncated');
+    let pos = widths + miniblocks;
+    for (let miniblock = 0; miniblock < miniblocks && produced < count; miniblock++) {
+      const width = bytes[widths + miniblock]!;
+      if (width > (wide ? 64 : 32)) corrupt(`a delta miniblock has bit width ${width}`);
+      const take = Math.min(perMiniblock, count - produced);
+      if (pos + Math.ceil((take * width) / 8) > end) corrupt('a delta miniblock is truncated');
+      if (!wide) {
+        unpack(bytes, pos, width, residuals, 0, take);
+        for (let index = 0; index < take; index++) {
+          // Two's complement arithmetic modulo 2^32, as the writers do.
+          low = (low + minLow + (residuals[index]! >>> 0)) | 0;
+          out[produced++] = low;
+        }
+      } else {
+        if (width <= 32) unpack(bytes, pos, width, residuals, 0, take);
+        for (let index = 0; index < take; index++) {
+          let deltaLow: number;
+          let deltaHigh = 0;
+          if (width <= 32) {
+            deltaLow = residuals[index]! >>> 0;
+          } else {
+            deltaLow = bitsAt(bytes, pos * 8 + index * width, 32);
+            deltaHigh = bitsAt(bytes, pos * 8 + index * width + 32, width - 32);
+          }
+          const sum = (low >>> 0) + (minLow >>> 0) + deltaLow;
+          const carry = sum >= 8589934592 ? 2 : sum >= 4294967296 ? 1 : 0;
+          low = sum | 0;
+          high = (high + minHigh + deltaHigh + carry) | 0;
+          out[2 * produced] = low;
+          out[2 * produced + 1] = high;
+          produced++;
+        }
+      }
+      pos = Math.min(pos + (perMiniblock * width) / 8, end);
+    }
+    cursor.position = pos;
+  }
+  return cursor.position;
+}
+
+/** Decodes bytes as a string the way TextDecoder does (ASCII through latin1). */
+function decodeBytes(bytes: Uint8Array): string {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as Latin1;
+  return decodeString(bytes, buffer, 0, bytes.length);
+}
+
+/** Decodes `count` DELTA_LENGTH_BYTE_ARRAY strings into `strings` at `offset`. */
+function readDeltaLengthStrings(
+  bytes: Uint8Array,
+  position: number,
+  end: number,
+  count: number,
+  strings: string[],
+  offset: number,
+  cache: StringCache,
+): void {
+  const lengths = new Int32Array(count);
+  let pos = readDeltaBinaryPacked(bytes, position, end, count, false, lengths);
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as Latin1;
+  for (let index = 0; index < count; index++) {
+    const length = lengths[index]!;
+    if (length < 0 || pos + length > end) corrupt('a delta-length string runs past its page');
+    strings[offset + index] =
+      cache.active && length <= CACHE_MAX_BYTES
+        ? cache.get(bytes, buffer, pos, pos + length)
+        : decodeString(bytes, buffer, pos, pos + length);
+    pos += length;
+  }
+}
+
+/** Decodes `count` DELTA_BYTE_ARRAY strings (prefix lengths, suffix lengths, suffixes). */
+function readDeltaStrings(
+  bytes: Uint8Array,
+  position: number,
+  end: number,
+  count: number,
+  strings: string[],
+  offset: number,
+): void {
+  const prefixes = new Int32Array(count);
+  const suffixes = new Int32Array(count);
+  let pos = readDeltaBinaryPacked(bytes, position, end, count, false, prefixes);
+  pos = readDeltaBinaryPacked(bytes, pos, end, count, false, suffixes);
+  let previous: Uint8Array = new Uint8Array(0);
+  for (let index = 0; index < count; index++) {
+    const prefix = prefixes[index]!;
+    const suffix = suffixes[index]!;
+    if (prefix < 0 || prefix > previous.length || suffix < 0 || pos + suffix > end)
+      corrupt('a delta string has an invalid prefix or suffix length');
+    let value: Uint8Array;
+    if (prefix === 0) {
+      value = bytes.subarray(pos, pos + suffix);
+    } else {
+      value = new Uint8Array(prefix + suffix);
+      value.set(previous.subarray(0, prefix));
+      value.set(bytes.subarray(pos, pos + suffix), prefix);
+    }
+    pos += suffix;
+    strings[offset + index] = decodeBytes(value);
+    previous = value;
+  }
+}
+
 /**
  * Joins BYTE_STREAM_SPLIT streams (byte k of every value, then byte k + 1, ...) back into PLAIN
  * little-endian values.
@@ -852,6 +1059,10 @@ function decodeChunk(bytes: Uint8Array, target: ChunkTarget): ColumnData {
         throw new UnsupportedChunk(`dictionary encoding ${header.encoding}`);
       if (header.numValues < 0) corrupt('a dictionary page has no value count');
       const page = decompress(codec, raw, header.uncompressedSize);
+      // Every dictionary value takes at least one bit (booleans) or four bytes (a string's length).
+      const minimum = kind === 'bool' ? 1 / 8 : kind === 'string' ? 4 : plainWidth(kind);
+      if (header.numValues * minimum > page.length)
+        corrupt(`a dictionary page of ${page.length} bytes cannot hold ${header.numValues} values`);
       dictionary = denseFor(kind, header.numValues);
       readPlain(kind, page, 0, page.length, dictionary, 0, header.numValues);
       continue;
@@ -937,6 +1148,28 @@ function decodeChunk(bytes: Uint8Array, target: ChunkTarget): ColumnData {
         );
         break;
       }
+      case ENC_DELTA_BINARY_PACKED: {
+        if (present === 0) break;
+        const wide = kind === 'int64' || kind === 'millis' || kind === 'micros' || kind === 'nanos';
+        if (!wide && kind !== 'int32' && kind !== 'date')
+          throw new UnsupportedChunk('DELTA_BINARY_PACKED values that are not integers');
+        const words = new Int32Array(wide ? present * 2 : present);
+        readDeltaBinaryPacked(page, position, end, present, wide, words);
+        const joined = new Uint8Array(words.buffer);
+        readPlain(kind, joined, 0, joined.length, dense, valuesRead, present);
+        break;
+      }
+      case ENC_DELTA_LENGTH_BYTE_ARRAY:
+        if (kind !== 'string') throw new UnsupportedChunk('DELTA_LENGTH_BYTE_ARRAY non-strings');
+        if (present === 0) break;
+        cache ??= new StringCache();
+        readDeltaLengthStrings(page, position, end, present, dense as string[], valuesRead, cache);
+        break;
+      case ENC_DELTA_BYTE_ARRAY:
+        if (kind !== 'string') throw new UnsupportedChunk('DELTA_BYTE_ARRAY non-strings');
+        if (present === 0) break;
+        readDeltaStrings(page, position, end, present, dense as string[], valuesRead);
+        break;
       case ENC_BYTE_STREAM_SPLIT: {
         const width = plainWidth(kind);
         if (width === 0) throw new UnsupportedChunk('BYTE_STREAM_SPLIT of variable-width values');
