@@ -250,6 +250,23 @@ describe('parquet fast read path', () => {
     expect(fast.when![14]).toBe(Date.UTC(2023, 5, 1) + 14 * 60_000);
   });
 
+  it('reads JSON columns as their text on both paths (not parsed objects)', async () => {
+    const path = join(folder, 'duck-json.parquet');
+    await duck.run(
+      `COPY (SELECT CASE WHEN i = 2 THEN NULL ELSE ('{"a": ' || i || ', "b": [1, 2]}')::JSON END AS doc FROM range(5) r(i))
+       TO '${path}' (FORMAT parquet)`,
+    );
+    const [columns] = await compareOpen(path);
+    expect(columns!.doc).toEqual([
+      '{"a": 0, "b": [1, 2]}',
+      '{"a": 1, "b": [1, 2]}',
+      null,
+      '{"a": 3, "b": [1, 2]}',
+      '{"a": 4, "b": [1, 2]}',
+    ]);
+    expect(Object.keys(fastColumns(path))).toEqual(['doc']);
+  });
+
   it('returns typed arrays for optional columns without nulls and plain arrays with nulls', async () => {
     const path = join(folder, 'duck-types.parquet');
     await duck.run(`COPY (${SELECT}) TO '${path}' (FORMAT parquet)`);

@@ -12,7 +12,8 @@
 //     DELTA_LENGTH_BYTE_ARRAY and DELTA_BYTE_ARRAY (strings);
 //   - physical types BOOLEAN, INT32 (plain, DATE), INT64 (plain, TIMESTAMP millis / micros /
 //     nanos, converted straight to epoch milliseconds without BigInts), FLOAT, DOUBLE and
-//     BYTE_ARRAY strings (UTF8 / STRING / ENUM; dictionary strings are decoded once).
+//     BYTE_ARRAY strings (UTF8 / STRING / ENUM / JSON, kept as text; dictionary strings are
+//     decoded once).
 // Corrupt bytes (a truncated page, a length beyond the chunk, a dictionary index out of range,
 // a row count that does not add up) throw a ValidationError naming the file and the column.
 import * as zlib from 'node:zlib';
@@ -107,8 +108,14 @@ function kindOf(element: SchemaElement, type: ColumnSchema['type']): Kind | unde
     case 'BYTE_ARRAY': {
       if (type !== 'string' && type !== 'category') return undefined;
       const text =
-        (converted === undefined || converted === 'UTF8' || converted === 'ENUM') &&
-        (logical === undefined || logical.type === 'STRING' || logical.type === 'ENUM');
+        (converted === undefined ||
+          converted === 'UTF8' ||
+          converted === 'ENUM' ||
+          converted === 'JSON') &&
+        (logical === undefined ||
+          logical.type === 'STRING' ||
+          logical.type === 'ENUM' ||
+          logical.type === 'JSON');
       return text ? 'string' : undefined;
     }
     default:

@@ -247,12 +247,16 @@ function writerColumn(column: ColumnSchema, values: ColumnData): ColumnSource {
   return { name: column.name, data: values as ColumnSource['data'] };
 }
 
-/** Timestamps decode to epoch milliseconds (numbers), not Date objects. */
+const jsonText = new TextDecoder();
+
+/** Timestamps decode to epoch milliseconds (numbers), not Date objects; JSON stays text. */
 const PARSERS = {
   timestampFromMilliseconds: (millis: bigint) => Number(millis),
   timestampFromMicroseconds: (micros: bigint) => Number(micros) / 1000,
   timestampFromNanoseconds: (nanos: bigint) => Number(nanos) / 1e6,
   dateFromDays: (days: number) => days * 86400000,
+  // JSON columns are string columns: keep the text (hyparquet would parse it into objects).
+  jsonFromBytes: (bytes: Uint8Array | undefined) => bytes && jsonText.decode(bytes),
 };
 
 /** Options of {@link ParquetFileWriter}. */
