@@ -11,6 +11,7 @@ import {
 import {
   BATCH_BLOCK,
   blockStats,
+  countExact,
   deviations,
   ExactValueTable,
   firstInfinite,
@@ -132,8 +133,12 @@ export class NumericAccumulator {
         from = 0;
         to = end - start;
       }
-      scanBlock(data, words, from, to, registers, table, stats);
-      if (table !== null && !stats.exact) table = null;
+      // Deviations from the running mean (or the block's first value): one pass when that is
+      // close to the block's mean, else a rescan from the block's mean, below.
+      let center = this.count > 0 ? this.mean : (data[from] as number);
+      if (!Number.isFinite(center)) center = 0;
+      if (table !== null && !countExact(data, from, to, table)) table = null;
+      scanBlock(data, words, from, to, center, registers, stats);
       if (stats.min === -Infinity || stats.max === Infinity) {
         onInfinite(firstInfinite(values, start, end));
         return;
@@ -142,16 +147,16 @@ export class NumericAccumulator {
       nonMissing += stats.count;
       if (stats.count === 0) continue;
       sampler?.scan(data, from, to, stats.missing === 0);
-      const center = stats.sum / stats.count;
-      deviations(data, from, to, center, stats);
-      const correction = stats.deviations / stats.count;
-      this.mergeMoments(
-        stats.count,
-        center + correction,
-        Math.max(0, stats.squares - stats.deviations * correction),
-        stats.min,
-        stats.max,
-      );
+      let shift = stats.deviations / stats.count;
+      let m2 = stats.squares - stats.deviations * shift;
+      // Σ d² - (Σ d)² / n loses about log10(Σ d² / m2) digits: past 2, rescan from the mean.
+      if (!(stats.squares <= ILL_CONDITIONED * m2)) {
+        center += shift;
+        deviations(data, from, to, center, stats);
+        shift = stats.deviations / stats.count;
+        m2 = stats.squares - stats.deviations * shift;
+      }
+      this.mergeMoments(stats.count, center + shift, Math.max(0, m2), stats.min, stats.max);
     }
     this.values = table === null ? null : table.toMap();
     // With many missing values the samples may be too few for the sketch's error bound: sample
@@ -256,6 +261,9 @@ export function sketchHistogram(
   return { edges, counts };
 }
 
+/** Ratio Σ d² / M2 above which a block's one-pass moments are recomputed from its mean. */
+const ILL_CONDITIONED = 100;
+
 /** Slots of the string cache in front of the Map in {@link CategoricalAccumulator.addBatch}. */
 const CATEGORY_CACHE_SLOTS = 1024;
 const CATEGORY_CACHE_SHIFT = 32 - Math.log2(CATEGORY_CACHE_SLOTS);
@@ -278,7 +286,7 @@ export class CategoricalAccumulator {
 
   /**
    * Adds a whole column at once: null, undefined and NaN are missing; strings and booleans are
-   * counted in a Map first (with a small cache in front, keyed by the string's length and three of
+   * counted in a Map first (with a small cache in front, keyed by the string's length and five of
    * its characters, since a column usually repeats the same string objects), then each distinct
    * value enters the HyperLogLog once and the frequent items with its count. Other values become
    * categories through `toCategory(value, row)`, which throws for what is not one. Count, missing,
@@ -294,20 +302,32 @@ export class CategoricalAccumulator {
     let trues = 0;
     let falses = 0;
     let missing = 0;
-    for (let i = 0; i < values.length; i++) {
+    let i = 0;
+    // Boolean columns: a loop of two comparisons until something else shows up.
+    for (; i < values.length; i++) {
+      const v = values[i];
+      if (v === true) trues++;
+      else if (v === false) falses++;
+      else if (v === null || v === undefined) missing++;
+      else break;
+    }
+    for (; i < values.length; i++) {
       const v = values[i];
       if (typeof v === 'string') {
         const length = v.length;
+        // Length and five characters (NaN, that is 0, past the end): enough to tell apart the
+        // values of typical category columns ("zone_15" and "zone_25" differ at length - 2).
         const slot =
-          length === 0
-            ? 0
-            : Math.imul(
-                length ^
-                  (v.charCodeAt(length - 1) << 8) ^
-                  (v.charCodeAt(length >> 1) << 16) ^
-                  v.charCodeAt(0),
-                0x9e3779b1,
-              ) >>> CATEGORY_CACHE_SHIFT;
+          Math.imul(
+            (length ^
+              (v.charCodeAt(0) << 5) ^
+              (v.charCodeAt(1) << 10) ^
+              (v.charCodeAt(length >> 1) << 15) ^
+              (v.charCodeAt(length - 2) << 20) ^
+              (v.charCodeAt(length - 1) << 25)) |
+              0,
+            0x9e3779b1,
+          ) >>> CATEGORY_CACHE_SHIFT;
         if (cacheKeys[slot] === v) {
           const id = cacheIds[slot] as number;
           counts[id] = (counts[id] as number) + 1;

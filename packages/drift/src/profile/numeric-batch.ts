@@ -15,12 +15,15 @@ const PRECISION = HLL_PRECISION;
 const INDEX_SHIFT = 32 - HLL_PRECISION;
 const MARKER = RANK_MARKER;
 const NEGATIVE_ZERO_HIGH = NEGATIVE_ZERO_HIGH_WORD;
+const hashOf = hashNumber;
 
 /**
  * Tight loops for profiling a whole numeric column at once (the batch path of
- * `NumericAccumulator.addBatch`). Each block of the column is scanned twice while it sits in
- * cache: once for count, missing, sum, min, max, HyperLogLog registers and the exact-values table,
- * once for the squared deviations from the block's mean; blocks then merge Chan-style.
+ * `NumericAccumulator.addBatch`). One pass over each block of the column gives count, missing,
+ * min, max, the HyperLogLog registers, the exact-values table and the sums of deviations and
+ * squared deviations from a shift close to the mean (the running mean); when the shift turns out
+ * far from the block's mean, so that those sums would lose precision, the caller rescans the block
+ * (still in cache) for deviations from its mean. Blocks then merge Chan-style.
  */
 
 /** Values per block: 128 KiB of float64, so the second pass reads from L2. */
@@ -82,14 +85,11 @@ export class ExactValueTable {
 export interface BlockStats {
   count: number;
   missing: number;
-  sum: number;
   min: number;
   max: number;
-  /** Set by {@link scanBlock}: false once the exact-values table overflowed. */
-  exact: boolean;
-  /** Set by {@link deviations}: Σ (v - center)². */
+  /** Σ (v - center)² over the non-missing values. */
   squares: number;
-  /** Set by {@link deviations}: Σ (v - center), the correction of the two-pass algorithm. */
+  /** Σ (v - center). */
   deviations: number;
 }
 
@@ -97,42 +97,35 @@ export function blockStats(): BlockStats {
   return {
     count: 0,
     missing: 0,
-    sum: 0,
     min: Infinity,
     max: -Infinity,
-    exact: false,
     squares: 0,
     deviations: 0,
   };
 }
 
 /**
- * First pass over data[start, end): NaN counts as missing; every other value updates count, sum,
- * min, max, the HyperLogLog `registers` (hash of its float64 bits read from `words`, an Int32Array
- * view of the same memory) and, while `table` is given and not full, the exact value counts.
+ * One pass over data[start, end): NaN counts as missing; every other value updates count, min,
+ * max, Σ (v - center) and Σ (v - center)² and the HyperLogLog `registers` (hash of its float64
+ * bits read from `words`, an Int32Array view of the same memory).
  */
 export function scanBlock(
   data: Float64Array,
   words: Int32Array,
   start: number,
   end: number,
+  center: number,
   registers: Uint8Array,
-  table: ExactValueTable | null,
   out: BlockStats,
 ): void {
   const high = HIGH;
   const low = LOW;
   let count = 0;
   let missing = 0;
-  let sum = 0;
+  let squares = 0;
+  let deviations = 0;
   let min = Infinity;
   let max = -Infinity;
-  let exact = table !== null;
-  const keys = table?.keys;
-  const counts = table?.counts;
-  const used = table?.used;
-  let size = table?.size ?? 0;
-  const limit = table?.limit ?? 0;
   for (let i = start; i < end; i++) {
     const v = data[i] as number;
     if (Number.isNaN(v)) {
@@ -140,7 +133,9 @@ export function scanBlock(
       continue;
     }
     count++;
-    sum += v;
+    const d = v - center;
+    squares += d * d;
+    deviations += d;
     if (v < min) min = v;
     if (v > max) max = v;
     let hi = words[2 * i + high] as number;
@@ -159,34 +154,63 @@ export function scanBlock(
     const index = h >>> INDEX_SHIFT;
     const rank = Math.clz32((h << PRECISION) | MARKER) + 1;
     if (rank > (registers[index] as number)) registers[index] = rank;
-    if (exact) {
-      // Same probing as ExactValueTable.insert, inlined for the hot loop.
-      const k = keys as Float64Array;
-      const u = used as Uint8Array;
-      let slot = h >>> EXACT_SHIFT;
-      while (u[slot] === 1 && k[slot] !== v) slot = (slot + 1) & (EXACT_SLOTS - 1);
-      if (u[slot] === 1) {
-        (counts as Float64Array)[slot] = ((counts as Float64Array)[slot] as number) + 1;
-      } else if (size < limit) {
-        u[slot] = 1;
-        k[slot] = v === 0 ? 0 : v;
-        (counts as Float64Array)[slot] = 1;
-        size++;
-      } else {
-        exact = false;
-      }
-    }
   }
-  if (table !== null) table.size = size;
   out.count = count;
   out.missing = missing;
-  out.sum = sum;
+  out.squares = squares;
+  out.deviations = deviations;
   out.min = min;
   out.max = max;
-  out.exact = exact;
 }
 
-/** Second pass: Σ (v - center)² and Σ (v - center) over the non-NaN values of data[start, end). */
+/**
+ * Counts the non-NaN values of data[start, end) in `table`; false (table then partly updated)
+ * as soon as a value would exceed its limit. A separate loop from {@link scanBlock}, so that
+ * the common case, a column with many distinct values, stops here after a few dozen values.
+ */
+export function countExact(
+  data: Float64Array,
+  start: number,
+  end: number,
+  table: ExactValueTable,
+): boolean {
+  const keys = table.keys;
+  const counts = table.counts;
+  const used = table.used;
+  const limit = table.limit;
+  let size = table.size;
+  let last = Number.NaN;
+  let lastSlot = -1;
+  let ok = true;
+  for (let i = start; i < end; i++) {
+    const v = data[i] as number;
+    if (Number.isNaN(v)) continue;
+    // Runs of one value (sorted or clustered columns) skip the hash.
+    if (v === last) {
+      counts[lastSlot] = (counts[lastSlot] as number) + 1;
+      continue;
+    }
+    let slot = hashOf(v) >>> EXACT_SHIFT;
+    while (used[slot] === 1 && keys[slot] !== v) slot = (slot + 1) & (EXACT_SLOTS - 1);
+    if (used[slot] === 1) {
+      counts[slot] = (counts[slot] as number) + 1;
+    } else if (size < limit) {
+      used[slot] = 1;
+      keys[slot] = v === 0 ? 0 : v;
+      counts[slot] = 1;
+      size++;
+    } else {
+      ok = false;
+      break;
+    }
+    last = v;
+    lastSlot = slot;
+  }
+  table.size = size;
+  return ok;
+}
+
+/** Rescan: Σ (v - center)² and Σ (v - center) over the non-NaN values of data[start, end). */
 export function deviations(
   data: Float64Array,
   start: number,
