@@ -267,6 +267,59 @@ describe('parquet fast read path', () => {
     expect(Object.keys(fastColumns(path))).toEqual(['doc']);
   });
 
+  it('decodes INT96 timestamps (Spark) exactly as hyparquet does', async () => {
+    // hyparquet-writer cannot write INT96: write 12-byte FIXED_LEN_BYTE_ARRAY values, then turn
+    // the two type fields of the footer (schema element, column metadata) into INT96.
+    const rows = 3000;
+    const int96 = (day: number, nanos: bigint) => {
+      const bytes = new Uint8Array(12);
+      const view = new DataView(bytes.buffer);
+      view.setBigUint64(0, nanos, true);
+      view.setInt32(8, day, true);
+      return bytes;
+    };
+    const day = (index: number) => 2440588 + 19000 + (index % 400) - (index % 3 === 0 ? 30000 : 0);
+    const nanos = (index: number) => BigInt(index) * 28_799_999_999n + 123_456_789n;
+    const values = Array.from({ length: rows }, (_, index) =>
+      index % 17 === 0 ? null : int96(day(index), nanos(index)),
+    );
+    const buffer = new Uint8Array(
+      parquetWriteBuffer({
+        codec: 'SNAPPY',
+        statistics: false,
+        rowGroupSize: 1000,
+        schema: [
+          { name: 'root', num_children: 1 },
+          {
+            name: 'at',
+            type: 'FIXED_LEN_BYTE_ARRAY',
+            type_length: 12,
+            repetition_type: 'OPTIONAL',
+          },
+        ],
+        columnData: [{ name: 'at', data: values }],
+      }),
+    );
+    const footerLength = new DataView(buffer.buffer).getUint32(buffer.length - 8, true);
+    const footerStart = buffer.length - 8 - footerLength;
+    const typeFields: number[] = [];
+    for (let index = footerStart; index < buffer.length - 9; index++) {
+      // Field 1 (delta 1, i32) holding zigzag(7) = FIXED_LEN_BYTE_ARRAY.
+      if (buffer[index] === 0x15 && buffer[index + 1] === 0x0e) typeFields.push(index + 1);
+    }
+    expect(typeFields.length).toBe(1 + 3); // the schema element and one column chunk per row group
+    for (const index of typeFields) buffer[index] = 0x06; // zigzag(3) = INT96
+    const path = join(folder, 'int96.parquet');
+    writeFileSync(path, buffer);
+    expect(parquetMetadata(buffer.buffer).schema[1]!.type).toBe('INT96');
+    await compareOpen(path);
+    const fast = fastColumns(path);
+    const expected = (index: number) =>
+      Number(BigInt(day(index) - 2440588) * 86_400_000_000_000n + nanos(index)) / 1e6;
+    expect(fast.at![0]).toBeNaN();
+    for (const index of [1, 2, 3, 1000, 2999]) expect(fast.at![index]).toBe(expected(index));
+  });
+
   it('returns typed arrays for optional columns without nulls and plain arrays with nulls', async () => {
     const path = join(folder, 'duck-types.parquet');
     await duck.run(`COPY (${SELECT}) TO '${path}' (FORMAT parquet)`);

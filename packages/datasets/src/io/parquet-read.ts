@@ -11,9 +11,9 @@
 //     (fixed-width numbers), DELTA_BINARY_PACKED (INT32, INT64 as two 32-bit words),
 //     DELTA_LENGTH_BYTE_ARRAY and DELTA_BYTE_ARRAY (strings);
 //   - physical types BOOLEAN, INT32 (plain, DATE), INT64 (plain, TIMESTAMP millis / micros /
-//     nanos, converted straight to epoch milliseconds without BigInts), FLOAT, DOUBLE and
-//     BYTE_ARRAY strings (UTF8 / STRING / ENUM / JSON, kept as text; dictionary strings are
-//     decoded once).
+//     nanos, converted straight to epoch milliseconds without BigInts), INT96 timestamps, FLOAT,
+//     DOUBLE and BYTE_ARRAY strings (UTF8 / STRING / ENUM / JSON, kept as text; dictionary
+//     strings are decoded once).
 // Corrupt bytes (a truncated page, a length beyond the chunk, a dictionary index out of range,
 // a row count that does not add up) throw a ValidationError naming the file and the column.
 import * as zlib from 'node:zlib';
@@ -36,6 +36,7 @@ type Kind =
   | 'millis'
   | 'micros'
   | 'nanos'
+  | 'int96'
   | 'bool'
   | 'string';
 
@@ -105,6 +106,11 @@ function kindOf(element: SchemaElement, type: ColumnSchema['type']): Kind | unde
         (logical === undefined || (logical.type === 'INTEGER' && logical.isSigned));
       return plain && type === 'int64' ? 'int64' : undefined;
     }
+    case 'INT96':
+      // Legacy timestamps (Spark's default): hyparquet converts them only without annotations.
+      return type === 'timestamp' && converted === undefined && logical === undefined
+        ? 'int96'
+        : undefined;
     case 'BYTE_ARRAY': {
       if (type !== 'string' && type !== 'category') return undefined;
       const text =
@@ -564,6 +570,7 @@ function denseFor(kind: Kind, length: number): Dense {
     case 'millis':
     case 'micros':
     case 'nanos':
+    case 'int96':
       return new Float64Array(length);
     case 'float32':
       return new Float32Array(length);
@@ -591,6 +598,8 @@ function plainWidth(kind: Kind): number {
     case 'int32':
     case 'date':
       return 4;
+    case 'int96':
+      return 12;
     default:
       return 0;
   }
@@ -720,6 +729,23 @@ function readPlain(
       new Uint8Array(target.buffer, target.byteOffset + offset * width, size).set(
         bytes.subarray(position, position + size),
       );
+      break;
+    }
+    case 'int96': {
+      // Nanoseconds of the day (8 bytes) then the Julian day (4 bytes). The general path takes
+      // Number(BigInt(day - 2440588) * 86400000000000n + nanos) / 1e6; here the product is
+      // exact as a double (86400000000000 = 5273437500 * 2^14 and |day| < 2^20 keeps
+      // day * 5273437500 under 2^53) and the one addition rounds the same way Number() does.
+      const words = int32Words(bytes, position, count * 3);
+      const out = dense as Float64Array;
+      for (let index = 0; index < count; index++) {
+        const high = words[3 * index + 1]!;
+        const day = words[3 * index + 2]! - 2440588;
+        if (high < 0 || high >= 0x200000 || day <= -0x100000 || day >= 0x100000)
+          throw new UnsupportedChunk('an INT96 timestamp beyond the exact range');
+        const nanos = high * 4294967296 + (words[3 * index]! >>> 0);
+        out[offset + index] = (day * 5273437500 * 16384 + nanos) / 1e6;
+      }
       break;
     }
     case 'date': {
@@ -1206,7 +1232,7 @@ function plainView(
   count: number,
 ): ColumnData | undefined {
   const width = plainWidth(kind);
-  if (width === 0 || kind === 'date') return undefined;
+  if (width === 0 || kind === 'date' || kind === 'int96') return undefined;
   if (position + count * width > end)
     corrupt(`PLAIN values are truncated (${count} values need ${count * width} bytes)`);
   const offset = page.byteOffset + position;
@@ -1267,7 +1293,13 @@ function toColumnData(
     return out;
   }
   if (!nulls) return dense as ColumnData;
-  if (kind === 'date' || kind === 'millis' || kind === 'micros' || kind === 'nanos') {
+  if (
+    kind === 'date' ||
+    kind === 'millis' ||
+    kind === 'micros' ||
+    kind === 'nanos' ||
+    kind === 'int96'
+  ) {
     const values = dense as Float64Array;
     const out = new Float64Array(rows);
     let next = 0;
