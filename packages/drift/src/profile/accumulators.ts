@@ -35,13 +35,17 @@ export interface NumericColumnProfile {
   min: number | null;
   /** Largest value (exact); `null` when count is 0. */
   max: number | null;
-  /** Mean (Welford; exact up to rounding). */
+  /** Mean (exact up to rounding: Welford value by value; per block two-pass + Chan merge for whole columns). */
   mean: number;
-  /** Population variance (ddof 0; Welford/Chan, exact up to rounding). */
+  /** Population variance (ddof 0; Welford/Chan as for `mean`, exact up to rounding). */
   variance: number;
   /** Sum of squared deviations from the mean (Welford's M2), kept for exact merging. */
   m2: number;
-  /** KLL quantile sketch (k = 200: rank error ≤ ~1.7% of count at 99% confidence; exact for small columns). */
+  /**
+   * KLL quantile sketch (k = 200: rank error ≤ ~1.7% of count at 99% confidence; exact for small
+   * columns). Columns of 256k values or more are sampled first (one value per run of 2^h, see
+   * `KllSketch.updateMany`) within the same bound.
+   */
   sketch: KllSketchJson;
   /** Exact [value, count] pairs while the column has at most 32 distinct values, else `null`. */
   values: [number, number][] | null;
@@ -294,74 +298,7 @@ export class CategoricalAccumulator {
    * `capacity` distinct values, and stay within the Misra-Gries bound above that.
    */
   addBatch(values: ArrayLike<unknown>, toCategory: (value: unknown, row: number) => string): void {
-    const index = new Map<string, number>();
-    const keys: string[] = [];
-    const counts: number[] = [];
-    const cacheKeys = new Array<string | undefined>(CATEGORY_CACHE_SLOTS).fill(undefined);
-    const cacheIds = new Int32Array(CATEGORY_CACHE_SLOTS);
-    let trues = 0;
-    let falses = 0;
-    let missing = 0;
-    let i = 0;
-    // Boolean columns: a loop of two comparisons until something else shows up.
-    for (; i < values.length; i++) {
-      const v = values[i];
-      if (v === true) trues++;
-      else if (v === false) falses++;
-      else if (v === null || v === undefined) missing++;
-      else break;
-    }
-    for (; i < values.length; i++) {
-      const v = values[i];
-      if (typeof v === 'string') {
-        const length = v.length;
-        // Length and five characters (NaN, that is 0, past the end): enough to tell apart the
-        // values of typical category columns ("zone_15" and "zone_25" differ at length - 2).
-        const slot =
-          Math.imul(
-            (length ^
-              (v.charCodeAt(0) << 5) ^
-              (v.charCodeAt(1) << 10) ^
-              (v.charCodeAt(length >> 1) << 15) ^
-              (v.charCodeAt(length - 2) << 20) ^
-              (v.charCodeAt(length - 1) << 25)) |
-              0,
-            0x9e3779b1,
-          ) >>> CATEGORY_CACHE_SHIFT;
-        if (cacheKeys[slot] === v) {
-          const id = cacheIds[slot] as number;
-          counts[id] = (counts[id] as number) + 1;
-          continue;
-        }
-        let id = index.get(v);
-        if (id === undefined) {
-          id = keys.length;
-          index.set(v, id);
-          keys.push(v);
-          counts.push(1);
-        } else {
-          counts[id] = (counts[id] as number) + 1;
-        }
-        cacheKeys[slot] = v;
-        cacheIds[slot] = id;
-      } else if (v === true) {
-        trues++;
-      } else if (v === false) {
-        falses++;
-      } else if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) {
-        missing++;
-      } else {
-        const key = toCategory(v, i);
-        const id = index.get(key);
-        if (id === undefined) {
-          index.set(key, keys.length);
-          keys.push(key);
-          counts.push(1);
-        } else {
-          counts[id] = (counts[id] as number) + 1;
-        }
-      }
-    }
+    const { index, keys, counts, trues, falses, missing } = countCategories(values, toCategory);
     for (const [key, count] of [
       ['true', trues],
       ['false', falses],
@@ -369,7 +306,6 @@ export class CategoricalAccumulator {
       if (count === 0) continue;
       const id = index.get(key);
       if (id === undefined) {
-        index.set(key, keys.length);
         keys.push(key);
         counts.push(count);
       } else {
@@ -425,6 +361,93 @@ export class CategoricalAccumulator {
     a.hll = HyperLogLog.fromJSON(profile.distinct);
     return a;
   }
+}
+
+/**
+ * Distinct categories of a column with their counts (booleans counted apart), and its missing
+ * values (null, undefined, NaN). Only the loops, so that code optimized on-stack during them
+ * does not run into untried code after them.
+ */
+function countCategories(
+  values: ArrayLike<unknown>,
+  toCategory: (value: unknown, row: number) => string,
+): {
+  index: Map<string, number>;
+  keys: string[];
+  counts: number[];
+  trues: number;
+  falses: number;
+  missing: number;
+} {
+  const index = new Map<string, number>();
+  const keys: string[] = [];
+  const counts: number[] = [];
+  const cacheKeys = new Array<string | undefined>(CATEGORY_CACHE_SLOTS).fill(undefined);
+  const cacheIds = new Int32Array(CATEGORY_CACHE_SLOTS);
+  let trues = 0;
+  let falses = 0;
+  let missing = 0;
+  let i = 0;
+  // Boolean columns: a loop of two comparisons until something else shows up.
+  for (; i < values.length; i++) {
+    const v = values[i];
+    if (v === true) trues++;
+    else if (v === false) falses++;
+    else if (v === null || v === undefined) missing++;
+    else break;
+  }
+  for (; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v === 'string') {
+      const length = v.length;
+      // Length and five characters (NaN, that is 0, past the end): enough to tell apart the
+      // values of typical category columns ("zone_15" and "zone_25" differ at length - 2).
+      const slot =
+        Math.imul(
+          (length ^
+            (v.charCodeAt(0) << 5) ^
+            (v.charCodeAt(1) << 10) ^
+            (v.charCodeAt(length >> 1) << 15) ^
+            (v.charCodeAt(length - 2) << 20) ^
+            (v.charCodeAt(length - 1) << 25)) |
+            0,
+          0x9e3779b1,
+        ) >>> CATEGORY_CACHE_SHIFT;
+      if (cacheKeys[slot] === v) {
+        const id = cacheIds[slot] as number;
+        counts[id] = (counts[id] as number) + 1;
+        continue;
+      }
+      let id = index.get(v);
+      if (id === undefined) {
+        id = keys.length;
+        index.set(v, id);
+        keys.push(v);
+        counts.push(1);
+      } else {
+        counts[id] = (counts[id] as number) + 1;
+      }
+      cacheKeys[slot] = v;
+      cacheIds[slot] = id;
+    } else if (v === true) {
+      trues++;
+    } else if (v === false) {
+      falses++;
+    } else if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) {
+      missing++;
+    } else {
+      const key = toCategory(v, i);
+      const id = index.get(key);
+      if (id === undefined) {
+        index.set(key, keys.length);
+        keys.push(key);
+        counts.push(1);
+      } else {
+        counts[id] = (counts[id] as number) + 1;
+      }
+    }
+  }
+  return { index, keys, counts, trues, falses, missing };
 }
 
 export type ColumnAccumulator = NumericAccumulator | CategoricalAccumulator;

@@ -160,10 +160,7 @@ export class KllSketch {
     if (samples.length === 0) return;
     const sampled = new KllSketch(this.k, this.randomBits(32));
     // Sorted columns (ids, timestamps) give sorted samples: skip the sort.
-    let sorted = true;
-    for (let i = 1; i < samples.length && sorted; i++)
-      sorted = (samples[i - 1] as number) <= (samples[i] as number);
-    sampled.loadSorted(sorted ? samples : sortFloat64(samples));
+    sampled.loadSorted(isSortedAscending(samples) ? samples : sortFloat64(samples));
     sampled.raise(h);
     this.merge(sampled);
   }
@@ -366,6 +363,9 @@ export class KllSampler {
 
   /** Scans data[start, end); `dense` promises that the range holds no NaN. */
   scan(data: ArrayLike<number>, start: number, end: number, dense: boolean): void {
+    // Touch the fields written after the loops first (see scanBlock in numeric-batch.ts).
+    this.size = this.size + 0;
+    this.target = this.target + 0;
     const block = this.block;
     const samples = this.samples;
     let i = start;
@@ -409,6 +409,12 @@ export class KllSampler {
     }
     this.sketch.addSamples(this.samples.subarray(0, this.size), this.h);
   }
+}
+
+function isSortedAscending(values: Float64Array): boolean {
+  for (let i = 1; i < values.length; i++)
+    if (!((values[i - 1] as number) <= (values[i] as number))) return false;
+  return true;
 }
 
 function mergeSorted(a: number[], b: number[]): number[] {

@@ -76,6 +76,10 @@ describe('NumericAccumulator.addBatch', () => {
       int32: Int32Array.from({ length: n }, () => Math.floor(r.uniform() * 2 ** 31) - 2 ** 30),
       int32FewDistinct: Int32Array.from({ length: n }, (_, i) => i % 5),
       timestamps: Float64Array.from({ length: n }, (_, i) => 1.7e12 + i * 1000),
+      outlierFirst: Float64Array.from({ length: n }, (_, i) => (i === 0 ? 1e9 : r.normal())),
+      constant: new Float64Array(n).fill(0.1),
+      // Runs of one value (the last-value shortcut of the exact table).
+      runs: Float64Array.from({ length: n }, (_, i) => Math.floor(i / 1000) * 1.5),
       allMissing: new Float64Array(n).fill(Number.NaN),
       empty: new Float64Array(0),
       // More than one 16,384-value block, so blocks merge Chan-style.
@@ -97,6 +101,25 @@ describe('NumericAccumulator.addBatch', () => {
     expectSameSummary(reference, twice, 'batch then batch');
     const third = Float64Array.from({ length: 100 }, (_, i) => 1000 + i);
     expectSameSummary(oneByOne(third, reference), batch(third, twice), 'overflow in a later batch');
+  });
+
+  it('keeps M2 accurate when a block starts far from its mean (rescan from the mean)', () => {
+    const r = seeded(3);
+    // Tight cluster after one outlier: the one-pass sums around the first value lose ~4 digits.
+    const values = Float64Array.from({ length: 16384 }, (_, i) =>
+      i === 0 ? 1e6 + 1 : 1e6 + (r.uniform() - 0.5) * 1e-3,
+    );
+    let mean = 0;
+    for (const v of values) mean += v;
+    mean /= values.length;
+    let correction = 0;
+    for (const v of values) correction += v - mean;
+    mean += correction / values.length;
+    let m2 = 0;
+    for (const v of values) m2 += (v - mean) ** 2;
+    const acc = batch(values);
+    expect(Math.abs(acc.m2 - m2) / m2).toBeLessThan(1e-12);
+    expect(Math.abs(acc.mean - mean) / mean).toBeLessThan(1e-15);
   });
 
   it('agrees with adding values one by one (property)', () => {

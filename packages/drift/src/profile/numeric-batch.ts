@@ -118,6 +118,14 @@ export function scanBlock(
   registers: Uint8Array,
   out: BlockStats,
 ): void {
+  // Store once before the loop: code optimized on-stack during the first long loop otherwise
+  // has no feedback for these stores and deoptimizes at the end of every call.
+  out.count = 0;
+  out.missing = 0;
+  out.squares = 0;
+  out.deviations = 0;
+  out.min = Infinity;
+  out.max = -Infinity;
   const high = HIGH;
   const low = LOW;
   let count = 0;
@@ -179,6 +187,7 @@ export function countExact(
   const used = table.used;
   const limit = table.limit;
   let size = table.size;
+  table.size = size; // see scanBlock
   let last = Number.NaN;
   let lastSlot = -1;
   let ok = true;
@@ -218,6 +227,8 @@ export function deviations(
   center: number,
   out: BlockStats,
 ): void {
+  out.squares = 0; // see scanBlock
+  out.deviations = 0;
   let squares = 0;
   let sum = 0;
   for (let i = start; i < end; i++) {

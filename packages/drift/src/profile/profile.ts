@@ -130,10 +130,15 @@ export function accumulatorFromProfile(column: ColumnProfile): ColumnAccumulator
 /**
  * Summarizes a table (row objects, column arrays or an Apache Arrow Table) into a
  * {@link DatasetProfile}: per column the count, missing values, and for numbers min, max, mean
- * and variance (Welford), a KLL quantile sketch, exact value counts for low-cardinality columns,
+ * and variance, a KLL quantile sketch, exact value counts for low-cardinality columns,
  * a HyperLogLog distinct count and a 20-bin histogram; for categories the frequent items.
  * The profile is plain JSON (store it with `JSON.stringify`) and can be merged with
  * {@link mergeProfiles}; drift can be computed from two profiles alone.
+ *
+ * Each column is processed whole, in tight loops: numeric typed arrays (Float64Array,
+ * Float32Array, Int32Array) are read directly and other arrays are converted to float64 once;
+ * the sketch samples columns of 256k values or more (see the `sketch` field). Pass typed arrays
+ * for the fastest path: a million rows of seven columns take tens of milliseconds.
  *
  * @throws ValidationError for unsupported inputs or values, naming the column and row.
  */
