@@ -43,7 +43,10 @@ const SELECT = `SELECT
   CASE WHEN i % 8 = 0 THEN NULL ELSE (TIMESTAMP '1960-03-01 00:00:00' + INTERVAL (i) MINUTE)::TIMESTAMP_MS END AS at_ms,
   (TIMESTAMP '2024-01-01' + INTERVAL (i) SECOND)::TIMESTAMP_NS + INTERVAL (i) MICROSECOND AS at_ns,
   CASE WHEN i % 9 = 0 THEN NULL ELSE DATE '1969-12-01' + (i % 90)::INTEGER END AS day,
-  (i % 5)::DOUBLE AS x_dict
+  (i % 5)::DOUBLE AS x_dict,
+  CASE WHEN i % 3 = 0 THEN NULL ELSE ((i - 1250)::DECIMAL(9, 2) / 8)::DECIMAL(9, 3) END AS dec32,
+  ((i - 1250)::DECIMAL(18, 4) / 3)::DECIMAL(18, 4) AS dec64,
+  ((i - 1250)::DECIMAL(38, 6) / 7)::DECIMAL(38, 6) AS dec128
   FROM range(2500) r(i)`;
 
 /**
@@ -123,7 +126,11 @@ describe('parquet fast read path', () => {
       expect(chunks.length).toBeGreaterThan(1);
       // Every column decodes on the fast path alone, with the values DuckDB wrote.
       const fast = fastColumns(path);
-      expect(Object.keys(fast)).toHaveLength(19);
+      expect(Object.keys(fast)).toHaveLength(22);
+      expect(fast.dec32![0]).toBeNull();
+      expect(fast.dec32![1]).toBeCloseTo(-156.125, 9);
+      expect(fast.dec64![2]).toBeCloseTo(-416, 9);
+      expect(fast.dec128![2]).toBeCloseTo(-178.285714, 9);
       expect(fast.id![2499]).toBe(2499);
       expect(fast.id_null![7]).toBeNull();
       expect(fast.id_null![8]).toBe(-24);
@@ -389,10 +396,17 @@ describe('parquet fast read path', () => {
     expect(fast.big![2999]).toBe(29_990_000_000_000n);
   });
 
-  it('decodes DuckDB Parquet v2 files (delta, byte-stream-split) and falls back per column for DECIMAL', async () => {
+  it('decodes DuckDB Parquet v2 files (delta, byte-stream-split, decimals) and falls back per column for the rest', async () => {
     const path = join(folder, 'duck-v2.parquet');
+    const extra = `((i % 1000)::DECIMAL(9, 2) / 7)::DECIMAL(12, 4) AS amount,
+      CASE WHEN i % 4 = 0 THEN NULL ELSE (i - 1250)::DECIMAL(9, 2) / 8 END AS small_amount,
+      ((i - 1250)::DECIMAL(38, 6) / 3)::DECIMAL(38, 6) AS wide_amount,
+      (CASE WHEN i = 7 THEN 100000000000000000000 ELSE i END)::DECIMAL(38, 0) AS huge,
+      i::UINTEGER AS u32,
+      TIME '10:00:00' + INTERVAL (i) SECOND AS clock,
+      uuid() AS id_uuid`;
     await duck.run(
-      `COPY (SELECT ${'*'}, ((i % 1000)::DECIMAL(9, 2) / 7)::DECIMAL(12, 4) AS amount FROM (${SELECT.replace('FROM range(2500) r(i)', ', i FROM range(2500) r(i)')}))
+      `COPY (SELECT *, ${extra} FROM (${SELECT.replace('FROM range(2500) r(i)', ', i FROM range(2500) r(i)')}))
        TO '${path}' (FORMAT parquet, COMPRESSION snappy, PARQUET_VERSION V2, ROW_GROUP_SIZE 1000)`,
     );
     const metadata = parquetMetadata(new Uint8Array(readFileSync(path)).buffer);
@@ -410,18 +424,26 @@ describe('parquet fast read path', () => {
     );
     const chunks = await compareOpen(path);
     expect(chunks.length).toBeGreaterThan(1);
-    // Only the DECIMAL column takes the general path.
-    const fast = fastColumns(path, ['amount']);
-    expect(Object.keys(fast)).toHaveLength(20);
-    expect(fast.amount).toBeUndefined();
+    // Unsigned ints, TIME, UUID and a DECIMAL beyond 2^53 take the general path; the rest is fast.
+    const fallback = ['u32', 'clock', 'id_uuid', 'huge'];
+    const fast = fastColumns(path, fallback);
+    expect(Object.keys(fast)).toHaveLength(26);
+    for (const name of fallback) expect(fast[name]).toBeUndefined();
     expect(fast.id![2499]).toBe(2499);
     expect(fast.at_ns![2]).toBe(Date.UTC(2024, 0, 1, 0, 0, 2) + 0.002);
     expect(fast.text![41]).toBe('row-41x');
+    expect(fast.amount![700]).toBeCloseTo(100, 6);
+    expect(fast.small_amount![0]).toBeNull();
+    expect(fast.small_amount![1]).toBeCloseTo(-156.125, 6);
+    expect(fast.wide_amount![1]).toBeCloseTo(-416.333333, 6);
     const source = await openParquet(path);
     const [first] = source.rowGroups;
-    const read = await source.read(first!, ['amount', 'id', 'x']);
-    expect(read.columns.amount![700]).toBeCloseTo(100, 6);
-    expect(read.columns.id![999]).toBe(999);
+    const read = await source.read(first!, ['huge', 'u32', 'clock', 'id_uuid', 'x']);
+    expect(read.columns.huge![7]).toBe(1e20);
+    expect(read.columns.huge![8]).toBe(8);
+    expect(read.columns.u32![999]).toBe(999n);
+    expect(read.columns.clock![1]).toBe(36_001_000_000n);
+    expect(read.columns.id_uuid![0]).toMatch(/^[0-9a-f]{8}-/);
     expect(read.columns.x![2]).toBe(3);
   });
 

@@ -37,6 +37,9 @@ type Kind =
   | 'micros'
   | 'nanos'
   | 'int96'
+  | 'decimal32'
+  | 'decimal64'
+  | 'decimalFixed'
   | 'bool'
   | 'string';
 
@@ -47,6 +50,10 @@ export interface FastColumn {
   kind: Kind;
   /** Whether definition levels are present (max definition level 1). */
   optional: boolean;
+  /** DECIMAL kinds: the factor `10 ** -scale` the unscaled integers are multiplied by. */
+  factor: number;
+  /** `decimalFixed`: bytes per value. */
+  typeLength: number;
 }
 
 /**
@@ -61,7 +68,13 @@ export function planFastColumn(
   if ((element.num_children ?? 0) > 0 || element.repetition_type === 'REPEATED') return undefined;
   const kind = kindOf(element, column.type);
   if (kind === undefined) return undefined;
-  return { name: column.name, kind, optional: element.repetition_type !== 'REQUIRED' };
+  return {
+    name: column.name,
+    kind,
+    optional: element.repetition_type !== 'REQUIRED',
+    factor: 10 ** -(element.scale || 0),
+    typeLength: element.type_length ?? 0,
+  };
 }
 
 function kindOf(element: SchemaElement, type: ColumnSchema['type']): Kind | undefined {
@@ -80,6 +93,7 @@ function kindOf(element: SchemaElement, type: ColumnSchema['type']): Kind | unde
       return type === 'bool' ? 'bool' : undefined;
     case 'INT32': {
       if (converted === 'DATE') return type === 'timestamp' ? 'date' : undefined;
+      if (converted === 'DECIMAL') return type === 'float64' ? 'decimal32' : undefined;
       const plain =
         (converted === undefined ||
           converted === 'INT_8' ||
@@ -89,6 +103,7 @@ function kindOf(element: SchemaElement, type: ColumnSchema['type']): Kind | unde
       return plain && type === 'int32' ? 'int32' : undefined;
     }
     case 'INT64': {
+      if (converted === 'DECIMAL') return type === 'float64' ? 'decimal64' : undefined;
       if (type === 'timestamp') {
         if (converted === 'TIMESTAMP_MILLIS') return 'millis';
         if (converted === 'TIMESTAMP_MICROS') return 'micros';
@@ -106,6 +121,10 @@ function kindOf(element: SchemaElement, type: ColumnSchema['type']): Kind | unde
         (logical === undefined || (logical.type === 'INTEGER' && logical.isSigned));
       return plain && type === 'int64' ? 'int64' : undefined;
     }
+    case 'FIXED_LEN_BYTE_ARRAY':
+      return converted === 'DECIMAL' && type === 'float64' && (element.type_length ?? 0) > 0
+        ? 'decimalFixed'
+        : undefined;
     case 'INT96':
       // Legacy timestamps (Spark's default): hyparquet converts them only without annotations.
       return type === 'timestamp' && converted === undefined && logical === undefined
@@ -571,6 +590,9 @@ function denseFor(kind: Kind, length: number): Dense {
     case 'micros':
     case 'nanos':
     case 'int96':
+    case 'decimal32':
+    case 'decimal64':
+    case 'decimalFixed':
       return new Float64Array(length);
     case 'float32':
       return new Float32Array(length);
@@ -586,8 +608,14 @@ function denseFor(kind: Kind, length: number): Dense {
 }
 
 /** Bytes per PLAIN value of a fixed-width kind. */
-function plainWidth(kind: Kind): number {
+function plainWidth(kind: Kind, typeLength: number): number {
   switch (kind) {
+    case 'decimal32':
+      return 4;
+    case 'decimal64':
+      return 8;
+    case 'decimalFixed':
+      return typeLength;
     case 'float64':
     case 'int64':
     case 'millis':
@@ -679,7 +707,7 @@ class StringCache {
  * Returns the position after them.
  */
 function readPlain(
-  kind: Kind,
+  column: FastColumn,
   bytes: Uint8Array,
   position: number,
   end: number,
@@ -688,6 +716,7 @@ function readPlain(
   count: number,
   cache?: StringCache,
 ): number {
+  const kind = column.kind;
   if (kind === 'bool') {
     const needed = Math.ceil(count / 8);
     if (position + needed > end) corrupt('PLAIN booleans are truncated');
@@ -716,7 +745,7 @@ function readPlain(
     }
     return pos;
   }
-  const width = plainWidth(kind);
+  const width = plainWidth(kind, column.typeLength);
   const size = count * width;
   if (position + size > end)
     corrupt(`PLAIN values are truncated (${count} values need ${size} bytes)`);
@@ -729,6 +758,40 @@ function readPlain(
       new Uint8Array(target.buffer, target.byteOffset + offset * width, size).set(
         bytes.subarray(position, position + size),
       );
+      break;
+    }
+    case 'decimal32': {
+      const ints = int32Words(bytes, position, count);
+      const out = dense as Float64Array;
+      const factor = column.factor;
+      for (let index = 0; index < count; index++) out[offset + index] = ints[index]! * factor;
+      break;
+    }
+    case 'decimal64': {
+      // Number(bigint) of the general path is the one rounding of high * 2^32 + low.
+      const words = int32Words(bytes, position, count * 2);
+      const out = dense as Float64Array;
+      const factor = column.factor;
+      for (let index = 0; index < count; index++)
+        out[offset + index] =
+          (words[2 * index + 1]! * 4294967296 + (words[2 * index]! >>> 0)) * factor;
+      break;
+    }
+    case 'decimalFixed': {
+      // Big-endian two's complement; exact while the magnitude stays under 2^53, else the
+      // general path (BigInt) reads the column.
+      const out = dense as Float64Array;
+      const factor = column.factor;
+      for (let index = 0; index < count; index++) {
+        const start = position + index * width;
+        const negative = bytes[start]! >= 0x80;
+        let magnitude = 0;
+        for (let at = start; at < start + width; at++)
+          magnitude = magnitude * 256 + (negative ? 255 - bytes[at]! : bytes[at]!);
+        if (magnitude >= 9007199254740991)
+          throw new UnsupportedChunk('a DECIMAL wider than 53 bits');
+        out[offset + index] = (negative ? -(magnitude + 1) : magnitude) * factor;
+      }
       break;
     }
     case 'int96': {
@@ -1093,11 +1156,12 @@ function decodeChunk(bytes: Uint8Array, target: ChunkTarget): ColumnData {
       if (header.numValues < 0) corrupt('a dictionary page has no value count');
       const page = decompress(codec, raw, header.uncompressedSize);
       // Every dictionary value takes at least one bit (booleans) or four bytes (a string's length).
-      const minimum = kind === 'bool' ? 1 / 8 : kind === 'string' ? 4 : plainWidth(kind);
+      const minimum =
+        kind === 'bool' ? 1 / 8 : kind === 'string' ? 4 : plainWidth(kind, column.typeLength);
       if (header.numValues * minimum > page.length)
         corrupt(`a dictionary page of ${page.length} bytes cannot hold ${header.numValues} values`);
       dictionary = denseFor(kind, header.numValues);
-      readPlain(kind, page, 0, page.length, dictionary, 0, header.numValues);
+      readPlain(column, page, 0, page.length, dictionary, 0, header.numValues);
       continue;
     }
     if (header.type !== PAGE_DATA && header.type !== PAGE_DATA_V2)
@@ -1145,7 +1209,7 @@ function decodeChunk(bytes: Uint8Array, target: ChunkTarget): ColumnData {
     switch (header.encoding) {
       case ENC_PLAIN:
         if (kind === 'string') cache ??= new StringCache();
-        readPlain(kind, page, position, end, dense, valuesRead, present, cache);
+        readPlain(column, page, position, end, dense, valuesRead, present, cache);
         break;
       case ENC_PLAIN_DICTIONARY:
       case ENC_RLE_DICTIONARY: {
@@ -1183,13 +1247,18 @@ function decodeChunk(bytes: Uint8Array, target: ChunkTarget): ColumnData {
       }
       case ENC_DELTA_BINARY_PACKED: {
         if (present === 0) break;
-        const wide = kind === 'int64' || kind === 'millis' || kind === 'micros' || kind === 'nanos';
-        if (!wide && kind !== 'int32' && kind !== 'date')
+        const wide =
+          kind === 'int64' ||
+          kind === 'millis' ||
+          kind === 'micros' ||
+          kind === 'nanos' ||
+          kind === 'decimal64';
+        if (!wide && kind !== 'int32' && kind !== 'date' && kind !== 'decimal32')
           throw new UnsupportedChunk('DELTA_BINARY_PACKED values that are not integers');
         const words = new Int32Array(wide ? present * 2 : present);
         readDeltaBinaryPacked(page, position, end, present, wide, words);
         const joined = new Uint8Array(words.buffer);
-        readPlain(kind, joined, 0, joined.length, dense, valuesRead, present);
+        readPlain(column, joined, 0, joined.length, dense, valuesRead, present);
         break;
       }
       case ENC_DELTA_LENGTH_BYTE_ARRAY:
@@ -1204,10 +1273,10 @@ function decodeChunk(bytes: Uint8Array, target: ChunkTarget): ColumnData {
         readDeltaStrings(page, position, end, present, dense as string[], valuesRead);
         break;
       case ENC_BYTE_STREAM_SPLIT: {
-        const width = plainWidth(kind);
+        const width = plainWidth(kind, column.typeLength);
         if (width === 0) throw new UnsupportedChunk('BYTE_STREAM_SPLIT of variable-width values');
         const joined = unsplit(page, position, end, width, present);
-        readPlain(kind, joined, 0, joined.length, dense, valuesRead, present);
+        readPlain(column, joined, 0, joined.length, dense, valuesRead, present);
         break;
       }
       default:
@@ -1231,8 +1300,15 @@ function plainView(
   end: number,
   count: number,
 ): ColumnData | undefined {
-  const width = plainWidth(kind);
-  if (width === 0 || kind === 'date' || kind === 'int96') return undefined;
+  const width = plainWidth(kind, 0);
+  if (
+    width === 0 ||
+    kind === 'date' ||
+    kind === 'int96' ||
+    kind === 'decimal32' ||
+    kind === 'decimal64'
+  )
+    return undefined;
   if (position + count * width > end)
     corrupt(`PLAIN values are truncated (${count} values need ${count * width} bytes)`);
   const offset = page.byteOffset + position;

@@ -669,8 +669,9 @@ export interface OpenParquetOptions {
  * lz4, lz4_raw and brotli pages, plain and dictionary encodings.
  *
  * Flat columns of whole row groups decode on the fast path of parquet-read.ts (one read per row
- * group, pages decoded straight into typed arrays); other columns (nested, INT96, DECIMAL,
- * delta or byte-stream-split encodings) go through hyparquet, per column.
+ * group, pages decoded straight into typed arrays); the rest (unsigned integers, TIME, UUID,
+ * FLOAT16, DECIMALs beyond 2^53 or stored as BYTE_ARRAY, row ranges that are not whole row
+ * groups) goes through hyparquet, per column, with the same results.
  * @throws ValidationError when the file is not Parquet or has columns that cannot be read.
  */
 export async function openParquet(
