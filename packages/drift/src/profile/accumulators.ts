@@ -290,7 +290,7 @@ export class CategoricalAccumulator {
 
   /**
    * Adds a whole column at once: null, undefined and NaN are missing; strings and booleans are
-   * counted in a Map first (with a small cache in front, keyed by the string's length and five of
+   * counted in a Map first (with a small cache in front, keyed by the string's length and three of
    * its characters, since a column usually repeats the same string objects), then each distinct
    * value enters the HyperLogLog once and the frequent items with its count. Other values become
    * categories through `toCategory(value, row)`, which throws for what is not one. Count, missing,
@@ -400,16 +400,15 @@ function countCategories(
     const v = values[i];
     if (typeof v === 'string') {
       const length = v.length;
-      // Length and five characters (NaN, that is 0, past the end): enough to tell apart the
-      // values of typical category columns ("zone_15" and "zone_25" differ at length - 2).
+      // Length, first and last two characters (NaN, that is 0, past the end): enough to tell
+      // apart the values of typical category columns ("zone_15" and "zone_25" differ at
+      // length - 2); a collision only sends the value to the Map.
       const slot =
         Math.imul(
           (length ^
-            (v.charCodeAt(0) << 5) ^
-            (v.charCodeAt(1) << 10) ^
-            (v.charCodeAt(length >> 1) << 15) ^
-            (v.charCodeAt(length - 2) << 20) ^
-            (v.charCodeAt(length - 1) << 25)) |
+            (v.charCodeAt(0) << 7) ^
+            (v.charCodeAt(length - 2) << 14) ^
+            (v.charCodeAt(length - 1) << 21)) |
             0,
           0x9e3779b1,
         ) >>> CATEGORY_CACHE_SHIFT;
