@@ -1116,176 +1116,243 @@ export interface ChunkTarget {
  * @throws ValidationError when the bytes are corrupt.
  */
 export function decodeColumnChunk(bytes: Uint8Array, target: ChunkTarget): ColumnData {
-  try {
-    return decodeChunk(bytes, target);
-  } catch (error) {
-    if (error instanceof UnsupportedChunk) throw error;
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new ValidationError(
-      `${target.file}: column "${target.column.name}" in row group ${target.rowGroup} is corrupt (${detail}); re-export the file from its source`,
-      [{ path: [target.column.name], message: detail }],
-      { cause: error },
-    );
-  }
+  const assembler = new ColumnAssembler(target.column, target.rows);
+  assembler.append(bytes, target);
+  return assembler.finish();
 }
 
-function decodeChunk(bytes: Uint8Array, target: ChunkTarget): ColumnData {
-  const { column, rows, codec } = target;
-  const { kind, optional } = column;
-  let dense: Dense | undefined;
-  const levels = optional ? new Uint8Array(rows) : undefined;
-  let dictionary: Dense | undefined;
-  let indices: Int32Array | undefined;
-  let cache: StringCache | undefined;
-  let rowsRead = 0;
-  let valuesRead = 0;
-  const cursor: Cursor = { bytes, position: 0, end: bytes.length };
-  while (rowsRead < rows) {
-    if (cursor.position >= cursor.end)
-      corrupt(`the column chunk ends after ${rowsRead} of ${rows} rows`);
-    const header = readPageHeader(cursor);
-    const pageStart = cursor.position;
-    const pageEnd = pageStart + header.compressedSize;
-    if (pageEnd > cursor.end) corrupt('a page runs past the end of the column chunk');
-    cursor.position = pageEnd;
-    const raw = bytes.subarray(pageStart, pageEnd);
-    if (header.type === PAGE_INDEX) continue;
-    if (header.type === PAGE_DICTIONARY) {
-      if (header.encoding !== ENC_PLAIN && header.encoding !== ENC_PLAIN_DICTIONARY)
-        throw new UnsupportedChunk(`dictionary encoding ${header.encoding}`);
-      if (header.numValues < 0) corrupt('a dictionary page has no value count');
-      const page = decompress(codec, raw, header.uncompressedSize);
-      // Every dictionary value takes at least one bit (booleans) or four bytes (a string's length).
-      const minimum =
-        kind === 'bool' ? 1 / 8 : kind === 'string' ? 4 : plainWidth(kind, column.typeLength);
-      if (header.numValues * minimum > page.length)
-        corrupt(`a dictionary page of ${page.length} bytes cannot hold ${header.numValues} values`);
-      dictionary = denseFor(kind, header.numValues);
-      readPlain(column, page, 0, page.length, dictionary, 0, header.numValues);
-      continue;
-    }
-    if (header.type !== PAGE_DATA && header.type !== PAGE_DATA_V2)
-      corrupt(`unknown page type ${header.type}`);
-    const count = header.numValues;
-    if (count < 0 || rowsRead + count > rows)
-      corrupt(`data pages hold more values than the row group's ${rows} rows`);
-    let page: Uint8Array;
-    let position = 0;
-    let present = count;
-    if (header.type === PAGE_DATA) {
-      page = decompress(codec, raw, header.uncompressedSize);
-      if (levels !== undefined) {
-        if (header.definitionEncoding !== ENC_RLE)
-          throw new UnsupportedChunk(`definition level encoding ${header.definitionEncoding}`);
-        if (page.length < 4) corrupt('definition levels are truncated');
-        const length = (page[0]! | (page[1]! << 8) | (page[2]! << 16) | (page[3]! << 24)) >>> 0;
-        if (4 + length > page.length) corrupt('definition levels run past the end of the page');
-        readHybrid(page, 4, 4 + length, 1, levels, rowsRead, count);
-        position = 4 + length;
-        present = countPresent(levels, rowsRead, count);
-      }
-    } else {
-      if (header.repetitionBytes !== 0) throw new UnsupportedChunk('repetition levels');
-      const levelBytes = header.definitionBytes;
-      if (levelBytes < 0 || levelBytes > raw.length)
-        corrupt('definition levels run past the end of the page');
-      if (levels !== undefined) {
-        readHybrid(raw, 0, levelBytes, 1, levels, rowsRead, count);
-        present = countPresent(levels, rowsRead, count);
-      } else if (header.numNulls > 0) {
-        corrupt('a required column has nulls');
-      }
-      const values = raw.subarray(levelBytes);
-      const size = header.uncompressedSize - levelBytes;
-      page = header.isCompressed ? decompress(codec, values, size) : values;
-    }
-    const end = page.length;
-    if (header.encoding === ENC_PLAIN && count === rows && present === rows) {
-      // One page holding every value: view (or convert) the page bytes in place.
-      const view = plainView(kind, page, position, end, rows);
-      if (view !== undefined) return view;
-    }
-    dense ??= denseFor(kind, rows);
-    switch (header.encoding) {
-      case ENC_PLAIN:
-        if (kind === 'string') cache ??= new StringCache();
-        readPlain(column, page, position, end, dense, valuesRead, present, cache);
-        break;
-      case ENC_PLAIN_DICTIONARY:
-      case ENC_RLE_DICTIONARY: {
-        if (dictionary === undefined)
-          corrupt('a dictionary-encoded page comes without a dictionary page');
-        if (present > 0) {
-          if (position >= end) corrupt('dictionary indices are missing');
-          const width = page[position]!;
-          if (indices === undefined || indices.length < present) indices = new Int32Array(present);
-          readHybrid(page, position + 1, end, width, indices, 0, present);
-          gather(dictionary, indices, present, dense, valuesRead);
-        }
-        break;
-      }
-      case ENC_RLE: {
-        if (kind !== 'bool') throw new UnsupportedChunk('RLE values that are not booleans');
-        if (position + 4 > end) corrupt('RLE booleans are truncated');
-        const length =
-          (page[position]! |
-            (page[position + 1]! << 8) |
-            (page[position + 2]! << 16) |
-            (page[position + 3]! << 24)) >>>
-          0;
-        if (position + 4 + length > end) corrupt('RLE booleans run past the end of the page');
-        readHybrid(
-          page,
-          position + 4,
-          position + 4 + length,
-          1,
-          dense as Uint8Array,
-          valuesRead,
-          present,
-        );
-        break;
-      }
-      case ENC_DELTA_BINARY_PACKED: {
-        if (present === 0) break;
-        const wide =
-          kind === 'int64' ||
-          kind === 'millis' ||
-          kind === 'micros' ||
-          kind === 'nanos' ||
-          kind === 'decimal64';
-        if (!wide && kind !== 'int32' && kind !== 'date' && kind !== 'decimal32')
-          throw new UnsupportedChunk('DELTA_BINARY_PACKED values that are not integers');
-        const words = new Int32Array(wide ? present * 2 : present);
-        readDeltaBinaryPacked(page, position, end, present, wide, words);
-        const joined = new Uint8Array(words.buffer);
-        readPlain(column, joined, 0, joined.length, dense, valuesRead, present);
-        break;
-      }
-      case ENC_DELTA_LENGTH_BYTE_ARRAY:
-        if (kind !== 'string') throw new UnsupportedChunk('DELTA_LENGTH_BYTE_ARRAY non-strings');
-        if (present === 0) break;
-        cache ??= new StringCache();
-        readDeltaLengthStrings(page, position, end, present, dense as string[], valuesRead, cache);
-        break;
-      case ENC_DELTA_BYTE_ARRAY:
-        if (kind !== 'string') throw new UnsupportedChunk('DELTA_BYTE_ARRAY non-strings');
-        if (present === 0) break;
-        readDeltaStrings(page, position, end, present, dense as string[], valuesRead);
-        break;
-      case ENC_BYTE_STREAM_SPLIT: {
-        const width = plainWidth(kind, column.typeLength);
-        if (width === 0) throw new UnsupportedChunk('BYTE_STREAM_SPLIT of variable-width values');
-        const joined = unsplit(page, position, end, width, present);
-        readPlain(column, joined, 0, joined.length, dense, valuesRead, present);
-        break;
-      }
-      default:
-        throw new UnsupportedChunk(`encoding ${header.encoding}`);
-    }
-    rowsRead += count;
-    valuesRead += present;
+/**
+ * Decodes the chunks of one column, row group after row group, into one column: values land in
+ * their final place (no per-group arrays to concatenate), and the representation (typed array
+ * or plain array with nulls) is chosen once at the end. After an error, discard it.
+ */
+export class ColumnAssembler {
+  private dense: Dense | undefined;
+  private readonly levels: Uint8Array | undefined;
+  private direct: ColumnData | undefined;
+  private rowsDone = 0;
+  private valuesDone = 0;
+
+  constructor(
+    readonly column: FastColumn,
+    readonly totalRows: number,
+  ) {
+    this.levels = column.optional ? new Uint8Array(totalRows) : undefined;
   }
-  return toColumnData(kind, dense ?? denseFor(kind, rows), levels, rows, valuesRead);
+
+  /**
+   * Decodes the next chunk (`target.rows` rows).
+   * @throws UnsupportedChunk for a feature the fast path does not decode (use the general path).
+   * @throws ValidationError when the bytes are corrupt.
+   */
+  append(bytes: Uint8Array, target: ChunkTarget): void {
+    try {
+      this.decode(bytes, target);
+    } catch (error) {
+      if (error instanceof UnsupportedChunk) throw error;
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new ValidationError(
+        `${target.file}: column "${target.column.name}" in row group ${target.rowGroup} is corrupt (${detail}); re-export the file from its source`,
+        [{ path: [target.column.name], message: detail }],
+        { cause: error },
+      );
+    }
+  }
+
+  /** The column, once every row has been appended. */
+  finish(): ColumnData {
+    if (this.direct !== undefined) return this.direct;
+    if (this.rowsDone !== this.totalRows)
+      throw new Error(`ColumnAssembler: ${this.rowsDone} of ${this.totalRows} rows appended`);
+    const kind = this.column.kind;
+    return toColumnData(
+      kind,
+      this.dense ?? denseFor(kind, this.totalRows),
+      this.levels,
+      this.totalRows,
+      this.valuesDone,
+    );
+  }
+
+  private decode(bytes: Uint8Array, target: ChunkTarget): void {
+    const { rows, codec } = target;
+    const column = this.column;
+    const kind = column.kind;
+    const levels = this.levels;
+    const start = this.rowsDone;
+    if (this.direct !== undefined || start + rows > this.totalRows)
+      throw new Error(`more rows than the ${this.totalRows} expected`);
+    let dictionary: Dense | undefined;
+    let indices: Int32Array | undefined;
+    let cache: StringCache | undefined;
+    let rowsRead = 0;
+    let valuesRead = this.valuesDone;
+    const cursor: Cursor = { bytes, position: 0, end: bytes.length };
+    while (rowsRead < rows) {
+      if (cursor.position >= cursor.end)
+        corrupt(`the column chunk ends after ${rowsRead} of ${rows} rows`);
+      const header = readPageHeader(cursor);
+      const pageStart = cursor.position;
+      const pageEnd = pageStart + header.compressedSize;
+      if (pageEnd > cursor.end) corrupt('a page runs past the end of the column chunk');
+      cursor.position = pageEnd;
+      const raw = bytes.subarray(pageStart, pageEnd);
+      if (header.type === PAGE_INDEX) continue;
+      if (header.type === PAGE_DICTIONARY) {
+        if (header.encoding !== ENC_PLAIN && header.encoding !== ENC_PLAIN_DICTIONARY)
+          throw new UnsupportedChunk(`dictionary encoding ${header.encoding}`);
+        if (header.numValues < 0) corrupt('a dictionary page has no value count');
+        const page = decompress(codec, raw, header.uncompressedSize);
+        // Every dictionary value takes at least one bit (booleans) or four bytes (a string's length).
+        const minimum =
+          kind === 'bool' ? 1 / 8 : kind === 'string' ? 4 : plainWidth(kind, column.typeLength);
+        if (header.numValues * minimum > page.length)
+          corrupt(
+            `a dictionary page of ${page.length} bytes cannot hold ${header.numValues} values`,
+          );
+        dictionary = denseFor(kind, header.numValues);
+        readPlain(column, page, 0, page.length, dictionary, 0, header.numValues);
+        continue;
+      }
+      if (header.type !== PAGE_DATA && header.type !== PAGE_DATA_V2)
+        corrupt(`unknown page type ${header.type}`);
+      const count = header.numValues;
+      if (count < 0 || rowsRead + count > rows)
+        corrupt(`data pages hold more values than the row group's ${rows} rows`);
+      let page: Uint8Array;
+      let position = 0;
+      let present = count;
+      if (header.type === PAGE_DATA) {
+        page = decompress(codec, raw, header.uncompressedSize);
+        if (levels !== undefined) {
+          if (header.definitionEncoding !== ENC_RLE)
+            throw new UnsupportedChunk(`definition level encoding ${header.definitionEncoding}`);
+          if (page.length < 4) corrupt('definition levels are truncated');
+          const length = (page[0]! | (page[1]! << 8) | (page[2]! << 16) | (page[3]! << 24)) >>> 0;
+          if (4 + length > page.length) corrupt('definition levels run past the end of the page');
+          readHybrid(page, 4, 4 + length, 1, levels, start + rowsRead, count);
+          position = 4 + length;
+          present = countPresent(levels, start + rowsRead, count);
+        }
+      } else {
+        if (header.repetitionBytes !== 0) throw new UnsupportedChunk('repetition levels');
+        const levelBytes = header.definitionBytes;
+        if (levelBytes < 0 || levelBytes > raw.length)
+          corrupt('definition levels run past the end of the page');
+        if (levels !== undefined) {
+          readHybrid(raw, 0, levelBytes, 1, levels, start + rowsRead, count);
+          present = countPresent(levels, start + rowsRead, count);
+        } else if (header.numNulls > 0) {
+          corrupt('a required column has nulls');
+        }
+        const values = raw.subarray(levelBytes);
+        const size = header.uncompressedSize - levelBytes;
+        page = header.isCompressed ? decompress(codec, values, size) : values;
+      }
+      const end = page.length;
+      if (header.encoding === ENC_PLAIN && count === this.totalRows && present === count) {
+        // One page holding every value of the column: view (or convert) its bytes in place.
+        const view = plainView(kind, page, position, end, count);
+        if (view !== undefined) {
+          this.direct = view;
+          this.rowsDone = count;
+          this.valuesDone = count;
+          return;
+        }
+      }
+      this.dense ??= denseFor(kind, this.totalRows);
+      const dense = this.dense;
+      switch (header.encoding) {
+        case ENC_PLAIN:
+          if (kind === 'string') cache ??= new StringCache();
+          readPlain(column, page, position, end, dense, valuesRead, present, cache);
+          break;
+        case ENC_PLAIN_DICTIONARY:
+        case ENC_RLE_DICTIONARY: {
+          if (dictionary === undefined)
+            corrupt('a dictionary-encoded page comes without a dictionary page');
+          if (present > 0) {
+            if (position >= end) corrupt('dictionary indices are missing');
+            const width = page[position]!;
+            if (indices === undefined || indices.length < present)
+              indices = new Int32Array(present);
+            readHybrid(page, position + 1, end, width, indices, 0, present);
+            gather(dictionary, indices, present, dense, valuesRead);
+          }
+          break;
+        }
+        case ENC_RLE: {
+          if (kind !== 'bool') throw new UnsupportedChunk('RLE values that are not booleans');
+          if (position + 4 > end) corrupt('RLE booleans are truncated');
+          const length =
+            (page[position]! |
+              (page[position + 1]! << 8) |
+              (page[position + 2]! << 16) |
+              (page[position + 3]! << 24)) >>>
+            0;
+          if (position + 4 + length > end) corrupt('RLE booleans run past the end of the page');
+          readHybrid(
+            page,
+            position + 4,
+            position + 4 + length,
+            1,
+            dense as Uint8Array,
+            valuesRead,
+            present,
+          );
+          break;
+        }
+        case ENC_DELTA_BINARY_PACKED: {
+          if (present === 0) break;
+          const wide =
+            kind === 'int64' ||
+            kind === 'millis' ||
+            kind === 'micros' ||
+            kind === 'nanos' ||
+            kind === 'decimal64';
+          if (!wide && kind !== 'int32' && kind !== 'date' && kind !== 'decimal32')
+            throw new UnsupportedChunk('DELTA_BINARY_PACKED values that are not integers');
+          const words = new Int32Array(wide ? present * 2 : present);
+          readDeltaBinaryPacked(page, position, end, present, wide, words);
+          const joined = new Uint8Array(words.buffer);
+          readPlain(column, joined, 0, joined.length, dense, valuesRead, present);
+          break;
+        }
+        case ENC_DELTA_LENGTH_BYTE_ARRAY:
+          if (kind !== 'string') throw new UnsupportedChunk('DELTA_LENGTH_BYTE_ARRAY non-strings');
+          if (present === 0) break;
+          cache ??= new StringCache();
+          readDeltaLengthStrings(
+            page,
+            position,
+            end,
+            present,
+            dense as string[],
+            valuesRead,
+            cache,
+          );
+          break;
+        case ENC_DELTA_BYTE_ARRAY:
+          if (kind !== 'string') throw new UnsupportedChunk('DELTA_BYTE_ARRAY non-strings');
+          if (present === 0) break;
+          readDeltaStrings(page, position, end, present, dense as string[], valuesRead);
+          break;
+        case ENC_BYTE_STREAM_SPLIT: {
+          const width = plainWidth(kind, column.typeLength);
+          if (width === 0) throw new UnsupportedChunk('BYTE_STREAM_SPLIT of variable-width values');
+          const joined = unsplit(page, position, end, width, present);
+          readPlain(column, joined, 0, joined.length, dense, valuesRead, present);
+          break;
+        }
+        default:
+          throw new UnsupportedChunk(`encoding ${header.encoding}`);
+      }
+      rowsRead += count;
+      valuesRead += present;
+    }
+    this.rowsDone = start + rows;
+    this.valuesDone = valuesRead;
+  }
 }
 
 /**

@@ -23,9 +23,11 @@ import {
   type CellValue,
   type ColumnChunk,
   type ColumnData,
+  concatChunks,
   numericArrayFor,
 } from '../table/column-chunk.js';
 import {
+  ColumnAssembler,
   chunkRange,
   decodeColumnChunk,
   type FastColumn,
@@ -433,6 +435,13 @@ export interface ParquetSource {
   rowGroups: RowRange[];
   /** Reads `columns` for rows `[rowStart, rowEnd)` (within one row group), as canonical values. */
   read(range: RowRange, columns: readonly string[]): Promise<ColumnChunk>;
+  /**
+   * Reads `columns` (default: all) of every row group as whole columns. Row groups decode one
+   * after another (the next one read while the current one decodes) straight into the final
+   * arrays, so there are no per-group arrays to concatenate.
+   * @throws ValidationError for an unknown column or corrupt bytes.
+   */
+  readAll(columns?: readonly string[]): Promise<Record<string, ColumnData>>;
 }
 
 /** hyparquet's AsyncBuffer over bytes in memory. */
@@ -739,11 +748,78 @@ export async function openParquet(
     return { plan, meta, range };
   };
 
-  return {
+  const checkColumns = (columns: readonly string[]) => {
+    for (const name of columns) {
+      if (!byName.has(name)) {
+        throw new ValidationError(
+          `Column "${name}" is not in this file; it has ${schema.columns.map((c) => c.name).join(', ')}`,
+        );
+      }
+    }
+  };
+
+  const source: ParquetSource = {
     metadata,
     schema,
     rowCount: Number(metadata.num_rows),
     rowGroups,
+    async readAll(columns = schema.columns.map((column) => column.name)) {
+      checkColumns(columns);
+      const total = rowGroups.reduce((sum, group) => sum + group.rowEnd - group.rowStart, 0);
+      const groups = rowGroups.map((group) => groupAt.get(group.rowStart)!);
+      const assemblers = new Map<string, ColumnAssembler>();
+      const slow: string[] = [];
+      for (const name of columns) {
+        const plan = plans.get(name);
+        if (plan !== undefined && groups.every((index) => fastChunk(index, name) !== undefined))
+          assemblers.set(name, new ColumnAssembler(plan, total));
+        else slow.push(name);
+      }
+      // Reads the fast columns' chunks of the position-th row group.
+      const fetch = (position: number) => {
+        const names = [...assemblers.keys()];
+        const chunks = names.map((name) => fastChunk(groups[position]!, name)!);
+        const read = readRanges(
+          buffer,
+          chunks.map((chunk) => chunk.range),
+        ).then((bytes) => ({ names, chunks, bytes }));
+        read.catch(() => undefined); // awaited below; never an unhandled rejection
+        return read;
+      };
+      let next = groups.length > 0 && assemblers.size > 0 ? fetch(0) : undefined;
+      for (let position = 0; next !== undefined; position++) {
+        const { names, chunks, bytes } = await next;
+        next = position + 1 < groups.length ? fetch(position + 1) : undefined;
+        for (const [slot, name] of names.entries()) {
+          const assembler = assemblers.get(name);
+          if (assembler === undefined) continue;
+          try {
+            assembler.append(bytes[slot]!, {
+              column: assembler.column,
+              rows: rowGroups[position]!.rowEnd - rowGroups[position]!.rowStart,
+              codec: chunks[slot]!.meta.codec,
+              file: label,
+              rowGroup: groups[position]!,
+            });
+          } catch (error) {
+            if (!(error instanceof UnsupportedChunk)) throw error;
+            assemblers.delete(name);
+            slow.push(name);
+          }
+        }
+      }
+      const out: Record<string, ColumnData> = {};
+      for (const [name, assembler] of assemblers) out[name] = assembler.finish();
+      if (slow.length > 0) {
+        const parts: ColumnChunk[] = [];
+        for (const group of rowGroups) parts.push(await source.read(group, slow));
+        const merged = concatChunks({ columns: slow.map((name) => byName.get(name)!) }, parts);
+        for (const name of slow) out[name] = merged.columns[name]!;
+      }
+      const ordered: Record<string, ColumnData> = {};
+      for (const name of columns) ordered[name] = out[name]!;
+      return ordered;
+    },
     async read(range, columns) {
       for (const name of columns) {
         if (!byName.has(name)) {
@@ -813,4 +889,5 @@ export async function openParquet(
       return { length, columns: ordered };
     },
   };
+  return source;
 }
