@@ -26,7 +26,13 @@ export {
   type PerformanceReport,
 } from './drift/detect-drift.js';
 export type { CategoricalSample, NumericSample } from './internal/sample.js';
-export type { ArrowTableLike, ArrowVectorLike, ColumnKind, TableInput } from './internal/table.js';
+export type {
+  ArrowTableLike,
+  ArrowVectorLike,
+  ColumnKind,
+  DictionaryColumn,
+  TableInput,
+} from './internal/table.js';
 export {
   createMonitor,
   type Monitor,

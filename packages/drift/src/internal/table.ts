@@ -23,12 +23,25 @@ export interface ArrowTableLike {
 }
 
 /**
- * Tabular input: row objects, column arrays keyed by name (plain or typed arrays), or an Apache
- * Arrow `Table` (recognised structurally). Missing values are `null`, `undefined` or `NaN`.
+ * A dictionary-encoded string column: row i holds `dictionary[indices[i]]`; a negative index or a
+ * `null` entry is missing. {@link profile} counts the indices instead of looking strings up, so
+ * a writer that already dictionary-encodes (Parquet, Arrow) can pass its encoding as is.
+ */
+export interface DictionaryColumn {
+  /** The distinct values (duplicates are allowed and count together). */
+  readonly dictionary: ReadonlyArray<string | null>;
+  /** One index into `dictionary` per row. */
+  readonly indices: Int32Array | Uint32Array | Uint16Array | Uint8Array;
+}
+
+/**
+ * Tabular input: row objects, column arrays keyed by name (plain or typed arrays, or
+ * {@link DictionaryColumn}s), or an Apache Arrow `Table` (recognised structurally). Missing
+ * values are `null`, `undefined` or `NaN`.
  */
 export type TableInput =
   | ReadonlyArray<Readonly<Record<string, unknown>>>
-  | Readonly<Record<string, ArrayLike<unknown>>>
+  | Readonly<Record<string, ArrayLike<unknown> | DictionaryColumn>>
   | ArrowTableLike;
 
 /** How drift treats a column. */
@@ -38,6 +51,60 @@ export interface NormalizedTable {
   names: string[];
   rowCount: number;
   column(name: string): ArrayLike<unknown>;
+  /** The column as given when it is a {@link DictionaryColumn} (`column` decodes it). */
+  dictionary?(name: string): DictionaryColumn | undefined;
+}
+
+/** True when `value` is shaped like a {@link DictionaryColumn}. */
+export function isDictionaryColumn(value: unknown): value is DictionaryColumn {
+  if (typeof value !== 'object' || value === null) return false;
+  const { dictionary, indices } = value as DictionaryColumn;
+  return (
+    Array.isArray(dictionary) &&
+    (indices instanceof Int32Array ||
+      indices instanceof Uint32Array ||
+      indices instanceof Uint16Array ||
+      indices instanceof Uint8Array)
+  );
+}
+
+/** Row values of a dictionary column (null where missing); throws naming the column and row. */
+function decodeDictionary(column: DictionaryColumn, name: string, what: string): (string | null)[] {
+  const { dictionary, indices } = column;
+  const out = new Array<string | null>(indices.length);
+  for (let i = 0; i < indices.length; i++) {
+    const index = indices[i] as number;
+    if (index < 0) out[i] = null;
+    else if (index < dictionary.length) out[i] = dictionary[index] ?? null;
+    else throw dictionaryIndexError(name, what, i, index, dictionary.length);
+  }
+  return out;
+}
+
+/** The error for an index past the end of a dictionary column's dictionary. */
+export function dictionaryIndexError(
+  name: string,
+  what: string,
+  row: number,
+  index: number,
+  size: number,
+): ValidationError {
+  return new ValidationError(
+    `${what}.${name}.indices[${row}] is ${index} but the dictionary has ${size} entries; indices must be below the dictionary length (negative for missing)`,
+    [{ path: [what, name, 'indices', row], message: 'index out of range' }],
+  );
+}
+
+function checkDictionary(column: DictionaryColumn, name: string, what: string): void {
+  for (let i = 0; i < column.dictionary.length; i++) {
+    const entry = column.dictionary[i];
+    if (entry !== null && typeof entry !== 'string') {
+      throw new ValidationError(
+        `${what}.${name}.dictionary[${i}] is ${describe(entry)}; dictionary entries must be strings or null`,
+        [{ path: [what, name, 'dictionary', i], message: 'expected a string or null' }],
+      );
+    }
+  }
 }
 
 export function isArrowTable(value: unknown): value is ArrowTableLike {
@@ -117,11 +184,17 @@ export function normalizeTable(input: unknown, what: string): NormalizedTable {
     };
   }
   if (typeof input === 'object' && input !== null) {
-    const record = input as Record<string, ArrayLike<unknown>>;
+    const record = input as Record<string, ArrayLike<unknown> | DictionaryColumn>;
     const names = Object.keys(record);
+    const dictionaries = new Map<string, DictionaryColumn>();
     let rowCount = -1;
     for (const name of names) {
-      const column = record[name];
+      let column = record[name];
+      if (isDictionaryColumn(column)) {
+        checkDictionary(column, name, what);
+        dictionaries.set(name, column);
+        column = column.indices;
+      }
       if (column === null || typeof column !== 'object' || typeof column.length !== 'number') {
         throw new ValidationError(`${what}.${name} must be an array of values (column format)`, [
           { path: [what, name], message: 'expected an array or typed array' },
@@ -135,13 +208,26 @@ export function normalizeTable(input: unknown, what: string): NormalizedTable {
       }
       rowCount = column.length;
     }
+    const decoded = new Map<string, ArrayLike<unknown>>();
     return {
       names,
       rowCount: Math.max(rowCount, 0),
       column(name) {
+        const encoded = dictionaries.get(name);
+        if (encoded !== undefined) {
+          let values = decoded.get(name);
+          if (values === undefined) {
+            values = decodeDictionary(encoded, name, what);
+            decoded.set(name, values);
+          }
+          return values;
+        }
         const c = record[name] as ArrayLike<unknown>;
         if (c instanceof BigInt64Array || c instanceof BigUint64Array) return Array.from(c, Number);
         return c;
+      },
+      dictionary(name) {
+        return dictionaries.get(name);
       },
     };
   }

@@ -1,3 +1,4 @@
+import type { DictionaryColumn } from '../internal/table.js';
 import { FrequentItems, type FrequentItemsJson } from './frequent-items.js';
 import { HyperLogLog, hashNumber, hashString } from './hyperloglog.js';
 import {
@@ -316,6 +317,36 @@ export class CategoricalAccumulator {
   }
 
   /**
+   * Adds a dictionary-encoded column (see `DictionaryColumn`): counts the indices, then adds
+   * each dictionary entry once with its count, as {@link addCounts}. Negative indices and `null`
+   * entries are missing; `onBadIndex(row, index)` is called for an index past the dictionary and
+   * must throw.
+   */
+  addDictionary(column: DictionaryColumn, onBadIndex: (row: number, index: number) => never): void {
+    const { dictionary } = column;
+    const counted = countIndices(column.indices, dictionary.length);
+    if (counted.badRow >= 0) {
+      onBadIndex(counted.badRow, column.indices[counted.badRow] as number);
+      return;
+    }
+    let missing = counted.missing;
+    const keys: string[] = [];
+    const counts: number[] = [];
+    for (let i = 0; i < dictionary.length; i++) {
+      const count = counted.counts[i] as number;
+      if (count === 0) continue;
+      const entry = dictionary[i];
+      if (typeof entry === 'string') {
+        keys.push(entry);
+        counts.push(count);
+      } else {
+        missing += count;
+      }
+    }
+    this.addCounts(keys, counts, missing);
+  }
+
+  /**
    * Adds precounted categories: `counts[i]` occurrences of `values[i]` (distinct strings) and
    * `missing` missing values. The same as adding each occurrence with {@link add} while there are
    * at most `capacity` distinct values.
@@ -447,6 +478,27 @@ function countCategories(
     }
   }
   return { index, keys, counts, trues, falses, missing };
+}
+
+/** Occurrences of each index below `size`, negative indices (missing), and the first row past `size` (or -1). */
+function countIndices(
+  indices: DictionaryColumn['indices'],
+  size: number,
+): { counts: Float64Array; missing: number; badRow: number } {
+  const counts = new Float64Array(size);
+  let missing = 0;
+  let badRow = -1;
+  for (let i = 0; i < indices.length; i++) {
+    const index = indices[i] as number;
+    if (index < size) {
+      if (index >= 0) counts[index] = (counts[index] as number) + 1;
+      else missing++;
+    } else {
+      badRow = i;
+      break;
+    }
+  }
+  return { counts, missing, badRow };
 }
 
 export type ColumnAccumulator = NumericAccumulator | CategoricalAccumulator;

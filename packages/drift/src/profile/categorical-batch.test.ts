@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { detectDrift } from '../drift/detect-drift.js';
 import { seeded } from '../test-support/random.js';
 import { CategoricalAccumulator } from './accumulators.js';
 import { FrequentItems } from './frequent-items.js';
@@ -139,5 +140,38 @@ describe('CategoricalAccumulator.addBatch', () => {
     expect(() =>
       profile({ c: ['a', { b: 1 }] }, { schema: { columns: [{ name: 'c', type: 'string' }] } }),
     ).toThrow(/Column "c" of table is categorical but holds/);
+  });
+
+  it('profiles a dictionary-encoded column exactly like its decoded strings', () => {
+    const r = seeded(6);
+    const dictionary = ['red', 'green', null, 'blue', 'red'];
+    const indices = Int32Array.from({ length: 5000 }, (_, i) =>
+      i % 97 === 0 ? -1 : Math.floor(r.uniform() * dictionary.length),
+    );
+    const decoded = Array.from(indices, (i) => (i < 0 ? null : dictionary[i]));
+    const schema = { columns: [{ name: 'c', type: 'category' as const }] };
+    const fromDictionary = profile({ c: { dictionary, indices } }, { schema });
+    expect(fromDictionary).toEqual(profile({ c: decoded }, { schema }));
+    // detectDrift on raw tables decodes it: the same data does not drift.
+    const report = detectDrift({ c: { dictionary, indices } }, { c: decoded }, { schema });
+    expect(report.columns[0]).toMatchObject({ column: 'c', kind: 'categorical', drifted: false });
+    expect(report.columns[0]?.statistic).toBeCloseTo(0, 12);
+    // Without a schema a dictionary column is categorical; other index widths work alike.
+    const narrow = profile({
+      c: { dictionary, indices: Uint8Array.from(indices, (i) => (i < 0 ? 2 : i)) },
+    });
+    expect(narrow.columns.c).toMatchObject({
+      kind: 'categorical',
+      count: fromDictionary.columns.c?.count,
+    });
+  });
+
+  it('rejects dictionary indices past the dictionary and non-string entries, naming the row', () => {
+    expect(() => profile({ c: { dictionary: ['a'], indices: Int32Array.of(0, 0, 1) } })).toThrow(
+      /table\.c\.indices\[2\] is 1 but the dictionary has 1 entries/,
+    );
+    expect(() =>
+      profile({ c: { dictionary: ['a', 3 as unknown as string], indices: Int32Array.of(0) } }),
+    ).toThrow(/table\.c\.dictionary\[1\] is .*strings or null/);
   });
 });

@@ -6,7 +6,9 @@ import {
   type ColumnKind,
   categoryValue,
   detectKind,
+  dictionaryIndexError,
   isMissing,
+  kindOfType,
   normalizeTable,
   numericValue,
   type TableInput,
@@ -68,6 +70,19 @@ export function accumulateTable(
         `Column "${name}" is missing from ${what}; it has ${table.names.slice(0, 10).join(', ') || 'no columns'}`,
         [{ path: [what, name], message: 'column not found' }],
       );
+    }
+    const encoded = table.dictionary?.(name);
+    if (encoded !== undefined) {
+      const declared = schema?.columns.find((c) => c.name === name);
+      const kind = kinds?.get(name) ?? (declared ? kindOfType(declared.type) : 'categorical');
+      if (kind === 'categorical') {
+        const acc = new CategoricalAccumulator();
+        acc.addDictionary(encoded, (row, index) => {
+          throw dictionaryIndexError(name, what, row, index, encoded.dictionary.length);
+        });
+        accumulators.set(name, acc);
+        continue;
+      }
     }
     const values = table.column(name);
     const kind = kinds?.get(name) ?? detectKind(values, name, what, schema);
