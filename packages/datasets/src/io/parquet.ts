@@ -775,29 +775,47 @@ export async function openParquet(
           assemblers.set(name, new ColumnAssembler(plan, total));
         else slow.push(name);
       }
-      // Reads the fast columns' chunks of the position-th row group.
-      const fetch = (position: number) => {
+      // Row groups go in batches of up to 16 MiB of chunks, each batch one merged read (small
+      // row groups cost one read together), the next batch read while this one decodes.
+      const batches: number[][] = [];
+      let batchBytes = 0;
+      for (let position = 0; position < groups.length; position++) {
+        let bytes = 0;
+        for (const name of assemblers.keys()) {
+          const { range } = fastChunk(groups[position]!, name)!;
+          bytes += range.end - range.start;
+        }
+        if (batches.length === 0 || batchBytes + bytes > 16 << 20) {
+          batches.push([]);
+          batchBytes = 0;
+        }
+        batches[batches.length - 1]!.push(position);
+        batchBytes += bytes;
+      }
+      const fetch = (batch: number[]) => {
         const names = [...assemblers.keys()];
-        const chunks = names.map((name) => fastChunk(groups[position]!, name)!);
+        const wanted = batch.flatMap((position) =>
+          names.map((name) => ({ position, name, chunk: fastChunk(groups[position]!, name)! })),
+        );
         const read = readRanges(
           buffer,
-          chunks.map((chunk) => chunk.range),
-        ).then((bytes) => ({ names, chunks, bytes }));
+          wanted.map(({ chunk }) => chunk.range),
+        ).then((bytes) => ({ wanted, bytes }));
         read.catch(() => undefined); // awaited below; never an unhandled rejection
         return read;
       };
-      let next = groups.length > 0 && assemblers.size > 0 ? fetch(0) : undefined;
-      for (let position = 0; next !== undefined; position++) {
-        const { names, chunks, bytes } = await next;
-        next = position + 1 < groups.length ? fetch(position + 1) : undefined;
-        for (const [slot, name] of names.entries()) {
+      let next = assemblers.size > 0 && batches.length > 0 ? fetch(batches[0]!) : undefined;
+      for (let index = 0; next !== undefined; index++) {
+        const { wanted, bytes } = await next;
+        next = index + 1 < batches.length ? fetch(batches[index + 1]!) : undefined;
+        for (const [slot, { position, name, chunk }] of wanted.entries()) {
           const assembler = assemblers.get(name);
           if (assembler === undefined) continue;
           try {
             assembler.append(bytes[slot]!, {
               column: assembler.column,
               rows: rowGroups[position]!.rowEnd - rowGroups[position]!.rowStart,
-              codec: chunks[slot]!.meta.codec,
+              codec: chunk.meta.codec,
               file: label,
               rowGroup: groups[position]!,
             });
