@@ -112,8 +112,11 @@ async function compareOpen(path: string | Uint8Array): Promise<Record<string, Co
     }
     chunks.push(a.columns);
   }
-  // Whole-file reads: the fast assembler against hyparquet's row groups concatenated.
+  // Whole-file reads: the fast assembler against hyparquet's row groups concatenated, with all
+  // row groups in one read and with one read per row group.
   const all = await fast.readAll();
+  const separate = await (await openParquet(path, { readBatchBytes: 1 })).readAll();
+  expect(separate).toEqual(all);
   const generalAll = await general.readAll();
   for (const name of names) {
     expect(all[name]!.constructor, name).toBe(generalAll[name]!.constructor);

@@ -671,6 +671,11 @@ export interface OpenParquetOptions {
    * column through hyparquet (the reference the fast path is tested against).
    */
   fastPath?: boolean;
+  /**
+   * {@link ParquetSource.readAll} reads row groups in batches of about this many bytes of column
+   * chunks (one read per batch, the next batch read while one decodes). Default 16 MiB.
+   */
+  readBatchBytes?: number;
 }
 
 /**
@@ -688,6 +693,7 @@ export async function openParquet(
   options: OpenParquetOptions = {},
 ): Promise<ParquetSource> {
   const label = typeof file === 'string' ? file : 'The bytes';
+  const readBatchBytes = options.readBatchBytes ?? 16 << 20;
   const buffer = typeof file === 'string' ? await fileBuffer(file) : bufferOf(file);
   let metadata: FileMetaData;
   try {
@@ -775,7 +781,7 @@ export async function openParquet(
           assemblers.set(name, new ColumnAssembler(plan, total));
         else slow.push(name);
       }
-      // Row groups go in batches of up to 16 MiB of chunks, each batch one merged read (small
+      // Row groups go in batches of up to readBatchBytes of chunks, each batch one merged read (small
       // row groups cost one read together), the next batch read while this one decodes.
       const batches: number[][] = [];
       let batchBytes = 0;
@@ -785,7 +791,7 @@ export async function openParquet(
           const { range } = fastChunk(groups[position]!, name)!;
           bytes += range.end - range.start;
         }
-        if (batches.length === 0 || batchBytes + bytes > 16 << 20) {
+        if (batches.length === 0 || batchBytes + bytes > readBatchBytes) {
           batches.push([]);
           batchBytes = 0;
         }
