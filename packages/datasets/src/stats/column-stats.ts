@@ -1,4 +1,5 @@
 import type { ColumnType, TableSchema } from '@mlinfra/core';
+import type { DatasetProfile } from '@mlinfra/drift';
 import type { ColumnChunk, ColumnData } from '../table/column-chunk.js';
 
 /** Distinct values tracked per column before counting stops. */
@@ -6,7 +7,8 @@ export const MAX_TRACKED_CATEGORIES = 1000;
 
 /**
  * Summary statistics of one column of a version, stored in its manifest. JSON-serializable.
- * Numbers are over non-null values; timestamps in epoch milliseconds; booleans as 0/1.
+ * Numbers are over non-null values; timestamps in epoch milliseconds; booleans as 0/1; float
+ * infinities count as nulls (as in the version's drift profile).
  */
 export interface ColumnStats {
   /** The column's type. */
@@ -25,7 +27,10 @@ export interface ColumnStats {
   std?: number;
   /** Value counts, for string, category and bool columns with at most 1000 distinct values. */
   valueCounts?: Record<string, number>;
-  /** Distinct non-null values: exact while `valueCounts` is present, else at least this many. */
+  /**
+   * Distinct non-null values: exact while `valueCounts` is present, else an estimate
+   * (HyperLogLog, about ±2%) or, for versions committed without a profile, a lower bound.
+   */
   distinct?: number;
 }
 
@@ -133,16 +138,17 @@ class Accumulator {
           continue;
         }
         const key = String(value);
-        this.count++;
         const counted = this.counts.get(key);
         if (counted !== undefined) this.counts.set(key, counted + 1);
         else if (this.counts.size < MAX_TRACKED_CATEGORIES) this.counts.set(key, 1);
         else {
+          // This value and the rest are counted by addRest.
           this.overflowDistinct = this.counts.size;
           this.counts = undefined;
           this.addRest(values, index);
           return;
         }
+        this.count++;
       }
       return;
     }
@@ -283,6 +289,46 @@ class Accumulator {
     }
     return stats;
   }
+}
+
+/**
+ * The statistics of a table read off its drift profile, which holds everything they need (exact
+ * moments, min and max; frequent items that are exact up to 1000 categories): a commit that
+ * profiles its data does not scan it a second time for statistics.
+ */
+export function statsFromProfile(schema: TableSchema, profile: DatasetProfile): TableStats {
+  const stats: TableStats = {};
+  for (const { name, type } of schema.columns) {
+    const column = profile.columns[name];
+    const out: ColumnStats = { type, count: column?.count ?? 0, nulls: column?.missing ?? 0 };
+    if (column?.kind === 'numeric') {
+      if (column.count > 0) {
+        out.min = column.min!;
+        out.max = column.max!;
+        out.mean = column.mean;
+        out.std = Math.sqrt(column.variance);
+      }
+    } else if (column?.kind === 'categorical') {
+      const { items, error } = column.frequent;
+      const exact = error === 0 && items.length <= MAX_TRACKED_CATEGORIES;
+      if (type === 'bool' && column.count > 0) {
+        const trues = items.find(([value]) => value === 'true')?.[1] ?? 0;
+        const mean = trues / column.count;
+        out.min = trues === column.count ? 1 : 0;
+        out.max = trues > 0 ? 1 : 0;
+        out.mean = mean;
+        out.std = Math.sqrt(mean * (1 - mean));
+      }
+      if (exact) {
+        out.valueCounts = Object.fromEntries(
+          [...items].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)),
+        );
+        out.distinct = items.length;
+      } else out.distinct = column.distinctEstimate;
+    }
+    stats[name] = out;
+  }
+  return stats;
 }
 
 /** Accumulates {@link TableStats} over chunks; merges stored stats for appends. */

@@ -39,8 +39,12 @@ export class ProfileAccumulator {
   add(chunk: ColumnChunk): void {
     if (chunk.length === 0) return;
     const table: Record<string, ColumnData> = {};
-    for (const column of this.schema.columns)
-      table[column.name] = finiteOnly(chunk.columns[column.name]!);
+    for (const column of this.schema.columns) {
+      const values = chunk.columns[column.name]!;
+      // Only float columns can hold infinities (timestamps are checked finite when normalised).
+      table[column.name] =
+        column.type === 'float64' || column.type === 'float32' ? finiteOnly(values) : values;
+    }
     const next = profile(table, { schema: this.schema });
     this.current = this.current === undefined ? next : mergeProfiles(this.current, next);
   }

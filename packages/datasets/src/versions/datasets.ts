@@ -30,7 +30,7 @@ import { createFileSetWriter, defaultThreads } from '../io/file-set-writer.js';
 import type { ParquetCodec } from '../io/parquet-write.js';
 import { type DataInput, openInput } from '../io/sources.js';
 import { type SplitOptions, splitSelections } from '../splits/split.js';
-import { StatsAccumulator, type TableStats } from '../stats/column-stats.js';
+import { StatsAccumulator, statsFromProfile, type TableStats } from '../stats/column-stats.js';
 import { ProfileAccumulator } from '../stats/profile.js';
 import {
   type CellValue,
@@ -622,7 +622,8 @@ export class Datasets {
         const raw: RawChunk = first.value;
         const chunk = normalizer.normalize(raw);
         if (issues.size === 0) {
-          stats.add(chunk);
+          // With a profile, the statistics are read off it at the end (no second scan).
+          if (profiler === undefined) stats.add(chunk);
           checker.add(chunk);
           profiler?.add(chunk);
           await writer.write(chunk);
@@ -641,8 +642,9 @@ export class Datasets {
         );
       }
       const commitRows = normalizer.rows;
-      const commitStats = stats.finish();
       const commitProfile = profiler?.finish();
+      const commitStats =
+        commitProfile === undefined ? stats.finish() : statsFromProfile(schema, commitProfile);
       const ownFiles: VersionFile[] = [];
       if (!(commitRows === 0 && mode === 'append')) {
         for (const file of written) {
