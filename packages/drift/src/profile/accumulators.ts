@@ -44,7 +44,7 @@ export interface NumericColumnProfile {
   m2: number;
   /**
    * KLL quantile sketch (k = 200: rank error ≤ ~1.7% of count at 99% confidence; exact for small
-   * columns). Columns of 256k values or more are sampled first (one value per run of 2^h, see
+   * columns). Columns of 51,200 values or more are sampled first (one value per run of 2^h, see
    * `KllSketch.updateMany`) within the same bound.
    */
   sketch: KllSketchJson;

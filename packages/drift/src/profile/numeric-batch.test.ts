@@ -247,6 +247,10 @@ describe('KllSketch.updateMany', () => {
     expect(acc.sketch.n).toBe(300000);
     const present = values.filter((v) => !Number.isNaN(v)).sort();
     expect(rankError(acc.sketch, present)).toBeLessThanOrEqual(0.017);
+    const direct = new KllSketch();
+    direct.updateMany(values); // counts the non-NaN values itself
+    expect(direct.n).toBe(300000);
+    expect(rankError(direct, present)).toBeLessThanOrEqual(0.017);
   });
 
   it('stays exact for batches below 1024 values', () => {
