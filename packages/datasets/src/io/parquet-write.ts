@@ -199,6 +199,7 @@ class ColumnEncoder {
   private readonly levels = new Scratch();
   private readonly values = new Scratch();
   private indices = new Int32Array(1024);
+  private words = new Int32Array(1024);
   private present = new Uint8Array(1024);
 
   /** Definition levels (1 present, 0 null) of a plain array, with the null count. */
@@ -310,10 +311,10 @@ class ColumnEncoder {
       }
       case 'timestamp': {
         const times = values as Float64Array;
-        const out = this.values.reserve(prefix + count * 8);
-        const data = out.subarray(0, prefix + count * 8);
-        const view = this.values.view;
-        let at = prefix;
+        // Low and high 32-bit words of each INT64 (whole milliseconds), without BigInts.
+        if (this.words.length < count * 2) this.words = new Int32Array(count * 3);
+        const words = this.words;
+        let word = 0;
         let min = Number.POSITIVE_INFINITY;
         let max = Number.NEGATIVE_INFINITY;
         for (let index = 0; index < rows; index++) {
@@ -322,9 +323,15 @@ class ColumnEncoder {
           if (time < min) min = time;
           if (time > max) max = time;
           const high = Math.floor(time / 4294967296);
-          view.setUint32(at, time - high * 4294967296, true);
-          view.setInt32(at + 4, high, true);
-          at += 8;
+          words[word] = time - high * 4294967296;
+          words[word + 1] = high;
+          word += 2;
+        }
+        const bytes = new Uint8Array(words.buffer, 0, count * 8);
+        let data = bytes;
+        if (prefix > 0) {
+          data = this.values.reserve(prefix + count * 8).subarray(0, prefix + count * 8);
+          data.set(bytes, prefix);
         }
         return {
           data,
@@ -336,18 +343,24 @@ class ColumnEncoder {
       case 'bool': {
         const bytes = Math.ceil(count / 8);
         const out = this.values.reserve(prefix + bytes);
-        out.fill(0, prefix, prefix + bytes);
         let bit = 0;
+        let byte = 0;
+        let at = prefix;
         let trues = 0;
         for (let index = from; index < to; index++) {
           const value = values[index];
           if (value === null || value === undefined) continue;
           if (value === true) {
-            out[prefix + (bit >>> 3)]! |= 1 << (bit & 7);
+            byte |= 1 << bit;
             trues++;
           }
-          bit++;
+          if (++bit === 8) {
+            out[at++] = byte;
+            byte = 0;
+            bit = 0;
+          }
         }
+        if (bit > 0) out[at] = byte;
         return {
           data: out.subarray(0, prefix + bytes),
           encoding: ENCODING.PLAIN,
