@@ -835,8 +835,7 @@ export async function openParquet(
       const out: Record<string, ColumnData> = {};
       for (const [name, assembler] of assemblers) out[name] = assembler.finish();
       if (slow.length > 0) {
-        const parts: ColumnChunk[] = [];
-        for (const group of rowGroups) parts.push(await source.read(group, slow));
+        const parts = await Promise.all(rowGroups.map((group) => source.read(group, slow)));
         const merged = concatChunks({ columns: slow.map((name) => byName.get(name)!) }, parts);
         for (const name of slow) out[name] = merged.columns[name]!;
       }
