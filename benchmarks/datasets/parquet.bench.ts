@@ -39,6 +39,16 @@ async function seconds(action: () => Promise<unknown> | unknown): Promise<number
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
+/** Median seconds of three runs (`run` gets the run number), collecting garbage before each. */
+async function median3(action: (run: number) => Promise<unknown> | unknown): Promise<number> {
+  const times: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    gc();
+    times.push(await seconds(() => action(run)));
+  }
+  return times.sort((a, b) => a - b)[1]!;
+}
+
 function gc(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
@@ -69,22 +79,20 @@ try {
   await duck.run(
     `COPY (SELECT * FROM t LIMIT 10000) TO '${join(root, 'warm.parquet')}' (FORMAT parquet)`,
   );
-  await writeParquet(
-    join(root, 'warm-ours.parquet'),
-    Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v.slice(0, 10000)])),
-    { schema },
-  );
+  const warm = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v.slice(0, 10000)]));
+  await writeParquet(join(root, 'warm-ours.parquet'), warm, { schema });
+  const datasets = openDatasets({ store: createStore(join(root, 'home')) });
+  await datasets.commit('warm', warm, { message: 'warm-up', schema });
 
-  gc();
-  const duckWrite = await seconds(() =>
+  // Medians of three runs, interleaved per tool; each commit goes to its own dataset.
+  const duckWrite = await median3(() =>
     duck.run(`COPY t TO '${join(root, 'duck.parquet')}' (FORMAT parquet)`),
   );
-  gc();
   const oursPath = join(root, 'ours.parquet');
-  const oursWrite = await seconds(() => writeParquet(oursPath, data, { schema }));
-  gc();
-  const datasets = openDatasets({ store: createStore(join(root, 'home')) });
-  const commit = await seconds(() => datasets.commit('bench', data, { message: 'bench', schema }));
+  const oursWrite = await median3(() => writeParquet(oursPath, data, { schema }));
+  const commit = await median3((run) =>
+    datasets.commit(run === 0 ? 'bench' : `bench-${run}`, data, { message: 'bench', schema }),
+  );
   gc();
 
   const duckRead = await seconds(async () => {
@@ -107,7 +115,7 @@ try {
   const datasetRead = await seconds(() => datasets.dataset('bench').columns());
   gc();
 
-  console.log('\nwrite (seconds)');
+  console.log('\nwrite (seconds, median of 3)');
   console.log(`  DuckDB COPY TO parquet          ${duckWrite.toFixed(2)}`);
   console.log(`  writeParquet                    ${oursWrite.toFixed(2)}`);
   console.log(`  commit (write+stats+profile+store) ${commit.toFixed(2)}`);
