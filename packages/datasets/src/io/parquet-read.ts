@@ -1111,7 +1111,8 @@ export interface ChunkTarget {
 
 /**
  * Decodes one column chunk (all its pages, `bytes` from the dictionary page or first data page)
- * into canonical ColumnData.
+ * into canonical ColumnData. The result may be a view of `bytes` (an uncompressed page of PLAIN
+ * values, timestamps converted in place): pass bytes the caller no longer needs.
  * @throws UnsupportedChunk for a feature the fast path does not decode (use the general path).
  * @throws ValidationError when the bytes are corrupt.
  */
@@ -1141,7 +1142,8 @@ export class ColumnAssembler {
   }
 
   /**
-   * Decodes the next chunk (`target.rows` rows).
+   * Decodes the next chunk (`target.rows` rows). As with {@link decodeColumnChunk}, the column
+   * may end up a view of `bytes`.
    * @throws UnsupportedChunk for a feature the fast path does not decode (use the general path).
    * @throws ValidationError when the bytes are corrupt.
    */
