@@ -9,6 +9,8 @@
 export const HLL_PRECISION = 11;
 const M = 1 << HLL_PRECISION;
 const ALPHA = 0.7213 / (1 + 1.079 / M);
+/** 2^-r for every possible register value r (exact, so sums equal those of `2 ** -r`). */
+const INVERSE_POWERS = Float64Array.from({ length: 64 }, (_, r) => 2 ** -r);
 /** Lowest bit of the shifted hash: bounds the leading-zero count of an all-zero rest. */
 export const RANK_MARKER = 1 << (HLL_PRECISION - 1);
 
@@ -106,7 +108,7 @@ export class HyperLogLog {
     let zeros = 0;
     for (let i = 0; i < M; i++) {
       const r = this.registers[i] as number;
-      sum += 2 ** -r;
+      sum += INVERSE_POWERS[r] as number;
       if (r === 0) zeros++;
     }
     const raw = (ALPHA * M * M) / sum;

@@ -296,16 +296,44 @@ export class KllSketch {
 
   /** Sorted items with their weights (the sketch's approximation of the data). */
   weightedItems(): { values: Float64Array; weights: Float64Array } {
-    const pairs: [number, number][] = [];
-    for (let h = 0; h < this.levels.length; h++) {
+    // Level by level, merged into the running result (ties keep lower levels first, as the
+    // stable sort of all items did): no per-item tuples, which were most of the cost.
+    let values: Float64Array = sortFloat64(
+      Float64Array.from(this.level0.subarray(0, this.level0Size)),
+    );
+    let weights: Float64Array = new Float64Array(values.length).fill(1);
+    for (let h = 1; h < this.levels.length; h++) {
+      const items = this.levels[h] as number[];
+      if (items.length === 0) continue;
+      let level: Float64Array = Float64Array.from(items);
+      if (!isSortedAscending(level)) level = sortFloat64(level);
       const w = 2 ** h;
-      for (const v of this.levelItems(h)) pairs.push([v, w]);
+      const mergedValues = new Float64Array(values.length + level.length);
+      const mergedWeights = new Float64Array(mergedValues.length);
+      let i = 0;
+      let j = 0;
+      let o = 0;
+      while (i < values.length && j < level.length) {
+        if ((values[i] as number) <= (level[j] as number)) {
+          mergedValues[o] = values[i] as number;
+          mergedWeights[o++] = weights[i++] as number;
+        } else {
+          mergedValues[o] = level[j++] as number;
+          mergedWeights[o++] = w;
+        }
+      }
+      for (; i < values.length; i++, o++) {
+        mergedValues[o] = values[i] as number;
+        mergedWeights[o] = weights[i] as number;
+      }
+      for (; j < level.length; j++, o++) {
+        mergedValues[o] = level[j] as number;
+        mergedWeights[o] = w;
+      }
+      values = mergedValues;
+      weights = mergedWeights;
     }
-    pairs.sort((a, b) => a[0] - b[0]);
-    return {
-      values: Float64Array.from(pairs, (p) => p[0]),
-      weights: Float64Array.from(pairs, (p) => p[1]),
-    };
+    return { values, weights };
   }
 
   /** True when no value has been discarded, so every query is exact. */
@@ -374,13 +402,21 @@ export class KllSampler {
     let i = start;
     if (dense && this.position === 0) {
       let size = this.size;
-      let target = this.target;
-      for (; i + block <= end; i += block) {
-        samples[size++] = data[i + target] as number;
-        target = this.draw();
+      if (this.h === 0 && data instanceof Float64Array) {
+        samples.set(data.subarray(i, end), size);
+        size += end - i;
+        i = end;
+      } else if (this.h > 0) {
+        const h = this.h;
+        const sketch = this.sketch;
+        let target = this.target;
+        for (; i + block <= end; i += block) {
+          samples[size++] = data[i + target] as number;
+          target = sketch.randomBits(h);
+        }
+        this.target = target;
       }
       this.size = size;
-      this.target = target;
     }
     for (; i < end; i++) {
       const v = data[i] as number;

@@ -253,6 +253,42 @@ describe('KllSketch.updateMany', () => {
     expect(rankError(direct, present)).toBeLessThanOrEqual(0.017);
   });
 
+  it('lists weighted items in value order, as a sort of all items by value would', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -50, max: 50 }), { minLength: 1, maxLength: 3000 }),
+        fc.integer({ min: 1, max: 2 ** 31 }),
+        (values, seed) => {
+          const sketch = new KllSketch(20, seed);
+          for (const v of values) sketch.update(v / 4);
+          const json = sketch.toJSON();
+          const pairs = json.levels.flatMap((level, h) => level.map((v) => [v, 2 ** h] as const));
+          pairs.sort((a, b) => a[0] - b[0]);
+          const { values: sorted, weights } = sketch.weightedItems();
+          expect([...sorted]).toEqual(pairs.map((p) => p[0]));
+          // Total weight below each distinct value (what CDF queries read) is the same.
+          const below = (vs: ArrayLike<number>, ws: ArrayLike<number>) => {
+            const out = new Map<number, number>();
+            let running = 0;
+            for (let i = 0; i < vs.length; i++) {
+              running += ws[i] as number;
+              out.set(vs[i] as number, running);
+            }
+            return [...out];
+          };
+          expect(below(sorted, weights)).toEqual(
+            below(
+              pairs.map((p) => p[0]),
+              pairs.map((p) => p[1]),
+            ),
+          );
+          expect(weights.reduce((a, b) => a + b, 0)).toBe(values.length);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   it('stays exact for batches below 1024 values', () => {
     const values = Float64Array.from({ length: 150 }, (_, i) => (i * 37) % 101);
     const sketch = new KllSketch();
