@@ -332,10 +332,31 @@ describe('parquet fast read path', () => {
     expect(parquetMetadata(buffer.buffer).schema[1]!.type).toBe('INT96');
     await compareOpen(path);
     const fast = fastColumns(path);
+    // Whole milliseconds exact, the rest added once (total nanoseconds would round past 2^53).
     const expected = (index: number) =>
-      Number(BigInt(day(index) - 2440588) * 86_400_000_000_000n + nanos(index)) / 1e6;
+      Number(BigInt(day(index) - 2440588) * 86_400_000n + nanos(index) / 1_000_000n) +
+      Number(nanos(index) % 1_000_000n) / 1e6;
     expect(fast.at![0]).toBeNaN();
     for (const index of [1, 2, 3, 1000, 2999]) expect(fast.at![index]).toBe(expected(index));
+  });
+
+  it('decodes a snappy page over 8 MiB (decoded in TypeScript, not WebAssembly)', async () => {
+    const rows = 1_100_000;
+    const values = Float64Array.from({ length: rows }, (_, index) => (index % 1000) / 8);
+    const buffer = parquetWriteBuffer({
+      codec: 'SNAPPY',
+      statistics: false,
+      rowGroupSize: rows,
+      pageSize: 1 << 30,
+      columnData: [{ name: 'v', data: values, type: 'DOUBLE', nullable: false, encoding: 'PLAIN' }],
+    });
+    const meta = parquetMetadata(buffer).row_groups[0]!.columns[0]!.meta_data!;
+    expect(Number(meta.total_uncompressed_size)).toBeGreaterThan(8 << 20);
+    const path = join(folder, 'big-page.parquet');
+    writeFileSync(path, new Uint8Array(buffer));
+    const { v } = await (await openParquet(path)).readAll();
+    expect(v).toBeInstanceOf(Float64Array);
+    expect(v).toEqual(values);
   });
 
   it('returns typed arrays for optional columns without nulls and plain arrays with nulls', async () => {

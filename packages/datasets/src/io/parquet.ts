@@ -255,7 +255,11 @@ const jsonText = new TextDecoder();
 const PARSERS = {
   timestampFromMilliseconds: (millis: bigint) => Number(millis),
   timestampFromMicroseconds: (micros: bigint) => Number(micros) / 1000,
-  timestampFromNanoseconds: (nanos: bigint) => Number(nanos) / 1e6,
+  // Whole milliseconds (floored) and the rest apart: epoch nanoseconds exceed 2^53.
+  timestampFromNanoseconds: (nanos: bigint) => {
+    const rest = ((nanos % 1000000n) + 1000000n) % 1000000n;
+    return Number((nanos - rest) / 1000000n) + Number(rest) / 1e6;
+  },
   dateFromDays: (days: number) => days * 86400000,
   // JSON columns are string columns: keep the text (hyparquet would parse it into objects).
   jsonFromBytes: (bytes: Uint8Array | undefined) => bytes && jsonText.decode(bytes),
