@@ -94,6 +94,15 @@ export class KllSketch {
     return x & 1;
   }
 
+  /** State of the sketch's random source (xorshift32, never 0), for loops that step it inline. */
+  get randomState(): number {
+    return this.seed;
+  }
+
+  set randomState(state: number) {
+    this.seed = state >>> 0 || 1;
+  }
+
   /** The top `bits` (1..32) bits of the next state of the sketch's random source. */
   randomBits(bits: number): number {
     let x = this.seed;
@@ -170,39 +179,49 @@ export class KllSketch {
 
   /**
    * Fills an empty sketch with `sorted` (ascending, no NaN) exactly as {@link update} would in that
-   * order, but without sorting: in a sorted stream every level receives its items in order, so a
-   * compaction takes every other item of a level (random offset) and appends them to the next.
+   * order, but without sorting or copying level 0: in a sorted stream level 0 always holds a
+   * contiguous window of the input, and every level receives its items in order, so a compaction
+   * takes every other item of a level (random offset) and appends them to the next.
    */
   private loadSorted(sorted: Float64Array): void {
     const levels = this.levels;
-    let current: number[] = [];
-    levels[0] = current;
-    let total = 0;
-    for (let i = 0; i < sorted.length; i++) {
-      current.push(sorted[i] as number);
-      if (++total < this.maxSize) continue;
-      while (total >= this.maxSize) {
+    let start = 0; // level 0 is sorted[start, end)
+    let end = 0;
+    let above = 0; // items in levels 1 and up
+    while (end < sorted.length) {
+      // Add values until the sketch is full (update() compresses at that point).
+      end = Math.min(sorted.length, end + Math.max(1, this.maxSize - above - (end - start)));
+      while (end - start + above >= this.maxSize) {
         let h = 0;
-        while (h < levels.length && (levels[h] as number[]).length < this.capacity(h)) h++;
+        while (h < levels.length && this.levelLength(h, end - start) < this.capacity(h)) h++;
         if (h === levels.length) break;
         if (h + 1 === levels.length) {
           levels.push([]);
           this.updateMaxSize();
         }
-        const items = levels[h] as number[];
-        const above = levels[h + 1] as number[];
-        const keepLast = items.length % 2 === 1;
-        const end = keepLast ? items.length - 1 : items.length;
-        for (let j = this.randomBit(); j < end; j += 2) above.push(items[j] as number);
-        total -= end / 2;
-        levels[h] = keepLast ? [items[items.length - 1] as number] : [];
+        const next = levels[h + 1] as number[];
+        if (h === 0) {
+          const last = (end - start) % 2 === 1 ? end - 1 : end;
+          for (let j = start + this.randomBit(); j < last; j += 2) next.push(sorted[j] as number);
+          above += (last - start) / 2;
+          start = last;
+        } else {
+          const items = levels[h] as number[];
+          const keepLast = items.length % 2 === 1;
+          const last = keepLast ? items.length - 1 : items.length;
+          for (let j = this.randomBit(); j < last; j += 2) next.push(items[j] as number);
+          above -= last / 2;
+          levels[h] = keepLast ? [items[items.length - 1] as number] : [];
+        }
       }
-      current = levels[0] as number[];
     }
-    levels[0] = [];
-    this.setLevel(0, current);
+    this.setLevel(0, Array.from(sorted.subarray(start, end)));
     this.n = sorted.length;
     this.total = this.size();
+  }
+
+  private levelLength(h: number, level0: number): number {
+    return h === 0 ? level0 : (this.levels[h] as number[]).length;
   }
 
   /** Moves every item up by `h` levels (each now stands for 2^h times as many values). */
@@ -407,13 +426,20 @@ export class KllSampler {
         size += end - i;
         i = end;
       } else if (this.h > 0) {
-        const h = this.h;
-        const sketch = this.sketch;
+        // sketch.randomBits(h) per run, with the state in a local.
+        const shift = 32 - this.h;
+        let state = this.sketch.randomState;
         let target = this.target;
         for (; i + block <= end; i += block) {
           samples[size++] = data[i + target] as number;
-          target = sketch.randomBits(h);
+          state ^= state << 13;
+          state >>>= 0;
+          state ^= state >>> 17;
+          state ^= state << 5;
+          state >>>= 0;
+          target = state >>> shift;
         }
+        this.sketch.randomState = state;
         this.target = target;
       }
       this.size = size;

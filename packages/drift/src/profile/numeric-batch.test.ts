@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { seeded } from '../test-support/random.js';
 import { NumericAccumulator } from './accumulators.js';
 import { HyperLogLog, hashNumber } from './hyperloglog.js';
-import { KllSketch, SketchCdf, samplingLevel } from './kll.js';
+import { KllSampler, KllSketch, SketchCdf, samplingLevel } from './kll.js';
 import type { NumericTypedArray } from './numeric-batch.js';
 import { profile } from './profile.js';
 
@@ -287,6 +287,42 @@ describe('KllSketch.updateMany', () => {
       ),
       { numRuns: 40 },
     );
+  });
+
+  it('compacts sorted samples exactly as adding them one by one in order would', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -1000, max: 1000 }), { maxLength: 20000 }),
+        fc.integer({ min: 1, max: 2 ** 31 }),
+        fc.constantFrom(8, 20, 200),
+        (values, seed, k) => {
+          const sorted = Float64Array.from(values).sort();
+          const oneByOne = new KllSketch(k, seed);
+          for (const v of sorted) oneByOne.update(v);
+          const loaded = new KllSketch(k, seed);
+          (loaded as unknown as { loadSorted(values: Float64Array): void }).loadSorted(sorted);
+          expect(loaded.toJSON()).toEqual(oneByOne.toJSON());
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
+  it('samples the same runs on the dense fast path as value by value', () => {
+    const values = Float64Array.from({ length: 50000 }, () => r.uniform());
+    for (const h of [0, 1, 3, 6]) {
+      const a = new KllSketch(200, 99);
+      const b = new KllSketch(200, 99);
+      const dense = new KllSampler(a, h, values.length);
+      const sequential = new KllSampler(b, h, values.length);
+      for (let start = 0; start < values.length; start += 16384) {
+        const end = Math.min(values.length, start + 16384);
+        dense.scan(values, start, end, true);
+        sequential.scan(values, start, end, false);
+      }
+      expect([...dense.samples], `h = ${h}`).toEqual([...sequential.samples]);
+      expect(a.randomState, `h = ${h}`).toBe(b.randomState);
+    }
   });
 
   it('stays exact for batches below 1024 values', () => {
