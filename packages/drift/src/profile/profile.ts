@@ -153,7 +153,8 @@ export function accumulatorFromProfile(column: ColumnProfile): ColumnAccumulator
  * Each column is processed whole, in tight loops: numeric typed arrays (Float64Array,
  * Float32Array, Int32Array) are read directly and other arrays are converted to float64 once;
  * the sketch samples columns of 51,200 values or more (see the `sketch` field). Pass typed arrays
- * for the fastest path: a million rows of seven columns take tens of milliseconds.
+ * (and `DictionaryColumn`s for encoded strings) for the fastest path, and whole columns
+ * rather than small chunks: each call sorts up to 51,200 sampled values per numeric column.
  *
  * @throws ValidationError for unsupported inputs or values, naming the column and row.
  */
