@@ -1,8 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ValidationError } from '@mlinfra/core';
+import fc from 'fast-check';
 import { parquetMetadata } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,8 +55,12 @@ const SELECT = `SELECT
  * Decodes every column chunk of a file on the fast path alone (an UnsupportedChunk fails the
  * test unless the column is listed in `fallback`), concatenated per column.
  */
-function fastColumns(path: string, fallback: readonly string[] = []): Record<string, unknown[]> {
-  const bytes = new Uint8Array(readFileSync(path));
+function fastColumns(
+  path: string | Uint8Array,
+  fallback: readonly string[] = [],
+): Record<string, unknown[]> {
+  const bytes =
+    typeof path === 'string' ? new Uint8Array(readFileSync(path)) : new Uint8Array(path);
   const metadata = parquetMetadata(bytes.buffer);
   const schema = tableSchemaOf(metadata);
   const out: Record<string, unknown[]> = {};
@@ -77,7 +83,7 @@ function fastColumns(path: string, fallback: readonly string[] = []): Record<str
           column: plan,
           rows: Number(group.num_rows),
           codec: meta.codec,
-          file: path,
+          file: typeof path === 'string' ? path : 'The bytes',
           rowGroup: index,
         });
         parts.push(...Array.from(values as ArrayLike<unknown>));
@@ -357,6 +363,110 @@ describe('parquet fast read path', () => {
     const { v } = await (await openParquet(path)).readAll();
     expect(v).toBeInstanceOf(Float64Array);
     expect(v).toEqual(values);
+  });
+
+  it('matches hyparquet on random columns, encodings, codecs, page and row group sizes (property)', async () => {
+    type Spec = {
+      type: 'INT32' | 'INT64' | 'DOUBLE' | 'FLOAT' | 'BOOLEAN' | 'STRING' | 'TIMESTAMP';
+      encodings: string[];
+    };
+    const specs: Spec[] = [
+      { type: 'INT32', encodings: ['PLAIN', 'RLE_DICTIONARY', 'DELTA_BINARY_PACKED'] },
+      { type: 'INT64', encodings: ['PLAIN', 'RLE_DICTIONARY', 'DELTA_BINARY_PACKED'] },
+      { type: 'DOUBLE', encodings: ['PLAIN', 'RLE_DICTIONARY', 'BYTE_STREAM_SPLIT'] },
+      { type: 'FLOAT', encodings: ['PLAIN', 'RLE_DICTIONARY', 'BYTE_STREAM_SPLIT'] },
+      { type: 'BOOLEAN', encodings: ['PLAIN', 'RLE'] },
+      {
+        type: 'STRING',
+        encodings: ['PLAIN', 'RLE_DICTIONARY', 'DELTA_LENGTH_BYTE_ARRAY', 'DELTA_BYTE_ARRAY'],
+      },
+      { type: 'TIMESTAMP', encodings: ['PLAIN', 'RLE_DICTIONARY', 'DELTA_BINARY_PACKED'] },
+    ];
+    const valueOf = (type: Spec['type'], seed: number, distinct: number): unknown => {
+      const k = seed % distinct;
+      switch (type) {
+        case 'INT32':
+          return (k * 2654435761) | 0;
+        case 'INT64':
+          return BigInt.asIntN(64, BigInt(k) * 0x9e3779b97f4a7c15n);
+        case 'DOUBLE':
+          return k % 7 === 0 ? -k / 3 : k * 1e-3;
+        case 'FLOAT':
+          return Math.fround(k / 9);
+        case 'BOOLEAN':
+          return k % 2 === 0;
+        case 'STRING':
+          return k % 5 === 0 ? `ü-${k}` : `value-${k}-${'x'.repeat(k % 17)}`;
+        case 'TIMESTAMP':
+          return new Date(Date.UTC(2000, 0, 1) + k * 86_399_123);
+      }
+    };
+    const column = fc.record({
+      spec: fc.constantFrom(...specs),
+      encodingIndex: fc.nat(3),
+      nullEvery: fc.constantFrom(0, 2, 3, 10),
+      distinct: fc.constantFrom(1, 3, 50, 100000),
+      nullable: fc.boolean(),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          rows: fc.integer({ min: 1, max: 600 }),
+          rowGroupSize: fc.integer({ min: 50, max: 700 }),
+          pageSize: fc.constantFrom(64, 500, 1 << 20),
+          codec: fc.constantFrom('UNCOMPRESSED', 'SNAPPY', 'GZIP'),
+          columns: fc.array(column, { minLength: 1, maxLength: 4 }),
+          seed: fc.nat(1000),
+        }),
+        async ({ rows, rowGroupSize, pageSize, codec, columns, seed }) => {
+          const columnData = columns.map(
+            ({ spec, encodingIndex, nullEvery, distinct, nullable }, index) => {
+              const encoding = spec.encodings[encodingIndex % spec.encodings.length]!;
+              const withNulls = nullable && nullEvery > 0;
+              const data = Array.from({ length: rows }, (_, row) =>
+                withNulls && (row + seed) % nullEvery === 0
+                  ? null
+                  : valueOf(spec.type, row * 7 + seed, distinct),
+              );
+              return {
+                name: `c${index}`,
+                data:
+                  spec.type === 'INT32' && !withNulls ? Int32Array.from(data as number[]) : data,
+                type: spec.type,
+                nullable,
+                ...(encoding === 'RLE_DICTIONARY' ? {} : { encoding }),
+              };
+            },
+          );
+          const bytes = new Uint8Array(
+            parquetWriteBuffer({
+              codec,
+              compressors: { GZIP: (input: Uint8Array) => gzipSync(input) },
+              rowGroupSize,
+              pageSize,
+              columnData: columnData as Parameters<typeof parquetWriteBuffer>[0]['columnData'],
+            }),
+          );
+          // Every column of these types and encodings decodes on the fast path alone.
+          expect(Object.keys(fastColumns(bytes))).toHaveLength(columns.length);
+          const fast = await openParquet(bytes);
+          const general = await openParquet(bytes, { fastPath: false });
+          const names = fast.schema.columns.map((entry) => entry.name);
+          const all = await fast.readAll();
+          const reference = await general.readAll();
+          for (const name of names) {
+            expect(all[name]!.constructor, name).toBe(reference[name]!.constructor);
+            expect(all[name], name).toEqual(reference[name]);
+          }
+          for (const group of fast.rowGroups) {
+            const a = await fast.read(group, names);
+            const b = await general.read(group, names);
+            expect(a.columns).toEqual(b.columns);
+          }
+        },
+      ),
+      { numRuns: 60, seed: 20261126 },
+    );
   });
 
   it('returns typed arrays for optional columns without nulls and plain arrays with nulls', async () => {
