@@ -3,10 +3,24 @@
 // and count each string/boolean column with a Map. Same table, same process, same run.
 import type { TableSchema } from '@mlinfra/core';
 import { profile } from '@mlinfra/drift';
-import { QUICK, timeMs } from './python-peer.js';
+import { QUICK } from './python-peer.js';
 
 const n = QUICK ? 200_000 : 1_000_000;
-const runs = 3;
+const warmups = 3;
+const runs = 5;
+
+/** Median wall time in ms of `runs` calls after `warmups` calls (the JIT needs a few on this size). */
+function timeMs(fn: () => unknown): number {
+  for (let i = 0; i < warmups; i++) fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    fn();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] as number;
+}
 
 /** Deterministic table: the column types and cardinalities of the datasets commit benchmark. */
 function buildTable(rows: number) {
@@ -68,10 +82,10 @@ function sortBasedSummary(table: ReturnType<typeof buildTable>) {
 
 const table = buildTable(n);
 console.log(
-  `profile() on ${n.toLocaleString()} rows x 7 columns (int32, 2 x float64, float32, 40-category string, bool, timestamp); median of ${runs} runs after a warm-up`,
+  `profile() on ${n.toLocaleString()} rows x 7 columns (int32, 2 x float64, float32, 40-category string, bool, timestamp); median of ${runs} runs after ${warmups} warm-ups`,
 );
 // The first call of each also pays for JIT compilation (what a one-off commit in a fresh process
-// sees); timeMs then warms up once more and takes the median of `runs`.
+// sees); timeMs then warms up and takes the median of `runs`.
 const firstCall = (fn: () => unknown): number => {
   const start = performance.now();
   fn();
@@ -79,8 +93,8 @@ const firstCall = (fn: () => unknown): number => {
 };
 const oursFirstMs = firstCall(() => profile(table, { schema }));
 const peerFirstMs = firstCall(() => sortBasedSummary(table));
-const oursMs = timeMs(() => profile(table, { schema }), runs);
-const peerMs = timeMs(() => sortBasedSummary(table), runs);
+const oursMs = timeMs(() => profile(table, { schema }));
+const peerMs = timeMs(() => sortBasedSummary(table));
 const ratio = peerMs / oursMs;
 console.log(
   `first call (includes JIT warm-up): ours ${oursFirstMs.toFixed(1)} ms, sort-based ${peerFirstMs.toFixed(1)} ms, ratio ${(peerFirstMs / oursFirstMs).toFixed(2)}x`,
