@@ -328,7 +328,7 @@ class ColumnEncoder {
           word += 2;
         }
         const bytes = new Uint8Array(words.buffer, 0, count * 8);
-        let data = bytes;
+        let data: Uint8Array = bytes;
         if (prefix > 0) {
           data = this.values.reserve(prefix + count * 8).subarray(0, prefix + count * 8);
           data.set(bytes, prefix);

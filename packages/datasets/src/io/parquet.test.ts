@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ColumnChunk } from '../table/column-chunk.js';
-import { openParquet, ParquetFileWriter } from './parquet.js';
+import { openParquet } from './parquet.js';
 
 let folder: string;
 let duck: Awaited<ReturnType<DuckDBInstance['connect']>>;
@@ -127,78 +127,6 @@ describe('openParquet', () => {
   it('rejects a file that is not Parquet with a ValidationError', async () => {
     await expect(openParquet(new TextEncoder().encode('id,x\n1,2\n'))).rejects.toMatchObject({
       code: 'VALIDATION',
-    });
-  });
-});
-
-describe('ParquetFileWriter', () => {
-  it('writes files DuckDB reads back with the same values', async () => {
-    const path = join(folder, 'ours.parquet');
-    const writer = new ParquetFileWriter(
-      path,
-      {
-        columns: [
-          { name: 'id', type: 'int32' },
-          { name: 'x', type: 'float64', nullable: true },
-          { name: 'big', type: 'int64' },
-          { name: 'label', type: 'category', categories: ['a', 'b'] },
-          { name: 'flag', type: 'bool', nullable: true },
-          { name: 'at', type: 'timestamp' },
-        ],
-      },
-      { rowGroupRows: 3 },
-    );
-    writer.write({
-      length: 4,
-      columns: {
-        id: Int32Array.from([1, 2, 3, 4]),
-        x: [1.5, null, 3.5, 4.5],
-        big: BigInt64Array.from([1n, 2n, 9007199254740993n, 4n]),
-        label: ['a', 'b', 'a', 'a'],
-        flag: [true, false, null, true],
-        at: Float64Array.from([0, 1, 2, 3], (day) => Date.UTC(2024, 0, 1 + day)),
-      },
-    });
-    writer.write({
-      length: 1,
-      columns: {
-        id: Int32Array.from([5]),
-        x: Float64Array.from([5.5]),
-        big: BigInt64Array.from([5n]),
-        label: ['b'],
-        flag: [false],
-        at: Float64Array.from([Date.UTC(2024, 0, 9)]),
-      },
-    });
-    writer.finish();
-    const result = await duck.runAndReadAll(`SELECT * FROM read_parquet('${path}') ORDER BY id`);
-    const rows = result.getRowObjectsJS();
-    expect(rows).toHaveLength(5);
-    expect(rows[1]).toMatchObject({ id: 2, x: null, big: 2n, label: 'b', flag: false });
-    expect(rows[2]!.big).toBe(9007199254740993n);
-    expect((rows[4]!.at as Date).toISOString()).toBe('2024-01-09T00:00:00.000Z');
-    // Timestamps are encoded as plain INT64 and annotated before the footer: DuckDB must still see
-    // a TIMESTAMP column with row-group statistics.
-    const types = (await duck.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${path}')`))
-      .getRowObjectsJS()
-      .map((row) => [row.column_name, row.column_type]);
-    expect(types).toContainEqual(['at', 'TIMESTAMP']);
-    const stats = (
-      await duck.runAndReadAll(
-        `SELECT stats_min_value, stats_max_value FROM parquet_metadata('${path}') WHERE path_in_schema = 'at' ORDER BY row_group_id`,
-      )
-    ).getRowsJS();
-    expect(stats[0]).toEqual(['2024-01-01 00:00:00', '2024-01-03 00:00:00']);
-    const source = await openParquet(path);
-    expect(source.rowGroups).toEqual([
-      { rowStart: 0, rowEnd: 3 },
-      { rowStart: 3, rowEnd: 4 },
-      { rowStart: 4, rowEnd: 5 },
-    ]);
-    expect(source.schema.columns[3]).toEqual({
-      name: 'label',
-      type: 'category',
-      categories: ['a', 'b'],
     });
   });
 });

@@ -1,7 +1,4 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
-import * as zlib from 'node:zlib';
-import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import {
   type ColumnSchema,
   type ColumnType,
@@ -18,7 +15,6 @@ import {
   type SchemaElement,
 } from 'hyparquet';
 import { compressors as decompressors } from 'hyparquet-compressors';
-import { ByteWriter, type ColumnSource, ParquetWriter } from 'hyparquet-writer';
 import {
   type CellValue,
   type ColumnChunk,
@@ -34,78 +30,7 @@ import {
   planFastColumn,
   UnsupportedChunk,
 } from './parquet-read.js';
-
-/** Compression codecs the writer supports. `zstd` needs Node 22.15 or later. */
-export type ParquetCodec = 'snappy' | 'gzip' | 'brotli' | 'zstd' | 'uncompressed';
-
-/** Key of the file metadata entry holding the mlinfra table schema as JSON. */
-const SCHEMA_KEY = 'mlinfra.schema';
-
-type Compressor = (input: Uint8Array) => Uint8Array;
-
-function compressorFor(codec: ParquetCodec): {
-  name: 'SNAPPY' | 'GZIP' | 'BROTLI' | 'ZSTD' | 'UNCOMPRESSED';
-  compress?: Compressor;
-} {
-  switch (codec) {
-    case 'snappy':
-      return { name: 'SNAPPY' };
-    case 'uncompressed':
-      return { name: 'UNCOMPRESSED' };
-    case 'gzip':
-      return { name: 'GZIP', compress: (input) => gzipSync(input, { level: 6 }) };
-    case 'brotli':
-      return {
-        name: 'BROTLI',
-        compress: (input) =>
-          brotliCompressSync(input, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 4 } }),
-      };
-    case 'zstd': {
-      const zstd = (zlib as unknown as { zstdCompressSync?: (input: Uint8Array) => Uint8Array })
-        .zstdCompressSync;
-      if (zstd === undefined) {
-        throw new ValidationError(
-          `Writing zstd needs Node 22.15 or later (this is ${process.version}); use codec 'snappy', 'gzip' or 'brotli'`,
-        );
-      }
-      return { name: 'ZSTD', compress: (input) => zstd(input) };
-    }
-  }
-}
-
-/** The Parquet schema elements for a table schema. */
-export function toParquetSchema(schema: TableSchema): SchemaElement[] {
-  const elements: SchemaElement[] = [{ name: 'root', num_children: schema.columns.length }];
-  for (const column of schema.columns) {
-    const repetition_type = column.nullable === true ? 'OPTIONAL' : 'REQUIRED';
-    const base = { name: column.name, repetition_type } as const;
-    switch (column.type) {
-      case 'float64':
-        elements.push({ ...base, type: 'DOUBLE' });
-        break;
-      case 'float32':
-        elements.push({ ...base, type: 'FLOAT' });
-        break;
-      case 'int32':
-        elements.push({ ...base, type: 'INT32' });
-        break;
-      case 'int64':
-        elements.push({ ...base, type: 'INT64' });
-        break;
-      case 'bool':
-        elements.push({ ...base, type: 'BOOLEAN' });
-        break;
-      case 'string':
-      case 'category':
-        elements.push({ ...base, type: 'BYTE_ARRAY', converted_type: 'UTF8' });
-        break;
-      case 'timestamp':
-        elements.push({ ...base, type: 'INT64', converted_type: 'TIMESTAMP_MILLIS' });
-        break;
-    }
-  }
-  return elements;
-}
+import { SCHEMA_KEY } from './parquet-write.js';
 
 /** Maps one Parquet leaf column to a column type, or undefined when it has no mapping. */
 function columnTypeOf(element: SchemaElement): ColumnType | undefined {
@@ -224,31 +149,6 @@ function countDescendants(elements: SchemaElement[], index: number): number {
   return total;
 }
 
-/** Converts a column chunk's values to the writer's expectations for `column`. */
-function writerColumn(column: ColumnSchema, values: ColumnData): ColumnSource {
-  if (column.type === 'timestamp') {
-    // Whole epoch milliseconds (the normaliser rounds), written as physical INT64 values: the
-    // element carries no timestamp annotation while row groups are written (see
-    // ParquetFileWriter), so hyparquet-writer does not box every value into an array of BigInts.
-    const times = values as Float64Array;
-    if (!times.some((time) => Number.isNaN(time))) {
-      const out = new BigInt64Array(times.length);
-      for (let index = 0; index < times.length; index++) out[index] = BigInt(times[index]!);
-      return { name: column.name, data: out };
-    }
-    return {
-      name: column.name,
-      data: Array.from(times, (time) => (Number.isNaN(time) ? null : BigInt(time))),
-    };
-  }
-  if (column.type === 'bool') {
-    // PLAIN bit-packing: the writer's default RLE hybrid costs about 3x more here, for bytes that
-    // snappy mostly evens out.
-    return { name: column.name, data: values as ColumnSource['data'], encoding: 'PLAIN' };
-  }
-  return { name: column.name, data: values as ColumnSource['data'] };
-}
-
 const jsonText = new TextDecoder();
 
 /** Timestamps decode to epoch milliseconds (numbers), not Date objects; JSON stays text. */
@@ -264,165 +164,6 @@ const PARSERS = {
   // JSON columns are string columns: keep the text (hyparquet would parse it into objects).
   jsonFromBytes: (bytes: Uint8Array | undefined) => bytes && jsonText.decode(bytes),
 };
-
-/** Options of {@link ParquetFileWriter}. */
-export interface ParquetFileWriterOptions {
-  /** Compression codec. Default `'snappy'`. */
-  codec?: ParquetCodec;
-  /** Rows per row group. Default 65536. */
-  rowGroupRows?: number;
-}
-
-/** A hyparquet-writer Writer that streams to a file descriptor in ~1 MiB writes. */
-class FileDescriptorWriter extends ByteWriter {
-  constructor(private readonly descriptor: number) {
-    super(1 << 21);
-  }
-
-  override ensure(size: number): void {
-    if (this.index > 1 << 20) this.drain();
-    super.ensure(size);
-  }
-
-  drain(): void {
-    let written = 0;
-    const bytes = new Uint8Array(this.buffer, 0, this.index);
-    while (written < bytes.byteLength) written += writeSync(this.descriptor, bytes, written);
-    this.index = 0;
-  }
-
-  flush(): void {
-    this.drain();
-  }
-
-  override finish(): void {
-    this.drain();
-  }
-}
-
-/**
- * Writes normalised column chunks to a Parquet file, one or more row groups per chunk. The table
- * schema goes into the file metadata, so mlinfra reads back exact types (categories, ranges).
- */
-export class ParquetFileWriter {
-  private readonly descriptor: number;
-  private readonly output: FileDescriptorWriter;
-  private readonly writer: ParquetWriter;
-  private readonly rowGroupRows: number;
-  private pending: ColumnChunk[] = [];
-  private pendingRows = 0;
-  private closed = false;
-  private readonly annotations: {
-    element: SchemaElement;
-    converted_type: NonNullable<SchemaElement['converted_type']>;
-  }[] = [];
-  /** Rows written so far. */
-  rows = 0;
-
-  constructor(
-    readonly path: string,
-    readonly schema: TableSchema,
-    options: ParquetFileWriterOptions = {},
-  ) {
-    const codec = compressorFor(options.codec ?? 'snappy');
-    this.rowGroupRows = options.rowGroupRows ?? 65536;
-    this.descriptor = openSync(path, 'w');
-    this.output = new FileDescriptorWriter(this.descriptor);
-    const elements = toParquetSchema(schema);
-    // Timestamp columns are encoded as plain INT64 (epoch ms as BigInt64Array) and get their
-    // TIMESTAMP_MILLIS annotation back before the footer is written (finish).
-    for (const element of elements) {
-      if (element.converted_type === 'TIMESTAMP_MILLIS') {
-        this.annotations.push({ element, converted_type: 'TIMESTAMP_MILLIS' });
-        delete element.converted_type;
-      }
-    }
-    this.writer = new ParquetWriter({
-      writer: this.output,
-      schema: elements,
-      codec: codec.name,
-      ...(codec.compress === undefined ? {} : { compressors: { [codec.name]: codec.compress } }),
-      kvMetadata: [{ key: SCHEMA_KEY, value: JSON.stringify(schema) }],
-      createdBy: '@mlinfra/datasets (hyparquet-writer)',
-    });
-  }
-
-  /** Buffers a chunk and writes full row groups. */
-  write(chunk: ColumnChunk): void {
-    if (chunk.length === 0) return;
-    this.pending.push(chunk);
-    this.pendingRows += chunk.length;
-    if (this.pendingRows >= this.rowGroupRows) this.flushGroups();
-  }
-
-  private flushGroups(): void {
-    if (this.pendingRows === 0) return;
-    // Everything buffered goes out at once (the last row group may be short): no copies of the rows kept back.
-    const merged = mergePending(this.schema, this.pending, this.pendingRows);
-    this.writer.write({
-      columnData: this.schema.columns.map((column) =>
-        writerColumn(column, merged.columns[column.name]!),
-      ),
-      rowGroupSize: this.rowGroupRows,
-      // One data page per column chunk while row groups are small (the default 65536 rows is
-      // at most 512 KiB per fixed-width column): skips the writer's per-value page-size estimate.
-      ...(this.rowGroupRows <= 131072 ? { pageSize: 0 } : {}),
-    });
-    this.rows += merged.length;
-    this.pending = [];
-    this.pendingRows = 0;
-  }
-
-  /** Writes the remaining rows and the footer, and closes the file. */
-  finish(): void {
-    try {
-      this.flushGroups();
-      for (const { element, converted_type } of this.annotations)
-        element.converted_type = converted_type;
-      this.writer.finish();
-    } finally {
-      this.close();
-    }
-  }
-
-  /** Closes the file without finishing it (after an error). */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    closeSync(this.descriptor);
-  }
-}
-
-function mergePending(schema: TableSchema, chunks: ColumnChunk[], length: number): ColumnChunk {
-  if (chunks.length === 1) return chunks[0]!;
-  const columns: Record<string, ColumnData> = {};
-  for (const { name } of schema.columns) {
-    const parts = chunks.map((chunk) => chunk.columns[name]!);
-    const first = parts[0]!;
-    if (
-      ArrayBuffer.isView(first) &&
-      parts.every((part) => part.constructor === first.constructor)
-    ) {
-      const out = new (first.constructor as new (size: number) => Float64Array)(length);
-      let offset = 0;
-      for (const part of parts) {
-        out.set(part as Float64Array, offset);
-        offset += part.length;
-      }
-      columns[name] = out as ColumnData;
-    } else {
-      const out = new Array<CellValue>(length);
-      let offset = 0;
-      for (const part of parts) {
-        for (let index = 0; index < part.length; index++)
-          out[offset + index] = part[index] as CellValue;
-        offset += part.length;
-      }
-      columns[name] = out;
-    }
-  }
-  return { length, columns };
-}
 
 /** A row range of a Parquet file (a row group). */
 export interface RowRange {
@@ -460,7 +201,6 @@ function bufferOf(bytes: Uint8Array): AsyncBuffer {
   };
 }
 
-/** Converts what hyparquet decoded to the canonical representation of `column`. */
 /**
  * Copies a plain array of numbers (what hyparquet decodes for an optional column) into a typed
  * array in one pass, or returns undefined at the first value that is not a number (a null, a
