@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { parseSchema, type TableSchema, ValidationError } from '@mlinfra/core';
-import { type ColumnChunk, type ColumnData, concatChunks } from '../table/column-chunk.js';
+import type { ColumnData } from '../table/column-chunk.js';
 import { ChunkNormalizer } from '../table/normalize.js';
 import { IssueCollector } from '../validation/issue-collector.js';
 import { openParquet } from './parquet.js';
@@ -36,10 +36,7 @@ export async function readParquet(
       return column;
     }),
   };
-  const parts: ColumnChunk[] = await Promise.all(
-    source.rowGroups.map((group) => source.read(group, names)),
-  );
-  return { schema, rowCount: source.rowCount, columns: concatChunks(schema, parts).columns };
+  return { schema, rowCount: source.rowCount, columns: await source.readAll(names) };
 }
 
 /** Options of {@link writeParquet}. */

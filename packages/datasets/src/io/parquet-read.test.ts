@@ -390,7 +390,7 @@ describe('parquet fast read path', () => {
       },
       { type: 'TIMESTAMP', encodings: ['PLAIN', 'RLE_DICTIONARY', 'DELTA_BINARY_PACKED'] },
     ];
-    const valueOf = (type: Spec['type'], seed: number, distinct: number): unknown => {
+    const sampleValue = (type: Spec['type'], seed: number, distinct: number): unknown => {
       const k = seed % distinct;
       switch (type) {
         case 'INT32':
@@ -434,7 +434,7 @@ describe('parquet fast read path', () => {
               const data = Array.from({ length: rows }, (_, row) =>
                 withNulls && (row + seed) % nullEvery === 0
                   ? null
-                  : valueOf(spec.type, row * 7 + seed, distinct),
+                  : sampleValue(spec.type, row * 7 + seed, distinct),
               );
               return {
                 name: `c${index}`,

@@ -7,6 +7,7 @@ import {
   type CellValue,
   type ColumnChunk,
   type ColumnData,
+  concatChunks,
   sliceChunk,
 } from '../table/column-chunk.js';
 import { snappyCompressInto, snappyMaxCompressedLength } from './snappy.js';
@@ -643,10 +644,9 @@ export class ParquetFileWriter {
       this.pending.length === 1 && only !== undefined
         ? only
         : {
-            chunk: mergeChunks(
+            chunk: concatChunks(
               this.schema,
               this.pending.map((part) => sliceChunk(part.chunk, part.start, part.end)),
-              this.pendingRows,
             ),
             start: 0,
             end: this.pendingRows,
@@ -800,39 +800,3 @@ export class ParquetFileWriter {
 }
 
 const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]);
-
-/** Concatenates chunks of one schema (typed arrays stay typed when every part is). */
-export function mergeChunks(
-  schema: TableSchema,
-  chunks: ColumnChunk[],
-  length: number,
-): ColumnChunk {
-  if (chunks.length === 1) return chunks[0]!;
-  const columns: Record<string, ColumnData> = {};
-  for (const { name } of schema.columns) {
-    const parts = chunks.map((chunk) => chunk.columns[name]!);
-    const first = parts[0]!;
-    if (
-      ArrayBuffer.isView(first) &&
-      parts.every((part) => part.constructor === first.constructor)
-    ) {
-      const out = new (first.constructor as new (size: number) => Float64Array)(length);
-      let offset = 0;
-      for (const part of parts) {
-        out.set(part as Float64Array, offset);
-        offset += part.length;
-      }
-      columns[name] = out as ColumnData;
-    } else {
-      const out = new Array<CellValue>(length);
-      let offset = 0;
-      for (const part of parts) {
-        for (let index = 0; index < part.length; index++)
-          out[offset + index] = part[index] as CellValue;
-        offset += part.length;
-      }
-      columns[name] = out;
-    }
-  }
-  return { length, columns };
-}

@@ -817,7 +817,12 @@ export class DatasetHandle {
       columns: names.map((name) => version.schema.columns.find((column) => column.name === name)!),
     };
     const parts: ColumnChunk[] = [];
-    for await (const chunk of this.chunks(options)) parts.push(chunk);
+    if (this.selection === null) {
+      // Whole files at once: row groups decode straight into one array per column.
+      const reader = await this.reader();
+      for (let file = 0; file < version.files.length; file++)
+        parts.push(await reader.readFile(file, names));
+    } else for await (const chunk of this.chunks(options)) parts.push(chunk);
     return { schema, chunk: concatChunks(schema, parts) };
   }
 

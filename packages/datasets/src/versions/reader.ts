@@ -89,6 +89,12 @@ export class VersionReader {
     return blocks;
   }
 
+  /** Reads columns of a whole file (every row group decoded into one array per column). */
+  async readFile(file: number, columns: readonly string[]): Promise<ColumnChunk> {
+    const source = await this.source(file);
+    return { length: source.rowCount, columns: await source.readAll(columns) };
+  }
+
   /** Reads columns of one block. */
   async read(block: Block, columns: readonly string[]): Promise<ColumnChunk> {
     return (await this.source(block.file)).read(block, columns);
