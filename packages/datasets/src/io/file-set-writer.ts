@@ -93,7 +93,17 @@ function workerUrl(): URL | undefined {
   }
 }
 
+/** Settles with the error instead of rejecting (so a pending flush never goes unhandled). */
+function quiet(promise: Promise<void>): Promise<unknown> {
+  return promise.then(
+    () => undefined,
+    (error: unknown) => error ?? new Error('flushing a Parquet file failed'),
+  );
+}
+
 class LocalWriter implements FileSetWriter {
+  /** Files being flushed to disk: undefined when done, else the error. */
+  private readonly finishing: Promise<unknown>[] = [];
   private readonly writers: ParquetFileWriter[] = [];
   private readonly rotator: Rotator;
   private readonly id = randomUUID();
@@ -116,8 +126,9 @@ class LocalWriter implements FileSetWriter {
         },
       );
       this.writers[file] = writer;
-      // A file is complete once the next one starts.
-      this.writers[file - 1]?.finish();
+      // A file is complete once the next one starts; the disk flushes it while we go on.
+      const previous = this.writers[file - 1];
+      if (previous !== undefined) this.finishing.push(quiet(previous.finishDurable()));
     }
     return writer;
   }
@@ -129,7 +140,10 @@ class LocalWriter implements FileSetWriter {
 
   async finish(): Promise<WrittenFile[]> {
     if (this.writers.length === 0) this.open(0);
-    this.writers.at(-1)!.finish();
+    this.finishing.push(quiet(this.writers.at(-1)!.finishDurable()));
+    for (const result of await Promise.all(this.finishing.splice(0))) {
+      if (result !== undefined) throw result;
+    }
     return this.writers.map((writer) => ({
       path: writer.path,
       rows: writer.rows,
@@ -138,6 +152,7 @@ class LocalWriter implements FileSetWriter {
   }
 
   async abort(): Promise<void> {
+    await Promise.all(this.finishing.splice(0));
     for (const writer of this.writers) {
       writer.close();
       await rm(writer.path, { force: true });

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsync, openSync, writeSync } from 'node:fs';
 import * as zlib from 'node:zlib';
 import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { type ColumnSchema, MlinfraError, type TableSchema, ValidationError } from '@mlinfra/core';
@@ -745,17 +745,36 @@ export class ParquetFileWriter {
   /** Writes the remaining rows and the footer, and closes the file. */
   finish(): void {
     try {
-      this.flushGroups();
-      const footer = this.footer();
-      const tail = new Uint8Array(footer.length + 8);
-      tail.set(footer, 0);
-      new DataView(tail.buffer).setUint32(footer.length, footer.length, true);
-      tail.set(MAGIC, footer.length + 4);
-      this.out(tail);
-      this.sha256 = this.hash.digest('hex');
+      this.writeFooter();
     } finally {
       this.close();
     }
+  }
+
+  /**
+   * Like {@link finish}, then flushes the file to disk (fsync) on libuv's thread pool before
+   * closing it, so the caller can go on encoding while the disk works.
+   */
+  async finishDurable(): Promise<void> {
+    try {
+      this.writeFooter();
+      await new Promise<void>((resolve, reject) =>
+        fsync(this.descriptor, (error) => (error === null ? resolve() : reject(error))),
+      );
+    } finally {
+      this.close();
+    }
+  }
+
+  private writeFooter(): void {
+    this.flushGroups();
+    const footer = this.footer();
+    const tail = new Uint8Array(footer.length + 8);
+    tail.set(footer, 0);
+    new DataView(tail.buffer).setUint32(footer.length, footer.length, true);
+    tail.set(MAGIC, footer.length + 4);
+    this.out(tail);
+    this.sha256 = this.hash.digest('hex');
   }
 
   private footer(): Uint8Array {
