@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { TableSchema } from '@mlinfra/core';
+import fc from 'fast-check';
 import { parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -203,6 +204,102 @@ describe('ParquetFileWriter', () => {
       Array.from({ length: 10 }, (_, n) => [n, n % 2 === 1 && n % 3 === 0 ? null : n / 2, `s${n}`]),
     );
     expect((await openParquet(path)).rowGroups.map((group) => group.rowEnd)).toEqual([4, 8, 10]);
+  });
+
+  it('delta-encodes steady integers and timestamps, and keeps PLAIN for scattered ones', async () => {
+    const path = join(folder, 'delta.parquet');
+    const rows = 1000;
+    const base = Date.UTC(2024, 0, 1);
+    const columns = {
+      id: Int32Array.from({ length: rows }, (_, index) => 5000 - index * 3 + (index % 7)),
+      at: Float64Array.from({ length: rows }, (_, index) => base + index * 1000 + (index % 3)),
+      scattered: Int32Array.from({ length: rows }, (_, index) => Math.imul(index + 1, 0x9e3779b1)),
+      gaps: Float64Array.from({ length: rows }, (_, index) => base + index * index * 977),
+    };
+    const writer = new ParquetFileWriter(
+      path,
+      {
+        columns: [
+          { name: 'id', type: 'int32' },
+          { name: 'at', type: 'timestamp', nullable: true },
+          { name: 'scattered', type: 'int32' },
+          { name: 'gaps', type: 'timestamp' },
+        ],
+      },
+      { rowGroupRows: 300 },
+    );
+    writer.write({ length: rows, columns });
+    writer.finish();
+    const bytes = readFileSync(path);
+    const metadata = await parquetMetadataAsync(
+      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    );
+    const encodings = Object.fromEntries(
+      metadata.row_groups[0]!.columns.map((chunk) => [
+        chunk.meta_data!.path_in_schema[0],
+        chunk.meta_data!.encodings,
+      ]),
+    );
+    expect(encodings.id).toContain('DELTA_BINARY_PACKED');
+    expect(encodings.at).toContain('DELTA_BINARY_PACKED');
+    expect(encodings.scattered).not.toContain('DELTA_BINARY_PACKED');
+    expect(encodings.gaps).not.toContain('DELTA_BINARY_PACKED');
+    const read = (
+      await duck.runAndReadAll(
+        `SELECT id, epoch_ms("at") AS at, scattered, epoch_ms(gaps) AS gaps FROM read_parquet('${path}')`,
+      )
+    ).getColumnsObjectJS();
+    expect(read.id).toEqual(Array.from(columns.id));
+    expect(read.at!.map(Number)).toEqual(Array.from(columns.at));
+    expect(read.scattered).toEqual(Array.from(columns.scattered));
+    expect(read.gaps!.map(Number)).toEqual(Array.from(columns.gaps));
+    const ours = await openParquet(path);
+    const all = await ours.readAll();
+    expect(all.id).toEqual(columns.id);
+    expect(all.at).toEqual(columns.at);
+    const stats = (
+      await duck.runAndReadAll(
+        `SELECT stats_min_value, stats_max_value FROM parquet_metadata('${path}') WHERE path_in_schema = 'id' ORDER BY row_group_id`,
+      )
+    ).getRowsJS();
+    expect(stats[0]).toEqual([String(Math.min(...columns.id.subarray(0, 300))), '5000']);
+  });
+
+  it('round-trips delta-encoded integers and timestamps of any steady shape (property)', async () => {
+    const path = join(folder, 'delta-property.parquet');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+        fc.array(fc.integer({ min: -60, max: 60 }), { minLength: 1, maxLength: 700 }),
+        fc.integer({ min: -(2 ** 40), max: 2 ** 41 }),
+        async (start, steps, origin) => {
+          const ids = new Int32Array(steps.length);
+          const times = new Float64Array(steps.length);
+          let id = start;
+          steps.forEach((step, index) => {
+            id = (id + step) | 0;
+            ids[index] = id;
+            times[index] = origin + index * 1000 + step;
+          });
+          const writer = new ParquetFileWriter(
+            path,
+            {
+              columns: [
+                { name: 'id', type: 'int32' },
+                { name: 'at', type: 'timestamp' },
+              ],
+            },
+            { rowGroupRows: 257 },
+          );
+          writer.write({ length: steps.length, columns: { id: ids, at: times } });
+          writer.finish();
+          const all = await (await openParquet(path)).readAll();
+          expect(all.id).toEqual(ids);
+          expect(all.at).toEqual(times);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   it('writes an empty file with the schema and no row groups', async () => {
