@@ -2,7 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fsync, openSync, writeSync } from 'node:fs';
 import * as zlib from 'node:zlib';
 import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib';
-import { type ColumnSchema, MlinfraError, type TableSchema, ValidationError } from '@mlinfra/core';
+import { type ColumnSchema, type TableSchema, ValidationError } from '@mlinfra/core';
 import {
   type CellValue,
   type ColumnChunk,
@@ -190,18 +190,6 @@ function putZigzag53(out: Uint8Array, at: number, value: number): number {
   return putVarint53(out, at, value >= 0 ? value * 2 : -value * 2 - 1);
 }
 
-/** Smallest and largest of timestamps without NaN. */
-function timeBounds(times: Float64Array): { min: number; max: number } {
-  let min = times[0]!;
-  let max = min;
-  for (let index = 1; index < times.length; index++) {
-    const time = times[index]!;
-    if (time < min) min = time;
-    else if (time > max) max = time;
-  }
-  return { min, max };
-}
-
 /** Bytes of the smallest width that holds `max`. */
 function bitWidth(max: number): number {
   return max <= 0 ? 1 : 32 - Math.clz32(max);
@@ -262,17 +250,11 @@ class ColumnEncoder {
   encode(column: ColumnSchema, values: ColumnData, from: number, rows: number): EncodedColumn {
     const optional = column.nullable === true;
     let nulls = 0;
-    const typed = ArrayBuffer.isView(values);
-    if (column.type === 'timestamp') {
+    // Only optional columns can hold nulls: the normaliser rejects them in required ones.
+    if (optional && column.type === 'timestamp') {
       nulls = this.timestampPresence(values as Float64Array, rows);
-    } else if (!typed) {
+    } else if (optional && !ArrayBuffer.isView(values)) {
       nulls = this.presence(values, from, rows);
-    }
-    if (nulls > 0 && !optional) {
-      throw new MlinfraError(
-        `Column "${column.name}" holds nulls but is not nullable; mark it nullable in the schema`,
-        'INTERNAL',
-      );
     }
     const levels = optional ? this.levelBytes(rows, nulls) : undefined;
     const encoded = this.encodeValues(column, values, from, rows, nulls, levels?.length ?? 0);
@@ -310,7 +292,10 @@ class ColumnEncoder {
         const width = column.type === 'float32' || column.type === 'int32' ? 4 : (8 as number);
         if (values instanceof Int32Array) {
           const delta = this.delta(values, count, prefix);
-          if (delta !== undefined) return { ...delta, nulls, ...numericBounds(values) };
+          if (delta !== undefined) {
+            const { data, encoding, min, max } = delta;
+            return { data, encoding, nulls, min: int32Bytes(min), max: int32Bytes(max) };
+          }
         }
         let data: Uint8Array;
         if (ArrayBuffer.isView(values) && prefix === 0) {
@@ -349,8 +334,7 @@ class ColumnEncoder {
         if (nulls === 0) {
           const delta = this.delta(times, count, prefix);
           if (delta !== undefined) {
-            const bounds = timeBounds(times);
-            return { ...delta, nulls, min: int64Bytes(bounds.min), max: int64Bytes(bounds.max) };
+            return { ...delta, nulls, min: int64Bytes(delta.min), max: int64Bytes(delta.max) };
           }
         }
         // Low and high 32-bit words of each INT64 (whole milliseconds), without BigInts.
@@ -433,7 +417,7 @@ class ColumnEncoder {
     values: Int32Array | Float64Array,
     count: number,
     prefix: number,
-  ): { data: Uint8Array; encoding: number } | undefined {
+  ): { data: Uint8Array; encoding: number; min: number; max: number } | undefined {
     if (count < 2) return undefined;
     const limit = prefix + Math.floor((count * (values instanceof Int32Array ? 4 : 8)) / 4);
     // Room for one block past the limit (at most 10 + 4 + 4 * 32 * 3 bytes), checked per block.
@@ -443,13 +427,18 @@ class ColumnEncoder {
     at = putVarint53(out, at, count);
     at = putZigzag53(out, at, values[0]!);
     const deltas = this.deltas;
+    let min = values[0]!;
+    let max = min;
     for (let start = 1; start < count; start += 128) {
       const size = Math.min(128, count - start);
       let minDelta = Number.POSITIVE_INFINITY;
       for (let index = 0; index < size; index++) {
-        const delta = values[start + index]! - values[start + index - 1]!;
+        const value = values[start + index]!;
+        const delta = value - values[start + index - 1]!;
         deltas[index] = delta;
         if (delta < minDelta) minDelta = delta;
+        if (value < min) min = value;
+        else if (value > max) max = value;
       }
       if (at > limit) return undefined;
       at = putZigzag53(out, at, minDelta);
@@ -484,7 +473,7 @@ class ColumnEncoder {
       }
     }
     if (at > limit) return undefined;
-    return { data: out.subarray(0, at), encoding: ENCODING.DELTA_BINARY_PACKED };
+    return { data: out.subarray(0, at), encoding: ENCODING.DELTA_BINARY_PACKED, min, max };
   }
 
   /** Dictionary encoding, or undefined when the dictionary grows past its limits. */
@@ -598,6 +587,12 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
     if (a[index] !== b[index]) return a[index]! - b[index]!;
   }
   return a.length - b.length;
+}
+
+function int32Bytes(value: number): Uint8Array {
+  const bytes = new Uint8Array(4);
+  new DataView(bytes.buffer).setInt32(0, value, true);
+  return bytes;
 }
 
 function int64Bytes(value: number): Uint8Array {

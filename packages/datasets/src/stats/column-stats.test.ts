@@ -68,4 +68,27 @@ describe('statsFromProfile', () => {
     expect(actual.many!.valueCounts).toBeUndefined();
     expect(Math.abs(actual.many!.distinct! - 3200) / 3200).toBeLessThan(0.1);
   });
+
+  it('counts float infinities as missing in the profile and as nulls in the statistics', () => {
+    const floats: TableSchema = {
+      columns: [
+        { name: 'x', type: 'float64' },
+        { name: 'y', type: 'float32', nullable: true },
+      ],
+    };
+    const profiled = new ProfileAccumulator(floats);
+    profiled.add({
+      length: 5,
+      columns: {
+        x: Float64Array.of(1, Number.POSITIVE_INFINITY, 3, Number.NEGATIVE_INFINITY, 5),
+        y: [Number.POSITIVE_INFINITY, null, 2, 4, 6],
+      },
+    });
+    const profile = profiled.finish();
+    expect(profile.columns.x).toMatchObject({ count: 3, missing: 2, min: 1, max: 5, mean: 3 });
+    expect(profile.columns.y).toMatchObject({ count: 3, missing: 2, min: 2, max: 6 });
+    const stats = statsFromProfile(floats, profile);
+    expect(stats.x).toMatchObject({ count: 3, nulls: 2, min: 1, max: 5, mean: 3 });
+    expect(stats.y).toMatchObject({ count: 3, nulls: 2 });
+  });
 });

@@ -1,4 +1,4 @@
-import type { TableSchema } from '@mlinfra/core';
+import { type TableSchema, ValidationError } from '@mlinfra/core';
 import { type DatasetProfile, mergeProfiles, profile } from '@mlinfra/drift';
 import type { ColumnChunk, ColumnData } from '../table/column-chunk.js';
 
@@ -38,14 +38,22 @@ export class ProfileAccumulator {
   /** Adds one normalised chunk. */
   add(chunk: ColumnChunk): void {
     if (chunk.length === 0) return;
-    const table: Record<string, ColumnData> = {};
-    for (const column of this.schema.columns) {
-      const values = chunk.columns[column.name]!;
-      // Only float columns can hold infinities (timestamps are checked finite when normalised).
-      table[column.name] =
-        column.type === 'float64' || column.type === 'float32' ? finiteOnly(values) : values;
+    let next: DatasetProfile;
+    try {
+      next = profile(chunk.columns, { schema: this.schema });
+    } catch (error) {
+      // Drift rejects infinities: count them as missing and try once more (a second failure is
+      // a real problem and propagates). Only float columns can hold them (timestamps are checked
+      // finite when normalised).
+      if (!ValidationError.isInstance(error)) throw error;
+      const table: Record<string, ColumnData> = {};
+      for (const column of this.schema.columns) {
+        const values = chunk.columns[column.name]!;
+        table[column.name] =
+          column.type === 'float64' || column.type === 'float32' ? finiteOnly(values) : values;
+      }
+      next = profile(table, { schema: this.schema });
     }
-    const next = profile(table, { schema: this.schema });
     this.current = this.current === undefined ? next : mergeProfiles(this.current, next);
   }
 
