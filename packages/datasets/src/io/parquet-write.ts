@@ -652,6 +652,19 @@ function numericBounds(values: NumericValues): { min?: Uint8Array; max?: Uint8Ar
   };
 }
 
+/** Bytes of a large page compressed first, to judge whether the rest is worth compressing. */
+const PROBE_BYTES = 64 << 10;
+
+/**
+ * Whether a page is worth compressing: pages under 256 KiB always are tried; larger ones only
+ * when their first 64 KiB shrink by at least 15% (random floats do not, and compressing them
+ * costs time for nothing).
+ */
+function worthCompressing(compress: Compress, page: Uint8Array): boolean {
+  if (page.length < 4 * PROBE_BYTES) return true;
+  return compress(page.subarray(0, PROBE_BYTES)).length <= PROBE_BYTES * 0.85;
+}
+
 /** Options of {@link ParquetFileWriter}. */
 export interface ParquetFileWriterOptions {
   /** Compression codec. Default `'snappy'`. */
@@ -685,8 +698,9 @@ interface RowGroupMeta {
  * Writes normalised column chunks to a Parquet file: PLAIN numbers, bit-packed booleans,
  * dictionary-encoded strings (PLAIN past 65,536 entries or 1 MiB), one data page (v1) per column
  * chunk, min/max/null-count statistics, and the table schema in the file metadata so mlinfra
- * reads back exact types. A column chunk that the codec would not shrink is stored uncompressed
- * (Parquet records the codec per chunk). The SHA-256 of the bytes written is kept as they go.
+ * reads back exact types. A column chunk that the codec would not shrink (or, for pages over
+ * 256 KiB, whose first 64 KiB shrink by less than 15%) is stored uncompressed (Parquet records
+ * the codec per chunk). The SHA-256 of the bytes written is kept as they go.
  */
 export class ParquetFileWriter {
   private readonly descriptor: number;
@@ -785,7 +799,7 @@ export class ParquetFileWriter {
     );
     const compress = this.codec.compress;
     let compressed: Uint8Array[] | undefined;
-    if (compress !== undefined) {
+    if (compress !== undefined && worthCompressing(compress, encoded.data)) {
       // Only the last page may stay in the codec's scratch memory.
       compressed = bodies.map((body, index) =>
         index < bodies.length - 1 ? compress(body).slice() : compress(body),
