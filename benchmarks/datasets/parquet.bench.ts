@@ -168,7 +168,7 @@ try {
     await writer.close();
   });
   gc();
-  const pjsRead = await seconds(async () => {
+  const pjsRead = await median3(async () => {
     const reader = await parquetjs.ParquetReader.openFile(pjsPath);
     const cursor = reader.getCursor();
     let count = 0;
@@ -194,10 +194,12 @@ try {
     }),
   );
   gc();
-  const oursSliceRead = await seconds(() => readParquet(oursSlicePath));
+  const oursSliceRead = await median3(() => readParquet(oursSlicePath));
   gc();
-  const oursReadPjsFile = await seconds(() => readParquet(pjsPath));
-  console.log(`\nagainst parquetjs-lite, ${parquetjsRows.toLocaleString()} row objects (seconds)`);
+  const oursReadPjsFile = await median3(() => readParquet(pjsPath));
+  console.log(
+    `\nagainst parquetjs-lite, ${parquetjsRows.toLocaleString()} row objects (seconds; reads: median of 3)`,
+  );
   console.log(`  parquetjs-lite write            ${pjsWrite.toFixed(2)}`);
   console.log(`  writeParquet (row objects)      ${oursSliceWrite.toFixed(2)}`);
   console.log(`  parquetjs-lite read (cursor)    ${pjsRead.toFixed(2)}`);
