@@ -155,21 +155,9 @@ function putHybrid(
     return position;
   }
   const groups = Math.ceil(count / 8);
-  let position = putVarint(out, at, groups * 2 + 1);
-  const end = position + groups * width;
-  let buffer = 0;
-  let bits = 0;
-  for (let index = 0; index < count; index++) {
-    buffer |= values[index]! << bits;
-    bits += width;
-    while (bits >= 8) {
-      out[position++] = buffer & 0xff;
-      buffer >>>= 8;
-      bits -= 8;
-    }
-  }
-  if (bits > 0) out[position++] = buffer & 0xff;
-  out.fill(0, position, end);
+  const start = putVarint(out, at, groups * 2 + 1);
+  const end = start + groups * width;
+  out.fill(0, packBits(out, start, values, 0, count, width), end);
   return end;
 }
 
@@ -188,6 +176,34 @@ function putVarint53(out: Uint8Array, at: number, value: number): number {
 /** Zigzag LEB128 of a whole number within ±2^52. */
 function putZigzag53(out: Uint8Array, at: number, value: number): number {
   return putVarint53(out, at, value >= 0 ? value * 2 : -value * 2 - 1);
+}
+
+/**
+ * Packs `values[start, end)` least significant bit first, `width` bits each (at most 24), from
+ * `at`; a partial last byte is written. Returns the position after the last byte.
+ */
+function packBits(
+  out: Uint8Array,
+  at: number,
+  values: ArrayLike<number>,
+  start: number,
+  end: number,
+  width: number,
+): number {
+  let position = at;
+  let buffer = 0;
+  let bits = 0;
+  for (let index = start; index < end; index++) {
+    buffer |= values[index]! << bits;
+    bits += width;
+    while (bits >= 8) {
+      out[position++] = buffer & 0xff;
+      buffer >>>= 8;
+      bits -= 8;
+    }
+  }
+  if (bits > 0) out[position++] = buffer & 0xff;
+  return position;
 }
 
 /** Bytes of the smallest width that holds `max`. */
@@ -459,17 +475,7 @@ class ColumnEncoder {
         if (max >= 1 << 24) return undefined;
         const width = max === 0 ? 0 : 32 - Math.clz32(max);
         out[widthsAt + mini] = width;
-        let buffer = 0;
-        let bits = 0;
-        for (let index = first; index < first + 32; index++) {
-          buffer |= deltas[index]! << bits;
-          bits += width;
-          while (bits >= 8) {
-            out[at++] = buffer & 0xff;
-            buffer >>>= 8;
-            bits -= 8;
-          }
-        }
+        at = packBits(out, at, deltas, first, first + 32, width);
       }
     }
     if (at > limit) return undefined;
