@@ -24,6 +24,16 @@ describe('binned measures: the fast histogram', () => {
     );
   });
 
+  it('puts values on coinciding edges (a range a few ulps wide) in the last of them, as the sorted walk does', () => {
+    // Found by the property above: 31 bins over two values 3 ulps apart give runs of equal edges.
+    const values = [999.9999999999989, 999.9999999999986];
+    const edges = histogramEdges(Math.min(...values), Math.max(...values), 31);
+    const all = Float64Array.from([...values, ...edges]);
+    expect(Array.from(histogramCountsUnsorted(all, edges))).toEqual(
+      Array.from(histogramCounts(all.slice().sort(), edges)),
+    );
+  });
+
   it('drops values outside the edges, as numpy.histogram does', () => {
     const edges = histogramEdges(0, 3, 3);
     const counts = histogramCountsUnsorted(Float64Array.from([-1, 0, 1, 2, 3, 3, 4, 0.5]), edges);

@@ -148,8 +148,10 @@ function countRest(
  */
 export function histogramCountsUnsorted(values: Float64Array, edges: Float64Array): Float64Array {
   const bins = edges.length - 1;
-  // A range too narrow to divide (subnormal widths) has no usable bin estimate: walk sorted edges.
-  if (!(bins / ((edges[bins] as number) - (edges[0] as number)) < Infinity)) {
+  // A range too narrow to divide (subnormal widths) has no usable bin estimate, and edges that
+  // coincide (a range a few ulps wide) send a value to the last of the equal edges, which the
+  // estimate does not do: walk sorted edges in both cases.
+  if (!(bins / ((edges[bins] as number) - (edges[0] as number)) < Infinity) || !increasing(edges)) {
     return histogramCounts(values.slice().sort(), edges);
   }
   // Slot 0 of each row takes values outside the edges, slots 1..bins the bins, and slot bins + 1
@@ -171,6 +173,14 @@ export function histogramCountsUnsorted(values: Float64Array, edges: Float64Arra
     counts[to] = (counts[to] as number) + c;
   }
   return counts;
+}
+
+/** Whether every edge is above the one before it. */
+function increasing(edges: Float64Array): boolean {
+  for (let i = 1; i < edges.length; i++) {
+    if (!((edges[i] as number) > (edges[i - 1] as number))) return false;
+  }
+  return true;
 }
 
 /** Minimum and maximum of a Float64Array, and whether every value is finite. */
