@@ -19,6 +19,8 @@ export type DataChunk = Rows | Columns | Table;
 /**
  * What `commit` accepts: row objects, column arrays, an Arrow table, a path (or `file:` URL) of a
  * CSV/TSV or Parquet file, or an (async) iterable of in-memory chunks for data larger than memory.
+ * A chunk's arrays are used in place until the commit has written them (up to a row group or
+ * 262,144 rows later): an iterable must yield fresh arrays, not refill the same ones.
  */
 export type DataInput = DataChunk | string | URL | AsyncIterable<DataChunk> | Iterable<DataChunk>;
 
