@@ -226,6 +226,8 @@ export class KllSketch {
 
   /** Moves every item up by `h` levels (each now stands for 2^h times as many values). */
   private raise(h: number): void {
+    // Level 0 lives in its own buffer: at h = 0 nothing moves (moving it would drop it).
+    if (h === 0) return;
     const level0 = Array.from(sortFloat64(this.level0.subarray(0, this.level0Size)));
     const empty = Array.from({ length: h }, (): number[] => []);
     this.levels = [...empty, level0, ...this.levels.slice(1)];

@@ -218,6 +218,26 @@ describe('KllSketch.updateMany', () => {
     }
   });
 
+  it('keeps every value and the rank bound for batches that are sorted whole (h = 0)', () => {
+    // 1,024 to 51,199 values go through the sorted-stream path without sampling; its last level-0
+    // items were once dropped (the largest values of the batch).
+    for (const size of [1024, 1096, 5000, 40_000]) {
+      expect(samplingLevel(size, 200)).toBe(0);
+      const values = Float64Array.from({ length: size }, (_, i) => (i * 7919) % size);
+      const sketch = new KllSketch();
+      sketch.updateMany(values);
+      const { values: items, weights } = sketch.weightedItems();
+      expect(
+        weights.reduce((s, w) => s + w, 0),
+        String(size),
+      ).toBe(size);
+      expect(items[items.length - 1], String(size)).toBe(size - 1);
+      expect(rankError(sketch, Float64Array.from(values).sort()), String(size)).toBeLessThanOrEqual(
+        0.017,
+      );
+    }
+  });
+
   it('is deterministic and merges with a sketch built value by value', () => {
     const big = data.heavyTailed?.() as Float64Array;
     const a = new KllSketch(200, 7);
