@@ -238,6 +238,31 @@ describe('KllSketch.updateMany', () => {
     }
   });
 
+  it('keeps count, extremes and the rank bound through profile() in every batch regime', () => {
+    // Below 1,024 values one by one, up to 51,199 sorted whole, from 51,200 sampled; with NaN
+    // (missing) values and as plain arrays and typed arrays.
+    const r = seeded(5);
+    for (const size of [1000, 1500, 30_000, 51_199, 51_200, 80_000]) {
+      const raw = Array.from({ length: size }, (_, i) =>
+        i % 9 === 0 ? Number.NaN : Math.exp(2 * r.normal()),
+      );
+      const present = Float64Array.from(raw.filter((v) => !Number.isNaN(v))).sort();
+      for (const column of [raw, Float64Array.from(raw)]) {
+        const result = profile({ x: column }).columns.x!;
+        if (result.kind !== 'numeric') throw new Error('expected a numeric profile');
+        expect([size, result.count, result.missing]).toEqual([
+          size,
+          present.length,
+          size - present.length,
+        ]);
+        expect(result.max).toBe(present[present.length - 1]);
+        const sketch = KllSketch.fromJSON(result.sketch);
+        expect(sketch.weightedItems().weights.reduce((s, w) => s + w, 0)).toBe(present.length);
+        expect(rankError(sketch, present), String(size)).toBeLessThanOrEqual(0.017);
+      }
+    }
+  });
+
   it('is deterministic and merges with a sketch built value by value', () => {
     const big = data.heavyTailed?.() as Float64Array;
     const a = new KllSketch(200, 7);
