@@ -11,7 +11,7 @@ import {
   sliceChunk,
 } from '../table/column-chunk.js';
 import { snappyCompressInto, snappyMaxCompressedLength } from './snappy.js';
-import { ThriftWriter } from './thrift-compact.js';
+import { putVarint53, ThriftWriter } from './thrift-compact.js';
 
 /** Compression codecs the writer supports. `zstd` needs Node 22.15 or later. */
 export type ParquetCodec = 'snappy' | 'gzip' | 'brotli' | 'zstd' | 'uncompressed';
@@ -123,18 +123,6 @@ class Scratch {
   }
 }
 
-/** Unsigned LEB128 into `out` at `at`; returns the new position. */
-function putVarint(out: Uint8Array, at: number, value: number): number {
-  let position = at;
-  let rest = value;
-  while (rest >= 0x80) {
-    out[position++] = (rest & 0x7f) | 0x80;
-    rest >>>= 7;
-  }
-  out[position++] = rest;
-  return position;
-}
-
 /**
  * RLE/bit-packed hybrid of `count` values of `width` bits (1..24) as one bit-packed run, or one
  * RLE run when every value is the same. Returns the new position.
@@ -150,27 +138,15 @@ function putHybrid(
   const first = count > 0 ? values[0]! : 0;
   for (let index = 1; index < count && same; index++) same = values[index] === first;
   if (same) {
-    let position = putVarint(out, at, count * 2);
+    let position = putVarint53(out, at, count * 2);
     for (let shift = 0; shift < width; shift += 8) out[position++] = (first >>> shift) & 0xff;
     return position;
   }
   const groups = Math.ceil(count / 8);
-  const start = putVarint(out, at, groups * 2 + 1);
+  const start = putVarint53(out, at, groups * 2 + 1);
   const end = start + groups * width;
   out.fill(0, packBits(out, start, values, 0, count, width), end);
   return end;
-}
-
-/** Unsigned LEB128 of a whole number up to 2^53. */
-function putVarint53(out: Uint8Array, at: number, value: number): number {
-  let position = at;
-  let rest = value;
-  while (rest >= 0x80) {
-    out[position++] = (rest % 0x80) | 0x80;
-    rest = Math.floor(rest / 0x80);
-  }
-  out[position++] = rest;
-  return position;
 }
 
 /** Zigzag LEB128 of a whole number within ±2^52. */
@@ -206,7 +182,7 @@ function packBits(
   return position;
 }
 
-/** Bytes of the smallest width that holds `max`. */
+/** Bits of the smallest width that holds `max` (at least 1). */
 function bitWidth(max: number): number {
   return max <= 0 ? 1 : 32 - Math.clz32(max);
 }
@@ -255,7 +231,7 @@ class ColumnEncoder {
     const out = this.levels.reserve(16 + Math.ceil(rows / 8));
     let end: number;
     if (nulls === 0) {
-      end = putVarint(out, 4, rows * 2);
+      end = putVarint53(out, 4, rows * 2);
       out[end++] = 1;
     } else end = putHybrid(out, 4, this.present, rows, 1);
     this.levels.view.setUint32(0, end - 4, true);

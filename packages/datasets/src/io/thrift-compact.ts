@@ -20,6 +20,18 @@ export const T = {
 
 const encoder = new TextEncoder();
 
+/** Unsigned LEB128 of a whole number up to 2^53 into `out` at `at`; returns the position after it. */
+export function putVarint53(out: Uint8Array, at: number, value: number): number {
+  let position = at;
+  let rest = value;
+  while (rest >= 0x80) {
+    out[position++] = (rest % 0x80) | 0x80;
+    rest = Math.floor(rest / 0x80);
+  }
+  out[position++] = rest;
+  return position;
+}
+
 export class ThriftWriter {
   private bytes = new Uint8Array(256);
   private length = 0;
@@ -41,12 +53,7 @@ export class ThriftWriter {
   /** Unsigned LEB128 of a non-negative integer up to 2^53. */
   varint(value: number): void {
     this.ensure(10);
-    let rest = value;
-    while (rest >= 0x80) {
-      this.bytes[this.length++] = (rest % 0x80) | 0x80;
-      rest = Math.floor(rest / 0x80);
-    }
-    this.bytes[this.length++] = rest;
+    this.length = putVarint53(this.bytes, this.length, value);
   }
 
   /** Zigzag varint of a safe integer (i16, i32 or i64 values within 2^53). */
