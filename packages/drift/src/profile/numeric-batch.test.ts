@@ -2,9 +2,10 @@ import { ValidationError } from '@mlinfra/core/schema';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { seeded } from '../test-support/random.js';
+import { rankError } from '../test-support/rank-error.js';
 import { NumericAccumulator } from './accumulators.js';
 import { HyperLogLog, hashNumber } from './hyperloglog.js';
-import { KllSampler, KllSketch, SketchCdf, samplingLevel } from './kll.js';
+import { KllSampler, KllSketch, samplingLevel } from './kll.js';
 import type { NumericTypedArray } from './numeric-batch.js';
 import { profile } from './profile.js';
 
@@ -43,23 +44,6 @@ function expectSameSummary(a: NumericAccumulator, b: NumericAccumulator, label: 
   expect(Math.abs(y.variance - x.variance), label).toBeLessThanOrEqual(
     1e-12 * Math.max(x.variance, scale * scale * 1e-6) + 1e-320,
   );
-}
-
-function rankError(sketch: KllSketch, sorted: Float64Array): number {
-  const cdf = new SketchCdf(sketch);
-  let worst = 0;
-  for (let percent = 1; percent <= 99; percent++) {
-    const x = sorted[Math.floor((percent / 100) * sorted.length)] as number;
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((sorted[mid] as number) <= x) lo = mid + 1;
-      else hi = mid;
-    }
-    worst = Math.max(worst, Math.abs(cdf.cdf(x) - lo / sorted.length));
-  }
-  return worst;
 }
 
 describe('NumericAccumulator.addBatch', () => {

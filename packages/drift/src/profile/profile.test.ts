@@ -2,27 +2,11 @@ import { ValidationError } from '@mlinfra/core/schema';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { seeded } from '../test-support/random.js';
+import { rankError } from '../test-support/rank-error.js';
 import type { NumericColumnProfile } from './accumulators.js';
 import { FrequentItems } from './frequent-items.js';
 import { KllSketch, SketchCdf } from './kll.js';
 import { isDatasetProfile, mergeProfiles, profile } from './profile.js';
-
-function rankError(sketch: KllSketch, sorted: Float64Array): number {
-  const cdf = new SketchCdf(sketch);
-  let worst = 0;
-  for (let q = 0.01; q < 1; q += 0.01) {
-    const x = sorted[Math.floor(q * sorted.length)] as number;
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((sorted[mid] as number) <= x) lo = mid + 1;
-      else hi = mid;
-    }
-    worst = Math.max(worst, Math.abs(cdf.cdf(x) - lo / sorted.length));
-  }
-  return worst;
-}
 
 describe('profile', () => {
   it('summarizes numbers and categories into plain JSON', () => {
