@@ -83,7 +83,8 @@ export class KllSketch {
     }
   }
 
-  private randomBit(): number {
+  /** Steps the random source (xorshift32) and returns the new state before the zero guard. */
+  private nextState(): number {
     let x = this.seed;
     x ^= x << 13;
     x >>>= 0;
@@ -91,7 +92,11 @@ export class KllSketch {
     x ^= x << 5;
     x >>>= 0;
     this.seed = x || 1;
-    return x & 1;
+    return x;
+  }
+
+  private randomBit(): number {
+    return this.nextState() & 1;
   }
 
   /** State of the sketch's random source (xorshift32, never 0), for loops that step it inline. */
@@ -105,14 +110,7 @@ export class KllSketch {
 
   /** The top `bits` (1..32) bits of the next state of the sketch's random source. */
   randomBits(bits: number): number {
-    let x = this.seed;
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    this.seed = x || 1;
-    return x >>> (32 - bits);
+    return this.nextState() >>> (32 - bits);
   }
 
   private size(): number {
