@@ -1,7 +1,7 @@
 // @mlinfra/ui browser script: draws the charts of server-rendered pages with uPlot. The pages are
 // complete without it (every number is also in a table); this only adds charts, zoom and live updates.
 (() => {
-  var COLORS = [
+  const COLORS = [
     '#2b6cb0',
     '#c53030',
     '#2f855a',
@@ -17,14 +17,14 @@
   function fetchJson(url) {
     return fetch(url, { headers: { accept: 'application/json' }, credentials: 'same-origin' }).then(
       (response) => {
-        if (!response.ok) throw new Error('HTTP ' + response.status + ' for ' + url);
+        if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
         return response.json();
       },
     );
   }
 
   function withQuery(src, query) {
-    var url = new URL(src, window.location.href);
+    const url = new URL(src, window.location.href);
     Object.keys(query).forEach((key) => {
       if (query[key] !== undefined && query[key] !== null)
         url.searchParams.set(key, String(query[key]));
@@ -36,8 +36,8 @@
   // series has no point at that step.
   function align(results) {
     if (results.length === 1) return [results[0].steps, results[0].values];
-    var steps = [];
-    var seen = new Set();
+    const steps = [];
+    const seen = new Set();
     results.forEach((result) => {
       result.steps.forEach((step) => {
         if (!seen.has(step)) {
@@ -47,13 +47,13 @@
       });
     });
     steps.sort((a, b) => a - b);
-    var index = new Map();
+    const index = new Map();
     steps.forEach((step, position) => {
       index.set(step, position);
     });
-    var data = [steps];
+    const data = [steps];
     results.forEach((result) => {
-      var values = new Array(steps.length).fill(null);
+      const values = new Array(steps.length).fill(null);
       result.steps.forEach((step, position) => {
         values[index.get(step)] = result.values[position];
       });
@@ -63,16 +63,16 @@
   }
 
   function lineChart(figure) {
-    var config = JSON.parse(figure.getAttribute('data-chart'));
-    var target = figure.querySelector('.chart-canvas');
-    var width = Math.max(300, target.clientWidth || 600);
-    var plot = null;
-    var zoomed = null;
-    var programmatic = false;
-    var timer = null;
+    const config = JSON.parse(figure.getAttribute('data-chart'));
+    const target = figure.querySelector('.chart-canvas');
+    const width = Math.max(300, target.clientWidth || 600);
+    let plot = null;
+    let zoomed = null;
+    let programmatic = false;
+    let timer = null;
 
     function load(range) {
-      var query = { points: Math.round(width * 2) };
+      const query = { points: Math.round(width * 2) };
       if (range) {
         query.from = Math.floor(range.min);
         query.to = Math.ceil(range.max);
@@ -81,8 +81,8 @@
     }
 
     function show(results, resetScales) {
-      var data = align(results);
-      var received = results.reduce((sum, result) => sum + result.steps.length, 0);
+      const data = align(results);
+      const received = results.reduce((sum, result) => sum + result.steps.length, 0);
       figure.setAttribute('data-points', String(received));
       figure.setAttribute(
         'data-total',
@@ -108,7 +108,7 @@
               setScale: [
                 (chart, key) => {
                   if (key !== 'x' || programmatic) return;
-                  var scale = chart.scales.x;
+                  const scale = chart.scales.x;
                   zoomed = { min: scale.min, max: scale.max };
                   clearTimeout(timer);
                   // Zooming asks the server for the visible range at full resolution.
@@ -147,8 +147,8 @@
         programmatic = false;
       })
       .catch((error) => {
-        figure.setAttribute('data-error', String(error && error.message));
-        target.textContent = 'Chart data could not be loaded: ' + (error && error.message);
+        figure.setAttribute('data-error', String(error?.message));
+        target.textContent = `Chart data could not be loaded: ${error?.message}`;
       });
 
     if (config.live) {
@@ -163,7 +163,7 @@
                 clearInterval(poll);
                 document.querySelectorAll('.status-running').forEach((badge) => {
                   badge.textContent = status.status;
-                  badge.className = 'status status-' + status.status;
+                  badge.className = `status status-${status.status}`;
                 });
               }
             }),
@@ -176,10 +176,10 @@
   }
 
   function barChart(figure) {
-    var config = JSON.parse(figure.getAttribute('data-bars'));
-    var target = figure.querySelector('.chart-canvas');
-    var width = Math.max(260, target.clientWidth || 400);
-    var xs = config.labels.map((_, index) => index);
+    const config = JSON.parse(figure.getAttribute('data-bars'));
+    const target = figure.querySelector('.chart-canvas');
+    const width = Math.max(260, target.clientWidth || 400);
+    const xs = config.labels.map((_, index) => index);
     new uPlot(
       {
         width: width,
@@ -188,14 +188,21 @@
         cursor: { drag: { x: false, y: false } },
         scales: {
           x: { time: false, range: [-0.5, xs.length - 0.5] },
-          y: { range: (u, min, max) => [0, max * 1.05 || 1] },
+          y: { range: (_u, _min, max) => [0, max * 1.05 || 1] },
         },
         axes: [
           {
-            values: (u, splits) =>
+            values: (_u, splits) =>
               splits.map((split) => {
-                var label = config.labels[Math.round(split)];
-                return label === undefined || Math.round(split) !== split ? '' : label;
+                // Label every few bars only, so labels never overlap.
+                const every = Math.max(
+                  1,
+                  Math.ceil(config.labels.length / Math.max(1, Math.floor(width / 90))),
+                );
+                const label = config.labels[Math.round(split)];
+                return label === undefined || Math.round(split) !== split || split % every !== 0
+                  ? ''
+                  : label;
               }),
             size: 40,
           },
