@@ -6,6 +6,7 @@ import { modelCommands } from '../commands/models.js';
 import { runCommands } from '../commands/runs.js';
 import { serveCommands } from '../commands/serve.js';
 import { trainCommands } from '../commands/train.js';
+import { uiCommands } from '../commands/ui.js';
 import { type Command, commandHelp, parseCommandArgs, stringOption } from './command.js';
 import { EXIT_CODES, type ExitCode, exitCodeOf, UsageError } from './errors.js';
 import { resolveHome } from './home.js';
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   ...serveCommands,
   ...driftCommands,
   ...costCommands,
+  ...uiCommands,
 ];
 
 /** The version of this package, set at build time from package.json. */
