@@ -109,6 +109,10 @@
                 (chart, key) => {
                   if (key !== 'x' || programmatic) return;
                   const scale = chart.scales.x;
+                  // uPlot also sets the scale after drawing new data: only a narrower range is a zoom.
+                  const xs = chart.data[0];
+                  if (xs.length === 0 || (scale.min <= xs[0] && scale.max >= xs[xs.length - 1]))
+                    return;
                   zoomed = { min: scale.min, max: scale.max };
                   clearTimeout(timer);
                   // Zooming asks the server for the visible range at full resolution.
