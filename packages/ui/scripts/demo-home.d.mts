@@ -8,6 +8,7 @@ export declare function buildDemoHome(
   home: string,
   options?: { steps?: number },
 ): Promise<{
+  predictionLog: string;
   store: Store;
   datasets: Datasets;
   registry: Registry;

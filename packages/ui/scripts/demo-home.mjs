@@ -6,6 +6,7 @@ import { createStore } from '@mlinfra/core';
 import { createBudget, money } from '@mlinfra/cost';
 import { openDatasets } from '@mlinfra/datasets';
 import { openRegistry } from '@mlinfra/registry';
+import { createJsonlSink } from '@mlinfra/serving';
 
 /** A run name that would run script if the UI rendered it as HTML. */
 export const HOSTILE_NAME =
@@ -146,7 +147,29 @@ export async function buildDemoHome(home, { steps = 120 } = {}) {
   await budget.charge({ resource: 'gpu', seconds: 3600 * 6, pricePerHour: money(2.5, 'USD') });
   await budget.charge({ resource: 'storage', amount: money('4.20', 'USD') });
 
+  // A prediction log as @mlinfra/serving writes it: a day like the v1 data, then a day of longer trips.
+  const predictionLog = join(home, 'predictions.jsonl');
+  const sink = createJsonlSink({ path: predictionLog });
+  for (const [day, rows] of [
+    ['2026-03-01', trips(300, 0, 21)],
+    ['2026-03-02', trips(300, 3, 22)],
+  ]) {
+    await sink.write(
+      rows.map((row, index) => ({
+        id: `${day}-${index}`,
+        row: 0,
+        time: `${day}T${String(Math.floor(index / 20)).padStart(2, '0')}:00:00.000Z`,
+        model: 'churn',
+        version: '1',
+        inputs: { distance: row.distance, zone: row.zone },
+        outputs: [row.distance > 6 ? 0.8 : 0.2],
+        latencyMs: 1.5,
+      })),
+    );
+  }
+
   return {
+    predictionLog,
     store,
     datasets,
     registry,

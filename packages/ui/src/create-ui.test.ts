@@ -280,6 +280,41 @@ describe('createUi over HTTP', () => {
     expect(zoomed.steps).toEqual(Array.from({ length: 100 }, (_, index) => 100 + index));
   });
 
+  it('reports drift of a prediction log window against a dataset version, and 4xx for bad windows', async () => {
+    const calm = await fetch(
+      `${served.url}/drift?log=churn&dataset=trips&reference=v1&to=2026-03-02T00:00:00Z`,
+    );
+    const calmBody = await calm.text();
+    expect(calm.status).toBe(200);
+    expect(calmBody).toContain('300 predictions');
+    const shifted = await (
+      await fetch(
+        `${served.url}/drift?log=churn&dataset=trips&reference=v1&from=2026-03-02T00:00:00Z`,
+      )
+    ).text();
+    expect(shifted).toContain('Dataset drift detected');
+    expect(shifted).toMatch(/<tr class="fail"><th>distance<\/th>/);
+    const report = await fetch(
+      `${served.url}/drift/report.html?log=churn&dataset=trips&reference=v1&from=2026-03-02T00:00:00Z`,
+    );
+    expect(report.status).toBe(200);
+    expect(report.headers.get('content-security-policy')).toContain('sandbox');
+    expect((await fetch(`${served.url}/drift?log=nope&dataset=trips&reference=v1`)).status).toBe(
+      404,
+    );
+    expect(
+      (await fetch(`${served.url}/drift?log=churn&dataset=trips&reference=v1&from=yesterday`))
+        .status,
+    ).toBe(400);
+    expect(
+      (
+        await fetch(
+          `${served.url}/drift?log=churn&dataset=trips&reference=v1&from=2030-01-01T00:00:00Z`,
+        )
+      ).status,
+    ).toBe(404);
+  });
+
   it('mounts under a base path: links and assets carry it', async () => {
     const mounted = createUi({ registry: served.demo.registry, basePath: '/ui' });
     const { createServer } = await import('node:http');

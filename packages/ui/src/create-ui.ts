@@ -106,6 +106,7 @@ export function createUi(options: UiOptions): Ui {
     auth,
     gates: checked.gates ?? {},
     requireApproval: checked.requireApproval === true,
+    predictionLogs: checked.predictionLogs ?? {},
     pageSize: checked.pageSize ?? 50,
     maxChartPoints: checked.maxChartPoints ?? 4000,
     pollIntervalMs: checked.pollIntervalMs ?? 2000,

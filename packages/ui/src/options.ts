@@ -109,6 +109,12 @@ export const uiOptionsSchema = z.strictObject({
    * Default none.
    */
   gates: z.record(z.string(), z.record(z.string(), z.array(gateSchema))).optional(),
+  /**
+   * `@mlinfra/serving` JSONL prediction logs by name (a file, or the folder of a rotating log), such
+   * as `{ churn: './predictions.jsonl' }`: the drift page compares a time window of one against a
+   * dataset version. Paths come from you, never from a request. Default none.
+   */
+  predictionLogs: z.record(z.string().regex(/^[A-Za-z0-9._-]+$/), z.string().min(1)).optional(),
   /** Promotions through the UI require an approved version. Default false. */
   requireApproval: z.boolean().optional(),
   /** Runs per page of the runs table, 1 to 1000. Default 50. */

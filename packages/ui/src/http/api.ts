@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { renderHtmlReport } from '@mlinfra/drift';
 import { downsampleMinMax } from '../data/downsample.js';
 import type { PageRequest, UiContext } from '../pages/context.js';
-import { driftReport } from '../pages/drift-page.js';
+import { driftSubject } from '../pages/drift-page.js';
 import { badRequest } from './http-error.js';
 import { send, sendJson } from './respond.js';
 
@@ -58,7 +58,7 @@ export async function driftReportHtml(
   request: PageRequest,
   response: ServerResponse,
 ): Promise<void> {
-  const report = await driftReport(context, request);
+  const { report } = await driftSubject(context, request);
   send(response, 200, renderHtmlReport(report, { title: 'Data drift report' }), {
     'content-type': 'text/html; charset=utf-8',
     'x-content-type-options': 'nosniff',

@@ -16,6 +16,7 @@ export interface UiContext {
   auth: Auth | undefined;
   gates: Record<string, Record<string, PromotionGate[]>>;
   requireApproval: boolean;
+  predictionLogs: Record<string, string>;
   pageSize: number;
   maxChartPoints: number;
   pollIntervalMs: number;

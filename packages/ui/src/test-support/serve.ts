@@ -19,7 +19,12 @@ export interface Served {
 export async function serveDemo(options: Omit<UiOptions, 'registry'> = {}): Promise<Served> {
   const home = mkdtempSync(join(tmpdir(), 'mlinfra-ui-test-'));
   const demo = await buildDemoHome(home);
-  const ui = createUi({ registry: demo.registry, datasets: demo.datasets, ...options });
+  const ui = createUi({
+    registry: demo.registry,
+    datasets: demo.datasets,
+    predictionLogs: { churn: demo.predictionLog },
+    ...options,
+  });
   const server: Server = createServer(ui.handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
