@@ -207,6 +207,8 @@ describe('createUi over HTTP', () => {
         headers,
         body: new URLSearchParams({ alias: 'blue', version: '2' }),
       });
+    // Without tokens there is nothing to log in with.
+    expect((await fetch(`${hooked.url}/login`)).status).toBe(404);
     verdict = false;
     expect((await post()).status).toBe(403);
     expect(hookCalls.at(-1)).toEqual({

@@ -180,7 +180,7 @@ export function createUi(options: UiOptions): Ui {
           await route.handle(context, pageRequest, response);
           return;
         }
-        if (path === '/login') {
+        if (path === '/login' && auth?.usesTokens === true) {
           render(response, pageRequest, loginPage(context, pageRequest), setCookie);
           return;
         }
