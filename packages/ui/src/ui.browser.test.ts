@@ -99,6 +99,34 @@ describe('the UI in Chromium', () => {
     await page.close();
   });
 
+  it('opens every page with status 200, no script error, and every chart drawn', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    const paths = [
+      '/',
+      '/runs',
+      '/models',
+      '/models/churn',
+      '/datasets',
+      '/datasets/trips',
+      '/datasets/trips/diff?a=v1&b=v2',
+      '/drift',
+      '/drift?log=churn&dataset=trips&reference=v1',
+      '/cost',
+    ];
+    for (const path of paths) {
+      const response = await page.goto(served.url + path);
+      expect(response?.status(), path).toBe(200);
+      if ((await page.locator('figure.chart').count()) > 0) await chartsDrawn(page);
+    }
+    await expect(page.locator('table.budgets td.remaining').textContent()).resolves.toBe(
+      '80.80 USD',
+    );
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('logs in with a token, moves an alias, and the registry records it under that actor', async () => {
     const page = await browser.newPage();
     await page.goto(`${served.url}/models/churn/versions/3`);

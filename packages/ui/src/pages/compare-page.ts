@@ -1,5 +1,5 @@
 import type { RunRecord } from '@mlinfra/registry';
-import { formatDate, formatNumber } from '../html/format.js';
+import { formatDate, formatNumber, shortDigest } from '../html/format.js';
 import { html } from '../html/html.js';
 import { badRequest } from '../http/http-error.js';
 import { metricChart } from './charts.js';
@@ -73,7 +73,7 @@ ${row(
 ${row(
   '',
   'dataset',
-  runs.map((run) => run.inputs.join(', ') || undefined),
+  runs.map((run) => run.inputs.map(shortDigest).join(', ') || undefined),
 )}
 ${paramKeys.map((key) =>
   row(
