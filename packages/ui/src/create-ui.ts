@@ -120,7 +120,9 @@ export function createUi(options: UiOptions): Ui {
       return Promise.resolve(registry);
     let opened = actorRegistries.get(actor);
     if (opened === undefined) {
-      opened = openRegistry({ url: registry.location, store: registry.store, actor });
+      opened =
+        checked.openRegistryAs?.(actor) ??
+        openRegistry({ url: registry.location, store: registry.store, actor });
       actorRegistries.set(actor, opened);
     }
     return opened;

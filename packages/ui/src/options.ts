@@ -115,6 +115,18 @@ export const uiOptionsSchema = z.strictObject({
    * dataset version. Paths come from you, never from a request. Default none.
    */
   predictionLogs: z.record(z.string().regex(/^[A-Za-z0-9._-]+$/), z.string().min(1)).optional(),
+  /**
+   * Opens a registry handle that records `actor` in the audit log, for changes made through the UI.
+   * Default: `openRegistry({ url: registry.location, store: registry.store, actor })` (the same
+   * database), cached per actor and closed by `ui.close()`. Give your own for a registry whose
+   * `location` cannot be reopened (such as one on a custom driver).
+   */
+  openRegistryAs: z
+    .custom<(actor: string) => Promise<Registry>>(
+      (value) => typeof value === 'function',
+      'must be a function',
+    )
+    .optional(),
   /** Promotions through the UI require an approved version. Default false. */
   requireApproval: z.boolean().optional(),
   /** Runs per page of the runs table, 1 to 1000. Default 50. */
