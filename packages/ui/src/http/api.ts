@@ -3,7 +3,7 @@ import { renderHtmlReport } from '@mlinfra/drift';
 import { downsampleMinMax } from '../data/downsample.js';
 import type { PageRequest, UiContext } from '../pages/context.js';
 import { driftSubject } from '../pages/drift-page.js';
-import { badRequest } from './http-error.js';
+import { badRequest, notFound } from './http-error.js';
 import { send, sendJson } from './respond.js';
 
 function numberParameter(request: PageRequest, name: string): number | undefined {
@@ -26,6 +26,11 @@ export async function metricData(
 ): Promise<void> {
   const [runId = '', key = ''] = request.params;
   const run = await context.registry.getRun(runId);
+  if (run.metrics[key] === undefined) {
+    throw notFound(
+      `Run ${run.id} has no metric ${JSON.stringify(key)}; it has ${Object.keys(run.metrics).join(', ') || 'none yet'}`,
+    );
+  }
   const points = Math.min(
     context.maxChartPoints,
     Math.max(10, Math.floor(numberParameter(request, 'points') ?? 2000)),

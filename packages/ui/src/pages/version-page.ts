@@ -16,8 +16,9 @@ const NOTICES: Record<string, string> = {
 
 /** Parses a version number from the URL. */
 export function versionNumber(text: string | undefined): number {
+  if (text === undefined || !/^[0-9]{1,15}$/.test(text)) return Number.NaN;
   const version = Number(text);
-  return Number.isSafeInteger(version) && version > 0 ? version : Number.NaN;
+  return version > 0 ? version : Number.NaN;
 }
 
 function actionForms(
