@@ -15,9 +15,11 @@ describe('createUi over HTTP', () => {
   let hookCalls: Array<{ type: string; model: string }> = [];
   let verdict: boolean | string = false;
   let hooked: Served;
+  const unexpected: unknown[] = [];
 
   beforeAll(async () => {
     served = await serveDemo({
+      onError: (error) => unexpected.push(error),
       actions: true,
       auth: { tokens: [{ token: TOKEN, actor: 'alice' }] },
       gates: {
@@ -83,6 +85,41 @@ describe('createUi over HTTP', () => {
       expect(response.status, path).toBeLessThan(500);
       noStack(await response.text());
     }
+  });
+
+  it('never answers 500 to hostile addresses', async () => {
+    const run = served.demo.runs[0];
+    const paths = [
+      '/runs?order=%3Cscript%3E',
+      '/runs?experiment=%3Cb%3E',
+      '/runs?order=metrics.x%20SIDEWAYS',
+      "/runs?filter=name%20LIKE%20'%25",
+      '/runs?filter=params.%3Cx%3E%20%3D%201',
+      '/api/runs/x/metrics/y',
+      `/api/runs/${run}/metrics/%00`,
+      `/api/runs/${run}/metrics/nope`,
+      `/api/runs/${run}/metrics/loss?points=-5&from=9e999`,
+      '/datasets/..%2F..',
+      '/datasets/trips/versions/notadigest',
+      '/datasets/trips/diff?a=v1&b=nope',
+      '/datasets/trips?branch=%3Cx',
+      '/models/%3Cx%3E',
+      '/models/churn/versions/1e3',
+      '/models/churn/versions/99999999999999999999',
+      '/drift?dataset=trips&reference=nope&current=main',
+      '/dataset-versions/xyz',
+      '/compare?run=a&run=b',
+      '/runs/%ZZ',
+      '/assets/app.js',
+    ];
+    for (const path of paths) {
+      const response = await fetch(served.url + path);
+      expect(response.status, path).toBeGreaterThanOrEqual(400);
+      expect(response.status, path).toBeLessThan(500);
+      noStack(await response.text());
+    }
+    expect((await fetch(`${served.url}/runs`, { method: 'PUT' })).status).toBe(405);
+    expect(unexpected).toEqual([]);
   });
 
   it('escapes hostile run names, params and tags on every page that shows them', async () => {
