@@ -87,6 +87,12 @@ describe('createUi over HTTP', () => {
     }
   });
 
+  it('shows each version gate results per configured alias on the model page', async () => {
+    const body = await (await fetch(`${served.url}/models/churn`)).text();
+    expect(body).toContain('<th>Gates @champion</th>');
+    expect(body).toMatch(/country=DE: slice &quot;country=DE&quot;: auc 0\.78 &lt; min 0\.8/);
+  });
+
   it('never answers 500 to hostile addresses', async () => {
     const run = served.demo.runs[0];
     const paths = [

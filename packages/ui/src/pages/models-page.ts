@@ -48,6 +48,21 @@ export async function modelPage(context: UiContext, request: PageRequest): Promi
     ...new Set(versions.versions.flatMap((version) => Object.keys(version.metrics))),
   ].sort();
   const gates = context.gates[name] ?? {};
+  const gateAliases = Object.keys(gates);
+  // Each version's gate results per configured alias (dry runs: nothing moves).
+  const verdicts = await Promise.all(
+    versions.versions.map((version) =>
+      Promise.all(
+        gateAliases.map((alias) =>
+          context.registry.promote(name, version.version, alias, {
+            gates: gates[alias] ?? [],
+            requireApproval: context.requireApproval,
+            dryRun: true,
+          }),
+        ),
+      ),
+    ),
+  );
   const body = html`<h1>Model <span class="model-name">${model.name}</span></h1>
 ${model.description === undefined ? '' : html`<p>${model.description}</p>`}
 <h2>Aliases</h2>
@@ -61,9 +76,9 @@ ${
 }
 ${Object.keys(gates).length === 0 ? '' : html`<p>Gates configured for: ${Object.keys(gates).map((alias) => html`<span class="alias">@${alias}</span> `)}</p>`}
 <h2>Versions</h2>
-<table class="versions"><thead><tr><th>Version</th><th>Created</th><th>Approval</th><th>Aliases</th><th>Run</th>${metricKeys.map((key) => html`<th>${key}</th>`)}</tr></thead><tbody>${versions.versions.map(
-    (version) =>
-      html`<tr><td><a class="version-link" href="${href(request, `/models/${segment(name)}/versions/${version.version}`)}">v${version.version}</a></td><td>${formatDate(version.createdAt)}</td><td>${approvalBadge(version)}</td><td>${version.aliases.map((alias) => html`<span class="alias">@${alias}</span> `)}</td><td>${version.runId === undefined ? '–' : html`<a href="${href(request, `/runs/${segment(version.runId)}`)}">${version.runId.slice(0, 8)}</a>`}</td>${metricKeys.map((key) => html`<td class="num">${formatNumber(version.metrics[key])}</td>`)}</tr>`,
+<table class="versions"><thead><tr><th>Version</th><th>Created</th><th>Approval</th><th>Aliases</th><th>Run</th>${metricKeys.map((key) => html`<th>${key}</th>`)}${gateAliases.map((alias) => html`<th>Gates @${alias}</th>`)}</tr></thead><tbody>${versions.versions.map(
+    (version, position) =>
+      html`<tr><td><a class="version-link" href="${href(request, `/models/${segment(name)}/versions/${version.version}`)}">v${version.version}</a></td><td>${formatDate(version.createdAt)}</td><td>${approvalBadge(version)}</td><td>${version.aliases.map((alias) => html`<span class="alias">@${alias}</span> `)}</td><td>${version.runId === undefined ? '–' : html`<a href="${href(request, `/runs/${segment(version.runId)}`)}">${version.runId.slice(0, 8)}</a>`}</td>${metricKeys.map((key) => html`<td class="num">${formatNumber(version.metrics[key])}</td>`)}${(verdicts[position] ?? []).map((report) => (report.failures.length === 0 ? html`<td class="pass">pass</td>` : html`<td class="fail" title="${report.failures.map((check) => `${check.slice ?? 'overall'}: ${check.reason}`).join('\n')}">${report.failures.length} failing</td>`))}</tr>`,
   )}</tbody></table>
 ${versions.nextPageToken === undefined ? '' : html`<p class="pager"><a rel="next" href="${href(request, `/models/${segment(name)}`, { page: versions.nextPageToken })}">Older versions</a></p>`}
 <h2>Audit log</h2>
