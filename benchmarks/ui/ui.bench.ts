@@ -191,9 +191,6 @@ try {
   console.log(
     `  the browser receives ${cold.steps.length} of ${cold.total} points (${(payload / 1024).toFixed(0)} KiB; every point: ${(rawBody.length / 1024 / 1024).toFixed(1)} MiB)`,
   );
-  console.log(
-    `RESULT ${JSON.stringify({ area: 'ui', metric: 'points sent per series', ours: cold.steps.length, peer: 'every point', peerValue: cold.total, ratio: cold.steps.length / cold.total, unit: 'points', better: 'lower' })}`,
-  );
 
   const browser = await launchChromium();
   try {

@@ -36,15 +36,39 @@ function grow(entry: Entry, needed: number): void {
 export class MetricSeriesCache {
   private readonly entries = new Map<string, Entry>();
   private points = 0;
+  private readonly pending = new Map<string, Promise<SeriesArrays>>();
 
   constructor(
     private readonly registry: Registry,
     private readonly maxPoints = 20_000_000,
   ) {}
 
-  /** The whole series of `key` of run `runId` (`ended`: whether the run has ended). */
-  async get(runId: string, key: string, ended: boolean): Promise<SeriesArrays> {
+  /**
+   * The whole series of `key` of run `runId` (`ended`: whether the run has ended). Calls for one
+   * series take turns, so concurrent requests (two tabs polling a live run) never append the same
+   * points twice, and a second request for a series being read waits for that read.
+   */
+  get(runId: string, key: string, ended: boolean): Promise<SeriesArrays> {
     const id = `${runId}\u0000${key}`;
+    const previous = this.pending.get(id) ?? Promise.resolve();
+    const next = previous.then(
+      () => this.load(id, runId, key, ended),
+      () => this.load(id, runId, key, ended),
+    );
+    this.pending.set(id, next);
+    const forget = () => {
+      if (this.pending.get(id) === next) this.pending.delete(id);
+    };
+    next.then(forget, forget);
+    return next;
+  }
+
+  private async load(
+    id: string,
+    runId: string,
+    key: string,
+    ended: boolean,
+  ): Promise<SeriesArrays> {
     let entry = this.entries.get(id);
     if (entry !== undefined) {
       this.entries.delete(id);
