@@ -114,12 +114,21 @@ describe('the UI in Chromium', () => {
       '/drift',
       '/drift?log=churn&dataset=trips&reference=v1',
       '/cost',
+      `/runs/${served.demo.hostileRun}`,
+      `/compare?run=${served.demo.hostileRun}&run=${served.demo.runs[0]}`,
     ];
     for (const path of paths) {
       const response = await page.goto(served.url + path);
       expect(response?.status(), path).toBe(200);
       if ((await page.locator('figure.chart').count()) > 0) await chartsDrawn(page);
+      // Hostile names reach chart legends too; none of their markup may run.
+      expect(
+        await page.evaluate(() => (window as { __xss?: unknown }).__xss),
+        path,
+      ).toBeUndefined();
     }
+    await expect(page.locator('.u-legend').first().textContent()).resolves.toContain('<img src=x');
+    await page.goto(`${served.url}/cost`);
     await expect(page.locator('table.budgets td.remaining').textContent()).resolves.toBe(
       '80.80 USD',
     );
