@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOSTILE_NAME } from '../scripts/demo-home.mjs';
 import { createUi } from './create-ui.js';
-import { type Served, serveDemo } from './test-support/serve.js';
+import { postForm, type Served, serveDemo } from './test-support/serve.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
 
@@ -276,14 +276,7 @@ describe('createUi over HTTP', () => {
     try {
       const page = await (await fetch(`${url}/models/churn/versions/2`)).text();
       expect(page).not.toContain('<form method="post"');
-      const response = await fetch(`${url}/models/churn/aliases`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${TOKEN}`,
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: 'alias=x&version=1',
-      });
+      const response = await postForm(`${url}/models/churn/aliases`, 'alias=x&version=1', TOKEN);
       expect(response.status).toBe(403);
     } finally {
       server.close();

@@ -41,3 +41,16 @@ export async function serveDemo(options: Omit<UiOptions, 'registry'> = {}): Prom
     },
   };
 }
+
+/** Posts a form as a script would: `Authorization: Bearer <token>` (no CSRF field needed), no redirect following. */
+export function postForm(url: string, body: string, token: string): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body,
+  });
+}
