@@ -53,13 +53,17 @@ const authSchema = z.strictObject({
   sessionTtlMs: z.number().int().positive().optional(),
 });
 
-const gateSchema = z.custom<PromotionGate>(
-  (value) =>
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { metric?: unknown }).metric === 'string',
-  'must be a promotion gate such as { metric: "auc", min: 0.8 }',
-);
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+
+/** A promotion gate, checked here so a typo fails at start rather than on every version page. */
+const gateSchema: z.ZodType<PromotionGate> = z.strictObject({
+  metric: z.string().min(1),
+  higherIsBetter: z.boolean().optional(),
+  min: finite.optional(),
+  max: finite.optional(),
+  maxRegression: finite.refine((value) => value >= 0, 'must be >= 0').optional(),
+  slices: z.union([z.literal('overall'), z.literal('all'), z.array(z.string().min(1))]).optional(),
+}) as z.ZodType<PromotionGate>;
 
 /** Zod schema of {@link UiOptions}. */
 export const uiOptionsSchema = z.strictObject({

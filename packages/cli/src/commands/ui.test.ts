@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,9 +75,11 @@ describe('mlinfra ui', () => {
     }
   });
 
-  it('allows changes with --token, recorded in the registry', async () => {
+  it('allows changes with --token, recorded in the registry, and shows --gates results', async () => {
     const token = 'cli-token-0123456789abcdef';
-    const { child, url } = start(home, ['--token', token]);
+    const gatesPath = join(home, 'gates.json');
+    await writeFile(gatesPath, JSON.stringify({ m: { champion: [{ metric: 'auc', min: 0.9 }] } }));
+    const { child, url } = start(home, ['--token', token, '--gates', gatesPath]);
     try {
       const base = await url;
       const response = await fetch(`${base}/models/m/aliases`, {
@@ -90,6 +92,9 @@ describe('mlinfra ui', () => {
         body: 'alias=staging&version=1',
       });
       expect(response.status).toBe(303);
+      const version = await (await fetch(`${base}/models/m/versions/1`)).text();
+      expect(version).toContain('@champion');
+      expect(version).toContain('Promote to @champion through its gates');
       child.kill('SIGTERM');
       await new Promise((resolve) => child.on('exit', resolve));
       const registry = await openRegistry({ url: join(home, 'registry.db'), store: home });
@@ -98,6 +103,16 @@ describe('mlinfra ui', () => {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
+  });
+
+  it('refuses a --gates file that is not JSON or holds a malformed gate', async () => {
+    const bad = join(home, 'bad-gates.json');
+    await writeFile(bad, '{ not json');
+    await expect(start(home, ['--gates', bad]).url).rejects.toThrow(
+      /--gates .* is not a readable JSON file/,
+    );
+    await writeFile(bad, JSON.stringify({ m: { champion: [{ metric: 'auc', minimum: 0.9 }] } }));
+    await expect(start(home, ['--gates', bad]).url).rejects.toThrow(/minimum/);
   });
 
   it('fails with a message naming --home when there is no home', async () => {

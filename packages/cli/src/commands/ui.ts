@@ -1,5 +1,8 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { PromotionGate } from '@mlinfra/registry';
 import { type Command, numberOption, stringOption } from '../cli/command.js';
-import { EXIT_CODES } from '../cli/errors.js';
+import { EXIT_CODES, UsageError } from '../cli/errors.js';
 import { openHomeDatasets, openStore, requireHome, withRegistry } from '../cli/home.js';
 import { emit } from '../cli/output.js';
 
@@ -8,7 +11,8 @@ const ui: Command = {
   args: [],
   summary: 'Open the web UI (runs, compare, models, datasets, drift, cost) until SIGINT/SIGTERM.',
   details: `Read-only unless --token is given; then the version pages can move aliases, approve or
-reject versions (after logging in with the token, or with Authorization: Bearer <token>).
+reject versions and promote through the --gates (after logging in with the token, or with
+Authorization: Bearer <token>). --gates also shows each version's gate results per slice.
 
 Examples:
   mlinfra ui --port 3000
@@ -25,6 +29,16 @@ Examples:
       value: '<addr>',
       description: 'address to listen on (default 127.0.0.1; 0.0.0.0 for all)',
     },
+    gates: {
+      type: 'string',
+      value: '<file.json>',
+      description:
+        'promotion gates per model and alias: { "<model>": { "<alias>": [{ "metric", "min"?, "maxRegression"?, "slices"? }] } }',
+    },
+    'require-approval': {
+      type: 'boolean',
+      description: 'promotions through the UI need an approved version',
+    },
     token: {
       type: 'string',
       multiple: true,
@@ -37,6 +51,17 @@ Examples:
     const host = stringOption(options, 'host') ?? '127.0.0.1';
     const tokens = (options.token as string[] | undefined) ?? [];
     requireHome(context);
+    const gatesFile = stringOption(options, 'gates');
+    let gates: unknown;
+    if (gatesFile !== undefined) {
+      try {
+        gates = JSON.parse(await readFile(resolve(context.io.cwd, gatesFile), 'utf8'));
+      } catch (error) {
+        throw new UsageError(
+          `--gates ${gatesFile} is not a readable JSON file (${(error as Error).message}); give { "<model>": { "<alias>": [gates] } }`,
+        );
+      }
+    }
     const [{ createUi }, { createServer }] = await Promise.all([
       import('@mlinfra/ui'),
       import('node:http'),
@@ -50,6 +75,10 @@ Examples:
         datasets,
         store,
         ...(tokens.length === 0 ? {} : { actions: true, auth: { tokens } }),
+        ...(gates === undefined
+          ? {}
+          : { gates: gates as Record<string, Record<string, PromotionGate[]>> }),
+        ...(options['require-approval'] === true ? { requireApproval: true } : {}),
       });
       const server = createServer(app.handler);
       await new Promise<void>((resolve, reject) => {
