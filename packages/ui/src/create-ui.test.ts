@@ -166,6 +166,10 @@ describe('createUi over HTTP', () => {
         body,
       });
     expect((await post({})).status).toBe(403); // no CSRF cookie at all
+    const behindTls = await fetch(`${served.url}/login`, {
+      headers: { 'x-forwarded-proto': 'https' },
+    });
+    expect(behindTls.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict; Secure/);
     const login = await fetch(`${served.url}/login`);
     const csrfCookie = login.headers.get('set-cookie')!.split(';')[0]!;
     const csrf = decodeURIComponent(csrfCookie.split('=')[1]!);

@@ -205,7 +205,9 @@ export function createUi(options: UiOptions): Ui {
             throw new HttpError(404, 'Not found', 'This UI has no token login');
           auth.checkCsrf(request, form);
           if (path === '/logout') {
-            redirect(response, `${requestBase}/`, { 'set-cookie': auth.clearSessionCookie() });
+            redirect(response, `${requestBase}/`, {
+              'set-cookie': auth.clearSessionCookie(request),
+            });
             return;
           }
           const actor = auth.actorOfToken(form.get('token') ?? '');
@@ -214,7 +216,7 @@ export function createUi(options: UiOptions): Ui {
             return;
           }
           redirect(response, safeNext(pageRequest, form.get('next')), {
-            'set-cookie': auth.sessionCookie(actor),
+            'set-cookie': auth.sessionCookie(actor, request),
           });
           return;
         }

@@ -46,9 +46,9 @@ export interface Auth {
   /** The actor a token belongs to, or undefined. Compares every token in constant time. */
   actorOfToken(token: string): string | undefined;
   /** A `Set-Cookie` value that logs `actor` in. */
-  sessionCookie(actor: string): string;
+  sessionCookie(actor: string, request: IncomingMessage): string;
   /** A `Set-Cookie` value that logs out. */
-  clearSessionCookie(): string;
+  clearSessionCookie(request: IncomingMessage): string;
   /** The request's CSRF token, and a `Set-Cookie` to send when the request had none. */
   csrf(request: IncomingMessage): { token: string; setCookie?: string };
   /**
@@ -73,8 +73,24 @@ function bearerOf(request: IncomingMessage): string | undefined {
   return match?.[1];
 }
 
-function cookie(name: string, value: string, path: string, maxAgeSeconds?: number): string {
+/** Whether the browser reached us over HTTPS (directly, or through a proxy that says so). */
+function overHttps(request: IncomingMessage): boolean {
+  return (
+    (request.socket as { encrypted?: boolean }).encrypted === true ||
+    request.headers['x-forwarded-proto'] === 'https'
+  );
+}
+
+function cookie(
+  request: IncomingMessage,
+  name: string,
+  value: string,
+  path: string,
+  maxAgeSeconds?: number,
+): string {
   const parts = [`${name}=${value}`, `Path=${path}`, 'HttpOnly', 'SameSite=Strict'];
+  // Over HTTPS the cookies are never sent back over plain HTTP.
+  if (overHttps(request)) parts.push('Secure');
   if (maxAgeSeconds !== undefined) parts.push(`Max-Age=${maxAgeSeconds}`);
   return parts.join('; ');
 }
@@ -132,26 +148,27 @@ export function createAuth(settings: AuthSettings): Auth {
     actorOf,
     actorOfToken,
     usesTokens: tokens.length > 0,
-    sessionCookie(actor) {
+    sessionCookie(actor, request) {
       const payload = Buffer.from(
         JSON.stringify({ actor, expires: Date.now() + settings.sessionTtlMs }),
       ).toString('base64url');
       return cookie(
+        request,
         SESSION_COOKIE,
         `${payload}.${sign(settings.secret, `session:${payload}`)}`,
         settings.cookiePath,
         Math.floor(settings.sessionTtlMs / 1000),
       );
     },
-    clearSessionCookie() {
-      return cookie(SESSION_COOKIE, '', settings.cookiePath, 0);
+    clearSessionCookie(request) {
+      return cookie(request, SESSION_COOKIE, '', settings.cookiePath, 0);
     },
     csrf(request) {
       const existing = readCookies(request).get(CSRF_COOKIE);
       if (csrfValid(existing)) return { token: existing };
       const nonce = randomBytes(18).toString('base64url');
       const token = `${nonce}.${sign(settings.secret, `csrf:${nonce}`)}`;
-      return { token, setCookie: cookie(CSRF_COOKIE, token, settings.cookiePath) };
+      return { token, setCookie: cookie(request, CSRF_COOKIE, token, settings.cookiePath) };
     },
     checkCsrf(request, form) {
       if (bearerOf(request) !== undefined) return;
