@@ -18,6 +18,8 @@ export default defineConfig({
     mkdirSync('dist/assets', { recursive: true });
     for (const name of ['app.js', 'style.css'])
       copyFileSync(`src/assets/${name}`, `dist/assets/${name}`);
+    // uPlot is MIT licensed: its license travels with its files.
+    copyFileSync(require.resolve('uplot/LICENSE'), 'dist/assets/uPlot.LICENSE');
     for (const name of ['uPlot.iife.min.js', 'uPlot.min.css']) {
       copyFileSync(require.resolve(`uplot/dist/${name}`), `dist/assets/${name}`);
     }
