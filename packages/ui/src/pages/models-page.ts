@@ -1,4 +1,4 @@
-import type { ModelVersion } from '@mlinfra/registry';
+import type { ModelVersion, RegistryEvent } from '@mlinfra/registry';
 import { formatDate, formatNumber } from '../html/format.js';
 import { html, type SafeHtml } from '../html/html.js';
 import { href, type Page, type PageRequest, segment, type UiContext } from './context.js';
@@ -11,6 +11,25 @@ export function approvalBadge(version: ModelVersion): SafeHtml {
 /** Hidden CSRF field of every form. */
 export function csrfField(request: PageRequest): SafeHtml {
   return html`<input type="hidden" name="csrf" value="${request.csrf}">`;
+}
+
+/**
+ * The last `count` audit entries matching `filter`, oldest first. The registry pages its log from
+ * the oldest entry, so this walks forward in pages of 10,000 (an indexed range per page).
+ */
+export async function latestEvents(
+  context: UiContext,
+  filter: { model?: string; runId?: string },
+  count: number,
+): Promise<RegistryEvent[]> {
+  let kept: RegistryEvent[] = [];
+  let afterId = 0;
+  for (;;) {
+    const page = await context.registry.auditLog({ ...filter, afterId, limit: 10_000 });
+    kept = [...kept, ...page].slice(-count);
+    if (page.length < 10_000) return kept;
+    afterId = page.at(-1)?.id ?? afterId;
+  }
 }
 
 /** `/models`: every registered model. */
@@ -42,8 +61,7 @@ export async function modelPage(context: UiContext, request: PageRequest): Promi
     limit: 50,
     ...(pageToken === undefined ? {} : { pageToken }),
   });
-  const audit = await context.registry.auditLog({ model: name, limit: 10_000 });
-  const recent = audit.slice(-100).reverse();
+  const recent = (await latestEvents(context, { model: name }, 100)).reverse();
   const metricKeys = [
     ...new Set(versions.versions.flatMap((version) => Object.keys(version.metrics))),
   ].sort();
