@@ -185,6 +185,22 @@ describe('createUi over HTTP', () => {
     });
     expect(session.status).toBe(303);
     expect(session.headers.get('location')).toBe('/models');
+    // Only a path of this UI may follow a login: no other host, no header injection.
+    for (const next of [
+      '//evil.example/x',
+      '/\\evil.example',
+      '/runs\r\nSet-Cookie: x=1',
+      'https://evil.example',
+    ]) {
+      const redirected = await fetch(`${served.url}/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: csrfCookie },
+        body: new URLSearchParams({ token: TOKEN, csrf, next }),
+      });
+      expect(redirected.status, next).toBe(303);
+      expect(redirected.headers.get('location'), next).toBe('/');
+    }
     const sessionCookie = session.headers.get('set-cookie')!.split(';')[0]!;
     expect((await post({ cookie: sessionCookie })).status).toBe(403);
     expect(

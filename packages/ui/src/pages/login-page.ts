@@ -4,7 +4,8 @@ import { csrfField } from './models-page.js';
 
 /** Only local paths may follow a login (no open redirect). */
 export function safeNext(request: PageRequest, next: string | null): string {
-  if (next === null || !next.startsWith('/') || next.startsWith('//') || next.includes('\\')) {
+  // A path of this UI only: no other host (`//x`, `/\\x`), no control characters or spaces.
+  if (next === null || !/^\/(?![/\\])[\x21-\x7e]*$/.test(next)) {
     return href(request, '/');
   }
   return `${request.base}${next}`;
