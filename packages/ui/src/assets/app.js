@@ -66,6 +66,8 @@
     const config = JSON.parse(figure.getAttribute('data-chart'));
     const target = figure.querySelector('.chart-canvas');
     const width = Math.max(300, target.clientWidth || 600);
+    // A long series is read from the registry once (seconds for millions of points), then cached.
+    target.textContent = 'Loading…';
     let plot = null;
     let zoomed = null;
     let programmatic = false;
@@ -89,6 +91,7 @@
         String(results.reduce((sum, result) => sum + result.total, 0)),
       );
       if (plot === null) {
+        target.textContent = '';
         plot = new uPlot(
           {
             width: width,
