@@ -83,13 +83,13 @@ export async function runsPage(context: UiContext, request: PageRequest): Promis
 <td><input type="checkbox" name="run" value="${run.id}" aria-label="compare ${run.name ?? run.id}"></td>
 <td><a class="run-link" href="${href(request, `/runs/${segment(run.id)}`)}">${run.name ?? run.id.slice(0, 8)}</a></td>
 <td>${statusBadge(run.status)}</td>
-<td>${run.experiment}</td>
 <td class="nowrap">${formatDate(run.startedAt)}</td>
 <td class="num">${formatDuration(runDuration(run, now))}</td>
-<td>${datasetLinks(request, run.inputs)}</td>
-<td>${tagChips(run.tags)}</td>
 ${paramKeys.map((key) => html`<td class="num">${run.params[key] === undefined ? '' : String(run.params[key])}</td>`)}
 ${metricKeys.map((key) => html`<td class="num">${run.metrics[key] === undefined ? '' : formatNumber(run.metrics[key])}</td>`)}
+<td>${run.experiment}</td>
+<td>${datasetLinks(request, run.inputs)}</td>
+<td>${tagChips(run.tags)}</td>
 </tr>`,
   );
   const keep = { experiment, filter, order };
@@ -106,10 +106,11 @@ ${metricKeys.map((key) => html`<td class="num">${run.metrics[key] === undefined 
 ${error === undefined ? '' : html`<p class="error" role="alert">${error}</p>`}
 <form method="get" action="${href(request, '/compare')}">
 <div class="table-scroll"><table class="runs">
-<thead><tr><th></th><th>${orderLink(request, 'name', 'Run', currentOrder)}</th><th>${orderLink(request, 'status', 'Status', currentOrder)}</th><th>Experiment</th>
-<th>${orderLink(request, 'start_time', 'Started', currentOrder)}</th><th>Duration</th><th>Dataset</th><th>Tags</th>
+<thead><tr><th></th><th>${orderLink(request, 'name', 'Run', currentOrder)}</th><th>${orderLink(request, 'status', 'Status', currentOrder)}</th>
+<th>${orderLink(request, 'start_time', 'Started', currentOrder)}</th><th>Duration</th>
 ${paramKeys.map((key) => html`<th class="param">${orderLink(request, `params.${key}`, key, currentOrder)}</th>`)}
 ${metricKeys.map((key) => html`<th class="metric">${orderLink(request, `metrics.${key}`, key, currentOrder)}</th>`)}
+<th>Experiment</th><th>Dataset</th><th>Tags</th>
 </tr></thead>
 <tbody>${rows.length === 0 ? html`<tr><td colspan="8" class="empty">No runs match.</td></tr>` : rows}</tbody>
 </table></div>
