@@ -40,7 +40,8 @@ export class MetricSeriesCache {
 
   constructor(
     private readonly registry: Registry,
-    private readonly maxPoints = 20_000_000,
+    // 4,000,000 points: about 64 MiB of typed arrays (128 MiB while arrays grow).
+    private readonly maxPoints = 4_000_000,
   ) {}
 
   /**
