@@ -44,6 +44,11 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
       'mlinfra home: blobs, refs and registry.db (default $MLINFRA_HOME, else ./.mlinfra)',
   },
   json: { type: 'boolean', description: 'print JSON on stdout (for scripts) instead of text' },
+  result: {
+    type: 'string',
+    value: '<file.json>',
+    description: 'also write the result as JSON to this file (for workflow engines and CI steps)',
+  },
   help: { type: 'boolean', short: 'h', description: 'show help' },
 };
 

@@ -1,10 +1,13 @@
+import { resolve } from 'node:path';
 import { MlinfraError, ValidationError } from '@mlinfra/core';
 import { costCommands } from '../commands/cost.js';
 import { datasetCommands } from '../commands/datasets.js';
+import { deployCommands } from '../commands/deploy.js';
 import { driftCommands } from '../commands/drift.js';
 import { modelCommands } from '../commands/models.js';
 import { runCommands } from '../commands/runs.js';
 import { serveCommands } from '../commands/serve.js';
+import { sweepCommands } from '../commands/sweep.js';
 import { trainCommands } from '../commands/train.js';
 import { type Command, commandHelp, parseCommandArgs, stringOption } from './command.js';
 import { EXIT_CODES, type ExitCode, exitCodeOf, UsageError } from './errors.js';
@@ -15,11 +18,13 @@ import { type CommandContext, type CommandIO, jsonReplacer } from './output.js';
 export const COMMANDS: readonly Command[] = [
   ...datasetCommands,
   ...trainCommands,
+  ...sweepCommands,
   ...modelCommands,
   ...runCommands,
   ...serveCommands,
   ...driftCommands,
   ...costCommands,
+  ...deployCommands,
 ];
 
 /** The version of this package, set at build time from package.json. */
@@ -166,6 +171,8 @@ export async function run(
       json: options.json === true,
       home: resolveHome(stringOption(options, 'home'), io.env, io.cwd),
     };
+    const result = stringOption(options, 'result');
+    if (result !== undefined) context.result = resolve(io.cwd, result);
     return (await found.command.run(context, args, options)) ?? EXIT_CODES.ok;
   } catch (error) {
     printError(io, json, error);
