@@ -109,7 +109,7 @@ export function trainingPodSpec(
  * Job's `backoffLimit`: a preempted pod is simply retried and resumes from its checkpoint.
  */
 export const PREEMPTION_POLICY = {
-  rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }],
+  rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }],
 };
 
 /**
