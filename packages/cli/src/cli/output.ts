@@ -18,6 +18,10 @@ export interface CommandContext {
   json: boolean;
   /** The mlinfra home folder (absolute). */
   home: string;
+  /** `--store` / `$MLINFRA_STORE`: blobs and refs elsewhere than the home (folder or URL). */
+  store?: string;
+  /** `--database` / `$MLINFRA_DATABASE_URL`: the registry's database elsewhere than the home. */
+  database?: string;
   /** `--result`: a file that receives the result as JSON too (absolute). */
   result?: string;
 }

@@ -11,7 +11,7 @@ import { sweepCommands } from '../commands/sweep.js';
 import { trainCommands } from '../commands/train.js';
 import { type Command, commandHelp, parseCommandArgs, stringOption } from './command.js';
 import { EXIT_CODES, type ExitCode, exitCodeOf, UsageError } from './errors.js';
-import { resolveHome } from './home.js';
+import { resolveDatabase, resolveHome, resolveStoreLocation } from './home.js';
 import { type CommandContext, type CommandIO, jsonReplacer } from './output.js';
 
 /** Every command, in help order. */
@@ -134,10 +134,11 @@ export async function run(
     let start = 0;
     while (start < commandLine.length) {
       const arg = commandLine[start]!;
-      if (arg === '--json' || arg.startsWith('--home=')) {
+      const valued = ['--home', '--store', '--database', '--result'];
+      if (arg === '--json' || valued.some((name) => arg.startsWith(`${name}=`))) {
         leading.push(arg);
         start += 1;
-      } else if (arg === '--home' && start + 1 < commandLine.length) {
+      } else if (valued.includes(arg) && start + 1 < commandLine.length) {
         leading.push(arg, commandLine[start + 1]!);
         start += 2;
       } else break;
@@ -171,6 +172,10 @@ export async function run(
       json: options.json === true,
       home: resolveHome(stringOption(options, 'home'), io.env, io.cwd),
     };
+    const store = resolveStoreLocation(stringOption(options, 'store'), io.env, io.cwd);
+    const database = resolveDatabase(stringOption(options, 'database'), io.env);
+    if (store !== undefined) context.store = store;
+    if (database !== undefined) context.database = database;
     const result = stringOption(options, 'result');
     if (result !== undefined) context.result = resolve(io.cwd, result);
     return (await found.command.run(context, args, options)) ?? EXIT_CODES.ok;
