@@ -87,10 +87,11 @@ const SERVING: Record<string, OptionSpec> = {
     value: '<s>',
     description: 'in-flight requests get this long after SIGTERM (default 30)',
   },
-  'pre-stop-seconds': {
+  'shutdown-delay-seconds': {
     type: 'string',
     value: '<s>',
-    description: 'keep serving this long before SIGTERM, while endpoints update (default 5)',
+    description:
+      'after SIGTERM keep serving this long with readiness failing, while endpoints update (default 5)',
   },
 };
 
@@ -155,7 +156,8 @@ function servingOptions(options: OptionValues): ServingDeployOptions {
     targetCpuPercent: numberOption(options, 'target-cpu', { integer: true, min: 1 }) ?? 70,
     port: numberOption(options, 'port', { integer: true, min: 1 }) ?? 8080,
     drainSeconds: numberOption(options, 'drain-seconds', { integer: true, min: 0 }) ?? 30,
-    preStopSeconds: numberOption(options, 'pre-stop-seconds', { integer: true, min: 0 }) ?? 5,
+    shutdownDelaySeconds:
+      numberOption(options, 'shutdown-delay-seconds', { integer: true, min: 0 }) ?? 5,
   };
 }
 
@@ -203,7 +205,7 @@ const serving: Command = {
     'Kubernetes YAML for a model server: Deployment, Service, HPA, PodDisruptionBudget, ServiceMonitor.',
   details: `The server follows the model reference (name@alias): moving the alias rolls the new version out
 without a redeploy. Probes: /v2/health/live and /v2/health/ready. terminationGracePeriodSeconds is
-pre-stop + drain + 10 s, so in-flight requests finish before the kubelet kills the pod.
+shutdown delay + drain + 10 s, so in-flight requests finish before the kubelet kills the pod.
 
 Example:
   mlinfra deploy serving --model weather@champion --namespace ml -o serving.yaml && kubectl apply -f serving.yaml`,

@@ -51,6 +51,12 @@ Examples:
       value: '<n>',
       description: 'largest dynamic batch in rows (default 256)',
     },
+    'shutdown-delay-ms': {
+      type: 'string',
+      value: '<ms>',
+      description:
+        'after SIGTERM, keep accepting requests this long with readiness failing (default 0)',
+    },
     'drain-grace-ms': {
       type: 'string',
       value: '<ms>',
@@ -75,6 +81,7 @@ Examples:
       );
     }
     const graceMs = numberOption(options, 'drain-grace-ms', { min: 0 });
+    const delayMs = numberOption(options, 'shutdown-delay-ms', { min: 0 });
     const port = numberOption(options, 'port', { integer: true, min: 0 }) ?? 8080;
     const host = stringOption(options, 'host') ?? '127.0.0.1';
     const logPath = stringOption(options, 'log');
@@ -106,6 +113,7 @@ Examples:
           signals: ['SIGINT', 'SIGTERM'],
           exit: true,
           ...(graceMs === undefined ? {} : { graceMs }),
+          ...(delayMs === undefined ? {} : { delayMs }),
         },
         onEvent: (event) => {
           if (event.type === 'loaded' || event.type === 'swapped') {

@@ -83,8 +83,9 @@ describe('mlinfra deploy', () => {
     expect(container.args[container.args.indexOf('--drain-grace-ms') + 1]).toBe('20000');
     expect(container.readinessProbe.httpGet.path).toBe('/v2/health/ready');
     expect(container.livenessProbe.httpGet.path).toBe('/v2/health/live');
-    const preStop = Number(container.lifecycle.preStop.exec.command[1]);
-    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(20 + preStop);
+    const delayMs = Number(container.args[container.args.indexOf('--shutdown-delay-ms') + 1]);
+    expect(delayMs).toBeGreaterThan(0);
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(20 + delayMs / 1000);
     expect(pod.securityContext.runAsNonRoot).toBe(true);
     expect(container.securityContext.readOnlyRootFilesystem).toBe(true);
     expect(container.envFrom).toEqual([{ secretRef: { name: 'mlinfra' } }]);

@@ -30,9 +30,6 @@ export function kserveManifests(options: ServingDeployOptions): Manifest[] {
           mlinfraContainer(options, KSERVE_CONTAINER, serveArgs(settings), {
             ports: [{ containerPort: KSERVE_PORT, protocol: 'TCP' }],
             ...probesOf(KSERVE_PORT),
-            lifecycle: {
-              preStop: { exec: { command: ['sleep', String(options.preStopSeconds)] } },
-            },
           }),
         ],
         volumes: [{ name: 'scratch', emptyDir: {} }],

@@ -193,4 +193,120 @@ describe('the commands inside the generated manifests, run as local processes', 
     expect(summary.best.runId).toBe(lowest.id);
     expect(runs.find((run) => run.id === lowest.id)!.tags['sweep.best']).toBe('true');
   });
+
+  it('train: a pod stopped with SIGTERM is retried and ends with the weights of an uninterrupted run', async () => {
+    const config = { ...trainConfig, epochs: 10, batchSize: 8, checkpoint: { everySeconds: 3600 } };
+    await writeFile(join(user, 'long.json'), JSON.stringify(config));
+    const [configMap, job] = await deploy(['train', '--config', 'long.json']);
+    const container = job!.spec.template.spec.containers[0];
+    const grace = job!.spec.template.spec.terminationGracePeriodSeconds as number;
+    const artifactOf = (stdout: string) => /model artifact (sha256:[0-9a-f]{64})/.exec(stdout)?.[1];
+
+    const preempted = await newCluster();
+    const commit = async (target: LocalCluster) =>
+      mlinfraJson(target, ['datasets', 'commit', 'weather', join(target.data, 'weather-2012.csv')]);
+    await commit(preempted);
+    const first = await startContainer(preempted, container, { configMap: configMap! });
+    await first.stderrMatches(/epoch 3\/10/);
+    const signalled = Date.now();
+    first.child.kill('SIGTERM');
+    const stopped = await first.result;
+    expect(Date.now() - signalled).toBeLessThan(grace * 1000);
+    // The trainer writes its checkpoint, then lets SIGTERM end the process as it would have.
+    expect(stopped.signal ?? stopped.code, stopped.stderr).toBe('SIGTERM');
+    expect(stopped.stderr).not.toMatch(/epoch 10\/10/);
+    const retried = await startContainer(preempted, container, { configMap: configMap! });
+    const resumed = await retried.result;
+    expect(resumed.code, resumed.stderr).toBe(0);
+
+    const quiet = await newCluster();
+    await commit(quiet);
+    const whole = await (await startContainer(quiet, container, { configMap: configMap! })).result;
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(await weightsOf(preempted, artifactOf(resumed.stdout)!)).toEqual(
+      await weightsOf(quiet, artifactOf(whole.stdout)!),
+    );
+  });
+
+  it('serving: SIGTERM under load fails no request sent before readiness dropped, and exits within the grace period', async () => {
+    const [deployment] = await deploy([
+      'serving',
+      '--model',
+      'weather@champion',
+      '--drain-seconds',
+      '10',
+      '--shutdown-delay-seconds',
+      '2',
+    ]);
+    const pod = deployment!.spec.template.spec;
+    const container = pod.containers[0];
+    const port = await freePort();
+    const server = await startContainer(cluster, container, {
+      rewrite: (args) =>
+        args.map((arg, index) =>
+          args[index - 1] === '--port' ? String(port) : arg === '0.0.0.0' ? '127.0.0.1' : arg,
+        ),
+    });
+    const get = (path: string) =>
+      new Promise<number>((resolve) => {
+        const probe = request({ host: '127.0.0.1', port, path, agent: false }, (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        probe.on('error', () => resolve(0));
+        probe.end();
+      });
+    const readiness = container.readinessProbe.httpGet.path as string;
+    while ((await get(readiness)) !== 200) await new Promise((done) => setTimeout(done, 100));
+    const body = JSON.stringify({ instances: [{ precipitation: 0, temp_max: 12.5, wind: 3.1 }] });
+    const failures: string[] = [];
+    let answered = 0;
+    const send = () =>
+      new Promise<void>((resolve) => {
+        const call = request(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/v1/models/weather:predict',
+            agent: false,
+            headers: { 'content-type': 'application/json' },
+          },
+          (response) => {
+            response.resume();
+            response.on('end', () => {
+              if (response.statusCode === 200) answered += 1;
+              else failures.push(`status ${response.statusCode}`);
+              resolve();
+            });
+          },
+        );
+        call.on('error', (error: NodeJS.ErrnoException) => {
+          failures.push(error.code ?? error.message);
+          resolve();
+        });
+        call.end(body);
+      });
+    // The load balancer: routes requests until it sees readiness fail (probed every 100 ms).
+    let routed = true;
+    const balancer = (async () => {
+      while (routed) {
+        await new Promise((done) => setTimeout(done, 100));
+        if ((await get(readiness)) !== 200) routed = false;
+      }
+    })();
+    const clients = Array.from({ length: 8 }, async () => {
+      while (routed) await send();
+    });
+    await new Promise((done) => setTimeout(done, 1500));
+    const answeredBefore = answered;
+    const signalled = Date.now();
+    server.child.kill('SIGTERM');
+    await Promise.all([balancer, ...clients]);
+    const exit = await server.result;
+    expect(Date.now() - signalled).toBeLessThan(pod.terminationGracePeriodSeconds * 1000);
+    expect(exit.code, exit.stderr).toBe(0);
+    expect(answeredBefore).toBeGreaterThan(20);
+    expect(failures).toEqual([]);
+  });
 });

@@ -22,10 +22,10 @@ export interface ServingDeployOptions extends WorkloadOptions {
   /** How long the server lets in-flight requests finish after SIGTERM, in seconds. */
   drainSeconds: number;
   /**
-   * Seconds the pod keeps serving after it is marked for termination and before it gets SIGTERM
-   * (a `preStop` sleep), so Services and load balancers stop routing to it first.
+   * Seconds the server keeps accepting and answering requests after SIGTERM, with readiness
+   * already failing, so Services and load balancers stop routing to it before it stops listening.
    */
-  preStopSeconds: number;
+  shutdownDelaySeconds: number;
 }
 
 /** The container port's name, used by the Service and the ServiceMonitor. */
@@ -34,19 +34,23 @@ const PORT_NAME = 'http';
 /** Seconds of slack past the drain, for the prediction log's flush and model unload. */
 const FLUSH_SECONDS = 10;
 
-/** `terminationGracePeriodSeconds` of a server: preStop + drain + flush, always above the drain. */
+/** `terminationGracePeriodSeconds` of a server: delay + drain + flush, always above the drain. */
 export function terminationGraceOf(options: ServingDeployOptions): number {
-  return options.preStopSeconds + options.drainSeconds + FLUSH_SECONDS;
+  return options.shutdownDelaySeconds + options.drainSeconds + FLUSH_SECONDS;
 }
 
 /** The `mlinfra serve` container (shared by the Deployment and the KServe runtime). */
-export function serveArgs(options: Pick<ServingDeployOptions, 'port' | 'drainSeconds'>): string[] {
+export function serveArgs(
+  options: Pick<ServingDeployOptions, 'port' | 'drainSeconds' | 'shutdownDelaySeconds'>,
+): string[] {
   return [
     'serve',
     '--host',
     '0.0.0.0',
     '--port',
     String(options.port),
+    '--shutdown-delay-ms',
+    String(options.shutdownDelaySeconds * 1000),
     '--drain-grace-ms',
     String(options.drainSeconds * 1000),
   ];
@@ -90,7 +94,6 @@ export function servingManifests(options: ServingDeployOptions): Manifest[] {
     {
       ports: [{ name: PORT_NAME, containerPort: options.port, protocol: 'TCP' }],
       ...probesOf(PORT_NAME),
-      lifecycle: { preStop: { exec: { command: ['sleep', String(options.preStopSeconds)] } } },
     },
   );
   return [
