@@ -223,3 +223,51 @@ describe('mlinfra deploy', () => {
     expect(noRegister.code).toBe(4);
   });
 });
+
+describe('the GitHub Actions example', () => {
+  it('runs only mlinfra commands and options that exist', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { parse } = await import('yaml');
+    const { COMMANDS } = await import('../cli/run.js');
+    const { GLOBAL_OPTIONS } = await import('../cli/command.js');
+    const path = join(__dirname, '..', '..', '..', '..', 'deploy', 'github-actions.yml');
+    const workflow = parse(await readFile(path, 'utf8')) as {
+      jobs: Record<string, { steps: Array<{ name?: string; run?: string }> }>;
+    };
+    const lines = Object.values(workflow.jobs)
+      .flatMap((job) => job.steps)
+      .flatMap((step) => (step.run ?? '').split('\n'))
+      .filter((line) => line.startsWith('npx mlinfra '));
+    expect(lines.length).toBe(5);
+    for (const line of lines) {
+      const words = line.slice('npx mlinfra '.length).split(' ');
+      const command = COMMANDS.find((candidate) =>
+        candidate.path.every((word, index) => words[index] === word),
+      );
+      expect(command, line).toBeDefined();
+      for (const flag of words.filter((word) => word.startsWith('--'))) {
+        const name = flag.slice(2);
+        expect(name in command!.options || name in GLOBAL_OPTIONS, `${flag} in ${line}`).toBe(true);
+      }
+    }
+  });
+});
+
+describe('the Dockerfile', () => {
+  it('is multi-stage on Node 20 slim, runs as a non-root user, with mlinfra as entrypoint', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const text = await readFile(join(__dirname, '..', '..', '..', '..', 'Dockerfile'), 'utf8');
+    const from = [...text.matchAll(/^FROM (\S+)/gm)].map((match) => match[1]);
+    expect(from.length).toBeGreaterThanOrEqual(2);
+    for (const image of from) expect(image).toMatch(/^node:20-[a-z]+-slim$/);
+    const user = /^USER (\S+)/m.exec(text)?.[1];
+    expect(user).toBeDefined();
+    expect(user!.split(':')[0]).not.toMatch(/^(0|root)$/);
+    expect(/^ENTRYPOINT (.+)$/m.exec(text)?.[1]).toContain('/opt/mlinfra/dist/bin.js');
+    // The runtime stage copies the deployed CLI from the build stage, not the sources.
+    expect(text).toMatch(/COPY --from=build[^\n]* \/out \/opt\/mlinfra/);
+    // Manifests run the same uid the image declares.
+    const { RUN_AS_USER } = await import('./workload.js');
+    expect(user!.split(':')[0]).toBe(String(RUN_AS_USER));
+  });
+});
