@@ -11,6 +11,7 @@ import { sweepCommands } from '../commands/sweep.js';
 import { trainCommands } from '../commands/train.js';
 import { type Command, commandHelp, parseCommandArgs, stringOption } from './command.js';
 import { EXIT_CODES, type ExitCode, exitCodeOf, UsageError } from './errors.js';
+import { withCommandHints } from './hints.js';
 import { resolveDatabase, resolveHome, resolveStoreLocation } from './home.js';
 import { type CommandContext, type CommandIO, jsonReplacer } from './output.js';
 
@@ -49,6 +50,29 @@ function overview(): string {
   ].join('\n');
 }
 
+/** The help of a command group (`mlinfra datasets --help`): its commands and an example each. */
+function groupHelp(group: string): string | undefined {
+  const commands = COMMANDS.filter(
+    (command) => command.path[0] === group && command.path.length > 1,
+  );
+  if (commands.length === 0) return undefined;
+  const width = Math.max(...commands.map((command) => command.path.join(' ').length));
+  const examples = commands.flatMap((command) => {
+    const example = /^\s+(mlinfra .+)$/m.exec(command.details ?? '')?.[1];
+    return example === undefined ? [] : [`  ${example}`];
+  });
+  return [
+    `Usage: mlinfra ${group} <command> [arguments] [options]`,
+    '',
+    'Commands:',
+    ...commands.map((command) => `  ${command.path.join(' ').padEnd(width)}  ${command.summary}`),
+    ...(examples.length === 0 ? [] : ['', 'Examples:', ...examples]),
+    '',
+    `Run 'mlinfra ${group} <command> --help' for its options.`,
+    '',
+  ].join('\n');
+}
+
 /** Finds the command the leading words select (`datasets commit ...`). */
 function findCommand(words: readonly string[]): { command: Command; rest: string[] } | undefined {
   const matches = COMMANDS.filter((command) =>
@@ -79,9 +103,7 @@ function printError(io: CommandIO, json: boolean, error: unknown): void {
   const message =
     nodeError?.code === 'ENOENT' && typeof nodeError.path === 'string'
       ? `No such file: ${nodeError.path}; check the path (relative paths start at ${io.cwd})`
-      : error instanceof Error
-        ? error.message
-        : String(error);
+      : withCommandHints(error instanceof Error ? error.message : String(error));
   const issues = error instanceof ValidationError ? error.issues : undefined;
   if (json) {
     io.stderr(
@@ -89,10 +111,8 @@ function printError(io: CommandIO, json: boolean, error: unknown): void {
     );
     return;
   }
+  // A ValidationError's message already lists its issues (core formats them once).
   const lines = [`mlinfra: ${message}`];
-  for (const issue of (issues ?? []).filter((one) => one.message !== message).slice(0, 20)) {
-    lines.push(`  - ${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}`);
-  }
   if (
     code === 'INTERNAL' &&
     error instanceof Error &&
@@ -143,7 +163,9 @@ export async function run(
         start += 2;
       } else break;
     }
-    const argv = [...commandLine.slice(start), ...leading];
+    let argv = [...commandLine.slice(start), ...leading];
+    // `mlinfra help [command...]` is `mlinfra [command...] --help`.
+    if (argv[0] === 'help') argv = [...argv.slice(1), '--help'];
     const firstFlag = argv.findIndex((arg) => arg.startsWith('-'));
     const words = (firstFlag === -1 ? argv : argv.slice(0, firstFlag)).slice(0, 2);
     if (argv.length === 0 || (words.length === 0 && (argv[0] === '--help' || argv[0] === '-h'))) {
@@ -156,8 +178,9 @@ export async function run(
     }
     const found = findCommand(argv);
     if (found === undefined) {
+      const group = words[0] === undefined ? undefined : groupHelp(words[0]);
       if (argv.includes('--help') || argv.includes('-h')) {
-        io.stdout(overview());
+        io.stdout(group ?? overview());
         return EXIT_CODES.ok;
       }
       throw new UsageError(suggestion(words));

@@ -143,7 +143,11 @@ const train: Command = {
 ${EXAMPLE_CONFIG}
 
 Exit codes: 0 trained (and promoted when asked), ${EXIT_CODES.budgetExceeded} stopped by the budget (a checkpoint is kept: rerun
-with --resume <checkpoint name>), ${EXIT_CODES.conflict} trained and registered but the promotion gates refused it.`,
+with --resume <checkpoint name>), ${EXIT_CODES.conflict} trained and registered but the promotion gates refused it.
+
+Examples:
+  mlinfra train train.json
+  mlinfra train train.json --resume cli/weather/<run id>`,
   options: {
     resume: {
       type: 'string',
