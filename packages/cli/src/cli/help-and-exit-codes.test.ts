@@ -140,3 +140,27 @@ describe('exit codes', () => {
     expect([...seen.keys()].sort((a, b) => a - b)).toEqual(documented);
   });
 });
+
+describe('who did something', () => {
+  it('is the same actor on a dataset commit and in the registry (MLINFRA_ACTOR, else the OS user)', async () => {
+    const saved = process.env.MLINFRA_ACTOR;
+    process.env.MLINFRA_ACTOR = 'ci-bot';
+    try {
+      const committed = await mlinfra(['datasets', 'commit', 'actors', 'weather.csv', '--json']);
+      expect(committed.code, committed.stderr).toBe(0);
+      expect(JSON.parse(committed.stdout).author).toBe('ci-bot');
+      const home = join(work, 'home');
+      const registry = await openRegistry({
+        url: join(home, 'registry.db'),
+        store: createStore(home),
+      });
+      const run = await registry.startRun({ experiment: 'actors' });
+      const page = await registry.searchRuns({ experiment: 'actors' });
+      expect(page.runs[0]!.createdBy).toBe('ci-bot');
+      await registry.close();
+    } finally {
+      if (saved === undefined) delete process.env.MLINFRA_ACTOR;
+      else process.env.MLINFRA_ACTOR = saved;
+    }
+  });
+});
