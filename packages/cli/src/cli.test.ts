@@ -1,26 +1,9 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = join(packageRoot, 'dist', 'bin.js');
-const fixtures = join(packageRoot, 'src', '__fixtures__');
-
-function newestSource(folder: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(folder, { withFileTypes: true })) {
-    const path = join(folder, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
-      newest = Math.max(newest, statSync(path).mtimeMs);
-    }
-  }
-  return newest;
-}
+import { bin, ensureBuilt, fixtures } from './test-support/bin.js';
 
 interface Result {
   code: number | null;
@@ -60,14 +43,7 @@ async function json<T>(args: string[]): Promise<T> {
 
 describe('mlinfra (the built bin against a temporary MLINFRA_HOME)', () => {
   beforeAll(async () => {
-    if (!existsSync(bin) || statSync(bin).mtimeMs < newestSource(join(packageRoot, 'src'))) {
-      const build = spawnSync('pnpm', ['--filter', '@mlinfra/cli', 'build'], {
-        cwd: packageRoot,
-        encoding: 'utf8',
-      });
-      if (build.status !== 0)
-        throw new Error(`building the CLI failed:\n${build.stdout}\n${build.stderr}`);
-    }
+    ensureBuilt();
     work = await mkdtemp(join(tmpdir(), 'mlinfra-cli-'));
     home = join(work, 'home');
     for (const name of [

@@ -15,8 +15,37 @@ export function resolveHome(
   return resolve(cwd, chosen === undefined || chosen === '' ? '.mlinfra' : chosen);
 }
 
+/**
+ * Where blobs and refs live: `--store`, else `$MLINFRA_STORE` (a folder, or `s3://bucket/prefix`
+ * with refs in the database), else the home folder.
+ */
+export function resolveStoreLocation(
+  option: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+): string | undefined {
+  const chosen = option ?? env.MLINFRA_STORE;
+  if (chosen === undefined || chosen === '') return undefined;
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(chosen) ? chosen : resolve(cwd, chosen);
+}
+
+/** The registry database: `--database`, else `$MLINFRA_DATABASE_URL`, else `<home>/registry.db`. */
+export function resolveDatabase(
+  option: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): string | undefined {
+  const chosen = option ?? env.MLINFRA_DATABASE_URL;
+  return chosen === undefined || chosen === '' ? undefined : chosen;
+}
+
+/** Whether state lives somewhere other than the home folder (a store or database was named). */
+function isShared(context: CommandContext): boolean {
+  return context.store !== undefined || context.database !== undefined;
+}
+
 /** Fails when the home does not exist, for commands that only read. */
 export function requireHome(context: CommandContext): void {
+  if (isShared(context)) return;
   if (!existsSync(context.home)) {
     throw new NotFoundError(
       `No mlinfra home at ${context.home}; pass --home <dir> or set MLINFRA_HOME to the folder that holds blobs/ and registry.db (commit a dataset or train a model to create one)`,
@@ -26,7 +55,7 @@ export function requireHome(context: CommandContext): void {
 
 /** The core store of the home. */
 export function openStore(context: CommandContext): Store {
-  return createStore(context.home);
+  return createStore(context.store ?? context.home);
 }
 
 /** The versioned datasets of the home. */
@@ -41,14 +70,14 @@ export async function withRegistry<T>(
   action: (registry: Registry) => Promise<T>,
   { create = false }: { create?: boolean } = {},
 ): Promise<T> {
-  const path = join(context.home, 'registry.db');
-  if (!create && !existsSync(path)) {
+  const path = context.database ?? join(context.home, 'registry.db');
+  if (!create && context.database === undefined && !existsSync(path)) {
     throw new NotFoundError(
       `No registry at ${path}; pass --home <dir> or set MLINFRA_HOME to the home that holds registry.db (mlinfra train creates one)`,
     );
   }
   const { openRegistry } = await import('@mlinfra/registry');
-  const registry = await openRegistry({ url: path, store: context.home });
+  const registry = await openRegistry({ url: path, store: openStore(context) });
   try {
     return await action(registry);
   } finally {

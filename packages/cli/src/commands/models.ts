@@ -28,6 +28,9 @@ const list: Command = {
   path: ['models', 'list'],
   args: [],
   summary: 'List registered models with their latest version and aliases.',
+  details: `Examples:
+  mlinfra models list
+  mlinfra models list --json`,
   options: {
     limit: { type: 'string', value: '<n>', description: 'at most this many models (default 100)' },
   },
@@ -60,6 +63,9 @@ const show: Command = {
   path: ['models', 'show'],
   args: ['<model>'],
   summary: 'Show a model and its versions (name), or one version (name/3, name@champion).',
+  details: `Examples:
+  mlinfra models show weather
+  mlinfra models show weather@champion`,
   options: {},
   async run(context, [reference]) {
     await withRegistry(context, async (registry) => {
@@ -306,6 +312,8 @@ const lineage: Command = {
   path: ['models', 'lineage'],
   args: ['<model>'],
   summary: 'Where a version came from (name/3, name@alias): its run, params and dataset versions.',
+  details: `Examples:
+  mlinfra models lineage weather@champion`,
   options: {},
   async run(context, [reference]) {
     const result = await withRegistry(context, async (registry) => {

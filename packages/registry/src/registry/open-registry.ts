@@ -1,8 +1,7 @@
 import { mkdirSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createStore, MlinfraError, type Store } from '@mlinfra/core';
+import { createStore, currentActor, MlinfraError, type Store } from '@mlinfra/core';
 import { migrate } from '../driver/schema.js';
 import type { SqlDriver } from '../driver/sql-driver.js';
 import { openSqliteDriver } from '../driver/sqlite-driver.js';
@@ -10,16 +9,6 @@ import { EventHub } from '../events/event-hub.js';
 import { parseOptions } from '../internal/validate.js';
 import { type RegistryOptions, registryOptionsSchema } from './options.js';
 import { Registry } from './registry.js';
-
-function defaultActor(): string {
-  const fromEnvironment = process.env.MLINFRA_ACTOR;
-  if (fromEnvironment !== undefined && fromEnvironment.length > 0) return fromEnvironment;
-  try {
-    return userInfo().username || 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 function home(): string {
   return resolve(process.env.MLINFRA_HOME ?? './.mlinfra');
@@ -92,7 +81,7 @@ export async function openRegistry(options: RegistryOptions = {}): Promise<Regis
     driver,
     store,
     hub: new EventHub(driver, checked.pollIntervalMs ?? 100),
-    actor: checked.actor ?? defaultActor(),
+    actor: checked.actor ?? currentActor(),
     metricBatchSize: checked.metricBatchSize ?? 1000,
     metricFlushIntervalMs: checked.metricFlushIntervalMs ?? 1000,
     verifyArtifacts: checked.verifyArtifacts ?? true,
