@@ -112,14 +112,9 @@ export type {
   TrainData,
   XYBatch,
 } from './train/data.js';
+export type { TrainStatus } from './train/final-status.js';
 export type { BudgetDecisionLike, BudgetGuard, RunLogger } from './train/interfaces.js';
 export type { LossSpec } from './train/losses.js';
 export type { OptimizerSpec } from './train/optimizer.js';
-export {
-  type BudgetOption,
-  type CheckpointOptions,
-  type TrainOptions,
-  type TrainResult,
-  type TrainStatus,
-  train,
-} from './train/train.js';
+export { type TrainResult, train } from './train/train.js';
+export type { BudgetOption, CheckpointOptions, TrainOptions } from './train/train-options.js';

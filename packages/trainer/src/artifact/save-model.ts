@@ -14,26 +14,6 @@ import {
   signatureSchema,
 } from './manifest.js';
 
-/** Options of {@link saveModelArtifact}. */
-export interface SaveModelArtifactOptions {
-  /**
-   * Input/output signature. Fields left out are read from the model: `inputs`/`outputs` from its
-   * input and output layers, `features` as `x0..x{n-1}` for the last dimension of the first input.
-   */
-  signature?: Partial<ModelSignature>;
-  /**
-   * The feature transform that turns raw rows into the input tensor: any JSON-serialisable value, or
-   * an object with `toJSON()` such as a `@mlinfra/datasets` FeatureTransform. Default none.
-   */
-  transform?: unknown;
-  /** Training lineage (datasets, run, checkpoint, seed). Default none. */
-  lineage?: ModelLineage;
-  /** Free-form JSON metadata (metrics, description). Default none. */
-  metadata?: Record<string, unknown>;
-  /** Largest weight shard in bytes. Default 4194304 (4 MiB, as tfjs's converter). */
-  shardBytes?: number;
-}
-
 /** What {@link saveModelArtifact} returns. */
 export interface SavedModelArtifact {
   /** The artifact's id: the digest of its manifest blob. */
@@ -42,20 +22,43 @@ export interface SavedModelArtifact {
   manifest: ModelManifest;
 }
 
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
+  /**
+   * Input/output signature. Fields left out are read from the model: `inputs`/`outputs` from its
+   * input and output layers, `features` as `x0..x{n-1}` for the last dimension of the first input.
+   */
   signature: z
-    .object({
+    .strictObject({
+      /** Raw feature names, in column order of the first input. */
       features: z.array(z.string().min(1)).optional(),
-      inputs: z.array(z.unknown()).optional(),
-      outputs: z.array(z.unknown()).optional(),
+      /** Model inputs, in order. Default read from the model. */
+      inputs: z.array(z.custom<SignatureTensor>()).optional(),
+      /** Model outputs, in order. Default read from the model. */
+      outputs: z.array(z.custom<SignatureTensor>()).optional(),
+      /** Class labels of the (first) output, e.g. `['no', 'yes']`. Default none. */
       labels: z.array(z.string()).optional(),
     })
     .optional(),
+  /**
+   * The feature transform that turns raw rows into the input tensor: any JSON-serialisable value, or
+   * an object with `toJSON()` such as a `@mlinfra/datasets` FeatureTransform. Default none.
+   */
   transform: z.unknown().optional(),
-  lineage: z.record(z.string(), z.unknown()).optional(),
+  /** Training lineage (datasets, run, checkpoint, seed). Default none. */
+  lineage: z
+    .custom<ModelLineage>(
+      (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+      'an object',
+    )
+    .optional(),
+  /** Free-form JSON metadata (metrics, description). Default none. */
   metadata: z.record(z.string(), z.unknown()).optional(),
+  /** Largest weight shard in bytes. Default 4194304 (4 MiB, as tfjs's converter). */
   shardBytes: z.number().int().min(1024).optional(),
 });
+
+/** Options of {@link saveModelArtifact}. */
+export type SaveModelArtifactOptions = z.input<typeof optionsSchema>;
 
 function tensorsOf(
   symbolic: readonly tf.SymbolicTensor[],
@@ -148,7 +151,9 @@ export async function saveModelArtifact(
   }
   const transformJson =
     parsed.transform === undefined ? undefined : toJson(parsed.transform, 'The transform');
-  const given: Partial<ModelSignature> = { ...options.signature };
+  const given: Partial<ModelSignature> = {};
+  for (const [key, value] of Object.entries(parsed.signature ?? {}))
+    if (value !== undefined) Object.assign(given, { [key]: value });
   if (given.features === undefined && isDatasetsTransformJson(transformJson)) {
     // A datasets FeatureTransform reads these raw columns; predictRows takes rows keyed by them.
     given.features = [...new Set(transformJson.features.map((feature) => feature.column))];

@@ -1,4 +1,5 @@
-import { ValidationError } from '@mlinfra/core';
+import { parseOptions, ValidationError } from '@mlinfra/core';
+import { z } from 'zod';
 import type { BatchOpener, EpochPosition, SliceColumn, XYBatch } from './data.js';
 
 /**
@@ -20,20 +21,41 @@ export interface ColumnBatchSourceLike extends AsyncIterable<ColumnBatchLike> {
   cursor?(): unknown;
 }
 
-/** Options of {@link fromColumnBatches}. */
-export interface FromColumnBatchesOptions {
+/** Turns a column batch into the row-major model input (a fitted `@mlinfra/datasets` FeatureTransform is one). */
+export interface ColumnTransformLike {
+  /** Model input columns per row. */
+  readonly width: number;
+  /** Row-major input, `width` values per row. */
+  transform(batch: ColumnBatchLike): Float32Array;
+}
+
+const columnName = z.string().min(1);
+
+const optionsSchema = z.strictObject({
   /** Numeric feature columns, in model input order. Give this or `transform`. */
-  features?: string[];
+  features: z.array(columnName).optional(),
   /**
    * Turns a batch into the row-major model input instead of `features`, e.g. a fitted
    * `@mlinfra/datasets` FeatureTransform (`transform.transform(batch)`, `transform.width` columns).
    */
-  transform?: { readonly width: number; transform(batch: ColumnBatchLike): Float32Array };
+  transform: z
+    .custom<ColumnTransformLike>(
+      (value) =>
+        typeof value === 'object' &&
+        value !== null &&
+        typeof (value as ColumnTransformLike).width === 'number' &&
+        typeof (value as ColumnTransformLike).transform === 'function',
+      'an object with width and transform(batch), such as a fitted datasets FeatureTransform',
+    )
+    .optional(),
   /** Label column (or columns, e.g. one-hot), numeric. */
-  label: string | string[];
+  label: z.union([columnName, z.array(columnName).min(1)]),
   /** Other columns passed through for evaluation slices. Default none. */
-  sliceColumns?: string[];
-}
+  sliceColumns: z.array(columnName).optional(),
+});
+
+/** Options of {@link fromColumnBatches}. */
+export type FromColumnBatchesOptions = z.input<typeof optionsSchema>;
 
 function numericColumn(batch: ColumnBatchLike, name: string, role: string): ArrayLike<number> {
   const column = batch.columns[name];
@@ -77,16 +99,16 @@ export function fromColumnBatches(
       'fromColumnBatches needs a function ({ epoch, cursor }) => batch source',
     );
   }
-  const features = options?.features ?? [];
-  const transform = options?.transform;
+  const parsed = parseOptions(optionsSchema, options, 'fromColumnBatches options');
+  const features = parsed.features ?? [];
+  const transform = parsed.transform;
   if ((features.length === 0) === (transform === undefined)) {
     throw new ValidationError(
       'fromColumnBatches needs either features (numeric column names in model input order) or transform (e.g. a datasets FeatureTransform), not both',
     );
   }
-  const labels = typeof options.label === 'string' ? [options.label] : options.label;
-  if (!Array.isArray(labels) || labels.length === 0)
-    throw new ValidationError('fromColumnBatches needs label: a column name');
+  const labels = typeof parsed.label === 'string' ? [parsed.label] : parsed.label;
+  const sliceColumns = parsed.sliceColumns;
   return async (position) => {
     const source = await open(position);
     async function* convert(): AsyncGenerator<XYBatch> {
@@ -111,9 +133,9 @@ export function fromColumnBatches(
             y[row * labels.length + column] = values[row] as number;
         });
         const out: XYBatch = { x, y };
-        if (options.sliceColumns !== undefined) {
+        if (sliceColumns !== undefined) {
           const columns: Record<string, SliceColumn> = {};
-          for (const name of options.sliceColumns) {
+          for (const name of sliceColumns) {
             const values = batch.columns[name];
             if (values === undefined)
               throw new ValidationError(
