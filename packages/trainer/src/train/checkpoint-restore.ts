@@ -2,6 +2,7 @@ import { ConflictError, createStore, type Digest, ValidationError } from '@mlinf
 import type * as tf from '@tensorflow/tfjs';
 import type { TrainingCallback } from '../callbacks/types.js';
 import { CheckpointWriter, listCheckpoints, readCheckpointBlob } from './checkpoint-store.js';
+import { topologyDifferences } from './model-topology.js';
 import { callbackArrayName, modelArrayName, setWeightsOf } from './model-weights.js';
 import { restoreOptimizer } from './optimizer.js';
 import type { CheckpointOptions } from './train-options.js';
@@ -90,8 +91,17 @@ export async function openRun(
   return opened;
 }
 
-/** Refuses a checkpoint written by another model shape, batch size or optimizer. */
+/** Refuses a checkpoint written by another model (topology or shapes), batch size or optimizer. */
 function assertSameConfig(digest: Digest, saved: TrainerState, current: TrainerState): void {
+  const before = saved.config.topology;
+  const now = current.config.topology;
+  if (before !== undefined && now !== undefined && before.fingerprint !== now.fingerprint) {
+    const differences = topologyDifferences(before, now);
+    throw new ValidationError(
+      `Checkpoint ${digest} was trained on another model architecture (topology ${before.fingerprint}) than this one (topology ${now.fingerprint}); build the same model to resume, or start a new run with another checkpoint.name`,
+      differences.map((message) => ({ path: ['model'], message })),
+    );
+  }
   if (JSON.stringify(saved.config.weightShapes) !== JSON.stringify(current.config.weightShapes)) {
     throw new ValidationError(
       `Checkpoint ${digest} holds weights of shapes ${JSON.stringify(saved.config.weightShapes)} but the model has ${JSON.stringify(current.config.weightShapes)}; build the same model to resume`,

@@ -9,8 +9,10 @@ import { BudgetMeter } from './budget-meter.js';
 import { openRun } from './checkpoint-restore.js';
 import { Checkpointer } from './checkpointer.js';
 import { toDataSource } from './data.js';
+import { labelRule } from './data-checks.js';
 import { finalStatus, type StopRequest, type TrainStatus } from './final-status.js';
 import { lossFunction } from './losses.js';
+import { modelTopology } from './model-topology.js';
 import { isLayersModel, setWeightsOf, weightsOf } from './model-weights.js';
 import { createOptimizer } from './optimizer.js';
 import { SeededRandom } from './rng.js';
@@ -110,9 +112,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const { optimizer, learningRate: baseRate } = createOptimizer(options.optimizer ?? 'adam');
   const schedule: LearningRateSchedule = options.lrSchedule ?? (() => baseRate);
   const lossFn = lossFunction(options.loss);
+  const labels = labelRule(options.loss, outputShape);
   const trainSource = toDataSource(
     options.data.train,
-    { inputShape, outputShape, shuffle: options.shuffle ?? true },
+    { inputShape, outputShape, shuffle: options.shuffle ?? true, labels },
     'data.train',
   );
   const validationSource =
@@ -120,7 +123,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       ? undefined
       : toDataSource(
           options.data.validation,
-          { inputShape, outputShape, shuffle: false },
+          { inputShape, outputShape, shuffle: false, labels },
           'data.validation',
         );
   const callbacks = [...(options.callbacks ?? [])];
@@ -142,6 +145,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     weightShapes,
     batchSize,
     optimizer: optimizer.getClassName(),
+    topology: modelTopology(model),
   });
   const run = await openRun(options.checkpoint, options.resume ?? 'never', {
     model,

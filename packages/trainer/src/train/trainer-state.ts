@@ -1,4 +1,5 @@
 import type { EpochLogs } from '../callbacks/types.js';
+import type { ModelTopology } from './model-topology.js';
 import type { RandomState } from './rng.js';
 
 /** How a run ended for good (a resumed run stays ended); see `final-status.ts`. */
@@ -32,6 +33,8 @@ export interface TrainerConfig {
   weightShapes: number[][];
   batchSize: number;
   optimizer: string;
+  /** The model's topology (absent in checkpoints written before it was recorded). */
+  topology?: ModelTopology;
 }
 
 /** The state of a fresh run. */
