@@ -3,6 +3,7 @@ import { parseOptions, ValidationError } from '@mlinfra/core';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { concatBuffers } from '../internal/bytes.js';
+import { labelMetadataOf } from '../internal/label-metadata.js';
 import {
   type ArtifactFile,
   type JsonValue,
@@ -71,21 +72,37 @@ function tensorsOf(
   }));
 }
 
+/**
+ * Tensor names of the signature: a single input is `features` (the row of feature values), a single
+ * output is named after the label column the trainer saw (else `output`); several keep tfjs's names.
+ */
+function namesOf(
+  symbolic: readonly tf.SymbolicTensor[],
+  tfjsNames: readonly string[],
+  single: string,
+) {
+  return symbolic.length === 1 ? [single] : tfjsNames;
+}
+
 /** Fills the signature's missing parts from the model and checks the parts given. */
 export function completeSignature(
   model: tf.LayersModel,
   given: Partial<ModelSignature> = {},
 ): ModelSignature {
+  const recorded = labelMetadataOf(model);
   const inputs =
-    (given.inputs as SignatureTensor[] | undefined) ?? tensorsOf(model.inputs, model.inputNames);
+    (given.inputs as SignatureTensor[] | undefined) ??
+    tensorsOf(model.inputs, namesOf(model.inputs, model.inputNames, 'features'));
   const outputs =
-    (given.outputs as SignatureTensor[] | undefined) ?? tensorsOf(model.outputs, model.outputNames);
+    (given.outputs as SignatureTensor[] | undefined) ??
+    tensorsOf(model.outputs, namesOf(model.outputs, model.outputNames, recorded.label ?? 'output'));
   const width = inputs[0]?.shape.at(-1);
   const features =
     given.features ??
     (typeof width === 'number' ? Array.from({ length: width }, (_, index) => `x${index}`) : []);
   const signature: ModelSignature = { features, inputs, outputs };
-  if (given.labels !== undefined) signature.labels = given.labels;
+  const labels = given.labels ?? recorded.classes;
+  if (labels !== undefined) signature.labels = labels;
   return signature;
 }
 

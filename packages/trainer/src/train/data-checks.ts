@@ -145,3 +145,22 @@ export function assertLabels(
     issues,
   );
 }
+
+/**
+ * Refuses class names that do not match the model's output: one per output unit, or two (the
+ * names of 0 and 1) for a single output.
+ * @throws ValidationError
+ */
+export function assertClasses(
+  classes: readonly string[],
+  outputShape: readonly (number | null)[],
+): void {
+  const units = outputShape.at(-1);
+  if (typeof units !== 'number') return;
+  const expected = units === 1 ? 2 : units;
+  if (classes.length !== expected) {
+    throw new ValidationError(
+      `classes has ${classes.length} names but the model has ${units} output${units === 1 ? ' (give the names of 0 and 1)' : 's (one name per output, in index order)'}`,
+    );
+  }
+}

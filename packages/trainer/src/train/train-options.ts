@@ -83,6 +83,17 @@ export const trainOptionsSchema = z.strictObject({
       .custom<TrainData>((value) => value !== undefined && value !== null, 'data or leave it out')
       .optional(),
   }),
+  /**
+   * Class names of a classifier's output, in index order (for a single sigmoid output: the names of
+   * 0 and 1). Kept with the trained model so `saveModelArtifact` stores them as the artifact's
+   * `signature.labels` and serving answers with names. Default the training data's `classes`
+   * (`fromColumnBatches`), else none.
+   */
+  classes: z
+    .array(z.string().min(1))
+    .min(1)
+    .refine((names) => new Set(names).size === names.length, 'class names must be distinct')
+    .optional(),
   /** Epochs to train. Default 1. */
   epochs: z.number().int().positive().optional(),
   /** Rows per step for in-memory data (streams bring their own batches). Default 32. */

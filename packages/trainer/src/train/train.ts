@@ -5,11 +5,13 @@ import { type BackendInfo, useBackend } from '../backend/backend.js';
 import { progressBar } from '../callbacks/progress-bar.js';
 import type { LearningRateSchedule } from '../callbacks/schedules.js';
 import type { EpochLogs, TrainingContext } from '../callbacks/types.js';
+import { setLabelMetadata } from '../internal/label-metadata.js';
 import { BudgetMeter } from './budget-meter.js';
 import { openRun } from './checkpoint-restore.js';
 import { Checkpointer } from './checkpointer.js';
+import { columnLabelsOf } from './column-batches.js';
 import { toDataSource } from './data.js';
-import { labelRule } from './data-checks.js';
+import { assertClasses, labelRule } from './data-checks.js';
 import { finalStatus, type StopRequest, type TrainStatus } from './final-status.js';
 import { lossFunction } from './losses.js';
 import { modelTopology } from './model-topology.js';
@@ -37,6 +39,8 @@ export interface TrainResult {
   backend: BackendInfo;
   /** The seed used. */
   seed: number;
+  /** Class names of the output (from `classes` or the data), also kept with `model` for `saveModelArtifact`. */
+  classes?: string[];
   /** Epochs completed. */
   epochs: number;
   /** Optimisation steps done (whole run, including before a resume). */
@@ -113,6 +117,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const schedule: LearningRateSchedule = options.lrSchedule ?? (() => baseRate);
   const lossFn = lossFunction(options.loss);
   const labels = labelRule(options.loss, outputShape);
+  const columnLabels = columnLabelsOf(options.data.train);
+  const classes = options.classes ?? columnLabels?.classes;
+  if (classes !== undefined) assertClasses(classes, outputShape);
   const trainSource = toDataSource(
     options.data.train,
     { inputShape, outputShape, shuffle: options.shuffle ?? true, labels },
@@ -137,6 +144,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       );
     names.add(callback.name);
   }
+  setLabelMetadata(model, {
+    ...(columnLabels === undefined ? {} : { label: columnLabels.label }),
+    ...(classes === undefined ? {} : { classes }),
+  });
   const syncRead = backend.name === 'wasm' || backend.name === 'cpu';
   const device = backend.name === 'tensorflow-gpu' || backend.name === 'webgpu' ? 'gpu' : 'cpu';
 
@@ -268,6 +279,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     wallSeconds: (performance.now() - callStarted) / 1000,
   };
   if (ended.reason !== undefined) result.stopReason = ended.reason;
+  if (classes !== undefined) result.classes = classes;
   if (checkpointer.latest !== undefined) result.checkpoint = checkpointer.latest;
   if (checkpointer.best !== undefined) result.bestCheckpoint = checkpointer.best;
   if (run.resumedFrom !== undefined) result.resumedFrom = run.resumedFrom;
