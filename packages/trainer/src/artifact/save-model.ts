@@ -168,9 +168,13 @@ export async function saveModelArtifact(
   }
   const transformJson =
     parsed.transform === undefined ? undefined : toJson(parsed.transform, 'The transform');
-  const given: Partial<ModelSignature> = {};
-  for (const [key, value] of Object.entries(parsed.signature ?? {}))
-    if (value !== undefined) Object.assign(given, { [key]: value });
+  const { features, inputs, outputs, labels } = parsed.signature ?? {};
+  const given: Partial<ModelSignature> = {
+    ...(features === undefined ? {} : { features }),
+    ...(inputs === undefined ? {} : { inputs }),
+    ...(outputs === undefined ? {} : { outputs }),
+    ...(labels === undefined ? {} : { labels }),
+  };
   if (given.features === undefined && isDatasetsTransformJson(transformJson)) {
     // A datasets FeatureTransform reads these raw columns; predictRows takes rows keyed by them.
     given.features = [...new Set(transformJson.features.map((feature) => feature.column))];

@@ -1,6 +1,7 @@
 import { parseOptions, ValidationError } from '@mlinfra/core';
 import { z } from 'zod';
 import type { BatchOpener, SliceColumn, XYBatch } from './data.js';
+import { classNamesSchema } from './data-checks.js';
 
 /**
  * A batch of columns, as `@mlinfra/datasets` streams them (structural): `size` rows, numeric
@@ -86,11 +87,7 @@ const optionsSchema = z.strictObject({
    * and `saveModelArtifact` stores them as the artifact's `signature.labels`, so serving answers
    * with class names. Default none (numeric labels).
    */
-  classes: z
-    .array(z.string().min(1))
-    .min(1)
-    .refine((names) => new Set(names).size === names.length, 'class names must be distinct')
-    .optional(),
+  classes: classNamesSchema.optional(),
   /** Other columns passed through for evaluation slices. Default none. */
   sliceColumns: z.array(columnName).optional(),
 });

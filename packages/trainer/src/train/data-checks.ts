@@ -1,4 +1,5 @@
 import { ValidationError, type ValidationIssue } from '@mlinfra/core';
+import { z } from 'zod';
 import type { LossSpec } from './losses.js';
 
 /** Issues listed per bad input before the scan stops. */
@@ -145,6 +146,12 @@ export function assertLabels(
     issues,
   );
 }
+
+/** Class names of a classifier's output, in index order: distinct, non-empty. */
+export const classNamesSchema = z
+  .array(z.string().min(1))
+  .min(1)
+  .refine((names) => new Set(names).size === names.length, 'class names must be distinct');
 
 /**
  * Refuses class names that do not match the model's output: one per output unit, or two (the

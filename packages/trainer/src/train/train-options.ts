@@ -6,6 +6,7 @@ import type { LearningRateSchedule } from '../callbacks/schedules.js';
 import type { TrainingCallback } from '../callbacks/types.js';
 import { METRIC_NAMES, type MetricName } from '../evaluate/metrics.js';
 import type { TrainData } from './data.js';
+import { classNamesSchema } from './data-checks.js';
 import type { BudgetGuard, RunLogger } from './interfaces.js';
 import { LOSS_NAMES } from './losses.js';
 import { optimizerSchema } from './optimizer-options.js';
@@ -89,11 +90,7 @@ export const trainOptionsSchema = z.strictObject({
    * `signature.labels` and serving answers with names. Default the training data's `classes`
    * (`fromColumnBatches`), else none.
    */
-  classes: z
-    .array(z.string().min(1))
-    .min(1)
-    .refine((names) => new Set(names).size === names.length, 'class names must be distinct')
-    .optional(),
+  classes: classNamesSchema.optional(),
   /** Epochs to train. Default 1. */
   epochs: z.number().int().positive().optional(),
   /** Rows per step for in-memory data (streams bring their own batches). Default 32. */
