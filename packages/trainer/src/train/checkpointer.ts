@@ -126,12 +126,16 @@ export class Checkpointer {
   /** The arrays of a checkpoint; also records each callback's JSON state in `state.callbacks`. */
   private async capture(): Promise<CheckpointArray[]> {
     const { model, optimizer, callbacks, state } = this.subject;
-    const arrays: CheckpointArray[] = model.getWeights().map((tensor, index) => ({
-      name: modelArrayName(index),
-      dtype: 'float32',
-      shape: [...tensor.shape],
-      data: new Float32Array(tensor.dataSync()),
-    }));
+    const arrays: CheckpointArray[] = [];
+    // Async reads: webgpu in Node has no synchronous readback.
+    for (const [index, tensor] of model.getWeights().entries()) {
+      arrays.push({
+        name: modelArrayName(index),
+        dtype: 'float32',
+        shape: [...tensor.shape],
+        data: new Float32Array(await tensor.data()),
+      });
+    }
     arrays.push(...(await captureOptimizer(optimizer)));
     state.callbacks = {};
     for (const callback of callbacks) {

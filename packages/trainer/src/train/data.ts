@@ -153,20 +153,23 @@ function checkRows(
   if (rule !== undefined) assertLabels(y, yWidth, rule, origin);
 }
 
-/** {@link checkRows} for tensors: one reduction over the features, a read of the (small) labels. */
-function checkTensors(
+/**
+ * {@link checkRows} for tensors: one reduction over the features, a read of the (small) labels.
+ * Reads are async: webgpu in Node has no synchronous readback.
+ */
+async function checkTensors(
   x: tf.Tensor,
   y: tf.Tensor,
   rows: number,
   rule: LabelRule | undefined,
   origin: RowOrigin,
-): void {
+): Promise<void> {
   const finite = tf.tidy(() => tf.all(tf.isFinite(x)));
-  const allFinite = finite.dataSync()[0] === 1;
+  const allFinite = (await finite.data())[0] === 1;
   finite.dispose();
   const xWidth = rows === 0 ? 1 : x.size / rows;
-  if (!allFinite) assertFinite(new Float32Array(x.dataSync()), xWidth, 'features', origin);
-  const labels = new Float32Array(y.dataSync());
+  if (!allFinite) assertFinite(new Float32Array(await x.data()), xWidth, 'features', origin);
+  const labels = new Float32Array(await y.data());
   checkRows(new Float32Array(0), 1, labels, rows === 0 ? 1 : labels.length / rows, rule, origin);
 }
 
@@ -177,12 +180,12 @@ export interface BatchChecks {
 }
 
 /** Turns one batch into tensors shaped for the model. */
-export function prepareBatch(
+export async function prepareBatch(
   batch: XYBatch,
   inputShape: readonly (number | null)[],
   outputShape: readonly (number | null)[],
   checks: BatchChecks,
-): PreparedBatch {
+): Promise<PreparedBatch> {
   if (
     batch === null ||
     typeof batch !== 'object' ||
@@ -198,7 +201,7 @@ export function prepareBatch(
         `A batch has ${rows} rows of x but ${batch.y.shape[0]} of y; give one label row per example`,
       );
     }
-    checkTensors(batch.x, batch.y, rows, checks.rule, checks.origin);
+    await checkTensors(batch.x, batch.y, rows, checks.rule, checks.origin);
     return withColumns({ x: batch.x, y: batch.y, rows, owned: false }, batch.columns);
   }
   const inputWidth = widthOf(inputShape);
@@ -387,7 +390,7 @@ class StreamSource implements DataSource {
         number++;
         continue;
       }
-      yield prepareBatch(batch, this.inputShape, this.outputShape, {
+      yield await prepareBatch(batch, this.inputShape, this.outputShape, {
         rule: this.rule,
         origin: { what: this.what, batch: number++ },
       });
