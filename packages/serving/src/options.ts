@@ -55,16 +55,30 @@ function parseWithin(schema: z.ZodType, value: unknown, context: z.RefinementCtx
 }
 
 /**
- * A union whose branch is picked by the one key of `branches` the input holds, so a bad input
- * gets the errors of the branch it meant (a typo, a bad predictor) rather than zod's "Invalid
- * input" for a union whose every branch failed. Typed as the plain union of the branches.
+ * A schema that parses with `route` (which picks the branch an input meant), typed and
+ * introspectable as the plain union of `branches`: tools that walk a schema (core's
+ * nearest-known-key hint) see every branch's keys. The leading `z.unknown()` accepts everything,
+ * so the union's branches never run themselves.
+ */
+function routedUnion<const Branches extends readonly [z.ZodType, z.ZodType, ...z.ZodType[]]>(
+  branches: Branches,
+  route: (value: unknown, context: z.RefinementCtx) => unknown,
+): z.ZodUnion<Branches> {
+  const routed = z.union([z.unknown(), z.union(branches)]).transform(route);
+  return routed as unknown as z.ZodUnion<Branches>;
+}
+
+/**
+ * A union whose branch is picked by the one key of `keys` the input holds, so a bad input gets
+ * the errors of the branch it meant (a typo, a bad predictor) rather than zod's "Invalid input"
+ * for a union whose every branch failed.
  */
 function keyedUnion<const Branches extends readonly [z.ZodType, z.ZodType, ...z.ZodType[]]>(
   keys: readonly string[],
   branches: Branches,
   message: string,
 ): z.ZodUnion<Branches> {
-  const routed = z.unknown().transform((value, context) => {
+  return routedUnion(branches, (value, context) => {
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
       const present = keys.flatMap((key, index) => (key in value ? [index] : []));
       if (present.length === 1) return parseWithin(branches[present[0]!]!, value, context);
@@ -72,7 +86,6 @@ function keyedUnion<const Branches extends readonly [z.ZodType, z.ZodType, ...z.
     context.addIssue({ code: 'custom', message, input: value });
     return z.NEVER;
   });
-  return routed as unknown as z.ZodUnion<Branches>;
 }
 
 /** The three ways to name one model version, each a strict object with `extra` fields. */
@@ -139,12 +152,9 @@ function objectOrPlain<Plain extends z.ZodType, Form extends z.ZodType>(
   plain: Plain,
   form: Form,
 ): z.ZodUnion<[Plain, Form]> {
-  const routed = z
-    .unknown()
-    .transform((value, context) =>
-      parseWithin(typeof value === 'object' && value !== null ? form : plain, value, context),
-    );
-  return routed as unknown as z.ZodUnion<[Plain, Form]>;
+  return routedUnion([plain, form], (value, context) =>
+    parseWithin(typeof value === 'object' && value !== null ? form : plain, value, context),
+  );
 }
 
 /** A served model: a reference string such as `'churn@champion'`, or model options. */

@@ -4,13 +4,8 @@ import type { BatchResult } from '../batching/dynamic-batcher.js';
 import { ServerClosedError } from '../errors.js';
 import type { PredictionLog, PredictionRecord } from '../log/prediction-log.js';
 import type { ServingMetrics } from '../metrics/serving-metrics.js';
-import {
-  buildInferResponse,
-  type InferResponse,
-  outputRows,
-  parseInferRequest,
-  parsePredictRequest,
-} from '../protocol/v2.js';
+import { outputRows, parsePredictRequest } from '../protocol/v1.js';
+import { buildInferResponse, type InferResponse, parseInferRequest } from '../protocol/v2.js';
 import type { Emit } from './events.js';
 import { type CallOptions, route, shadowOf } from './routing.js';
 import type { ServedModel } from './served-model.js';
@@ -67,7 +62,7 @@ export class RequestPipeline {
   async infer(model: ServedModel, request: unknown, options?: CallOptions): Promise<InferResponse> {
     let parsedRequest: ReturnType<typeof parseInferRequest> | undefined;
     const { loaded, result } = await this.run(model, options, async (loaded) => {
-      const parsed = parseInferRequest(request, loaded.sizes);
+      const parsed = parseInferRequest(request, loaded.sizes, loaded.batcher);
       parsedRequest = parsed;
       const size = loaded.sizes.inputSize;
       return {
@@ -93,7 +88,12 @@ export class RequestPipeline {
     options?: CallOptions,
   ): Promise<VersionedPredictions> {
     const { loaded, result, rows } = await this.run(model, options, async (loaded) => {
-      const parsed = await parsePredictRequest({ instances }, loaded.sizes, loaded.predictor);
+      const parsed = await parsePredictRequest(
+        { instances },
+        loaded.sizes,
+        loaded.predictor,
+        loaded.batcher,
+      );
       return {
         input: parsed.input,
         rows: parsed.rows,
