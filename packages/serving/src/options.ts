@@ -122,6 +122,8 @@ function targetSchema<Extra extends z.ZodRawShape>(extra: Extra) {
   );
 }
 
+const unknownFieldsSchema = z.enum(['ignore', 'reject']);
+
 const plainTargetSchema = targetSchema({});
 const modelSchema = targetSchema({
   /** Name clients use in URLs. Default: the reference's model name; required with path or predictor. */
@@ -141,6 +143,8 @@ const modelSchema = targetSchema({
     .optional(),
   /** Batching for this model; overrides the server's. `false`: each request runs alone. */
   batching: batchingSchema.optional(),
+  /** What `/v1` does with raw-row fields that are not features; overrides the server's. */
+  unknownFields: unknownFieldsSchema.optional(),
   /** Canary: this share of unversioned requests, in percent (0 to 100), goes to another version. */
   canary: targetSchema({ percent: z.number().min(0).max(100) }).optional(),
   /** Shadow: a mirror model gets a copy of each request; its output is logged, never returned. */
@@ -232,6 +236,11 @@ export const serviceShape = {
   backend: z.string().min(1).optional(),
   /** Batching for every model. `false`: each request runs alone. Defaults: see {@link BatchingOptions}. */
   batching: batchingSchema.optional(),
+  /**
+   * What `/v1` does with a raw-row field that is not one of the model's features (when the model
+   * declares them): `'reject'` answers 400 naming it, `'ignore'` drops it. Default `'reject'`.
+   */
+  unknownFields: unknownFieldsSchema.optional(),
   /** Request limits. */
   limits: z.strictObject(serviceLimitsShape).optional(),
   /** Prediction log; off when absent. */

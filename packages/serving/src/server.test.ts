@@ -247,7 +247,11 @@ describe('createServer', () => {
     const numeric = await call(base, 'POST', '/v1/models/linear/versions/1:predict', {
       instances: [[1, 0, 0]],
     });
-    expect(numeric.body).toEqual({ predictions: [[1]] });
+    expect(numeric.body).toEqual({
+      predictions: [[1]],
+      model_name: 'linear',
+      model_version: '1',
+    });
     const bad = await call(base, 'POST', '/v1/models/linear:predict', {
       instances: [{ f0: 'x', f1: 1, f2: 1 }],
     });

@@ -277,7 +277,7 @@ export function createHandler(settings: HandlerSettings): RequestHandler {
           { path: ['instances'], message: 'the body must be { "instances": [...] }' },
         ]);
       }
-      const predictions = await service.predict(
+      const answered = await service.predictVersioned(
         name,
         (body as { instances: unknown[] }).instances,
         {
@@ -285,7 +285,11 @@ export function createHandler(settings: HandlerSettings): RequestHandler {
           ...(routingKey === undefined ? {} : { routingKey }),
         },
       );
-      send(response, 200, { predictions });
+      send(response, 200, {
+        predictions: answered.predictions,
+        model_name: name,
+        model_version: answered.version,
+      });
       return;
     }
     const match = MODEL_PATH.exec(path);

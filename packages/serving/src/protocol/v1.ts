@@ -1,6 +1,7 @@
 import { ValidationError } from '@mlinfra/core';
 import type { InstanceRow, Predictor, SignatureSizes } from '../model/predictor.js';
 import { checkNesting, MAX_RAW_ROW_DEPTH } from './nesting.js';
+import { checkRawRows, type UnknownFields } from './raw-rows.js';
 import {
   checkFinite,
   countTensorValues,
@@ -22,31 +23,64 @@ function shapeRow(values: Float32Array, dims: readonly number[]): unknown {
   return result;
 }
 
+/** One row's prediction for a classifier whose class names are known. */
+export interface LabeledPrediction {
+  /** The most likely class. */
+  label: string;
+  /** Every class's score (probability), by class name. */
+  scores: Record<string, number>;
+}
+
+/**
+ * A classifier output row with class names: a softmax row of one score per class, or a sigmoid
+ * row of one score with two classes (`[negative, positive]`); undefined for any other output.
+ */
+function labeled(values: Float32Array, labels: readonly string[]): LabeledPrediction | undefined {
+  let scores: number[];
+  if (labels.length >= 2 && values.length === labels.length) scores = Array.from(values);
+  else if (labels.length === 2 && values.length === 1) scores = [1 - values[0]!, values[0]!];
+  else return undefined;
+  let best = 0;
+  for (let i = 1; i < scores.length; i++) if (scores[i]! > scores[best]!) best = i;
+  return {
+    label: labels[best]!,
+    // fromEntries defines own properties, so a class named "__proto__" stays a class.
+    scores: Object.fromEntries(labels.map((label, i) => [label, scores[i]!])),
+  };
+}
+
 /**
  * Splits a row-major output into one value per row, shaped like the output tensor (TF Serving's
- * `predictions`); with several outputs each row is an object keyed by output name.
+ * `predictions`); with several outputs each row is an object keyed by output name. With class
+ * `labels`, the first output of a classifier becomes a {@link LabeledPrediction}.
  */
-export function outputRows(output: Float32Array, rows: number, sizes: SignatureSizes): unknown[] {
+export function outputRows(
+  output: Float32Array,
+  rows: number,
+  sizes: SignatureSizes,
+  labels?: readonly string[],
+): unknown[] {
   const result: unknown[] = [];
+  const shaped = (values: Float32Array, index: number): unknown => {
+    const slot = sizes.outputs[index]!;
+    const named = index === 0 && labels !== undefined ? labeled(values, labels) : undefined;
+    return named ?? shapeRow(values, slot.spec.shape.slice(1));
+  };
   for (let row = 0; row < rows; row++) {
     const values = output.subarray(row * sizes.outputSize, (row + 1) * sizes.outputSize);
     if (sizes.outputs.length === 1) {
-      result.push(shapeRow(values, sizes.outputs[0]!.spec.shape.slice(1)));
+      result.push(shaped(values, 0));
       continue;
     }
     const named: Record<string, unknown> = {};
-    for (const slot of sizes.outputs) {
-      named[slot.spec.name] = shapeRow(
-        values.subarray(slot.offset, slot.offset + slot.size),
-        slot.spec.shape.slice(1),
-      );
-    }
+    sizes.outputs.forEach((slot, index) => {
+      named[slot.spec.name] = shaped(values.subarray(slot.offset, slot.offset + slot.size), index);
+    });
     result.push(named);
   }
   return result;
 }
 
-/** A parsed `/v1` predict request. */
 /** A parsed `/v1` predict request. */
 export interface ParsedInstances {
   input: Float32Array;
@@ -65,6 +99,7 @@ export async function parsePredictRequest(
   sizes: SignatureSizes,
   predictor: Predictor,
   limits?: RequestLimits,
+  unknownFields: UnknownFields = 'reject',
 ): Promise<ParsedInstances> {
   if (!isRecord(body) || !Array.isArray(body.instances)) {
     fail(INVALID, ['instances'], 'the body must be { "instances": [...] } with one entry per row');
@@ -78,12 +113,11 @@ export async function parsePredictRequest(
     (instance) =>
       isRecord(instance) && !(inputName in instance && Object.keys(instance).length === 1),
   );
-  if (allObjects)
-    return {
-      input: await transformRows(instances as InstanceRow[], sizes, predictor),
-      rows,
-      instances,
-    };
+  if (allObjects) {
+    const raw = instances as InstanceRow[];
+    if (predictor.features !== undefined) checkRawRows(raw, predictor.features, unknownFields);
+    return { input: await transformRows(raw, sizes, predictor), rows, instances };
+  }
   const input = new Float32Array(rows * sizes.inputSize);
   const rule = { tensor: inputName, datatype: sizes.input.datatype };
   // A row holds the input tensor without its batch dimension: nested at most rank - 1 levels.

@@ -7,6 +7,7 @@ import {
   preview,
   writeTensorValues,
 } from './tensor-data.js';
+import { parseColumnInputs } from './v2-columns.js';
 
 /** One input tensor of a KServe V2 inference request. */
 export interface InferInputTensor {
@@ -96,28 +97,12 @@ function outputNames(sizes: SignatureSizes): readonly string[] {
   return names;
 }
 
-/**
- * Validates a V2 inference request against the model's signature and packs its input into a
- * row-major `Float32Array`.
- * @throws ValidationError naming the offending field.
- */
-export function parseInferRequest(
-  body: unknown,
+/** The one input tensor of a request, checked against the signature and packed row-major. */
+function parseTensorInput(
+  inputs: readonly unknown[],
   sizes: SignatureSizes,
-  limits?: RequestLimits,
-): ParsedInput {
-  if (!isRecord(body))
-    fail('Invalid inference request.', [], 'the body must be a JSON object with "inputs"');
-  const { id, inputs, outputs } = body;
-  if (id !== undefined && typeof id !== 'string')
-    fail('Invalid inference request.', ['id'], 'id must be a string');
-  if (!Array.isArray(inputs) || inputs.length === 0) {
-    fail(
-      'Invalid inference request.',
-      ['inputs'],
-      `"inputs" must be a non-empty array holding input "${sizes.input.name}"`,
-    );
-  }
+  limits: RequestLimits | undefined,
+): { input: Float32Array; rows: number } {
   const spec = sizes.input;
   let tensor: Record<string, unknown> | undefined;
   for (let index = 0; index < inputs.length; index++) {
@@ -133,7 +118,7 @@ export function parseInferRequest(
       fail(
         'Invalid inference request.',
         ['inputs', index, 'name'],
-        `unknown input ${preview(candidate.name)}; the model takes "${spec.name}"`,
+        `unknown input ${preview(candidate.name)}; the model takes "${spec.name}"${sizes.columns === undefined ? '' : ` or one input per feature (${sizes.columns.join(', ')})`}`,
       );
     }
     if (tensor !== undefined) {
@@ -190,6 +175,36 @@ export function parseInferRequest(
   }
   const input = new Float32Array(needed);
   writeTensorValues(tensor.data, input, 0);
+  return { input, rows };
+}
+
+/**
+ * Validates a V2 inference request against the model's signature and packs its input into a
+ * row-major `Float32Array`.
+ * @throws ValidationError naming the offending field.
+ */
+export function parseInferRequest(
+  body: unknown,
+  sizes: SignatureSizes,
+  limits?: RequestLimits,
+): ParsedInput {
+  if (!isRecord(body))
+    fail('Invalid inference request.', [], 'the body must be a JSON object with "inputs"');
+  const { id, inputs, outputs } = body;
+  if (id !== undefined && typeof id !== 'string')
+    fail('Invalid inference request.', ['id'], 'id must be a string');
+  if (!Array.isArray(inputs) || inputs.length === 0) {
+    fail(
+      'Invalid inference request.',
+      ['inputs'],
+      `"inputs" must be a non-empty array holding input "${sizes.input.name}"`,
+    );
+  }
+  const first = inputs[0] as unknown;
+  const { input, rows } =
+    sizes.columns !== undefined && isRecord(first) && first.name !== sizes.input.name
+      ? parseColumnInputs(inputs, sizes, sizes.columns, limits)
+      : parseTensorInput(inputs, sizes, limits);
   const names = outputNames(sizes);
   let requested = names;
   if (outputs !== undefined) {

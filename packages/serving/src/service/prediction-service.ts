@@ -29,7 +29,10 @@ export interface ModelMetadata {
   versions: string[];
   /** The runtime serving it: `mlinfra_tfjs` unless the predictor names another. */
   platform: string;
-  /** Input tensors (batch dimension `-1`). */
+  /**
+   * Input tensors (batch dimension `-1`): one per feature (`[-1, 1]`) when the model's input
+   * columns are its features (`Predictor.inputColumns`), else the model's own input.
+   */
   inputs: ModelSignature['inputs'];
   /** Output tensors (batch dimension `-1`). */
   outputs: ModelSignature['outputs'];
@@ -133,7 +136,8 @@ class Service implements PredictionService {
       const batching = prepareBatching(
         model.batching !== undefined ? model.batching : options.batching,
       );
-      this.models.set(name, new ServedModel(name, model, batching, context));
+      const unknownFields = model.unknownFields ?? options.unknownFields ?? 'reject';
+      this.models.set(name, new ServedModel(name, model, batching, context, unknownFields));
     }
     this.readyPromise = this.loadAll();
     this.readyPromise.catch(() => undefined);
@@ -200,11 +204,16 @@ class Service implements PredictionService {
     const loaded = version !== undefined ? pinnedVersion(model, version) : model.primary.current;
     if (loaded === undefined) throw new ModelNotReadyError(name);
     const { signature, platform } = loaded.predictor;
+    const { columns, input } = loaded.sizes;
     return {
       name,
       versions: [...model.versions().keys()],
       platform: platform ?? 'mlinfra_tfjs',
-      inputs: signature.inputs,
+      // A model whose input columns are its features takes (and lists) one input per feature.
+      inputs:
+        columns === undefined
+          ? signature.inputs
+          : columns.map((column) => ({ name: column, datatype: input.datatype, shape: [-1, 1] })),
       outputs: signature.outputs,
     };
   }

@@ -93,6 +93,7 @@ export class RequestPipeline {
         loaded.sizes,
         loaded.predictor,
         loaded.batcher,
+        model.unknownFields,
       );
       return {
         input: parsed.input,
@@ -100,7 +101,11 @@ export class RequestPipeline {
         logged: (row: number) => parsed.instances[row],
       };
     });
-    return { version: loaded.version, predictions: outputRows(result.output, rows, loaded.sizes) };
+    const labels = loaded.predictor.labels;
+    return {
+      version: loaded.version,
+      predictions: outputRows(result.output, rows, loaded.sizes, labels),
+    };
   }
 
   private begin(): void {

@@ -109,7 +109,7 @@ export class VersionPool {
     const { metrics, emit } = this.settings;
     try {
       const predictor = given ?? (await this.settings.load(resolved));
-      const sizes = checkSignature(predictor.signature, model);
+      const sizes = checkSignature(predictor.signature, model, predictor.inputColumns);
       if (this.settings.warmup) await warm(predictor, sizes, batching, model, version);
       const loaded: LoadedVersion = {
         model,
