@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import * as tf from '@tensorflow/tfjs';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpCall } from './__fixtures__/http.js';
 import { linearPredictor } from './__fixtures__/predictors.js';
 import { tfPredictor } from './__fixtures__/tf-predictor.js';
 import {
@@ -20,38 +21,17 @@ interface Reply {
   text: string;
 }
 
-function call(
+async function call(
   base: string,
   method: string,
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
 ): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const payload =
-      body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const req = httpRequest(
-      `${base}${path}`,
-      { method, headers: { 'content-type': 'application/json', ...headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            parsed = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed, text });
-        });
-      },
-    );
-    req.on('error', reject);
-    if (payload !== undefined) req.write(payload);
-    req.end();
-  });
+  const payload =
+    body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  const reply = await httpCall(Number(new URL(base).port), method, path, payload, headers);
+  return { status: reply.status, headers: reply.headers, body: reply.json, text: reply.text };
 }
 
 const FEATURES = 20;

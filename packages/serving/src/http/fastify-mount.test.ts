@@ -1,32 +1,12 @@
-import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpCall } from '../__fixtures__/http.js';
 import { linearPredictor } from '../__fixtures__/predictors.js';
 import { createServer, type ModelServer } from '../index.js';
 
-interface Reply {
-  status: number;
-  contentType: string | undefined;
-  text: string;
-}
-
-function call(port: number, method: string, path: string, body?: string): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      { host: '127.0.0.1', port, path, method, headers: { 'content-type': 'application/json' } },
-      (res) => {
-        let text = '';
-        res.on('data', (chunk: Buffer) => (text += chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], text }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const call = (port: number, method: string, path: string, body?: string) =>
+  httpCall(port, method, path, body);
 
 describe('mounting the handler in Fastify (as the README shows)', () => {
   let models: ModelServer;
@@ -114,7 +94,7 @@ describe('mounting the handler in Fastify (as the README shows)', () => {
     const deep = `{"instances":${'['.repeat(20_000)}1${']'.repeat(20_000)}}`;
     const nested = await call(port, 'POST', '/v1/models/linear:predict', deep);
     expect(nested.status).toBe(400);
-    expect(nested.contentType).toMatch(/application\/json/);
+    expect(nested.headers['content-type']).toMatch(/application\/json/);
     // Fastify itself refuses malformed JSON before the handler runs; still a 4xx, never a 500.
     const malformed = await call(port, 'POST', '/v2/models/linear/infer', '{"inputs": [');
     expect(malformed.status).toBe(400);

@@ -1,44 +1,11 @@
-import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpCall } from '../__fixtures__/http.js';
 import { linearPredictor } from '../__fixtures__/predictors.js';
 import { createServer, type ModelServer } from '../index.js';
 
-interface Reply {
-  status: number;
-  error: string;
-}
-
-function post(port: number, path: string, text: string): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let error = '';
-          try {
-            error = String((JSON.parse(text) as { error?: unknown }).error ?? '');
-          } catch {
-            error = text;
-          }
-          resolve({ status: res.statusCode ?? 0, error });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(text);
-  });
-}
+const post = (port: number, path: string, text: string) => httpCall(port, 'POST', path, text);
 
 const nested = (depth: number, leaf = '1') => `${'['.repeat(depth)}${leaf}${']'.repeat(depth)}`;
 const v2 = (shape: string, data: string) =>
@@ -171,12 +138,7 @@ describe('hostile request bodies', () => {
       ),
       { numRuns: 150 },
     );
-    const live = await new Promise<number>((resolve) =>
-      httpRequest({ host: '127.0.0.1', port, path: '/v2/health/live' }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      }).end(),
-    );
+    const live = (await httpCall(port, 'GET', '/v2/health/live')).status;
     expect(live).toBe(200);
   });
 });

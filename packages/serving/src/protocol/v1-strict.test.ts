@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStore, type Store } from '@mlinfra/core';
@@ -7,6 +6,7 @@ import { FeatureTransform } from '@mlinfra/datasets';
 import { saveModelArtifact } from '@mlinfra/trainer';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpCall } from '../__fixtures__/http.js';
 import { MemorySource } from '../__fixtures__/predictors.js';
 import { createServer, type LabeledPrediction, type ModelServer } from '../index.js';
 
@@ -32,29 +32,9 @@ interface V1Body {
   model_version: string;
 }
 
-function predict(
-  port: number,
-  path: string,
-  body: unknown,
-): Promise<{ status: number; body: V1Body }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (chunk: Buffer) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-      },
-    );
-    req.on('error', reject);
-    req.end(JSON.stringify(body));
-  });
+async function predict(port: number, path: string, body: unknown) {
+  const reply = await httpCall(port, 'POST', path, JSON.stringify(body));
+  return { status: reply.status, body: reply.json as V1Body };
 }
 
 describe('/v1 predict does not guess', () => {
