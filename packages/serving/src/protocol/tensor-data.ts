@@ -72,45 +72,74 @@ function leafProblem(value: unknown, rule: LeafRule): string | undefined {
     : `${value} is outside the float32 range (±${FLOAT32_MAX.toPrecision(8)}) that "${tensor}" is computed in; scale the value down`;
 }
 
+/** True when `value` is an acceptable leaf for `rule` (the hot check; {@link leafProblem} says why not). */
+function isLeaf(
+  value: unknown,
+  bool: boolean,
+  range: readonly [number, number] | undefined,
+): boolean {
+  if (bool) return typeof value === 'boolean';
+  if (typeof value !== 'number') return false;
+  // NaN and ±Infinity fail both comparisons.
+  if (range === undefined) return value <= FLOAT32_MAX && value >= -FLOAT32_MAX;
+  return Number.isInteger(value) && value >= range[0] && value <= range[1];
+}
+
 /**
- * Walks nested arrays depth first without recursion (a body may nest 10,000 levels), calling
- * `visit` on every leaf in row-major order with its path below `data`. Arrays nested more than
- * `maxDepth` levels (the outermost is level 1) stop the walk with a ValidationError.
+ * Walks nested arrays depth first without recursion (a body may nest 10,000 levels) and returns
+ * the number of leaves. With `check` it checks every leaf against `rule` and arrays nested more
+ * than `maxDepth` levels (the outermost is level 1), failing with the leaf's path; with `target`
+ * it writes the leaves from `offset`, as many as fit (the caller compares the count).
  */
-function walkLeaves(
+function walkValues(
   data: readonly unknown[],
+  rule: LeafRule,
   maxDepth: number,
   path: FieldPath,
   message: string,
-  visit: (value: unknown, at: () => FieldPath) => void,
-): void {
-  const arrays: (readonly unknown[])[] = [data];
-  const next: number[] = [0];
-  const at = (): FieldPath => [...path, ...next.map((index) => index - 1)];
-  while (arrays.length > 0) {
-    const top = arrays.length - 1;
-    const array = arrays[top]!;
-    const index = next[top]!;
+  check: boolean,
+  target: Float32Array | undefined,
+  offset: number,
+): number {
+  const bool = rule.datatype === 'BOOL';
+  const range = INTEGER_RANGES[rule.datatype];
+  const room = target === undefined ? 0 : target.length - offset;
+  // The open arrays and, for each, the index of its next element; the top is kept in locals.
+  const arrays: (readonly unknown[])[] = [];
+  const nexts: number[] = [];
+  let array = data;
+  let index = 0;
+  let count = 0;
+  for (;;) {
     if (index >= array.length) {
-      arrays.pop();
-      next.pop();
+      if (arrays.length === 0) return count;
+      array = arrays.pop()!;
+      index = nexts.pop()!;
       continue;
     }
-    next[top] = index + 1;
-    const value = array[index];
+    const value = array[index++];
     if (Array.isArray(value)) {
-      if (arrays.length >= maxDepth) {
+      if (check && arrays.length + 1 >= maxDepth) {
         fail(
           message,
-          at(),
+          [...path, ...nexts.map((next) => next - 1), index - 1],
           `arrays nested deeper than ${maxDepth} levels; send the values flat or nested as the shape`,
         );
       }
-      arrays.push(value);
-      next.push(0);
+      arrays.push(array);
+      nexts.push(index);
+      array = value;
+      index = 0;
       continue;
     }
-    visit(value, at);
+    if (check && !isLeaf(value, bool, range)) {
+      const at = [...path, ...nexts.map((next) => next - 1), index - 1];
+      fail(message, at, leafProblem(value, rule) ?? 'invalid value');
+    }
+    if (count < room) {
+      target![offset + count] = typeof value === 'boolean' ? (value ? 1 : 0) : (value as number);
+    }
+    count++;
   }
 }
 
@@ -126,13 +155,24 @@ export function countTensorValues(
   path: FieldPath,
   message: string,
 ): number {
-  let count = 0;
-  walkLeaves(data, maxDepth, path, message, (value, at) => {
-    const problem = leafProblem(value, rule);
-    if (problem !== undefined) fail(message, at(), problem);
-    count++;
-  });
-  return count;
+  return walkValues(data, rule, maxDepth, path, message, true, undefined, 0);
+}
+
+/**
+ * Checks tensor data like {@link countTensorValues} and, in the same pass, writes its values into
+ * `target` from `offset` (as many as fit). Returns the number of values.
+ * @throws ValidationError naming the path of the first bad value, and the tensor.
+ */
+export function packTensorValues(
+  data: readonly unknown[],
+  rule: LeafRule,
+  maxDepth: number,
+  path: FieldPath,
+  message: string,
+  target: Float32Array,
+  offset: number,
+): number {
+  return walkValues(data, rule, maxDepth, path, message, true, target, offset);
 }
 
 /** Writes the values of data checked by {@link countTensorValues} into `target` from `offset`. */
@@ -141,10 +181,8 @@ export function writeTensorValues(
   target: Float32Array,
   offset: number,
 ): void {
-  let position = offset;
-  walkLeaves(data, Number.POSITIVE_INFINITY, [], '', (value) => {
-    target[position++] = typeof value === 'boolean' ? (value ? 1 : 0) : (value as number);
-  });
+  const any = { tensor: '', datatype: 'FP32' } as const;
+  walkValues(data, any, Number.POSITIVE_INFINITY, [], '', false, target, offset);
 }
 
 /**

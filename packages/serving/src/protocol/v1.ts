@@ -2,13 +2,7 @@ import { ValidationError } from '@mlinfra/core';
 import type { InstanceRow, Predictor, SignatureSizes } from '../model/predictor.js';
 import { checkNesting, MAX_RAW_ROW_DEPTH } from './nesting.js';
 import { checkRawRows, type UnknownFields } from './raw-rows.js';
-import {
-  checkFinite,
-  countTensorValues,
-  fail,
-  isRecord,
-  writeTensorValues,
-} from './tensor-data.js';
+import { checkFinite, fail, isRecord, packTensorValues } from './tensor-data.js';
 import type { RequestLimits } from './v2.js';
 
 const INVALID = 'Invalid predict request.';
@@ -132,11 +126,14 @@ export async function parsePredictRequest(
         `expected an array of ${sizes.inputSize} numbers or an object of raw features`,
       );
     }
-    const count = countTensorValues(instance, rule, rowDepth, ['instances', row], INVALID);
+    // The row's slot is allocated already (rows come from the body), so check and pack at once.
+    const path = ['instances', row];
+    const offset = row * sizes.inputSize;
+    const slot = input.subarray(0, offset + sizes.inputSize);
+    const count = packTensorValues(instance, rule, rowDepth, path, INVALID, slot, offset);
     if (count !== sizes.inputSize) {
-      fail(INVALID, ['instances', row], `expected ${sizes.inputSize} values, got ${count}`);
+      fail(INVALID, path, `expected ${sizes.inputSize} values, got ${count}`);
     }
-    writeTensorValues(instance, input, row * sizes.inputSize);
   }
   return { input, rows, instances };
 }

@@ -4,9 +4,13 @@ import {
   fail,
   INTEGER_RANGES,
   isRecord,
+  packTensorValues,
   preview,
   writeTensorValues,
 } from './tensor-data.js';
+
+const INVALID = 'Invalid inference request.';
+
 import { parseColumnInputs } from './v2-columns.js';
 
 /** One input tensor of a KServe V2 inference request. */
@@ -108,35 +112,26 @@ function parseTensorInput(
   for (let index = 0; index < inputs.length; index++) {
     const candidate = inputs[index] as unknown;
     if (!isRecord(candidate) || typeof candidate.name !== 'string') {
-      fail(
-        'Invalid inference request.',
-        ['inputs', index, 'name'],
-        'each input needs a string "name"',
-      );
+      fail(INVALID, ['inputs', index, 'name'], 'each input needs a string "name"');
     }
     if (candidate.name !== spec.name) {
       fail(
-        'Invalid inference request.',
+        INVALID,
         ['inputs', index, 'name'],
         `unknown input ${preview(candidate.name)}; the model takes "${spec.name}"${sizes.columns === undefined ? '' : ` or one input per feature (${sizes.columns.join(', ')})`}`,
       );
     }
     if (tensor !== undefined) {
-      fail(
-        'Invalid inference request.',
-        ['inputs', index, 'name'],
-        `input "${spec.name}" is given twice`,
-      );
+      fail(INVALID, ['inputs', index, 'name'], `input "${spec.name}" is given twice`);
     }
     tensor = candidate;
   }
-  if (tensor === undefined)
-    fail('Invalid inference request.', ['inputs'], `missing input "${spec.name}"`);
+  if (tensor === undefined) fail(INVALID, ['inputs'], `missing input "${spec.name}"`);
   const position = inputs.indexOf(tensor);
   const field = (name: string): (string | number)[] => ['inputs', position, name];
   if (tensor.datatype !== spec.datatype) {
     fail(
-      'Invalid inference request.',
+      INVALID,
       field('datatype'),
       `input "${spec.name}" has datatype ${spec.datatype}, got ${preview(tensor.datatype)}`,
     );
@@ -145,36 +140,43 @@ function parseTensorInput(
   if (!validShape(shape, spec.shape)) {
     const expected = `[${['n', ...spec.shape.slice(1)].join(', ')}]`;
     fail(
-      'Invalid inference request.',
+      INVALID,
       field('shape'),
       `input "${spec.name}" must have shape ${expected}, got ${preview(shape)}`,
     );
   }
   const rows = shape[0] as number;
-  if (rows < 1)
-    fail('Invalid inference request.', field('shape'), 'the batch dimension must be at least 1');
+  if (rows < 1) fail(INVALID, field('shape'), 'the batch dimension must be at least 1');
   // Checked before anything is allocated: a shape such as [1e12, 4] costs nothing.
   limits?.checkRows(rows);
   if (!Array.isArray(tensor.data)) {
-    fail('Invalid inference request.', field('data'), `input "${spec.name}" needs a "data" array`);
+    fail(INVALID, field('data'), `input "${spec.name}" needs a "data" array`);
   }
   const needed = rows * sizes.inputSize;
-  const count = countTensorValues(
-    tensor.data,
-    { tensor: spec.name, datatype: spec.datatype },
-    spec.shape.length,
-    field('data'),
-    'Invalid inference request.',
-  );
+  const rule = { tensor: spec.name, datatype: spec.datatype };
+  const depth = spec.shape.length;
+  let input: Float32Array | undefined;
+  let count: number;
+  if (tensor.data.length === needed || tensor.data.length === rows) {
+    // Flat data, or one element per row (nested): the part of the size the client chose (rows)
+    // is matched by elements actually sent, the rest is the model's row width, so allocating is
+    // safe and one pass checks and packs.
+    input = new Float32Array(needed);
+    count = packTensorValues(tensor.data, rule, depth, field('data'), INVALID, input, 0);
+  } else {
+    count = countTensorValues(tensor.data, rule, depth, field('data'), INVALID);
+  }
   if (count !== needed) {
     fail(
-      'Invalid inference request.',
+      INVALID,
       field('data'),
       `shape ${JSON.stringify(shape)} needs ${needed} values, got ${count}`,
     );
   }
-  const input = new Float32Array(needed);
-  writeTensorValues(tensor.data, input, 0);
+  if (input === undefined) {
+    input = new Float32Array(needed);
+    writeTensorValues(tensor.data, input, 0);
+  }
   return { input, rows };
 }
 
@@ -188,14 +190,12 @@ export function parseInferRequest(
   sizes: SignatureSizes,
   limits?: RequestLimits,
 ): ParsedInput {
-  if (!isRecord(body))
-    fail('Invalid inference request.', [], 'the body must be a JSON object with "inputs"');
+  if (!isRecord(body)) fail(INVALID, [], 'the body must be a JSON object with "inputs"');
   const { id, inputs, outputs } = body;
-  if (id !== undefined && typeof id !== 'string')
-    fail('Invalid inference request.', ['id'], 'id must be a string');
+  if (id !== undefined && typeof id !== 'string') fail(INVALID, ['id'], 'id must be a string');
   if (!Array.isArray(inputs) || inputs.length === 0) {
     fail(
-      'Invalid inference request.',
+      INVALID,
       ['inputs'],
       `"inputs" must be a non-empty array holding input "${sizes.input.name}"`,
     );
@@ -209,11 +209,11 @@ export function parseInferRequest(
   let requested = names;
   if (outputs !== undefined) {
     if (!Array.isArray(outputs))
-      fail('Invalid inference request.', ['outputs'], '"outputs" must be an array of { name }');
+      fail(INVALID, ['outputs'], '"outputs" must be an array of { name }');
     requested = outputs.map((output: unknown, index: number) => {
       if (!isRecord(output) || typeof output.name !== 'string' || !names.includes(output.name)) {
         fail(
-          'Invalid inference request.',
+          INVALID,
           ['outputs', index, 'name'],
           `unknown output; the model returns ${names.map((name) => `"${name}"`).join(', ')}`,
         );
