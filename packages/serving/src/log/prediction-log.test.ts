@@ -212,9 +212,15 @@ describe('sinks', () => {
     expect(version.rowCount).toBe(2);
   });
 
-  it('rejects sink options without a destination', () => {
+  it('rejects sink options without a destination, or with an unknown key', () => {
     expect(() => createJsonlSink({})).toThrow(/exactly one of "path"/);
     expect(() => createParquetSink({ directory: '' })).toThrow(/directory/);
+    expect(() => createParquetSink({ directory: 'logs', maxRecordsPerFle: 10 } as never)).toThrow(
+      /(Unrecognized|Unknown) key:? "maxRecordsPerFle"/,
+    );
+    expect(() => createJsonlSink({ path: 'log.jsonl', maxFileByte: 1 } as never)).toThrow(
+      /(Unrecognized|Unknown) key:? "maxFileByte"/,
+    );
   });
 
   it('logs shadow and primary records from a served model into Parquet', async () => {
