@@ -1,5 +1,5 @@
 // Pins and puts a blob, then exits without releasing the pin (as a process still writing would).
-import { createStore } from '../../index.js';
+import { createStore } from '../store.js';
 
 const store = createStore(process.argv[2]!);
 const pin = await store.pin();
