@@ -1,15 +1,14 @@
 import { parseSchema, type TableSchema, ValidationError } from '@mlinfra/core/schema';
 import { z } from 'zod';
+import type { ColumnKind, TableInput } from '../input/table-input.js';
 import { parseOptions } from '../internal/options.js';
 import { sortFloat64 } from '../internal/sort.js';
 import {
-  type ColumnKind,
   categoryValue,
   detectKind,
   isMissing,
   normalizeTable,
   numericValue,
-  type TableInput,
 } from '../internal/table.js';
 import type {
   CategoricalAccumulator,

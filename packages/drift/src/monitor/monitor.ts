@@ -1,15 +1,10 @@
 import { parseSchema, type TableSchema, ValidationError } from '@mlinfra/core/schema';
 import { z } from 'zod';
 import { type DetectDriftOptions, type DriftReport, detectDrift } from '../drift/detect-drift.js';
+import type { ColumnKind, TableInput } from '../input/table-input.js';
 import { parseOptions } from '../internal/options.js';
 import { describe } from '../internal/sample.js';
-import {
-  type ColumnKind,
-  categoryValue,
-  isMissing,
-  numericValue,
-  type TableInput,
-} from '../internal/table.js';
+import { categoryValue, isMissing, numericValue } from '../internal/table.js';
 import {
   CategoricalAccumulator,
   type ColumnAccumulator,

@@ -1,9 +1,9 @@
 import { parseSchema, type TableSchema, ValidationError } from '@mlinfra/core/schema';
 import { z } from 'zod';
+import type { ColumnKind, TableInput } from '../input/table-input.js';
 import { parseOptions } from '../internal/options.js';
 import { describe } from '../internal/sample.js';
 import {
-  type ColumnKind,
   categoryValue,
   detectKind,
   dictionaryIndexError,
@@ -11,7 +11,6 @@ import {
   kindOfType,
   normalizeTable,
   numericValue,
-  type TableInput,
 } from '../internal/table.js';
 import {
   CategoricalAccumulator,

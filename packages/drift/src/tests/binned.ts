@@ -1,11 +1,7 @@
 import { z } from 'zod';
+import type { CategoricalSample, NumericSample } from '../input/samples.js';
 import { parseOptions } from '../internal/options.js';
-import {
-  type CategoricalSample,
-  countCategories,
-  finiteView,
-  type NumericSample,
-} from '../internal/sample.js';
+import { countCategories, finiteView } from '../internal/sample.js';
 import { sortFloat64 } from '../internal/sort.js';
 import type { TestResult } from './types.js';
 

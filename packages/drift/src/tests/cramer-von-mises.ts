@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import type { NumericSample } from '../input/samples.js';
 import { parseOptions } from '../internal/options.js';
-import { type NumericSample, sortedSample } from '../internal/sample.js';
+import { sortedSample } from '../internal/sample.js';
 import { besselK025 } from '../special/bessel.js';
 import { logGamma } from '../special/gamma.js';
 import { pooledRanks } from './rank.js';

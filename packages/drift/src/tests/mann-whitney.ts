@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import type { NumericSample } from '../input/samples.js';
 import { parseOptions } from '../internal/options.js';
-import { type NumericSample, sortedSample } from '../internal/sample.js';
+import { sortedSample } from '../internal/sample.js';
 import { normalSf } from '../special/gamma.js';
 import { pooledRanks } from './rank.js';
 import type { TestResult } from './types.js';
