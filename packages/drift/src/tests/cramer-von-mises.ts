@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { NumericSample } from '../input/samples.js';
 import { parseOptions } from '../internal/options.js';
 import { sortedSample } from '../internal/sample.js';
@@ -13,7 +13,7 @@ export interface CramerVonMisesOptions {
   method?: 'auto' | 'exact' | 'asymptotic';
 }
 
-const schema = z.object({ method: z.enum(['auto', 'exact', 'asymptotic']).optional() }).strict();
+const schema = z.strictObject({ method: z.optional(z.enum(['auto', 'exact', 'asymptotic'])) });
 
 /** Result of {@link cramerVonMises}. */
 export interface CramerVonMisesResult extends TestResult {

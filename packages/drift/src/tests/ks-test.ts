@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { NumericSample } from '../input/samples.js';
 import { parseOptions } from '../internal/options.js';
 import { sortedSample } from '../internal/sample.js';
@@ -16,9 +16,7 @@ export interface KsTestOptions {
   method?: 'auto' | 'exact' | 'asymp';
 }
 
-const ksOptionsSchema = z
-  .object({ method: z.enum(['auto', 'exact', 'asymp']).optional() })
-  .strict();
+const ksOptionsSchema = z.strictObject({ method: z.optional(z.enum(['auto', 'exact', 'asymp'])) });
 
 /** Result of {@link ksTest}. */
 export interface KsTestResult extends TestResult {
