@@ -30,19 +30,25 @@ describe('serving errors', () => {
       }
       expect(type.isInstance(new ValidationError('x'))).toBe(false);
       expect(type.isInstance(new Error(name))).toBe(false);
+      expect(type.isInstance(new MlinfraError('x', 'CLOSED'))).toBe(false);
       expect(type.isInstance(null)).toBe(false);
+      // A name alone (a plain error renamed) is not an identity.
+      const impostor = new Error('x');
+      impostor.name = name;
+      expect(type.isInstance(impostor)).toBe(false);
     }
     // QueueFullError and ModelNotReadyError share the UNAVAILABLE code, not the identity.
     expect(new QueueFullError('full', 1).code).toBe(new ModelNotReadyError('m').code);
   });
 
   it('recognise an error of their class from another copy of the package (Symbol.for markers)', () => {
+    // What another copy's constructor stamps: one marker per class up the chain.
     const foreign = new Error('Model "m" is not loaded yet');
-    Object.defineProperty(foreign, Symbol.for('mlinfra.error'), { value: 'UNAVAILABLE' });
-    Object.defineProperty(foreign, Symbol.for('mlinfra.error.ModelNotReadyError'), {
-      value: true,
-    });
+    for (const name of ['MlinfraError', 'ModelNotReadyError']) {
+      Object.defineProperty(foreign, Symbol.for(`mlinfra.error.${name}`), { value: true });
+    }
     expect(ModelNotReadyError.isInstance(foreign)).toBe(true);
+    expect(MlinfraError.isInstance(foreign)).toBe(true);
     expect(QueueFullError.isInstance(foreign)).toBe(false);
     expect(ServerClosedError.isInstance(foreign)).toBe(false);
   });

@@ -1,25 +1,4 @@
-import { MlinfraError, type MlinfraErrorOptions } from '@mlinfra/core';
-
-/**
- * The identity marker of one error class (`Symbol.for('mlinfra.error.<ClassName>')`), shared by
- * every copy of this package, so `X.isInstance(e)` holds only for an X or a subclass of X, even
- * across duplicate installs, where `instanceof` fails.
- */
-function classMarker<T extends MlinfraError>(className: string) {
-  const marker = Symbol.for(`mlinfra.error.${className}`);
-  return {
-    mark(error: T): void {
-      Object.defineProperty(error, marker, { value: true, enumerable: false });
-    },
-    isInstance: (value: unknown): value is T =>
-      MlinfraError.isInstance(value) && (value as { [marker]?: unknown })[marker] === true,
-  };
-}
-
-const queueFull = classMarker<QueueFullError>('QueueFullError');
-const requestTimeout = classMarker<RequestTimeoutError>('RequestTimeoutError');
-const serverClosed = classMarker<ServerClosedError>('ServerClosedError');
-const modelNotReady = classMarker<ModelNotReadyError>('ModelNotReadyError');
+import { errorGuard, MlinfraError, type MlinfraErrorOptions } from '@mlinfra/core';
 
 /**
  * A model's request queue is full (`batching.maxQueue`). HTTP answers 503 with `Retry-After`.
@@ -27,33 +6,30 @@ const modelNotReady = classMarker<ModelNotReadyError>('ModelNotReadyError');
  */
 export class QueueFullError extends MlinfraError {
   /** True when `value` is a QueueFullError (also from another copy of this package). */
-  static override isInstance = queueFull.isInstance;
+  static override isInstance = errorGuard<QueueFullError>('QueueFullError');
   /** Suggested wait before retrying, in seconds. */
   readonly retryAfterSeconds: number;
   constructor(message: string, retryAfterSeconds: number, options: MlinfraErrorOptions = {}) {
     super(message, 'UNAVAILABLE', options);
     this.retryAfterSeconds = retryAfterSeconds;
-    queueFull.mark(this);
   }
 }
 
 /** A request did not finish within its timeout (`limits.requestTimeoutMs`). HTTP answers 504. */
 export class RequestTimeoutError extends MlinfraError {
   /** True when `value` is a RequestTimeoutError (also from another copy of this package). */
-  static override isInstance = requestTimeout.isInstance;
+  static override isInstance = errorGuard<RequestTimeoutError>('RequestTimeoutError');
   constructor(message: string, options: MlinfraErrorOptions = {}) {
     super(message, 'TIMEOUT', options);
-    requestTimeout.mark(this);
   }
 }
 
 /** The server or prediction service is shutting down or closed. HTTP answers 503. */
 export class ServerClosedError extends MlinfraError {
   /** True when `value` is a ServerClosedError (also from another copy of this package). */
-  static override isInstance = serverClosed.isInstance;
+  static override isInstance = errorGuard<ServerClosedError>('ServerClosedError');
   constructor(message: string, options: MlinfraErrorOptions = {}) {
     super(message, 'CLOSED', options);
-    serverClosed.mark(this);
   }
 }
 
@@ -64,7 +40,7 @@ export class ServerClosedError extends MlinfraError {
  */
 export class ModelNotReadyError extends MlinfraError {
   /** True when `value` is a ModelNotReadyError (also from another copy of this package). */
-  static override isInstance = modelNotReady.isInstance;
+  static override isInstance = errorGuard<ModelNotReadyError>('ModelNotReadyError');
   /** The served model's name. */
   readonly model: string;
   constructor(model: string, options: MlinfraErrorOptions = {}) {
@@ -74,6 +50,5 @@ export class ModelNotReadyError extends MlinfraError {
       options,
     );
     this.model = model;
-    modelNotReady.mark(this);
   }
 }
