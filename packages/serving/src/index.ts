@@ -16,7 +16,12 @@ export type { PredictionRecord, PredictionSink } from './log/prediction-log.js';
 export type { RotationOptions } from './log/rotation.js';
 export type { ServingMetrics } from './metrics/serving-metrics.js';
 export type { ModelLoader } from './model/loader.js';
-export type { ModelSource, ResolvedModel, Unsubscribe } from './model/model-source.js';
+export type {
+  ModelChangeEvent,
+  ModelSource,
+  ResolvedModel,
+  Unsubscribe,
+} from './model/model-source.js';
 export {
   type InstanceRow,
   isPredictor,

@@ -1,4 +1,10 @@
-import type { InstanceRow, ModelSource, Predictor, ResolvedModel } from '../index.js';
+import type {
+  InstanceRow,
+  ModelChangeEvent,
+  ModelSource,
+  Predictor,
+  ResolvedModel,
+} from '../index.js';
 
 /** A linear model `y = sum(w_i * x_i) + bias` that records the rows of every batch it runs. */
 export function linearPredictor(
@@ -44,7 +50,7 @@ export class MemorySource implements ModelSource {
   readonly aliases = new Map<string, string>();
   /** Artifact formats by artifact, for versions added with one. */
   readonly formats = new Map<string, string>();
-  private readonly listeners = new Map<string, Set<(event: unknown) => void>>();
+  private readonly listeners = new Map<string, Set<(event: ModelChangeEvent) => void>>();
 
   addVersion(name: string, version: number, artifact: string, format?: string): void {
     if (format !== undefined) this.formats.set(artifact, format);
@@ -97,7 +103,7 @@ export class MemorySource implements ModelSource {
     );
   }
 
-  subscribe(name: string, listener: (event: unknown) => void): () => void {
+  subscribe(name: string, listener: (event: ModelChangeEvent) => void): () => void {
     let set = this.listeners.get(name);
     if (set === undefined) {
       set = new Set();
@@ -108,7 +114,8 @@ export class MemorySource implements ModelSource {
   }
 
   private notify(name: string): void {
-    for (const listener of this.listeners.get(name) ?? []) listener({ name });
+    for (const listener of this.listeners.get(name) ?? [])
+      listener({ action: 'changed', model: name });
   }
 }
 

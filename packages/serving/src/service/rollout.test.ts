@@ -4,6 +4,7 @@ import { linearPredictor, MemorySource, until } from '../__fixtures__/predictors
 import {
   createPredictionService,
   createServer,
+  type ModelChangeEvent,
   ModelNotReadyError,
   type Predictor,
   type ResolvedModel,
@@ -245,7 +246,7 @@ describe('model rollouts', () => {
       watch: (name: string) => ({
         async *[Symbol.asyncIterator]() {
           while (true) {
-            yield await new Promise((resolve) => {
+            yield await new Promise<ModelChangeEvent>((resolve) => {
               const stop = source.subscribe(name, (event) => {
                 stop();
                 resolve(event);
