@@ -7,6 +7,8 @@ export { currentActor } from './actor/actor.js';
 export {
   BudgetExceededError,
   ConflictError,
+  type ErrorGuard,
+  errorGuard,
   fromZodIssues,
   IntegrityError,
   MissingDependencyError,
@@ -15,6 +17,7 @@ export {
   type MlinfraErrorOptions,
   NotFoundError,
   parseOptions,
+  StorageError,
   ValidationError,
   type ValidationIssue,
 } from './errors/index.js';
@@ -32,7 +35,12 @@ export {
   type TableSchema,
   validateRows,
 } from './schema/index.js';
-export type { BlobWriter, StoreBackend } from './store/backend.js';
+export type {
+  BlobWriter,
+  RefProblem,
+  RefProblemHandler,
+  StoreBackend,
+} from './store/backend.js';
 export { FileBackend } from './store/file-backend.js';
 export {
   assertDigest,
@@ -50,7 +58,11 @@ export {
   type GcOptions,
   type GcReport,
   isStore,
+  type ListRefsOptions,
+  type Pin,
+  type PinOptions,
   type PutFileOptions,
+  type PutOptions,
   type Refs,
   type Store,
 } from './store/store.js';

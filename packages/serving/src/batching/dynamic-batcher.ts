@@ -82,8 +82,22 @@ export class DynamicBatcher {
    * @throws QueueFullError when `maxQueue` requests are already waiting.
    * @throws RequestTimeoutError when the result is not ready within `timeoutMs`.
    */
+  /**
+   * Checks a request's row count against `maxBatchSize` (requests are never split), so a request
+   * can be refused before its input is allocated.
+   * @throws ValidationError when `rows` exceeds `maxBatchSize`.
+   */
+  checkRows(rows: number): void {
+    const { model, maxBatchSize, enabled } = this.options;
+    if (enabled && rows > maxBatchSize) {
+      throw new ValidationError(
+        `Request has ${rows} rows but model "${model}" takes at most ${maxBatchSize} per batch (batching.maxBatchSize); split the request or raise maxBatchSize.`,
+      );
+    }
+  }
+
   submit(input: Float32Array, rows: number, timeoutMs: number): Promise<BatchResult> {
-    const { model, version, maxBatchSize, inputSize } = this.options;
+    const { model, version, inputSize } = this.options;
     if (this.closed) {
       return Promise.reject(
         new ServerClosedError(
@@ -91,12 +105,10 @@ export class DynamicBatcher {
         ),
       );
     }
-    if (this.options.enabled && rows > maxBatchSize) {
-      return Promise.reject(
-        new ValidationError(
-          `Request has ${rows} rows but model "${model}" takes at most ${maxBatchSize} per batch (batching.maxBatchSize); split the request or raise maxBatchSize.`,
-        ),
-      );
+    try {
+      this.checkRows(rows);
+    } catch (error) {
+      return Promise.reject(error);
     }
     if (input.length !== rows * inputSize) {
       return Promise.reject(
