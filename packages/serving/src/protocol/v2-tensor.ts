@@ -62,11 +62,21 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Counts leaf values of nested arrays, stopping past `limit`. */
-function countLeaves(data: readonly unknown[], limit: number): number {
+/**
+ * Counts leaf values of nested arrays, stopping past `limit`; -1 when arrays nest deeper than
+ * `depth` levels (so hostile nesting never reaches the recursive fill).
+ */
+function countLeaves(data: readonly unknown[], limit: number, depth: number): number {
   let count = 0;
   for (const value of data) {
-    count += Array.isArray(value) ? countLeaves(value, limit - count) : 1;
+    if (Array.isArray(value)) {
+      if (depth <= 1) return -1;
+      const inner = countLeaves(value, limit - count, depth - 1);
+      if (inner < 0) return -1;
+      count += inner;
+    } else {
+      count++;
+    }
     if (count > limit) return count;
   }
   return count;
@@ -174,7 +184,12 @@ function parseTensor(
   }
   const data = tensor.data;
   if (!Array.isArray(data)) fail(field('data'), `input "${spec.name}" needs a "data" array`);
-  const given = countLeaves(data, count);
+  const given = countLeaves(data, count, Math.max(1, dims.length));
+  if (given < 0)
+    fail(
+      field('data'),
+      `input "${spec.name}" nests its data deeper than its ${dims.length} dimensions; send it flat or nested to its shape`,
+    );
   if (given !== count) {
     fail(
       field('data'),
