@@ -30,7 +30,9 @@ describe('runTensorBatch', () => {
       for (const name of calls[index]!.outputs) {
         const got = output[name] as { shape: number[]; values: ArrayLike<unknown> };
         expect(got.shape).toEqual(alone[index]![name]!.shape);
-        expect(Array.from(got.values)).toEqual(Array.from(alone[index]![name]!.values));
+        expect(Array.from(got.values)).toEqual(
+          Array.from(alone[index]![name]!.values as ArrayLike<unknown>),
+        );
       }
     });
     expect(batchKey(calls[0]!)).toBe(batchKey(calls[2]!));
