@@ -234,4 +234,43 @@ describe('DynamicBatcher', () => {
     expect(settled).toBe(2);
     await expect(instance.submit(one(3), 1, 0)).rejects.toThrow(/unloading/);
   });
+
+  it('takes an executor for other inputs: keys keep unlike requests apart, errors stay per request', async () => {
+    const batches: string[][] = [];
+    const instance = new DynamicBatcher<string, string>({
+      model: 'm',
+      version: '1',
+      enabled: true,
+      maxBatchSize: 64,
+      maxQueueDelayMs: 0,
+      maxQueue: 100,
+      instances: 1,
+      executor: {
+        key: (input) => String(input.length),
+        async execute(inputs) {
+          batches.push([...inputs]);
+          return inputs.map((input) =>
+            input === 'bad'
+              ? { error: new ValidationError('bad') }
+              : { output: input.toUpperCase() },
+          );
+        },
+      },
+    });
+    const results = await Promise.allSettled(
+      ['ab', 'cd', 'xyz', 'ef', 'bad'].map((input) => instance.submit(input, 1, 0)),
+    );
+    expect(batches).toEqual(
+      [['ab', 'cd'], ['xyz', 'bad'], ['ef']].slice(0, 1).concat(batches.slice(1)),
+    );
+    expect(batches.flat().sort()).toEqual(['ab', 'bad', 'cd', 'ef', 'xyz']);
+    for (const batch of batches) expect(new Set(batch.map((input) => input.length)).size).toBe(1);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value.output : 'rejected'))).toEqual([
+      'AB',
+      'CD',
+      'XYZ',
+      'EF',
+      'rejected',
+    ]);
+  });
 });
