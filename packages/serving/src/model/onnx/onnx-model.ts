@@ -1,4 +1,6 @@
 import { MissingDependencyError, MlinfraError, ValidationError } from '@mlinfra/core';
+import { rowsToTensors } from '../column-mapping.js';
+import type { InstanceRow } from '../predictor.js';
 import type {
   NamedTensors,
   Tensor,
@@ -7,6 +9,7 @@ import type {
   TensorSignature,
   TensorValues,
 } from '../tensor.js';
+import type { TensorPredictor } from '../tensor-predictor.js';
 import { type OnnxOptions, parseOnnxOptions, sessionOptions } from './onnx-options.js';
 import {
   importOnnxRuntime,
@@ -18,8 +21,13 @@ import {
   type OrtValueMetadata,
 } from './onnx-runtime.js';
 
-/** A loaded ONNX model: its signature and a way to run it. */
-export interface OnnxModel {
+/**
+ * A loaded ONNX model: its signature and a way to run it. It is a {@link TensorPredictor}, so
+ * `createServer({ models: [{ name, predictor: model }] })` serves it.
+ */
+export interface OnnxModel extends TensorPredictor {
+  /** Always `'onnxruntime_onnx'` (Triton's name for this platform). */
+  readonly platform: 'onnxruntime_onnx';
   /** Inputs and outputs as the model declares them (`-1` for dynamic dimensions). */
   readonly signature: TensorSignature;
   /**
@@ -35,6 +43,12 @@ export interface OnnxModel {
    * or when onnxruntime rejects the values (an index out of range, say).
    */
   run(inputs: NamedTensors, outputs?: readonly string[]): Promise<NamedTensors>;
+  /**
+   * Builds the input tensors from rows keyed by input name (`{ ids: [1, 2, 3], mask: [...] }`),
+   * for `/v1` instances.
+   * @throws ValidationError naming the row and input that does not fit.
+   */
+  fromRows(rows: readonly InstanceRow[]): NamedTensors;
   /** Releases the session. */
   dispose(): Promise<void>;
 }
@@ -137,6 +151,7 @@ function checkInputs(signature: TensorSignature, inputs: NamedTensors): void {
 }
 
 class LoadedOnnxModel implements OnnxModel {
+  readonly platform = 'onnxruntime_onnx' as const;
   readonly batched: boolean;
   private released = false;
 
@@ -192,6 +207,10 @@ class LoadedOnnxModel implements OnnxModel {
       } satisfies Tensor;
     }
     return out;
+  }
+
+  fromRows(rows: readonly InstanceRow[]): NamedTensors {
+    return rowsToTensors(rows, this.signature, undefined);
   }
 
   async dispose(): Promise<void> {
