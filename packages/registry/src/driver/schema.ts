@@ -1,5 +1,6 @@
 import { MlinfraError } from '@mlinfra/core';
-import type { SqlDialect, SqlDriver } from './sql-driver.js';
+import { dialectRules } from './dialect.js';
+import type { SqlDriver } from './sql-driver.js';
 
 /** The schema version this release writes. Older databases are migrated on open. */
 export const SCHEMA_VERSION = 1;
@@ -74,15 +75,12 @@ CREATE TABLE IF NOT EXISTS audit_log (
 CREATE INDEX IF NOT EXISTS audit_log_by_model ON audit_log (model, id);
 `;
 
-const SERIAL: Record<SqlDialect, string> = {
-  // AUTOINCREMENT: ids are never reused, so an event id only grows, which watchers rely on.
-  sqlite: 'INTEGER PRIMARY KEY AUTOINCREMENT',
-  postgres: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY',
-};
-
 /** Creates or migrates the schema. Safe to run from several processes at once. */
 export async function migrate(driver: SqlDriver): Promise<void> {
-  const statements = SCHEMA_V1.replaceAll('{{serial}}', SERIAL[driver.dialect])
+  const statements = SCHEMA_V1.replaceAll(
+    '{{serial}}',
+    dialectRules(driver.dialect).serialPrimaryKey,
+  )
     .split(';')
     .map((statement) => statement.trim())
     .filter((statement) => statement.length > 0);
