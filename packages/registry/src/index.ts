@@ -30,6 +30,7 @@ export type { SqlDialect, SqlDriver, SqlExecutor, SqlValue } from './driver/sql-
 export type { AuditLogOptions } from './events/audit-log.js';
 export type { RegistryWatch, SubscribeOptions, WatchOptions } from './events/watch.js';
 export type { Lineage, TrainedVersion } from './lineage/lineage.js';
+export type { ArtifactFile } from './models/artifacts.js';
 export type { GateCheck, PromotionGate, PromotionReport } from './models/gates.js';
 export type { ApprovalOptions } from './models/model-commands.js';
 export type { ModelPage, PageOptions, VersionPage } from './models/model-reads.js';
@@ -48,6 +49,7 @@ export type {
   JsonValue,
   MetricPoint,
   ModelApproval,
+  ModelFormat,
   ModelVersion,
   ParamValue,
   RegisteredModel,

@@ -6,13 +6,47 @@ import {
   ValidationError,
 } from '@mlinfra/core';
 import type { RegistryContext } from '../internal/context.js';
+import type { ModelFormat } from '../types.js';
 
 const VERIFY_IN_MEMORY_BYTES = 16 * 1024 * 1024;
 
+/** An artifact `registerModel` takes from a file: the store streams it in. */
+export interface ArtifactFile {
+  /** Path of the file, such as `'model.onnx'`. */
+  file: string;
+}
+
+function isArtifactFile(value: unknown): value is ArtifactFile {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as ArtifactFile).file === 'string'
+  );
+}
+
+/**
+ * The format an artifact shows by itself, where that is unambiguous: a file named `*.onnx`, or
+ * bytes that begin like an ONNX ModelProto (field 1 `ir_version` as a small varint, then a
+ * length-delimited field; JSON, which tfjs manifests are, never starts with byte 0x08).
+ * Undefined when the artifact does not say (a digest, a stream, other bytes).
+ */
+export function inferFormat(artifact: unknown): ModelFormat | undefined {
+  if (isArtifactFile(artifact)) return /\.onnx$/i.test(artifact.file) ? 'onnx' : undefined;
+  if (
+    artifact instanceof Uint8Array &&
+    artifact.length >= 3 &&
+    artifact[0] === 0x08 &&
+    artifact[1]! >= 1 &&
+    artifact[1]! <= 0x7f &&
+    (artifact[2]! & 0x07) === 2
+  ) {
+    return 'onnx';
+  }
+  return undefined;
+}
+
 /**
  * Finds or stores the artifact `registerModel` was given and returns its digest and size: the
- * name of an artifact `runId` logged, a digest (or `{ digest }`) already in the store, or bytes /
- * a stream stored now. A digest is checked against the store as `context.verifyArtifacts` says.
+ * name of an artifact `runId` logged, a digest (or `{ digest }`) already in the store, a file
+ * (`{ file }`) or bytes / a stream stored now. A digest is checked against the store as `context.verifyArtifacts` says.
  * @throws ValidationError, NotFoundError, IntegrityError.
  */
 export async function storeArtifact(
@@ -35,6 +69,7 @@ export async function storeArtifact(
     }
     digest = logged.digest;
   } else if (typeof artifact === 'string') digest = artifact;
+  else if (isArtifactFile(artifact)) return store.putFile(artifact.file);
   else if (
     typeof artifact === 'object' &&
     artifact !== null &&
@@ -48,7 +83,7 @@ export async function storeArtifact(
   }
   if (!isDigest(digest)) {
     throw new ValidationError(
-      `registerModel() artifact must be a digest such as "sha256:<64 hex>" (from store.put()), { digest }, the bytes, or with { run } the name of an artifact the run logged; got ${JSON.stringify(String(digest).slice(0, 80))}`,
+      `registerModel() artifact must be a digest such as "sha256:<64 hex>" (from store.put()), { digest }, the bytes, { file: path }, or with { run } the name of an artifact the run logged; got ${JSON.stringify(String(digest).slice(0, 80))}`,
     );
   }
   if (context.verifyArtifacts === false) return { digest, size: (await store.stat(digest)).size };

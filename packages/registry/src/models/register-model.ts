@@ -4,17 +4,30 @@ import type { AuditEntry, RegistryContext } from '../internal/context.js';
 import { jsonValue, metricRecord } from '../internal/option-schemas.js';
 import { assertName, assertTags, parseOptions } from '../internal/validate.js';
 import type { StoredBlob } from '../tracking/run.js';
-import type { JsonValue, ModelVersion, SliceMetrics } from '../types.js';
-import { storeArtifact } from './artifacts.js';
+import type { JsonValue, ModelFormat, ModelVersion, SliceMetrics } from '../types.js';
+import { type ArtifactFile, inferFormat, storeArtifact } from './artifacts.js';
 
 /** Options of {@link Registry.registerModel}. */
 export interface RegisterModelOptions {
   /**
    * The model artifact: the digest of bytes already in the core store (such as a trainer model
-   * manifest), `{ digest }`, bytes / a stream to store now, or, with `run`, the name of an
-   * artifact that run logged (such as `'model'`).
+   * manifest), `{ digest }`, a file to store now (`{ file: 'model.onnx' }`, streamed), bytes /
+   * a stream to store now, or, with `run`, the name of an artifact that run logged (such as
+   * `'model'`).
    */
-  artifact: string | StoredBlob | Exclude<BlobSource, string>;
+  artifact: string | StoredBlob | ArtifactFile | Exclude<BlobSource, string>;
+  /**
+   * The artifact's format, which tells serving which loader to use (`resolve` returns it).
+   * Default: `'onnx'` for a `{ file }` named `*.onnx` or bytes that begin like an ONNX model,
+   * else `'tfjs'`. Give it for an ONNX model passed by digest or as a stream.
+   */
+  format?: ModelFormat;
+  /**
+   * For each model input name, the dataset columns fed to it, in order, such as
+   * `{ features: ['age', 'income'], country: ['country_code'] }`. Serving's `/v1` predict and
+   * `scoreDataset` use it for models trained elsewhere. Default none.
+   */
+  inputColumns?: Record<string, string[]>;
   /** The run that produced it (its id or the Run). Its inputs become the version's lineage. */
   run?: string | { id: string };
   /** Input/output signature (any JSON). */
@@ -37,6 +50,11 @@ const registerSchema = z.strictObject({
       'artifact is required: a digest from store.put() or the bytes',
     ),
   run: z.union([z.string().min(1), z.object({ id: z.string().min(1) })]).optional(),
+  format: z.enum(['tfjs', 'onnx']).optional(),
+  inputColumns: z
+    .record(z.string().min(1).max(250), z.array(z.string().min(1).max(250)).min(1).max(100_000))
+    .refine((value) => Object.keys(value).length > 0, 'give at least one input')
+    .optional(),
   signature: jsonValue.optional(),
   metrics: metricRecord.optional(),
   slices: z.record(z.string().min(1).max(250), metricRecord).optional(),
@@ -58,6 +76,7 @@ export async function registerModel(
   const checked = parseOptions(registerSchema, options, `registerModel("${name}") options`);
   const tags = assertTags(checked.tags ?? {}, 'version');
   const runId = typeof checked.run === 'string' ? checked.run : checked.run?.id;
+  const format = checked.format ?? inferFormat(options.artifact) ?? 'tfjs';
   const { digest, size } = await storeArtifact(context, options.artifact, runId);
   const now = Date.now();
   const metrics = checked.metrics ?? {};
@@ -85,15 +104,18 @@ export async function registerModel(
     );
     const number = Number(allocated!.last_version);
     await executor.run(
-      `INSERT INTO model_versions (model, version, run_id, artifact, artifact_size, signature, metrics, slices,
-         description, created_at, created_by, approval, approval_by, approval_at, approval_reason)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, NULL, NULL)`,
+      `INSERT INTO model_versions (model, version, run_id, artifact, artifact_size, format, input_columns,
+         signature, metrics, slices, description, created_at, created_by, approval, approval_by,
+         approval_at, approval_reason)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, NULL, NULL)`,
       [
         name,
         number,
         runId ?? null,
         digest,
         size,
+        format,
+        checked.inputColumns === undefined ? null : JSON.stringify(checked.inputColumns),
         checked.signature === undefined ? null : JSON.stringify(checked.signature),
         JSON.stringify(metrics),
         JSON.stringify(slices),
@@ -121,6 +143,7 @@ export async function registerModel(
     version,
     artifact: digest,
     artifactSize: size,
+    format,
     metrics,
     slices,
     tags,
@@ -130,6 +153,7 @@ export async function registerModel(
     createdBy: context.actor,
   };
   if (checked.signature !== undefined) result.signature = checked.signature;
+  if (checked.inputColumns !== undefined) result.inputColumns = checked.inputColumns;
   if (runId !== undefined) result.runId = runId;
   if (checked.description !== undefined) result.description = checked.description;
   return result;
