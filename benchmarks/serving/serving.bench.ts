@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createPredictor } from '@mlinfra/serving';
+import { createPredictionService } from '@mlinfra/serving';
 import autocannon from 'autocannon';
 import { buildModel, FEATURES, predictBatch, predictorOf } from './model.ts';
 
@@ -132,7 +132,7 @@ for (let i = 0; i < 200; i++) predictBatch(model, input, 1);
 let started = performance.now();
 for (let i = 0; i < iterations; i++) predictBatch(model, input, 1);
 const rawMs = (performance.now() - started) / iterations;
-const service = createPredictor({
+const service = createPredictionService({
   models: [{ name: 'mlp', predictor: predictorOf(model) }],
   metrics: {},
 });
@@ -175,7 +175,7 @@ console.log(
 );
 console.log(`p99 at half of max throughput: ${halfLoad.p99.toFixed(1)} ms (target < 20 ms)`);
 console.log(
-  `per request, sequential: raw model ${(rawMs * 1000).toFixed(0)} us, in-process createPredictor ${(inProcessMs * 1000).toFixed(0)} us (${(inProcessMs / rawMs).toFixed(2)}x raw), HTTP ${(httpMs * 1000).toFixed(0)} us (${(httpMs / rawMs).toFixed(2)}x raw, ${(httpMs / inProcessMs).toFixed(2)}x in-process); hand-written HTTP ${(plainMs * 1000).toFixed(0)} us (serving / hand-written ${(httpMs / plainMs).toFixed(2)}x)`,
+  `per request, sequential: raw model ${(rawMs * 1000).toFixed(0)} us, in-process createPredictionService ${(inProcessMs * 1000).toFixed(0)} us (${(inProcessMs / rawMs).toFixed(2)}x raw), HTTP ${(httpMs * 1000).toFixed(0)} us (${(httpMs / rawMs).toFixed(2)}x raw, ${(httpMs / inProcessMs).toFixed(2)}x in-process); hand-written HTTP ${(plainMs * 1000).toFixed(0)} us (serving / hand-written ${(httpMs / plainMs).toFixed(2)}x)`,
 );
 if (handwritten.errors + unbatched.errors + batched.errors + halfLoad.errors > 0) {
   console.error('some requests failed');

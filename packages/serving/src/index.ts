@@ -3,13 +3,19 @@
  * rollouts, canary and shadow traffic, prediction logs and Prometheus metrics.
  * @packageDocumentation
  */
-export { QueueFullError, RequestTimeoutError, ServerClosedError } from './errors.js';
+export {
+  ModelNotReadyError,
+  QueueFullError,
+  RequestTimeoutError,
+  ServerClosedError,
+} from './errors.js';
 export type { RequestHandler } from './http/handler.js';
 export { createJsonlSink, type JsonlSinkOptions } from './log/jsonl-sink.js';
 export { createParquetSink, type ParquetSinkOptions } from './log/parquet-sink.js';
 export type { PredictionRecord, PredictionSink } from './log/prediction-log.js';
 export type { RotationOptions } from './log/rotation.js';
 export type { ServingMetrics } from './metrics/serving-metrics.js';
+export type { ModelLoader } from './model/loader.js';
 export type { ModelSource, ResolvedModel, Unsubscribe } from './model/model-source.js';
 export {
   type InstanceRow,
@@ -24,6 +30,7 @@ export type {
   BatchingOptions,
   LogOptions,
   ModelOptions,
+  PredictionServiceOptions,
   PredictorOptions,
   ServingEvent,
   TargetOptions,
@@ -43,8 +50,10 @@ export {
 } from './score/score-dataset.js';
 export { createServer, type ModelServer, type ServerOptions } from './server.js';
 export {
-  type CallOptions,
+  createPredictionService,
   createPredictor,
   type ModelMetadata,
   type PredictionService,
 } from './service/prediction-service.js';
+export type { VersionedPredictions } from './service/request-pipeline.js';
+export type { CallOptions } from './service/routing.js';

@@ -6,7 +6,13 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linearPredictor } from './__fixtures__/predictors.js';
 import { tfPredictor } from './__fixtures__/tf-predictor.js';
-import { createPredictor, createServer, type ModelServer, type Predictor } from './index.js';
+import {
+  createPredictionService,
+  createPredictor,
+  createServer,
+  type ModelServer,
+  type Predictor,
+} from './index.js';
 
 interface Reply {
   status: number;
@@ -525,10 +531,27 @@ describe('createServer options', () => {
     ).toThrow(/batching/);
     expect(() =>
       createServer({ models: [{ name: 'a', predictor: linearPredictor() }], batchng: {} } as never),
-    ).toThrow(/batchng: unknown option/);
+    ).toThrow(/Unrecognized key: "batchng"/);
     expect(() =>
       createServer({ models: [{ name: 'a', predictor: linearPredictor(), canry: {} } as never] }),
-    ).toThrow(/models\.0\.canry: unknown model option/);
+    ).toThrow(/models\.0: Unrecognized key: "canry"/);
+    expect(() => createServer({ models: [{ nme: 'a' }] } as never)).toThrow(
+      /models\.0: give exactly one of "reference", "path" or "predictor"/,
+    );
+    expect(() =>
+      createServer({
+        models: [
+          { name: 'a', predictor: linearPredictor() },
+          { name: 'a', path: 'sha256:00' },
+        ],
+      }),
+    ).toThrow(/models\.1\.name: model name "a" is served twice/);
+    expect(() =>
+      createPredictionService({
+        models: [{ name: 'a', predictor: linearPredictor() }],
+        limits: { requestTimeoutMs: 5, maxBodyBytes: 10, headersTimeoutMs: 5 },
+      } as never),
+    ).toThrow(/limits: Unrecognized key: "headersTimeoutMs"/);
     expect(() => createServer({ models: [{ name: 'a', predictor: {} as never }] })).toThrow(
       /Predictor/,
     );
@@ -536,22 +559,31 @@ describe('createServer options', () => {
       createServer({ models: [{ name: 'a', predictor: linearPredictor() }], auth: { tokens: [] } }),
     ).toThrow(/at least one token/);
     const registry = new Registry();
-    const first = createPredictor({
+    const first = createPredictionService({
       models: [{ name: 'a', predictor: linearPredictor() }],
       metrics: { registry },
     });
     expect(() =>
-      createPredictor({
+      createPredictionService({
         models: [{ name: 'a', predictor: linearPredictor() }],
         metrics: { registry },
       }),
     ).toThrow(/another metrics.prefix/);
-    const second = createPredictor({
+    const second = createPredictionService({
       models: [{ name: 'a', predictor: linearPredictor() }],
       metrics: { registry, prefix: 'second_' },
     });
     void first.close();
     void second.close();
+  });
+
+  it('keeps createPredictor as a deprecated alias of createPredictionService', async () => {
+    expect(createPredictor).toBe(createPredictionService);
+    await using service = createPredictor({
+      models: [{ name: 'a', predictor: linearPredictor() }],
+    });
+    await service.ready();
+    expect(await service.predict('a', [[1, 1, 1]])).toEqual([[6]]);
   });
 });
 
@@ -575,7 +607,7 @@ describe('createServer with a multi-output model', () => {
         return out;
       },
     };
-    const service = createPredictor({ models: [{ name: 'heads', predictor: twoHeads }] });
+    const service = createPredictionService({ models: [{ name: 'heads', predictor: twoHeads }] });
     await service.ready();
     const body = { inputs: [{ name: 'x', shape: [2, 2], datatype: 'FP32', data: [1, 2, 3, 4] }] };
     const all = await service.infer('heads', body);

@@ -1,27 +1,10 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { ConflictError, fromZodIssues, MlinfraError, ValidationError } from '@mlinfra/core';
+import { ConflictError, MlinfraError, parseOptions, ValidationError } from '@mlinfra/core';
 import { z } from 'zod';
 import { createHandler, type RequestHandler } from './http/handler.js';
-import type { PredictorOptions } from './options.js';
-import { createPredictor, type PredictionService } from './service/prediction-service.js';
-
-/** Options of {@link createServer}: those of `createPredictor` plus the HTTP ones. */
-export interface ServerOptions extends PredictorOptions {
-  /** Bearer tokens; when set, every route but `/v2/health/*` needs `Authorization: Bearer <token>` (401 otherwise). */
-  auth?: { tokens: readonly string[] };
-  /** Request header carrying the sticky routing key of canary splits. Default `x-routing-key`. */
-  routingKeyHeader?: string;
-  /** Graceful shutdown on signals, installed by `listen()`. */
-  shutdown?: {
-    /** Signals that start a graceful shutdown. Default `['SIGTERM', 'SIGINT']`; `[]` installs none. */
-    signals?: readonly NodeJS.Signals[];
-    /** Longest wait for in-flight requests before connections are cut, in ms. Default 30,000. */
-    graceMs?: number;
-    /** Exit the process after a signal-driven shutdown: 0 when drained, 1 when cut. Default true. */
-    exit?: boolean;
-  };
-}
+import { checkServiceFields, serviceLimitsShape, serviceShape } from './options.js';
+import { type PredictionService, serviceFromParsed } from './service/prediction-service.js';
 
 /** A model server. */
 export interface ModelServer {
@@ -42,26 +25,48 @@ export interface ModelServer {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-const serverSchema = z
-  .object({
+const serverLimitsSchema = z.strictObject({
+  ...serviceLimitsShape,
+});
+
+const signalSchema = z.custom<NodeJS.Signals>(
+  (value) => typeof value === 'string' && /^SIG[A-Z0-9]+$/.test(value),
+  { message: 'a signal name such as "SIGTERM"' },
+);
+
+const serverOptionsSchema = z
+  .strictObject({
+    ...serviceShape,
+    /** Request limits. */
+    limits: serverLimitsSchema.optional(),
+    /** Bearer tokens; when set, every route but `/v2/health/*` needs `Authorization: Bearer <token>` (401 otherwise). */
     auth: z
-      .object({ tokens: z.array(z.string().min(1)).min(1, 'give at least one token') })
-      .strict()
+      .strictObject({
+        /** Accepted tokens, at least one. */
+        tokens: z.array(z.string().min(1)).min(1, 'give at least one token'),
+      })
       .optional(),
+    /** Request header carrying the sticky routing key of canary splits. Default `x-routing-key`. */
     routingKeyHeader: z
       .string()
       .regex(/^[A-Za-z0-9-]+$/)
       .optional(),
+    /** Graceful shutdown on signals, installed by `listen()`. */
     shutdown: z
-      .object({
-        signals: z.array(z.string().regex(/^SIG[A-Z0-9]+$/)).optional(),
+      .strictObject({
+        /** Signals that start a graceful shutdown. Default `['SIGTERM', 'SIGINT']`; `[]` installs none. */
+        signals: z.array(signalSchema).optional(),
+        /** Longest wait for in-flight requests before connections are cut, in ms. Default 30,000. */
         graceMs: z.number().min(0).optional(),
+        /** Exit the process after a signal-driven shutdown: 0 when drained, 1 when cut. Default true. */
         exit: z.boolean().optional(),
       })
-      .strict()
       .optional(),
   })
-  .loose();
+  .superRefine(checkServiceFields);
+
+/** Options of {@link createServer}: those of `createPredictionService` plus the HTTP ones. */
+export type ServerOptions = z.input<typeof serverOptionsSchema>;
 
 /**
  * Creates a model server speaking the KServe V2 REST protocol (plus `/v1/models/{name}:predict`,
@@ -69,17 +74,15 @@ const serverSchema = z
  * @throws ValidationError on invalid options.
  */
 export function createServer(options: ServerOptions): ModelServer {
-  const parsed = serverSchema.safeParse(options);
-  if (!parsed.success)
-    throw new ValidationError('Invalid createServer options.', fromZodIssues(parsed.error.issues));
-  const { auth, routingKeyHeader, shutdown, ...predictorOptions } = options;
-  const predictor = createPredictor(predictorOptions);
+  const parsed = parseOptions(serverOptionsSchema, options, 'createServer options');
+  const { auth, routingKeyHeader, shutdown } = parsed;
+  const predictor = serviceFromParsed(parsed);
   let draining = false;
   let active = 0;
   const idle: (() => void)[] = [];
   const baseHandler = createHandler({
     service: predictor,
-    maxBodyBytes: options.limits?.maxBodyBytes ?? 16 * 1024 * 1024,
+    maxBodyBytes: parsed.limits?.maxBodyBytes ?? 16 * 1024 * 1024,
     tokens: auth?.tokens,
     routingKeyHeader: (routingKeyHeader ?? 'x-routing-key').toLowerCase(),
     serverName: 'mlinfra-serving',

@@ -42,9 +42,12 @@ export function linearPredictor(
 export class MemorySource implements ModelSource {
   readonly versions = new Map<string, Map<string, string>>();
   readonly aliases = new Map<string, string>();
+  /** Artifact formats by artifact, for versions added with one. */
+  readonly formats = new Map<string, string>();
   private readonly listeners = new Map<string, Set<(event: unknown) => void>>();
 
-  addVersion(name: string, version: number, artifact: string): void {
+  addVersion(name: string, version: number, artifact: string, format?: string): void {
+    if (format !== undefined) this.formats.set(artifact, format);
     let versions = this.versions.get(name);
     if (versions === undefined) {
       versions = new Map();
@@ -75,7 +78,13 @@ export class MemorySource implements ModelSource {
     const artifact = version === undefined ? undefined : versions.get(version);
     if (version === undefined || artifact === undefined)
       throw new Error(`cannot resolve ${reference}`);
-    return { name, version: Number(version), artifact };
+    const format = this.formats.get(artifact);
+    return {
+      name,
+      version: Number(version),
+      artifact,
+      ...(format === undefined ? {} : { format }),
+    };
   }
 
   async listVersions(name: string): Promise<ResolvedModel[]> {

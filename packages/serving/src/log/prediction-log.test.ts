@@ -9,7 +9,7 @@ import { linearPredictor } from '../__fixtures__/predictors.js';
 import {
   createJsonlSink,
   createParquetSink,
-  createPredictor,
+  createPredictionService,
   type PredictionRecord,
 } from '../index.js';
 import { PredictionLog } from './prediction-log.js';
@@ -120,7 +120,7 @@ describe('sinks', () => {
 
   it('writes one JSON record per predicted row from a served model to a JSONL file', async () => {
     const path = join(folder, 'nested', 'predictions.jsonl');
-    const service = createPredictor({
+    const service = createPredictionService({
       models: [{ name: 'linear', predictor: linearPredictor() }],
       log: { sink: createJsonlSink({ path }) },
     });
@@ -218,7 +218,7 @@ describe('sinks', () => {
   });
 
   it('logs shadow and primary records from a served model into Parquet', async () => {
-    const service = createPredictor({
+    const service = createPredictionService({
       models: [{ name: 'linear', predictor: linearPredictor() }],
       log: { sink: createParquetSink({ directory: folder }) },
     });

@@ -59,6 +59,8 @@ export interface Predictor {
    * row-major input batch. Without one, `/v1` accepts only numeric arrays as instances.
    */
   transform?(instances: readonly InstanceRow[]): Promise<Float32Array> | Float32Array;
+  /** The runtime named as `platform` in KServe V2 metadata. Default `'mlinfra_tfjs'`. */
+  readonly platform?: string;
   /** Releases the model's memory. Called once, after the version has drained. */
   dispose?(): Promise<void> | void;
 }

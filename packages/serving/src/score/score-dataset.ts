@@ -1,7 +1,7 @@
-import { type Store, ValidationError } from '@mlinfra/core';
+import { isStore, parseOptions, type Store, ValidationError } from '@mlinfra/core';
 import { z } from 'zod';
-import { trainerLoader } from '../model/default-loader.js';
-import type { ModelSource, ResolvedModel } from '../model/model-source.js';
+import { createModelLoader, type ModelLoader } from '../model/loader.js';
+import type { ModelSource } from '../model/model-source.js';
 import {
   checkSignature,
   type InstanceRow,
@@ -31,59 +31,61 @@ export interface ScoringDestination<V> {
   ): Promise<V>;
 }
 
-/** Options of {@link scoreDataset}. */
-export interface ScoreDatasetOptions<V> {
+const isFunction = (value: unknown): boolean => typeof value === 'function';
+
+const scoreDatasetSchema = z.strictObject({
   /** The new dataset version: committed to `output.name` through `output.datasets`. */
-  output: {
+  output: z.strictObject({
     /** Where to commit, e.g. the `Datasets` from `openDatasets()`. */
-    datasets: ScoringDestination<V>;
+    datasets: z.custom<ScoringDestination<unknown>>(
+      (v) => typeof (v as { commit?: unknown })?.commit === 'function',
+      { message: 'expected something with commit(name, data), e.g. openDatasets()' },
+    ),
     /** Dataset name to commit the predictions to. */
-    name: string;
+    name: z.string().min(1),
     /** Branch. Default `'main'`. */
-    branch?: string;
+    branch: z.string().min(1).optional(),
     /** Commit message. Default `'scored by <model>'`. */
-    message?: string;
-  };
+    message: z.string().optional(),
+  }),
   /** Input columns copied next to the predictions (ids, keys). Default: none. */
-  keepColumns?: readonly string[];
+  keepColumns: z.array(z.string().min(1)).optional(),
   /**
    * Columns fed to a model without a feature transform, in input order. Default: the model's
    * transform (a `@mlinfra/trainer` artifact carries one, or its feature names).
    */
-  features?: readonly string[];
+  features: z.array(z.string().min(1)).min(1).optional(),
   /** Rows per model call. Default 4,096. */
-  batchSize?: number;
+  batchSize: z.number().int().min(1).optional(),
   /** Name of the prediction column (`<name>_<i>` for several outputs). Default `'prediction'`. */
-  predictionColumn?: string;
+  predictionColumn: z.string().min(1).optional(),
   /** Resolves a `model` reference. Needed when `model` is a string. */
-  source?: ModelSource;
+  source: z
+    .custom<ModelSource>((v) => typeof (v as { resolve?: unknown })?.resolve === 'function', {
+      message: 'expected a ModelSource: { resolve(reference) }',
+    })
+    .optional(),
   /** Store holding artifacts, for a `model` reference. Default: the source's store, else `createStore()`. */
-  store?: Store | string;
+  store: z
+    .union([z.string().min(1), z.custom<Store>(isStore, { message: 'expected a Store' })])
+    .optional(),
   /** TensorFlow.js backend for a `model` reference. Default `'auto'`. */
-  backend?: string;
-  /** Loads a resolved reference. Default: `@mlinfra/trainer`'s `loadModelArtifact`. */
-  loader?: (resolved: ResolvedModel) => Promise<Predictor>;
-}
+  backend: z.string().min(1).optional(),
+  /** Loads a resolved reference, whatever its format. Default: the loader of its format. */
+  loader: z.custom<ModelLoader>(isFunction, { message: 'expected a function' }).optional(),
+  /** Loaders by artifact format, replacing the built-in ones (see `createPredictionService`). */
+  loaders: z
+    .record(z.string(), z.custom<ModelLoader>(isFunction, { message: 'expected a function' }))
+    .optional(),
+});
 
-const optionsSchema = z
-  .object({
-    output: z.object({
-      datasets: z.custom<ScoringDestination<unknown>>(
-        (v) => typeof (v as { commit?: unknown })?.commit === 'function',
-        {
-          message: 'expected something with commit(name, data), e.g. openDatasets()',
-        },
-      ),
-      name: z.string().min(1),
-      branch: z.string().min(1).optional(),
-      message: z.string().optional(),
-    }),
-    keepColumns: z.array(z.string().min(1)).optional(),
-    features: z.array(z.string().min(1)).min(1).optional(),
-    batchSize: z.number().int().min(1).optional(),
-    predictionColumn: z.string().min(1).optional(),
-  })
-  .loose();
+/** Options of {@link scoreDataset}; `V` is what the destination's `commit` returns. */
+export type ScoreDatasetOptions<V> = Omit<z.input<typeof scoreDatasetSchema>, 'output'> & {
+  output: Omit<z.input<typeof scoreDatasetSchema>['output'], 'datasets'> & {
+    /** Where to commit, e.g. the `Datasets` from `openDatasets()`. */
+    datasets: ScoringDestination<V>;
+  };
+};
 
 function plain(value: unknown): unknown {
   return typeof value === 'bigint' ? Number(value) : value;
@@ -100,13 +102,7 @@ export async function scoreDataset<V>(
   dataset: ScoringInput,
   options: ScoreDatasetOptions<V>,
 ): Promise<V> {
-  const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) {
-    throw new ValidationError(
-      'Invalid scoreDataset options.',
-      parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })),
-    );
-  }
+  parseOptions(scoreDatasetSchema, options, 'scoreDataset options');
   let predictor: Predictor;
   let label: string;
   if (typeof model === 'string') {
@@ -116,8 +112,7 @@ export async function scoreDataset<V>(
       );
     }
     const resolved = await options.source.resolve(model);
-    const store = options.store ?? (options.source.store as Store | undefined);
-    predictor = await (options.loader ?? trainerLoader(store, options.backend))(resolved);
+    predictor = await createModelLoader(options)(resolved);
     label = `${resolved.name}/${resolved.version}`;
   } else if (isPredictor(model)) {
     predictor = model;

@@ -6,7 +6,7 @@ import { saveModelArtifact } from '@mlinfra/trainer';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../__fixtures__/predictors.js';
-import { createPredictor, type ServingEvent } from '../index.js';
+import { createPredictionService, type ServingEvent } from '../index.js';
 
 /** A one-layer model whose output is `sum(x) + bias`, so versions are easy to tell apart. */
 function biasModel(bias: number): tf.LayersModel {
@@ -35,7 +35,7 @@ describe('serving from @mlinfra/registry', () => {
     }
     await registry.setAlias('churn', 'champion', 1);
     const events: ServingEvent[] = [];
-    const service = createPredictor({
+    const service = createPredictionService({
       models: [{ reference: 'churn@champion', versions: { latest: 2 } }],
       source: registry,
       backend: 'cpu',

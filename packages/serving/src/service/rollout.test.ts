@@ -2,10 +2,12 @@ import { Agent, request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { linearPredictor, MemorySource, until } from '../__fixtures__/predictors.js';
 import {
-  createPredictor,
+  createPredictionService,
   createServer,
+  ModelNotReadyError,
   type Predictor,
   type ResolvedModel,
+  ServerClosedError,
   type ServingEvent,
 } from '../index.js';
 
@@ -32,7 +34,7 @@ describe('model rollouts', () => {
     source.setAlias('churn', 'champion', 1);
     const events: ServingEvent[] = [];
     const disposed: string[] = [];
-    const service = createPredictor({
+    const service = createPredictionService({
       models: ['churn@champion'],
       source,
       loader: biasLoader([], disposed),
@@ -134,7 +136,7 @@ describe('model rollouts', () => {
     source.addVersion('churn', 1, 'bias:100');
     source.addVersion('churn', 2, 'bias:200');
     source.setAlias('churn', 'champion', 1);
-    const service = createPredictor({
+    const service = createPredictionService({
       models: ['churn@champion'],
       source,
       loader: async (resolved) => {
@@ -173,7 +175,7 @@ describe('model rollouts', () => {
     source.addVersion('churn', 2, 'broken');
     source.setAlias('churn', 'champion', 1);
     const events: ServingEvent[] = [];
-    const service = createPredictor({
+    const service = createPredictionService({
       models: ['churn@champion'],
       source,
       loader: biasLoader(),
@@ -194,7 +196,7 @@ describe('model rollouts', () => {
     source.addVersion('churn', 2, 'bias:2');
     source.addVersion('churn', 3, 'bias:3');
     source.setAlias('churn', 'champion', 1);
-    const service = createPredictor({
+    const service = createPredictionService({
       models: [{ reference: 'churn@champion', versions: { latest: 2 } }],
       source,
       loader: biasLoader(),
@@ -220,7 +222,7 @@ describe('model rollouts', () => {
     source.addVersion('churn', 1, 'bias:1');
     source.addVersion('churn', 2, 'bias:2');
     const polled = { resolve: (reference: string) => source.resolve(reference) };
-    const service = createPredictor({
+    const service = createPredictionService({
       models: [{ reference: 'churn', versions: { specific: [1] } }],
       source: polled,
       loader: biasLoader(),
@@ -253,7 +255,7 @@ describe('model rollouts', () => {
         },
       }),
     };
-    const service = createPredictor({
+    const service = createPredictionService({
       models: ['churn@live'],
       source: watched,
       loader: biasLoader(),
@@ -269,10 +271,14 @@ describe('model rollouts', () => {
   it('is not ready when a model cannot load', async () => {
     const source = new MemorySource();
     source.addVersion('churn', 1, 'broken');
-    const service = createPredictor({ models: ['churn'], source, loader: biasLoader() });
+    const service = createPredictionService({ models: ['churn'], source, loader: biasLoader() });
     await expect(service.ready()).rejects.toThrow(/corrupt artifact/);
     expect(service.isReady()).toBe(false);
-    await expect(service.infer('churn', body())).rejects.toThrow(/not loaded yet/);
+    const notReady = await service.infer('churn', body()).catch((error: unknown) => error);
+    expect(ModelNotReadyError.isInstance(notReady)).toBe(true);
+    expect(ServerClosedError.isInstance(notReady)).toBe(false);
+    expect((notReady as Error).message).toMatch(/"churn" is not loaded yet; retry once/);
+    expect(() => service.metadata('churn')).toThrow(/not loaded yet/);
     // Pointing the model at a good version recovers without a restart.
     source.addVersion('churn', 2, 'bias:2');
     await until(() => service.isReady());

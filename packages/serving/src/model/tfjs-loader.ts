@@ -1,5 +1,6 @@
-import { createStore, MissingDependencyError, type Store, ValidationError } from '@mlinfra/core';
-import type { ResolvedModel } from './model-source.js';
+import { MissingDependencyError, type Store, ValidationError } from '@mlinfra/core';
+import { importOptional } from './import-optional.js';
+import type { LoaderContext, ModelLoader } from './loader.js';
 import type { InstanceRow, Predictor, TensorDatatype, TensorSpec } from './predictor.js';
 
 /** The parts of a `@mlinfra/trainer` model manifest the loader reads. */
@@ -31,18 +32,6 @@ interface DatasetsFeaturesModule {
   FeatureTransform: {
     fromJSON(json: unknown): { transform(rows: readonly InstanceRow[]): Float32Array };
   };
-}
-
-async function importOptional<T>(specifier: string, purpose: string): Promise<T> {
-  try {
-    return (await import(specifier)) as T;
-  } catch (error) {
-    const name = specifier.split('/').slice(0, 2).join('/');
-    throw new MissingDependencyError(
-      `Cannot import "${name}". Install it (npm install ${name}) ${purpose}.`,
-      { cause: error },
-    );
-  }
 }
 
 const DATATYPES: Record<ManifestTensor['dtype'], TensorDatatype> = {
@@ -131,17 +120,12 @@ export function artifactPredictor(loaded: LoadedArtifact): Predictor {
 }
 
 /**
- * The default artifact loader: loads a `@mlinfra/trainer` model artifact (`mlinfra-model@1`)
+ * The `tfjs` artifact loader: loads a `@mlinfra/trainer` model artifact (`mlinfra-model@1`)
  * from the store by its digest and adapts it to a {@link Predictor}; raw `/v1` rows go through
  * the artifact's feature transform (`@mlinfra/datasets`) or, without one, its feature names.
+ * @param specifier the trainer package to import (tests name a missing one).
  */
-export function trainerLoader(
-  storeOption: Store | string | undefined,
-  backend: string | undefined,
-  specifier = '@mlinfra/trainer',
-): (resolved: ResolvedModel) => Promise<Predictor> {
-  let store: Store | undefined;
-  const located = new Map<string, Store>();
+export function tfjsLoader(context: LoaderContext, specifier = '@mlinfra/trainer'): ModelLoader {
   return async (resolved) => {
     const trainer = await importOptional<TrainerModule>(
       specifier,
@@ -152,21 +136,10 @@ export function trainerLoader(
         'The installed "@mlinfra/trainer" has no loadModelArtifact; upgrade it (npm install @mlinfra/trainer@latest).',
       );
     }
-    // `<store folder>#sha256:...` names an artifact in another store than the default one.
-    const hash = resolved.artifact.lastIndexOf('#');
-    let target: Store;
-    let id = resolved.artifact;
-    if (hash > 0) {
-      const location = resolved.artifact.slice(0, hash);
-      id = resolved.artifact.slice(hash + 1);
-      target = located.get(location) ?? createStore(location);
-      located.set(location, target);
-    } else {
-      store ??= typeof storeOption === 'object' ? storeOption : createStore(storeOption);
-      target = store;
-    }
+    const { store, id } = context.locate(resolved.artifact);
+    const backend = context.backend;
     const loaded = await trainer.loadModelArtifact(
-      target,
+      store,
       id,
       backend === undefined ? {} : { backend },
     );

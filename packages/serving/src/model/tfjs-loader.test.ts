@@ -7,8 +7,9 @@ import { saveModelArtifact } from '@mlinfra/trainer';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySource } from '../__fixtures__/predictors.js';
-import { createPredictor, scoreDataset } from '../index.js';
-import { trainerLoader } from './default-loader.js';
+import { createPredictionService, scoreDataset } from '../index.js';
+import { createArtifactLocator } from './artifact-location.js';
+import { tfjsLoader } from './tfjs-loader.js';
 
 function mlp(width: number): tf.LayersModel {
   return tf.sequential({
@@ -28,7 +29,7 @@ function mlp(width: number): tf.LayersModel {
   });
 }
 
-describe('trainerLoader', () => {
+describe('tfjsLoader', () => {
   let folder: string;
   beforeAll(async () => {
     folder = await mkdtemp(join(tmpdir(), 'serving-artifact-'));
@@ -46,7 +47,12 @@ describe('trainerLoader', () => {
     });
     const source = new MemorySource();
     source.addVersion('churn', 1, id);
-    const service = createPredictor({ models: ['churn'], source, store: folder, backend: 'cpu' });
+    const service = createPredictionService({
+      models: ['churn'],
+      source,
+      store: folder,
+      backend: 'cpu',
+    });
     await service.ready();
     const rows = [
       [30, 1.5, 2],
@@ -89,7 +95,7 @@ describe('trainerLoader', () => {
     });
     const source = new MemorySource();
     source.addVersion('churn', 1, id);
-    const service = createPredictor({ models: ['churn'], source, store, backend: 'cpu' });
+    const service = createPredictionService({ models: ['churn'], source, store, backend: 'cpu' });
     await service.ready();
     const raw = [
       { age: 33, city: 'Rome' },
@@ -110,7 +116,7 @@ describe('trainerLoader', () => {
     const { id } = await saveModelArtifact(createStore(elsewhere), model, {
       signature: { features: ['a', 'b'] },
     });
-    const service = createPredictor({
+    const service = createPredictionService({
       models: [{ name: 'local', path: `${elsewhere}#${id}` }],
       backend: 'cpu',
     });
@@ -181,7 +187,11 @@ describe('trainerLoader', () => {
       .apply(hidden) as tf.SymbolicTensor;
     const model = tf.model({ inputs: input, outputs: [score, classes] });
     const { id } = await saveModelArtifact(store, model, { signature: { features: ['a', 'b'] } });
-    const service = createPredictor({ models: [{ name: 'two', path: id }], store, backend: 'cpu' });
+    const service = createPredictionService({
+      models: [{ name: 'two', path: id }],
+      store,
+      backend: 'cpu',
+    });
     await service.ready();
     const metadata = service.metadata('two');
     expect(metadata.outputs.map((output) => output.shape)).toEqual([
@@ -208,7 +218,10 @@ describe('trainerLoader', () => {
   });
 
   it('names the install command when @mlinfra/trainer is not installed', async () => {
-    const load = trainerLoader(folder, undefined, '@mlinfra/trainer-not-installed');
+    const load = tfjsLoader(
+      { locate: createArtifactLocator(folder), backend: undefined },
+      '@mlinfra/trainer-not-installed',
+    );
     const error = await load({ name: 'churn', version: 1, artifact: 'sha256:00' }).catch(
       (e: unknown) => e,
     );
