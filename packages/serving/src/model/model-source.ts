@@ -11,6 +11,12 @@ export interface ResolvedModel {
    * `'onnx'`: an ONNX model). Default `'tfjs'`. A registry returns it from `resolve`.
    */
   format?: string;
+  /**
+   * For each model input, the dataset columns fed to it, in order (`{ features: ['age', 'income'] }`):
+   * how `/v1` rows and `scoreDataset` rows reach an ONNX model's inputs. A registry returns the
+   * mapping registered with the version.
+   */
+  inputColumns?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Stops a {@link ModelSource.subscribe} subscription. */

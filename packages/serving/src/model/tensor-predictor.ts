@@ -1,4 +1,4 @@
-import type { InstanceRow } from './predictor.js';
+import type { InstanceRow, Predictor } from './predictor.js';
 import type { NamedTensors, TensorSignature } from './tensor.js';
 
 /**
@@ -42,3 +42,6 @@ export function isTensorPredictor(value: unknown): value is TensorPredictor {
     Array.isArray(candidate.signature.outputs)
   );
 }
+
+/** Anything the server can serve: a row-major {@link Predictor} or a {@link TensorPredictor}. */
+export type ServablePredictor = Predictor | TensorPredictor;
