@@ -4,6 +4,7 @@ import { z } from 'zod';
 /** Execution providers `onnxruntime-node` 1.30 can be asked for (each only where it is built in). */
 export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'tensorrt', 'dml', 'coreml', 'webgpu'] as const;
 
+/** The strict schema of {@link OnnxOptions}. */
 export const onnxOptionsSchema = z
   .object({
     /**
