@@ -4,6 +4,7 @@ import { EXIT_CODES, UsageError } from '../cli/errors.js';
 import { openHomeDatasets, withRegistry } from '../cli/home.js';
 import { type CommandContext, cellText, emit, shortId, table } from '../cli/output.js';
 import { readJsonFile } from './datasets.js';
+import { registerCommands } from './register-model.js';
 
 /** `name/3`, `name@alias` or `name` (latest) to a version number. */
 async function versionOf(
@@ -365,4 +366,4 @@ const lineage: Command = {
 };
 
 /** `mlinfra models ...`. */
-export const modelCommands: Command[] = [list, show, alias, promote, lineage];
+export const modelCommands: Command[] = [list, show, ...registerCommands, alias, promote, lineage];

@@ -9,6 +9,8 @@ const serve: Command = {
   args: ['<model...>'],
   summary: 'Serve registered models over HTTP (KServe V2 and /v1 predict) until SIGINT/SIGTERM.',
   details: `Models are references: name@alias (follows the alias as it moves), name/3 (fixed), name (latest).
+Each version is loaded by its registered format: tfjs (@mlinfra/trainer) or onnx (onnxruntime-node,
+installed with: npm install onnxruntime-node --ignore-scripts).
 
 Examples:
   mlinfra serve weather@champion --port 8080
@@ -48,6 +50,11 @@ Examples:
       value: '<n>',
       description: 'largest dynamic batch in rows (default 256)',
     },
+    'onnx-threads': {
+      type: 'string',
+      value: '<n>',
+      description: 'threads per ONNX operator (intraOpNumThreads; default: one per core)',
+    },
     'max-queue-delay-ms': {
       type: 'string',
       value: '<ms>',
@@ -61,6 +68,7 @@ Examples:
     const backend = stringOption(options, 'backend');
     const maxBatchSize = numberOption(options, 'max-batch-size', { integer: true, min: 1 });
     const maxQueueDelayMs = numberOption(options, 'max-queue-delay-ms', { min: 0 });
+    const onnxThreads = numberOption(options, 'onnx-threads', { integer: true, min: 1 });
     const tokens = (options.token as string[] | undefined) ?? [];
     const { createJsonlSink, createServer } = await import('@mlinfra/serving');
     return withRegistry(context, async (registry) => {
@@ -69,6 +77,7 @@ Examples:
         source: registry,
         store: openStore(context),
         ...(backend === undefined ? {} : { backend }),
+        ...(onnxThreads === undefined ? {} : { onnx: { intraOpNumThreads: onnxThreads } }),
         ...(maxBatchSize === undefined && maxQueueDelayMs === undefined
           ? {}
           : {
