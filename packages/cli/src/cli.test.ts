@@ -51,6 +51,22 @@ function mlinfra(args: string[], env: Record<string, string> = {}): Promise<Resu
   });
 }
 
+/** The URL a running `mlinfra serve` prints once it listens. */
+function servingUrl(child: ChildProcess): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match !== null) resolve(match[1]!);
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${output}`)));
+  });
+}
+
 async function json<T>(args: string[]): Promise<T> {
   const result = await mlinfra([...args, '--json']);
   if (result.code !== 0)
@@ -318,27 +334,16 @@ describe('mlinfra (the built bin against a temporary MLINFRA_HOME)', () => {
       outputs: { data: number[] }[];
     };
     const columns = Array.from({ length: 8 }, (_, i) => `f${i}`);
-    const bad = await mlinfra([
-      'models',
-      'register',
-      'onnx-mlp',
-      '--onnx',
-      'mlp.onnx',
-      '--columns',
-      'features=a,b',
-    ]);
+    const register = (mapping: string) => [
+      ...['models', 'register', 'onnx-mlp', '--onnx', 'mlp.onnx'],
+      ...['--columns', mapping],
+    ];
+    const bad = await mlinfra(register('features=a,b'));
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/map it to 8 columns, not 2/);
     const registered = await json<{ version: number; format: string }>([
-      'models',
-      'register',
-      'onnx-mlp',
-      '--onnx',
-      'mlp.onnx',
-      '--columns',
-      `features=${columns.join(',')}`,
-      '--alias',
-      'champion',
+      ...register(`features=${columns.join(',')}`),
+      ...['--alias', 'champion'],
     ]);
     expect(registered).toMatchObject({ version: 1, format: 'onnx' });
     const child: ChildProcess = spawn(
@@ -347,18 +352,7 @@ describe('mlinfra (the built bin against a temporary MLINFRA_HOME)', () => {
       { cwd: work, env: { ...process.env, MLINFRA_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let output = '';
-        child.stdout!.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-          const match = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-          if (match !== null) resolve(match[1]!);
-        });
-        child.stderr!.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-        });
-        child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${output}`)));
-      });
+      const url = await servingUrl(child);
       const features = reference.inputs[0]!.data;
       const v2 = await fetch(`${url}/v2/models/onnx-mlp/infer`, {
         method: 'POST',
@@ -400,18 +394,7 @@ describe('mlinfra (the built bin against a temporary MLINFRA_HOME)', () => {
       { cwd: work, env: { ...process.env, MLINFRA_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let output = '';
-        child.stdout!.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-          const match = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-          if (match !== null) resolve(match[1]!);
-        });
-        child.stderr!.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-        });
-        child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${output}`)));
-      });
+      const url = await servingUrl(child);
       const lines = (await readFile(join(work, 'weather-summer-2015.csv'), 'utf8'))
         .trim()
         .split('\n')

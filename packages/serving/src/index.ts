@@ -15,8 +15,8 @@ export { createParquetSink, type ParquetSinkOptions } from './log/parquet-sink.j
 export type { PredictionRecord, PredictionSink } from './log/prediction-log.js';
 export type { RotationOptions } from './log/rotation.js';
 export type { ServingMetrics } from './metrics/serving-metrics.js';
+export { checkInputColumns, type InputColumns } from './model/column-mapping.js';
 export type { ModelLoader } from './model/loader.js';
-export type { InputColumns } from './model/column-mapping.js';
 export type { ModelSource, ResolvedModel, Unsubscribe } from './model/model-source.js';
 export { loadOnnxModel, type OnnxModel } from './model/onnx/onnx-model.js';
 export { EXECUTION_PROVIDERS, type OnnxOptions } from './model/onnx/onnx-options.js';

@@ -10,6 +10,7 @@ import {
   expectMatchesReference,
   type FixtureTensor,
   fixtureRows,
+  IDS_AND_MASK_SIGNATURE,
   ONNX_FIXTURES,
   onnxFixture,
   onnxFixturePath,
@@ -95,14 +96,7 @@ describe('serving ONNX models from the registry over HTTP', () => {
         name: 'ids_and_mask',
         versions: ['1'],
         platform: 'onnxruntime_onnx',
-        inputs: [
-          { name: 'ids', datatype: 'INT64', shape: [-1, 3] },
-          { name: 'mask', datatype: 'BOOL', shape: [-1, 3] },
-        ],
-        outputs: [
-          { name: 'pooled', datatype: 'FP32', shape: [-1, 4] },
-          { name: 'count', datatype: 'INT64', shape: [-1] },
-        ],
+        ...IDS_AND_MASK_SIGNATURE,
         parameters: { batch_dimension: true, dynamic_batching: true },
       });
       const fixed = (await (await fetch(`${base}/v2/models/unbatched`)).json()) as Record<

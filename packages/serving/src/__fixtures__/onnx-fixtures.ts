@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import type { Tensor, TensorElementType } from '../model/tensor.js';
+import type { Tensor, TensorElementType, TensorSignature } from '../model/tensor.js';
 
 /** Fixture names; each has `<name>.onnx` and `<name>.json` in `__fixtures__/onnx/`. */
 export const ONNX_FIXTURES = [
@@ -94,3 +94,15 @@ export function expectMatchesReference(
     expect(values).toEqual(plain(expected.data, expected.datatype));
   }
 }
+
+/** The signature the `ids_and_mask` fixture declares (an INT64 and a BOOL input). */
+export const IDS_AND_MASK_SIGNATURE = {
+  inputs: [
+    { name: 'ids', datatype: 'INT64', shape: [-1, 3] },
+    { name: 'mask', datatype: 'BOOL', shape: [-1, 3] },
+  ],
+  outputs: [
+    { name: 'pooled', datatype: 'FP32', shape: [-1, 4] },
+    { name: 'count', datatype: 'INT64', shape: [-1] },
+  ],
+} as const satisfies TensorSignature;

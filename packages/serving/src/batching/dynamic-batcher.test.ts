@@ -5,16 +5,21 @@ import { QueueFullError, RequestTimeoutError } from '../errors.js';
 import { DynamicBatcher, type DynamicBatcherOptions } from './dynamic-batcher.js';
 
 /** A model that doubles its single input value, recording batch sizes. */
+/** Queueing settings shared by the tests' batchers. */
+const SETTINGS = {
+  model: 'm',
+  version: '1',
+  enabled: true,
+  maxBatchSize: 64,
+  maxQueueDelayMs: 0,
+  maxQueue: 1000,
+  instances: 1,
+};
+
 function batcher(overrides: Partial<DynamicBatcherOptions> = {}) {
   const batches: number[] = [];
   const instance = new DynamicBatcher({
-    model: 'm',
-    version: '1',
-    enabled: true,
-    maxBatchSize: 64,
-    maxQueueDelayMs: 0,
-    maxQueue: 1000,
-    instances: 1,
+    ...SETTINGS,
     inputSize: 1,
     outputSize: 1,
     run: (batch, rows) => {
@@ -238,13 +243,7 @@ describe('DynamicBatcher', () => {
   it('takes an executor for other inputs: keys keep unlike requests apart, errors stay per request', async () => {
     const batches: string[][] = [];
     const instance = new DynamicBatcher<string, string>({
-      model: 'm',
-      version: '1',
-      enabled: true,
-      maxBatchSize: 64,
-      maxQueueDelayMs: 0,
-      maxQueue: 100,
-      instances: 1,
+      ...SETTINGS,
       executor: {
         key: (input) => String(input.length),
         async execute(inputs) {

@@ -1,25 +1,19 @@
+import { TENSOR_DATATYPES, type TensorDatatype } from './predictor.js';
+
+/** A KServe V2 element type a tensor model takes (every V2 type but `FP16`). */
+export type TensorElementType = Exclude<TensorDatatype, 'FP16'> | 'BYTES';
+
 /**
  * Element types a tensor model (an ONNX model) takes and returns, in KServe V2 names. `BOOL` is
  * carried as a `Uint8Array` of 0/1, `INT64`/`UINT64` as `BigInt64Array`/`BigUint64Array`,
  * `BYTES` (strings) as a `string[]`.
  */
-export const TENSOR_ELEMENT_TYPES = [
-  'BOOL',
-  'UINT8',
-  'UINT16',
-  'UINT32',
-  'UINT64',
-  'INT8',
-  'INT16',
-  'INT32',
-  'INT64',
-  'FP32',
-  'FP64',
+export const TENSOR_ELEMENT_TYPES: readonly TensorElementType[] = [
+  ...TENSOR_DATATYPES.filter(
+    (datatype): datatype is Exclude<TensorDatatype, 'FP16'> => datatype !== 'FP16',
+  ),
   'BYTES',
-] as const;
-
-/** A KServe V2 element type a tensor model takes (every V2 type but `FP16`). */
-export type TensorElementType = (typeof TENSOR_ELEMENT_TYPES)[number];
+];
 
 /** The values of one tensor, flat and row-major, in the array type its element type needs. */
 export type TensorValues =

@@ -1,18 +1,10 @@
 import { ValidationError } from '@mlinfra/core';
 import { describe, expect, it } from 'vitest';
+import { IDS_AND_MASK_SIGNATURE } from '../__fixtures__/onnx-fixtures.js';
 import type { TensorSignature } from '../model/tensor.js';
 import { MAX_TENSOR_ELEMENTS, parseTensorRequest, tensorOutputs } from './v2-tensor.js';
 
-const signature: TensorSignature = {
-  inputs: [
-    { name: 'ids', datatype: 'INT64', shape: [-1, 3] },
-    { name: 'mask', datatype: 'BOOL', shape: [-1, 3] },
-  ],
-  outputs: [
-    { name: 'pooled', datatype: 'FP32', shape: [-1, 4] },
-    { name: 'count', datatype: 'INT64', shape: [-1] },
-  ],
-};
+const signature: TensorSignature = IDS_AND_MASK_SIGNATURE;
 const ids = { name: 'ids', datatype: 'INT64', shape: [2, 3], data: [1, 2, 3, 4, 5, 6] };
 const mask = {
   name: 'mask',

@@ -2,11 +2,7 @@ import { isStore, parseOptions, type Store, ValidationError } from '@mlinfra/cor
 import { z } from 'zod';
 import { createModelLoader, type ModelLoader } from '../model/loader.js';
 import type { ModelSource } from '../model/model-source.js';
-import {
-  checkSignature,
-  isPredictor,
-  type Predictor,
-} from '../model/predictor.js';
+import { checkSignature, isPredictor, type Predictor } from '../model/predictor.js';
 import { isTensorPredictor, type ServablePredictor } from '../model/tensor-predictor.js';
 import { type Chunk, chunkRows, type Scorer, tensorScorer } from './tensor-scorer.js';
 
