@@ -50,12 +50,11 @@ def v2_tensor(name, array):
     return {"name": name, "datatype": datatype, "shape": list(array.shape), "data": data}
 
 
-def export_torch(module, name, args, input_names, output_names, batched=True):
+def export_torch(module, name, args, input_names, output_names, batched=True, dynamic=None):
     module.eval()
     path = os.path.join(OUT, f"{name}.onnx")
-    dynamic = (
-        {key: {0: "batch"} for key in input_names + output_names} if batched else None
-    )
+    if dynamic is None and batched:
+        dynamic = {key: {0: "batch"} for key in input_names + output_names}
     torch.onnx.export(
         module,
         args,
@@ -142,6 +141,13 @@ class Unbatched(torch.nn.Module):
 
     def forward(self, table):
         return (table * self.scale).mean(dim=0)
+
+
+class Sequence(torch.nn.Module):
+    """A dynamic length after the batch dimension: [batch, length] in, [batch] out."""
+
+    def forward(self, tokens):
+        return torch.tanh(tokens).sum(dim=1)
 
 
 def string_model(path):
@@ -246,6 +252,16 @@ def main():
         Unbatched(), "unbatched", (torch.zeros(4, 3),), ["table"], ["column_means"], batched=False
     )
     reference("unbatched", path, {"table": generator.normal(size=(4, 3)).astype(np.float32)})
+
+    path = export_torch(
+        Sequence(),
+        "sequence",
+        (torch.zeros(1, 3),),
+        ["tokens"],
+        ["total"],
+        dynamic={"tokens": {0: "batch", 1: "length"}, "total": {0: "batch"}},
+    )
+    reference("sequence", path, {"tokens": generator.normal(size=(ROWS, 4)).astype(np.float32)})
 
     path = os.path.join(OUT, "strings.onnx")
     string_model(path)

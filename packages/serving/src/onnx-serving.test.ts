@@ -188,6 +188,48 @@ describe('serving ONNX models from the registry over HTTP', () => {
     }
   });
 
+  it('batches concurrent requests of different dynamic lengths, answering each correctly', async () => {
+    const { server, base } = await serve({
+      models: ['sequence@champion'],
+      batching: { maxBatchSize: 64, maxQueueDelayMs: 2 },
+    });
+    try {
+      const metadata = (await (await fetch(`${base}/v2/models/sequence`)).json()) as Record<
+        string,
+        unknown
+      >;
+      expect(metadata.inputs).toEqual([{ name: 'tokens', datatype: 'FP32', shape: [-1, -1] }]);
+      const requests = Array.from({ length: 60 }, (_, index) => {
+        const length = 1 + (index % 4);
+        return Array.from({ length: 2 * length }, (_, i) => Math.fround(((index + i) % 7) / 7));
+      });
+      const answers = await Promise.all(
+        requests.map((data) =>
+          post(base, '/v2/models/sequence/infer', {
+            inputs: [{ name: 'tokens', datatype: 'FP32', shape: [2, data.length / 2], data }],
+          }),
+        ),
+      );
+      answers.forEach((answer, index) => {
+        expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+        const data = requests[index]!;
+        const length = data.length / 2;
+        const expected = [0, 1].map((row) =>
+          data.slice(row * length, (row + 1) * length).reduce((sum, x) => sum + Math.tanh(x), 0),
+        );
+        const got = (answer.body.outputs as FixtureTensor[])[0]!.data as number[];
+        got.forEach((value, row) => {
+          expect(Math.abs(value - expected[row]!)).toBeLessThan(1e-5);
+        });
+      });
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      const batches = Number(/mlinfra_serving_batch_size_count\{[^}]*\} (\d+)/.exec(metrics)?.[1]);
+      expect(batches).toBeLessThan(requests.length);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('answers hostile inputs with 400s that name the tensor', async () => {
     const { server, base } = await serve({ models: ['ids_and_mask@champion', 'strings@champion'] });
     const ids = { name: 'ids', datatype: 'INT64', shape: [1, 3], data: [1, 2, 3] };

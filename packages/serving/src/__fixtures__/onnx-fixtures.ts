@@ -9,6 +9,7 @@ export const ONNX_FIXTURES = [
   'two_in_two_out',
   'ids_and_mask',
   'unbatched',
+  'sequence',
   'strings',
   'dtypes',
 ] as const;
