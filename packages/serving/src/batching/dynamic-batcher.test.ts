@@ -259,8 +259,11 @@ describe('DynamicBatcher', () => {
     const results = await Promise.allSettled(
       ['ab', 'cd', 'xyz', 'ef', 'bad'].map((input) => instance.submit(input, 1, 0)),
     );
-    // Arrival order is kept: a request of another key closes the batch before it.
-    expect(batches).toEqual([['ab', 'cd'], ['xyz'], ['ef'], ['bad']]);
+    // The oldest request's key goes first and gathers every waiting request of that key.
+    expect(batches).toEqual([
+      ['ab', 'cd', 'ef'],
+      ['xyz', 'bad'],
+    ]);
     expect(results.map((r) => (r.status === 'fulfilled' ? r.value.output : 'rejected'))).toEqual([
       'AB',
       'CD',

@@ -271,16 +271,34 @@ export class DynamicBatcher<I = Float32Array, O = Float32Array> {
       }
       const batch: Pending<I, O>[] = [];
       let rows = 0;
-      while (this.queue.length > 0) {
-        const next = this.queue[0]!;
-        if (
-          batch.length > 0 &&
-          (!enabled || rows + next.rows > maxBatchSize || next.key !== batch[0]!.key)
-        )
-          break;
-        this.queue.shift();
-        batch.push(next);
-        rows += next.rows;
+      if (this.queue.every((pending) => pending.key === this.queue[0]!.key)) {
+        while (this.queue.length > 0) {
+          const next = this.queue[0]!;
+          if (batch.length > 0 && (!enabled || rows + next.rows > maxBatchSize)) break;
+          this.queue.shift();
+          batch.push(next);
+          rows += next.rows;
+        }
+      } else {
+        // Requests of another key (e.g. another sequence length) wait; those of the oldest
+        // request's key join it in arrival order until one does not fit.
+        const head = this.queue[0]!;
+        const waiting: Pending<I, O>[] = [];
+        let open = true;
+        for (const next of this.queue) {
+          if (batch.length === 0 || (open && enabled && next.key === head.key)) {
+            if (batch.length > 0 && rows + next.rows > maxBatchSize) {
+              open = false;
+              waiting.push(next);
+              continue;
+            }
+            batch.push(next);
+            rows += next.rows;
+          } else {
+            waiting.push(next);
+          }
+        }
+        this.queue.splice(0, this.queue.length, ...waiting);
       }
       this.queuedRows -= rows;
       this.running++;
