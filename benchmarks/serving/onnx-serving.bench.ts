@@ -31,10 +31,20 @@ function result(
   unit: string,
   better: 'higher' | 'lower',
 ) {
+  // autocannon's latencies have 1 ms resolution: a 0 ms p99 has no meaningful ratio.
+  if (ours <= 0 || peerValue <= 0) {
+    console.log(`${metric}: below 1 ms resolution (ours ${ours}, ${peer} ${peerValue}); no ratio`);
+    return;
+  }
   const ratio = better === 'higher' ? ours / peerValue : peerValue / ours;
   console.log(
     `RESULT ${JSON.stringify({ area: 'serving', metric, ours: Number(ours.toFixed(2)), peer, peerValue: Number(peerValue.toFixed(2)), ratio: Number(ratio.toFixed(2)), unit, better })}`,
   );
+}
+
+/** `a / b` as a ratio, or "n/a" below autocannon's 1 ms latency resolution. */
+function ratioText(a: number, b: number): string {
+  return a > 0 && b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a (<1 ms)';
 }
 
 function startNode(mode: string) {
@@ -182,7 +192,7 @@ console.log(
   `ratio server CPU per request, hand-written / serving (batched): ${(hand64!.cpuUs! / ours64!.cpuUs!).toFixed(2)}x`,
 );
 console.log(
-  `p99 at half of peak: serving ${oursHalf!.p99.toFixed(1)} ms at ${halfOurs} req/s, hand-written ${handHalf!.p99.toFixed(1)} ms at ${halfHand} req/s; at the same ${halfHand} req/s serving ${oursAtHandHalf!.p99.toFixed(1)} ms (ratio hand-written / serving p99 ${(handHalf!.p99 / oursAtHandHalf!.p99).toFixed(2)}x)`,
+  `p99 at half of peak: serving ${oursHalf!.p99.toFixed(1)} ms at ${halfOurs} req/s, hand-written ${handHalf!.p99.toFixed(1)} ms at ${halfHand} req/s; at the same ${halfHand} req/s serving ${oursAtHandHalf!.p99.toFixed(1)} ms (ratio hand-written / serving p99 ${ratioText(handHalf!.p99, oursAtHandHalf!.p99)})`,
 );
 result(
   'ONNX MLP req/s at 64 connections vs hand-written node:http + onnxruntime-node',
@@ -205,7 +215,7 @@ if (fast !== undefined) {
     const ours = [ours1, ours16, ours64][index]!;
     const peer = fast[index]!;
     console.log(
-      `ratio serving / FastAPI at ${connections} connections: throughput ${(ours.rps / peer.rps).toFixed(2)}x, p99 FastAPI / serving ${(peer.p99 / ours.p99).toFixed(2)}x`,
+      `ratio serving / FastAPI at ${connections} connections: throughput ${(ours.rps / peer.rps).toFixed(2)}x, p99 FastAPI / serving ${ratioText(peer.p99, ours.p99)}`,
     );
     result(
       `ONNX MLP req/s at ${connections} connections vs FastAPI`,
