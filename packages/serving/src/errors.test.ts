@@ -1,6 +1,6 @@
-import { request as httpRequest } from 'node:http';
 import { MlinfraError, ValidationError } from '@mlinfra/core';
 import { describe, expect, it } from 'vitest';
+import { httpCall } from './__fixtures__/http.js';
 import { linearPredictor, MemorySource } from './__fixtures__/predictors.js';
 import {
   createServer,
@@ -61,32 +61,13 @@ describe('serving errors', () => {
     });
     const { port } = await server.listen(0);
     await server.ready().catch(() => undefined);
-    const reply = await new Promise<{ status: number; retry: unknown; body: string }>(
-      (resolve, reject) => {
-        const body = JSON.stringify({
-          inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }],
-        });
-        const req = httpRequest(
-          { port, host: '127.0.0.1', method: 'POST', path: '/v2/models/churn/infer' },
-          (res) => {
-            let text = '';
-            res.on('data', (chunk: Buffer) => (text += chunk));
-            res.on('end', () =>
-              resolve({
-                status: res.statusCode ?? 0,
-                retry: res.headers['retry-after'],
-                body: text,
-              }),
-            );
-          },
-        );
-        req.on('error', reject);
-        req.end(body);
-      },
-    );
+    const body = JSON.stringify({
+      inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }],
+    });
+    const reply = await httpCall(port, 'POST', '/v2/models/churn/infer', body);
     expect(reply.status).toBe(503);
-    expect(reply.retry).toBe('1');
-    expect(JSON.parse(reply.body).error).toMatch(
+    expect(reply.headers['retry-after']).toBe('1');
+    expect(reply.error).toMatch(
       /Model "churn" is not loaded yet; retry once \/v2\/models\/churn\/ready answers 200/,
     );
   });

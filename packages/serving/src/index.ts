@@ -25,6 +25,7 @@ export {
   isPredictor,
   type ModelSignature,
   type Predictor,
+  type RawFeature,
   TENSOR_DATATYPES,
   type TensorDatatype,
   type TensorSpec,
@@ -52,6 +53,8 @@ export type {
   ServingEvent,
   TargetOptions,
 } from './options.js';
+export type { UnknownFields } from './protocol/raw-rows.js';
+export type { LabeledPrediction } from './protocol/v1.js';
 export type {
   InferInputTensor,
   InferOutputTensor,

@@ -231,7 +231,9 @@ describe('serving ONNX models from the registry over HTTP', () => {
   });
 
   it('answers hostile inputs with 400s that name the tensor', async () => {
-    const { server, base } = await serve({ models: ['ids_and_mask@champion', 'strings@champion'] });
+    const { server, base } = await serve({
+      models: ['ids_and_mask@champion', 'strings@champion', 'sequence@champion'],
+    });
     const ids = { name: 'ids', datatype: 'INT64', shape: [1, 3], data: [1, 2, 3] };
     const mask = { name: 'mask', datatype: 'BOOL', shape: [1, 3], data: [true, true, false] };
     const cases: [unknown, RegExp][] = [
@@ -239,7 +241,7 @@ describe('serving ONNX models from the registry over HTTP', () => {
       [{ inputs: [{ ...ids, datatype: 'FP32' }, mask] }, /input "ids" has datatype INT64/],
       [{ inputs: [ids, { ...mask, data: [1, 1, 0] }] }, /input "mask" is BOOL/],
       [{ inputs: [{ ...ids, data: [1.5, 2, 3] }, mask] }, /input "ids" is INT64/],
-      [{ inputs: [{ ...ids, shape: [1e9, 3] }, mask] }, /input "ids" shape .* at most/],
+      [{ inputs: [{ ...ids, shape: [1e9, 3] }, mask] }, /1000000000 rows .* at most 256/],
       [{ inputs: [{ ...ids, shape: [1, 4] }, mask] }, /input "ids" must have shape \[n, 3\]/],
       [{ inputs: [ids, mask, { ...ids, name: 'x' }] }, /unknown input "x"/],
       [{ inputs: [ids, mask], outputs: [{ name: 'y' }] }, /unknown output "y"/],
@@ -258,6 +260,14 @@ describe('serving ONNX models from the registry over HTTP', () => {
       });
       expect(strings.status).toBe(400);
       expect(String(strings.body.error)).toMatch(/input "text" is BYTES/);
+      // A dynamic length lets one row ask for a huge tensor: refused before anything is allocated.
+      const long = await post(base, '/v2/models/sequence/infer', {
+        inputs: [{ name: 'tokens', datatype: 'FP32', shape: [1, 1e9], data: [0] }],
+      });
+      expect(long.status).toBe(400);
+      expect(String(long.body.error)).toMatch(
+        /input "tokens" shape \[1,1000000000\] holds .* at most/,
+      );
       // The server still answers good requests.
       expect(
         (await post(base, '/v2/models/ids_and_mask/infer', { inputs: [ids, mask] })).status,

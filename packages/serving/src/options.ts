@@ -61,16 +61,30 @@ function parseWithin(schema: z.ZodType, value: unknown, context: z.RefinementCtx
 }
 
 /**
- * A union whose branch is picked by the one key of `branches` the input holds, so a bad input
- * gets the errors of the branch it meant (a typo, a bad predictor) rather than zod's "Invalid
- * input" for a union whose every branch failed. Typed as the plain union of the branches.
+ * A schema that parses with `route` (which picks the branch an input meant), typed and
+ * introspectable as the plain union of `branches`: tools that walk a schema (core's
+ * nearest-known-key hint) see every branch's keys. The leading `z.unknown()` accepts everything,
+ * so the union's branches never run themselves.
+ */
+function routedUnion<const Branches extends readonly [z.ZodType, z.ZodType, ...z.ZodType[]]>(
+  branches: Branches,
+  route: (value: unknown, context: z.RefinementCtx) => unknown,
+): z.ZodUnion<Branches> {
+  const routed = z.union([z.unknown(), z.union(branches)]).transform(route);
+  return routed as unknown as z.ZodUnion<Branches>;
+}
+
+/**
+ * A union whose branch is picked by the one key of `keys` the input holds, so a bad input gets
+ * the errors of the branch it meant (a typo, a bad predictor) rather than zod's "Invalid input"
+ * for a union whose every branch failed.
  */
 function keyedUnion<const Branches extends readonly [z.ZodType, z.ZodType, ...z.ZodType[]]>(
   keys: readonly string[],
   branches: Branches,
   message: string,
 ): z.ZodUnion<Branches> {
-  const routed = z.unknown().transform((value, context) => {
+  return routedUnion(branches, (value, context) => {
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
       const present = keys.flatMap((key, index) => (key in value ? [index] : []));
       if (present.length === 1) return parseWithin(branches[present[0]!]!, value, context);
@@ -78,7 +92,6 @@ function keyedUnion<const Branches extends readonly [z.ZodType, z.ZodType, ...z.
     context.addIssue({ code: 'custom', message, input: value });
     return z.NEVER;
   });
-  return routed as unknown as z.ZodUnion<Branches>;
 }
 
 /** The three ways to name one model version, each a strict object with `extra` fields. */
@@ -115,6 +128,8 @@ function targetSchema<Extra extends z.ZodRawShape>(extra: Extra) {
   );
 }
 
+const unknownFieldsSchema = z.enum(['ignore', 'reject']);
+
 const plainTargetSchema = targetSchema({});
 const modelSchema = targetSchema({
   /** Name clients use in URLs. Default: the reference's model name; required with path or predictor. */
@@ -134,6 +149,8 @@ const modelSchema = targetSchema({
     .optional(),
   /** Batching for this model; overrides the server's. `false`: each request runs alone. */
   batching: batchingSchema.optional(),
+  /** What `/v1` does with raw-row fields that are not features; overrides the server's. */
+  unknownFields: unknownFieldsSchema.optional(),
   /** Canary: this share of unversioned requests, in percent (0 to 100), goes to another version. */
   canary: targetSchema({ percent: z.number().min(0).max(100) }).optional(),
   /** Shadow: a mirror model gets a copy of each request; its output is logged, never returned. */
@@ -145,12 +162,9 @@ function objectOrPlain<Plain extends z.ZodType, Form extends z.ZodType>(
   plain: Plain,
   form: Form,
 ): z.ZodUnion<[Plain, Form]> {
-  const routed = z
-    .unknown()
-    .transform((value, context) =>
-      parseWithin(typeof value === 'object' && value !== null ? form : plain, value, context),
-    );
-  return routed as unknown as z.ZodUnion<[Plain, Form]>;
+  return routedUnion([plain, form], (value, context) =>
+    parseWithin(typeof value === 'object' && value !== null ? form : plain, value, context),
+  );
 }
 
 /** A served model: a reference string such as `'churn@champion'`, or model options. */
@@ -233,6 +247,11 @@ export const serviceShape = {
   onnx: onnxOptionsSchema.optional(),
   /** Batching for every model. `false`: each request runs alone. Defaults: see {@link BatchingOptions}. */
   batching: batchingSchema.optional(),
+  /**
+   * What `/v1` does with a raw-row field that is not one of the model's features (when the model
+   * declares them): `'reject'` answers 400 naming it, `'ignore'` drops it. Default `'reject'`.
+   */
+  unknownFields: unknownFieldsSchema.optional(),
   /** Request limits. */
   limits: z.strictObject(serviceLimitsShape).optional(),
   /** Prediction log; off when absent. */

@@ -27,7 +27,39 @@ export interface ModelServer {
 
 const serverLimitsSchema = z.strictObject({
   ...serviceLimitsShape,
+  /**
+   * Longest wait for a request's complete headers, in ms; a client slower than that gets 408 and
+   * its connection closes. Default 10,000 (at most `requestTimeoutMs`).
+   */
+  headersTimeoutMs: z.number().int().positive().optional(),
+  /**
+   * Longest pause between two chunks of a request body, in ms; a stalled upload gets 408 and its
+   * connection closes. The whole request (headers and body) must also arrive within
+   * `requestTimeoutMs`. Default 10,000.
+   */
+  bodyIdleTimeoutMs: z.number().int().positive().optional(),
 });
+
+/** The HTTP timeouts, in ms, with defaults applied. */
+interface HttpTimeouts {
+  headersMs: number;
+  requestMs: number;
+  bodyIdleMs: number;
+}
+
+function httpTimeouts(limits: z.output<typeof serverLimitsSchema> | undefined): HttpTimeouts {
+  const requestMs = limits?.requestTimeoutMs ?? 30_000;
+  const headersMs = limits?.headersTimeoutMs ?? Math.min(10_000, requestMs);
+  if (headersMs > requestMs) {
+    throw new ValidationError('Invalid createServer options; fix the fields listed below', [
+      {
+        path: ['limits', 'headersTimeoutMs'],
+        message: `headersTimeoutMs (${headersMs}) must not exceed requestTimeoutMs (${requestMs}): the headers are part of the request`,
+      },
+    ]);
+  }
+  return { headersMs, requestMs, bodyIdleMs: limits?.bodyIdleTimeoutMs ?? 10_000 };
+}
 
 const signalSchema = z.custom<NodeJS.Signals>(
   (value) => typeof value === 'string' && /^SIG[A-Z0-9]+$/.test(value),
@@ -68,6 +100,13 @@ const serverOptionsSchema = z
 /** Options of {@link createServer}: those of `createPredictionService` plus the HTTP ones. */
 export type ServerOptions = z.input<typeof serverOptionsSchema>;
 
+/** The status line for a connection-level error (what Node itself would answer). */
+function clientErrorStatus(error: NodeJS.ErrnoException): string {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return '408 Request Timeout';
+  if (error.code === 'HPE_HEADER_OVERFLOW') return '431 Request Header Fields Too Large';
+  return '400 Bad Request';
+}
+
 /**
  * Creates a model server speaking the KServe V2 REST protocol (plus `/v1/models/{name}:predict`,
  * `/metrics`). Loading starts at once; `listen()` binds a port, `handler` mounts elsewhere.
@@ -76,6 +115,7 @@ export type ServerOptions = z.input<typeof serverOptionsSchema>;
 export function createServer(options: ServerOptions): ModelServer {
   const parsed = parseOptions(serverOptionsSchema, options, 'createServer options');
   const { auth, routingKeyHeader, shutdown } = parsed;
+  const timeouts = httpTimeouts(parsed.limits);
   const predictor = serviceFromParsed(parsed);
   let draining = false;
   let active = 0;
@@ -83,6 +123,7 @@ export function createServer(options: ServerOptions): ModelServer {
   const baseHandler = createHandler({
     service: predictor,
     maxBodyBytes: parsed.limits?.maxBodyBytes ?? 16 * 1024 * 1024,
+    bodyIdleTimeoutMs: timeouts.bodyIdleMs,
     tokens: auth?.tokens,
     routingKeyHeader: (routingKeyHeader ?? 'x-routing-key').toLowerCase(),
     serverName: 'mlinfra-serving',
@@ -151,14 +192,30 @@ export function createServer(options: ServerOptions): ModelServer {
           ),
         );
       }
-      server = createHttpServer({ keepAliveTimeout: 5_000 }, handler);
+      server = createHttpServer(
+        {
+          keepAliveTimeout: 5_000,
+          // Node answers 408 and closes a connection whose headers, or whole request (body
+          // included), are late; it checks every `connectionsCheckingInterval` ms.
+          headersTimeout: timeouts.headersMs,
+          requestTimeout: timeouts.requestMs,
+          connectionsCheckingInterval: Math.max(
+            50,
+            Math.min(1_000, Math.floor(timeouts.headersMs / 4)),
+          ),
+        },
+        handler,
+      );
       server.on('connection', (socket) => {
         sockets.add(socket);
         socket.once('close', () => sockets.delete(socket));
       });
-      server.on('clientError', (_error, socket) => {
-        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-        else socket.destroy();
+      server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+        // Answer only when nothing was written yet (as Node does), then drop the connection.
+        if (socket.writable && (socket as Socket).bytesWritten === 0) {
+          const answer = `HTTP/1.1 ${clientErrorStatus(error)}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`;
+          socket.end(answer, () => socket.destroy());
+        } else socket.destroy();
       });
       const signals = shutdown?.signals ?? ['SIGTERM', 'SIGINT'];
       if (signals.length > 0) {

@@ -161,13 +161,27 @@ export class DynamicBatcher<I = Float32Array, O = Float32Array> {
   }
 
   /**
+   * Checks a request's row count against `maxBatchSize` (requests are never split), so a request
+   * can be refused before its input is allocated.
+   * @throws ValidationError when `rows` exceeds `maxBatchSize`.
+   */
+  checkRows(rows: number): void {
+    const { model, maxBatchSize, enabled } = this.options;
+    if (enabled && rows > maxBatchSize) {
+      throw new ValidationError(
+        `Request has ${rows} rows but model "${model}" takes at most ${maxBatchSize} per batch (batching.maxBatchSize); split the request or raise maxBatchSize.`,
+      );
+    }
+  }
+
+  /**
    * Queues `rows` rows and resolves with this request's share of the batch output.
    * @throws ValidationError when `rows` exceeds `maxBatchSize` or `input` has the wrong length.
    * @throws QueueFullError when `maxQueue` requests are already waiting.
    * @throws RequestTimeoutError when the result is not ready within `timeoutMs`.
    */
   submit(input: I, rows: number, timeoutMs: number): Promise<BatchResult<O>> {
-    const { model, version, maxBatchSize } = this.options;
+    const { model, version } = this.options;
     if (this.closed) {
       return Promise.reject(
         new ServerClosedError(
@@ -175,12 +189,10 @@ export class DynamicBatcher<I = Float32Array, O = Float32Array> {
         ),
       );
     }
-    if (this.options.enabled && rows > maxBatchSize) {
-      return Promise.reject(
-        new ValidationError(
-          `Request has ${rows} rows but model "${model}" takes at most ${maxBatchSize} per batch (batching.maxBatchSize); split the request or raise maxBatchSize.`,
-        ),
-      );
+    try {
+      this.checkRows(rows);
+    } catch (error) {
+      return Promise.reject(error);
     }
     const refused = this.executor.check?.(input, rows);
     if (refused !== undefined) return Promise.reject(new ValidationError(refused));

@@ -60,23 +60,38 @@ describe('tfjsLoader', () => {
     ];
     const expected = Array.from((model.predict(tf.tensor2d(rows)) as tf.Tensor).dataSync());
     const metadata = service.metadata('churn');
-    expect(metadata.inputs[0]).toMatchObject({ datatype: 'FP32', shape: [-1, 3] });
-    const reply = await service.infer('churn', {
-      inputs: [
-        { name: metadata.inputs[0]!.name, shape: [2, 3], datatype: 'FP32', data: rows.flat() },
-      ],
+    // The artifact's input columns are its features: V2 names one input per feature.
+    expect(metadata.inputs).toEqual(
+      ['age', 'income', 'tenure'].map((name) => ({ name, datatype: 'FP32', shape: [-1, 1] })),
+    );
+    const columns = await service.infer('churn', {
+      inputs: ['age', 'income', 'tenure'].map((name, column) => ({
+        name,
+        shape: [2, 1],
+        datatype: 'FP32',
+        data: rows.map((row) => row[column]!),
+      })),
     });
-    (reply.outputs[0]!.data as number[]).forEach((value, i) => {
-      expect(value).toBeCloseTo(expected[i]!, 5);
+    // The model's own input (tfjs's name for it) is still accepted.
+    const tensor = await service.infer('churn', {
+      inputs: [{ name: model.inputNames[0]!, shape: [2, 3], datatype: 'FP32', data: rows.flat() }],
     });
+    for (const reply of [columns, tensor]) {
+      (reply.outputs[0]!.data as number[]).forEach((value, i) => {
+        expect(value).toBeCloseTo(expected[i]!, 5);
+      });
+    }
     const predictions = await service.predict('churn', [
       { age: 30, income: 1.5, tenure: 2 },
       { age: '60', income: 0.2, tenure: 10 },
     ]);
     expect((predictions[0] as number[])[0]).toBeCloseTo(expected[0]!, 5);
     expect((predictions[1] as number[])[0]).toBeCloseTo(expected[1]!, 5);
-    await expect(service.predict('churn', [{ age: 30, income: 'x' }])).rejects.toThrow(
-      /income.*not a number|tenure.*missing/s,
+    await expect(service.predict('churn', [{ age: 30, income: 1 }])).rejects.toThrow(
+      /instances\.0\.tenure: missing feature "tenure"/,
+    );
+    await expect(service.predict('churn', [{ age: 30, income: 'x', tenure: 1 }])).rejects.toThrow(
+      /income.*not a number/s,
     );
     await service.close();
   });
@@ -202,7 +217,7 @@ describe('tfjsLoader', () => {
       model.predict(tf.tensor2d([[1, 2]])) as tf.Tensor[]
     ).map((t) => Array.from(t.dataSync()));
     const reply = await service.infer('two', {
-      inputs: [{ name: metadata.inputs[0]!.name, shape: [1, 2], datatype: 'FP32', data: [1, 2] }],
+      inputs: [{ name: model.inputNames[0]!, shape: [1, 2], datatype: 'FP32', data: [1, 2] }],
     });
     expect(reply.outputs.map((output) => output.shape)).toEqual([
       [1, 1],

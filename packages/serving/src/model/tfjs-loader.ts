@@ -1,7 +1,13 @@
 import { MissingDependencyError, type Store, ValidationError } from '@mlinfra/core';
 import { importOptional } from './import-optional.js';
 import type { LoaderContext, ModelLoader } from './loader.js';
-import type { InstanceRow, Predictor, TensorDatatype, TensorSpec } from './predictor.js';
+import type {
+  InstanceRow,
+  Predictor,
+  RawFeature,
+  TensorDatatype,
+  TensorSpec,
+} from './predictor.js';
 
 /** The parts of a `@mlinfra/trainer` model manifest the loader reads. */
 interface ManifestTensor {
@@ -15,8 +21,10 @@ interface LoadedArtifact {
       features: readonly string[];
       inputs: readonly ManifestTensor[];
       outputs: readonly ManifestTensor[];
+      labels?: readonly string[];
     };
     transform: unknown;
+    metadata?: Record<string, unknown> | null;
   };
   predict(input: Float32Array, batchSize?: number): Promise<Float32Array[]>;
   dispose(): void;
@@ -81,12 +89,53 @@ function featureMatrix(rows: readonly InstanceRow[], features: readonly string[]
   return out;
 }
 
+const NUMERIC_KINDS = new Set(['standardize', 'minMax', 'passthrough']);
+
+/**
+ * The raw features of an artifact: the columns its feature transform reads (numeric ones carry
+ * the fill value fitted for nulls), else `signature.features`, none filled.
+ */
+function rawFeatures(
+  features: readonly string[],
+  transform: unknown,
+): readonly RawFeature[] | undefined {
+  if (transform === null || transform === undefined) return features.map((name) => ({ name }));
+  const fitted = (transform as { features?: unknown }).features;
+  if (!Array.isArray(fitted)) return undefined;
+  const byName = new Map<string, RawFeature>();
+  for (const feature of fitted as { column?: unknown; kind?: unknown; fill?: unknown }[]) {
+    if (typeof feature?.column !== 'string') return undefined;
+    const filled = NUMERIC_KINDS.has(String(feature.kind)) && typeof feature.fill === 'number';
+    const known = byName.get(feature.column);
+    byName.set(feature.column, { name: feature.column, filled: filled && known?.filled !== false });
+  }
+  return [...byName.values()];
+}
+
+/** The class names an artifact stores: `signature.labels`, else `metadata.labels`. */
+function classLabels(manifest: LoadedArtifact['manifest']): readonly string[] | undefined {
+  const candidates = [manifest.signature.labels, manifest.metadata?.labels];
+  for (const labels of candidates) {
+    if (Array.isArray(labels) && labels.length > 0 && labels.every((l) => typeof l === 'string')) {
+      return labels as string[];
+    }
+  }
+  return undefined;
+}
+
 /** Adapts a loaded `@mlinfra/trainer` artifact to a {@link Predictor}. */
 export function artifactPredictor(loaded: LoadedArtifact): Predictor {
   const { signature, transform } = loaded.manifest;
   let fitted: Promise<{ transform(rows: readonly InstanceRow[]): Float32Array }> | undefined;
+  const features = rawFeatures(signature.features, transform);
+  const labels = classLabels(loaded.manifest);
+  const hasTransform = transform !== null && transform !== undefined;
   return {
     signature: { inputs: signature.inputs.map(toSpec), outputs: signature.outputs.map(toSpec) },
+    ...(features === undefined ? {} : { features }),
+    ...(labels === undefined ? {} : { labels }),
+    // Without a transform each input column is one raw feature, so V2 may name them.
+    ...(hasTransform ? {} : { inputColumns: signature.features }),
     async predict(batch, rows) {
       const perRow = await loaded.predict(batch, Math.max(rows, 1));
       const first = perRow[0];

@@ -10,6 +10,7 @@ import {
   type TensorSignature,
   type TensorValues,
 } from '../model/tensor.js';
+import type { RequestLimits } from './v2.js';
 
 /** Most elements one input tensor of a request may hold (2^26 = 64 Mi, 256 MiB as FP32). */
 export const MAX_TENSOR_ELEMENTS = 2 ** 26;
@@ -151,6 +152,7 @@ function parseTensor(
   tensor: Record<string, unknown>,
   spec: TensorModelSpec,
   position: number,
+  checkRows: ((rows: number) => void) | undefined,
 ): Tensor {
   const field = (name: string): (string | number)[] => ['inputs', position, name];
   if (tensor.datatype !== spec.datatype) {
@@ -175,6 +177,7 @@ function parseTensor(
     fail(field('shape'), `input "${spec.name}" must have shape ${expected}, got ${preview(shape)}`);
   }
   const dims = shape as number[];
+  checkRows?.(dims[0]!);
   const count = elementCount(dims);
   if (count > MAX_TENSOR_ELEMENTS) {
     fail(
@@ -205,12 +208,14 @@ function parseTensor(
  * Validates a V2 inference request against a tensor model's signature: every input present
  * once, with its datatype and a shape that fits the signature (dynamic dimensions any size,
  * one batch size across inputs when `batched`), and the `outputs` selection.
+ * @param limits - refuses more rows than a batch takes before any input is allocated.
  * @throws ValidationError naming the offending tensor and field.
  */
 export function parseTensorRequest(
   body: unknown,
   signature: TensorSignature,
   batched: boolean,
+  limits?: RequestLimits,
 ): ParsedTensorRequest {
   if (!isRecord(body)) fail([], 'the body must be a JSON object with "inputs"');
   const { id, inputs, outputs } = body;
@@ -231,7 +236,12 @@ export function parseTensorRequest(
       );
     if (Object.hasOwn(parsed, spec.name))
       fail(['inputs', index, 'name'], `input "${spec.name}" is given twice`);
-    const tensor = parseTensor(candidate, spec, index);
+    const tensor = parseTensor(
+      candidate,
+      spec,
+      index,
+      batched && limits !== undefined ? (count) => limits.checkRows(count) : undefined,
+    );
     if (batched) {
       const size = tensor.shape[0]!;
       if (size < 1) fail(['inputs', index, 'shape'], 'the batch dimension must be at least 1');

@@ -30,7 +30,11 @@ export interface ModelMetadata {
   versions: string[];
   /** The runtime serving it: `mlinfra_tfjs`, `onnxruntime_onnx`, or what the predictor names. */
   platform: string;
-  /** Input tensors; `-1` marks a dynamic dimension (the batch dimension first, when there is one). */
+  /**
+   * Input tensors; `-1` marks a dynamic dimension (the batch dimension first, when there is one).
+   * For a `Predictor` whose input columns are its features (`Predictor.inputColumns`): one
+   * `[-1, 1]` input per feature.
+   */
   inputs: readonly (TensorSpec | TensorModelSpec)[];
   /** Output tensors, like `inputs`. */
   outputs: readonly (TensorSpec | TensorModelSpec)[];
@@ -139,7 +143,8 @@ class Service implements PredictionService {
       const batching = prepareBatching(
         model.batching !== undefined ? model.batching : options.batching,
       );
-      this.models.set(name, new ServedModel(name, model, batching, context));
+      const unknownFields = model.unknownFields ?? options.unknownFields ?? 'reject';
+      this.models.set(name, new ServedModel(name, model, batching, context, unknownFields));
     }
     this.readyPromise = this.loadAll();
     this.readyPromise.catch(() => undefined);

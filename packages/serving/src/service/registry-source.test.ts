@@ -47,14 +47,11 @@ describe('serving from @mlinfra/registry', () => {
     expect((before[0] as number[])[0]).toBeCloseTo(13, 5);
     await registry.setAlias('churn', 'champion', 2);
     await until(() => events.some((event) => event.type === 'swapped'));
+    expect(service.metadata('churn').inputs.map((input) => input.name)).toEqual(['a', 'b']);
     const after = await service.infer('churn', {
       inputs: [
-        {
-          name: service.metadata('churn').inputs[0]!.name,
-          shape: [1, 2],
-          datatype: 'FP32',
-          data: [1, 2],
-        },
+        { name: 'a', shape: [1], datatype: 'FP32', data: [1] },
+        { name: 'b', shape: [1, 1], datatype: 'FP32', data: [2] },
       ],
     });
     expect(after.model_version).toBe('2');

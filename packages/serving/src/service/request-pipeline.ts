@@ -52,7 +52,7 @@ export class RequestPipeline {
   async infer(model: ServedModel, request: unknown, options?: CallOptions): Promise<InferResponse> {
     let parsed: CodecInfer | undefined;
     const { loaded, result } = await this.run(model, options, async (loaded) => {
-      parsed = loaded.codec.parseInfer(request);
+      parsed = loaded.codec.parseInfer(request, loaded.batcher);
       return parsed.call;
     });
     return parsed!.respond(result.output, model.name, loaded.version);
@@ -65,7 +65,7 @@ export class RequestPipeline {
     options?: CallOptions,
   ): Promise<VersionedPredictions> {
     const { loaded, result, rows } = await this.run(model, options, (loaded) =>
-      loaded.codec.parsePredict(instances),
+      loaded.codec.parsePredict(instances, loaded.batcher, model.unknownFields),
     );
     return { version: loaded.version, predictions: loaded.codec.predictions(result.output, rows) };
   }

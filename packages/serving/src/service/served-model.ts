@@ -1,6 +1,7 @@
 import { ValidationError } from '@mlinfra/core';
 import { parseReference, type ResolvedModel } from '../model/model-source.js';
 import type { ModelOptions, PreparedBatching, TargetOptions } from '../options.js';
+import type { UnknownFields } from '../protocol/raw-rows.js';
 import { Target, type TargetContext } from './target.js';
 import type { LoadedVersion } from './version-pool.js';
 
@@ -23,6 +24,8 @@ export class ServedModel {
     private readonly options: ModelOptions,
     private readonly batching: PreparedBatching,
     private readonly context: TargetContext,
+    /** What `/v1` does with raw-row fields that are not features. */
+    readonly unknownFields: UnknownFields,
   ) {
     this.primary = new Target(name, options, batching, context);
     if (options.canary !== undefined) {

@@ -97,8 +97,8 @@ export function tensorCodec(
         if (!ValidationError.isInstance(error)) throw error;
       }
     },
-    parseInfer(body) {
-      const parsed = parseTensorRequest(body, signature, batched);
+    parseInfer(body, limits) {
+      const parsed = parseTensorRequest(body, signature, batched, limits);
       const { inputs } = parsed;
       const logged = (row: number) => {
         const values: Record<string, unknown> = {};
@@ -119,7 +119,7 @@ export function tensorCodec(
         },
       };
     },
-    async parsePredict(instances) {
+    async parsePredict(instances, limits) {
       if (!batched) {
         throw new ValidationError(
           `${label} has no batch dimension, so it takes no rows; send a V2 inference request (POST /v2/models/${model}/infer).`,
@@ -138,6 +138,7 @@ export function tensorCodec(
             },
           ]);
       });
+      limits.checkRows(instances.length);
       const rows = instances as readonly InstanceRow[];
       const inputs = predictor.fromRows?.(rows) ?? rowsToTensors(rows, signature, undefined);
       return toCall(inputs, rows.length, outputNames, (row) => instances[row]);

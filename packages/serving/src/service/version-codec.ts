@@ -3,12 +3,13 @@ import { type BatchExecutor, float32Executor } from '../batching/dynamic-batcher
 import { checkSignature, type Predictor, type TensorSpec } from '../model/predictor.js';
 import type { TensorModelSpec } from '../model/tensor.js';
 import type { PreparedBatching } from '../options.js';
+import type { UnknownFields } from '../protocol/raw-rows.js';
+import { outputRows, parsePredictRequest } from '../protocol/v1.js';
 import {
   buildInferResponse,
   type InferResponse,
-  outputRows,
   parseInferRequest,
-  parsePredictRequest,
+  type RequestLimits,
 } from '../protocol/v2.js';
 
 /** One request's input, parsed against the version that will answer it. */
@@ -52,10 +53,21 @@ export interface VersionCodec {
   readonly executor: BatchExecutor<unknown, unknown>;
   /** Runs the model once on placeholder input before it takes traffic. */
   warm(): Promise<void>;
-  /** @throws ValidationError naming what does not fit the signature. */
-  parseInfer(body: unknown): CodecInfer;
-  /** `/v1` instances to a call. @throws ValidationError */
-  parsePredict(instances: readonly unknown[]): Promise<CodecCall>;
+  /**
+   * @param limits - refuses a request of more rows than a batch takes, before its input is allocated.
+   * @throws ValidationError naming what does not fit the signature.
+   */
+  parseInfer(body: unknown, limits: RequestLimits): CodecInfer;
+  /**
+   * `/v1` instances to a call.
+   * @param unknownFields - what to do with raw-row fields that are not features.
+   * @throws ValidationError
+   */
+  parsePredict(
+    instances: readonly unknown[],
+    limits: RequestLimits,
+    unknownFields: UnknownFields,
+  ): Promise<CodecCall>;
   /** One `/v1` prediction per row. */
   predictions(output: unknown, rows: number): unknown[];
   /** The outputs of one row as the prediction log records them (numbers, flattened). */
@@ -73,7 +85,7 @@ export function float32Codec(
   version: string,
   batching: PreparedBatching,
 ): VersionCodec {
-  const sizes = checkSignature(predictor.signature, model);
+  const sizes = checkSignature(predictor.signature, model, predictor.inputColumns);
   const { inputSize, outputSize } = sizes;
   const call = (input: Float32Array, rows: number, logged: (row: number) => unknown) => ({
     input,
@@ -84,7 +96,15 @@ export function float32Codec(
   return {
     metadata: {
       platform: predictor.platform ?? 'mlinfra_tfjs',
-      inputs: predictor.signature.inputs,
+      // A model whose input columns are its features takes (and lists) one input per feature.
+      inputs:
+        sizes.columns === undefined
+          ? predictor.signature.inputs
+          : sizes.columns.map((column) => ({
+              name: column,
+              datatype: sizes.input.datatype,
+              shape: [-1, 1],
+            })),
       outputs: predictor.signature.outputs,
       parameters: { batch_dimension: true, dynamic_batching: batching.enabled },
     },
@@ -108,8 +128,8 @@ export function float32Codec(
         }
       }
     },
-    parseInfer(body) {
-      const parsed = parseInferRequest(body, sizes);
+    parseInfer(body, limits) {
+      const parsed = parseInferRequest(body, sizes, limits);
       const { input } = parsed;
       return {
         call: {
@@ -122,11 +142,18 @@ export function float32Codec(
           buildInferResponse(name, answered, parsed, output as Float32Array, sizes),
       };
     },
-    async parsePredict(instances) {
-      const parsed = await parsePredictRequest({ instances }, sizes, predictor);
+    async parsePredict(instances, limits, unknownFields) {
+      const parsed = await parsePredictRequest(
+        { instances },
+        sizes,
+        predictor,
+        limits,
+        unknownFields,
+      );
       return call(parsed.input, parsed.rows, (row) => parsed.instances[row]);
     },
-    predictions: (output, rows) => outputRows(output as Float32Array, rows, sizes),
+    predictions: (output, rows) =>
+      outputRows(output as Float32Array, rows, sizes, predictor.labels),
     logOutputs: (output, row) =>
       Array.from((output as Float32Array).subarray(row * outputSize, (row + 1) * outputSize)),
     shadowInput(shadowed) {
