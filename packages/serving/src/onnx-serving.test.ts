@@ -6,6 +6,7 @@ import { openRegistry, type Registry } from '@mlinfra/registry';
 import { saveModelArtifact } from '@mlinfra/trainer';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpCall } from './__fixtures__/http.js';
 import {
   expectMatchesReference,
   type FixtureTensor,
@@ -42,34 +43,45 @@ afterAll(async () => {
   await rm(folder, { recursive: true, force: true });
 });
 
-async function post(base: string, path: string, body: unknown) {
-  const response = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+/** POSTs a JSON body (or raw text) and returns the status and the JSON answer. */
+async function post(port: number, path: string, body: unknown) {
+  const reply = await httpCall(
+    port,
+    'POST',
+    path,
+    typeof body === 'string' ? body : JSON.stringify(body),
+  );
+  return { status: reply.status, body: (reply.json ?? {}) as Record<string, unknown> };
+}
+
+/** GETs a route: its JSON, or its text when it is not JSON. */
+async function get(
+  port: number,
+  path: string,
+): Promise<Record<string, unknown> & { text: string }> {
+  const reply = await httpCall(port, 'GET', path);
+  return { ...((reply.json ?? {}) as Record<string, unknown>), text: reply.text };
 }
 
 async function serve(
   options: Omit<Parameters<typeof createServer>[0], 'source' | 'shutdown'>,
-): Promise<{ server: ModelServer; base: string }> {
+): Promise<{ server: ModelServer; port: number }> {
   const server = createServer({ source: registry, shutdown: { signals: [] }, ...options });
   const { port } = await server.listen(0, '127.0.0.1');
   await server.ready();
-  return { server, base: `http://127.0.0.1:${port}` };
+  return { server, port };
 }
 
 describe('serving ONNX models from the registry over HTTP', () => {
   it('answers V2 inference for every fixture as Python onnxruntime does', async () => {
-    const { server, base } = await serve({
+    const { server, port } = await serve({
       models: ONNX_FIXTURES.map((name) => `${name}@champion`),
       onnx: { intraOpNumThreads: 1 },
     });
     try {
       for (const name of ONNX_FIXTURES) {
         const fixture = onnxFixture(name);
-        const { status, body } = await post(base, `/v2/models/${name}/infer`, {
+        const { status, body } = await post(port, `/v2/models/${name}/infer`, {
           id: `req-${name}`,
           inputs: fixture.inputs,
         });
@@ -89,9 +101,9 @@ describe('serving ONNX models from the registry over HTTP', () => {
   });
 
   it('shows the signature in V2 metadata and states when a model is served unbatched', async () => {
-    const { server, base } = await serve({ models: ['ids_and_mask@champion', 'unbatched'] });
+    const { server, port } = await serve({ models: ['ids_and_mask@champion', 'unbatched'] });
     try {
-      const metadata = await (await fetch(`${base}/v2/models/ids_and_mask`)).json();
+      const { text: _text, ...metadata } = await get(port, '/v2/models/ids_and_mask');
       expect(metadata).toEqual({
         name: 'ids_and_mask',
         versions: ['1'],
@@ -99,10 +111,7 @@ describe('serving ONNX models from the registry over HTTP', () => {
         ...IDS_AND_MASK_SIGNATURE,
         parameters: { batch_dimension: true, dynamic_batching: true },
       });
-      const fixed = (await (await fetch(`${base}/v2/models/unbatched`)).json()) as Record<
-        string,
-        unknown
-      >;
+      const fixed = await get(port, '/v2/models/unbatched');
       expect(fixed.inputs).toEqual([{ name: 'table', datatype: 'FP32', shape: [4, 3] }]);
       expect(fixed.parameters).toEqual({ batch_dimension: false, dynamic_batching: false });
     } finally {
@@ -111,10 +120,10 @@ describe('serving ONNX models from the registry over HTTP', () => {
   });
 
   it('returns only the outputs asked for', async () => {
-    const { server, base } = await serve({ models: ['two_in_two_out@champion'] });
+    const { server, port } = await serve({ models: ['two_in_two_out@champion'] });
     try {
       const fixture = onnxFixture('two_in_two_out');
-      const { status, body } = await post(base, '/v2/models/two_in_two_out/infer', {
+      const { status, body } = await post(port, '/v2/models/two_in_two_out/infer', {
         inputs: [...fixture.inputs].reverse(),
         outputs: [{ name: 'embedding' }],
       });
@@ -130,7 +139,7 @@ describe('serving ONNX models from the registry over HTTP', () => {
   it('batches concurrent requests with zero mismatches against unbatched answers', async () => {
     const fixture = onnxFixture('ids_and_mask');
     const events: ServingEvent[] = [];
-    const { server, base } = await serve({
+    const { server, port } = await serve({
       models: ['ids_and_mask@champion'],
       batching: { maxBatchSize: 64, maxQueueDelayMs: 2 },
       onEvent: (event) => events.push(event),
@@ -149,7 +158,7 @@ describe('serving ONNX models from the registry over HTTP', () => {
         };
       });
       const answers = await Promise.all(
-        requests.map((request) => post(base, '/v2/models/ids_and_mask/infer', request)),
+        requests.map((request) => post(port, '/v2/models/ids_and_mask/infer', request)),
       );
       let mismatches = 0;
       for (const [index, answer] of answers.entries()) {
@@ -175,7 +184,7 @@ describe('serving ONNX models from the registry over HTTP', () => {
       }
       expect(mismatches).toBe(0);
       // Batching happened: fewer model calls than requests.
-      const metrics = await (await fetch(`${base}/metrics`)).text();
+      const metrics = (await get(port, '/metrics')).text;
       const batches = Number(/mlinfra_serving_batch_size_count\{[^}]*\} (\d+)/.exec(metrics)?.[1]);
       expect(batches).toBeGreaterThan(0);
       expect(batches).toBeLessThan(requests.length);
@@ -189,15 +198,12 @@ describe('serving ONNX models from the registry over HTTP', () => {
   });
 
   it('batches concurrent requests of different dynamic lengths, answering each correctly', async () => {
-    const { server, base } = await serve({
+    const { server, port } = await serve({
       models: ['sequence@champion'],
       batching: { maxBatchSize: 64, maxQueueDelayMs: 2 },
     });
     try {
-      const metadata = (await (await fetch(`${base}/v2/models/sequence`)).json()) as Record<
-        string,
-        unknown
-      >;
+      const metadata = await get(port, '/v2/models/sequence');
       expect(metadata.inputs).toEqual([{ name: 'tokens', datatype: 'FP32', shape: [-1, -1] }]);
       const requests = Array.from({ length: 60 }, (_, index) => {
         const length = 1 + (index % 4);
@@ -205,7 +211,7 @@ describe('serving ONNX models from the registry over HTTP', () => {
       });
       const answers = await Promise.all(
         requests.map((data) =>
-          post(base, '/v2/models/sequence/infer', {
+          post(port, '/v2/models/sequence/infer', {
             inputs: [{ name: 'tokens', datatype: 'FP32', shape: [2, data.length / 2], data }],
           }),
         ),
@@ -222,7 +228,7 @@ describe('serving ONNX models from the registry over HTTP', () => {
           expect(Math.abs(value - expected[row]!)).toBeLessThan(1e-5);
         });
       });
-      const metrics = await (await fetch(`${base}/metrics`)).text();
+      const metrics = (await get(port, '/metrics')).text;
       const batches = Number(/mlinfra_serving_batch_size_count\{[^}]*\} (\d+)/.exec(metrics)?.[1]);
       expect(batches).toBeLessThan(requests.length);
     } finally {
@@ -231,7 +237,7 @@ describe('serving ONNX models from the registry over HTTP', () => {
   });
 
   it('answers hostile inputs with 400s that name the tensor', async () => {
-    const { server, base } = await serve({
+    const { server, port } = await serve({
       models: ['ids_and_mask@champion', 'strings@champion', 'sequence@champion'],
     });
     const ids = { name: 'ids', datatype: 'INT64', shape: [1, 3], data: [1, 2, 3] };
@@ -251,17 +257,17 @@ describe('serving ONNX models from the registry over HTTP', () => {
     ];
     try {
       for (const [body, message] of cases) {
-        const answer = await post(base, '/v2/models/ids_and_mask/infer', body);
+        const answer = await post(port, '/v2/models/ids_and_mask/infer', body);
         expect(answer.status, JSON.stringify(body)).toBe(400);
         expect(String(answer.body.error)).toMatch(message);
       }
-      const strings = await post(base, '/v2/models/strings/infer', {
+      const strings = await post(port, '/v2/models/strings/infer', {
         inputs: [{ name: 'text', datatype: 'BYTES', shape: [2], data: ['cat', 7] }],
       });
       expect(strings.status).toBe(400);
       expect(String(strings.body.error)).toMatch(/input "text" is BYTES/);
       // A dynamic length lets one row ask for a huge tensor: refused before anything is allocated.
-      const long = await post(base, '/v2/models/sequence/infer', {
+      const long = await post(port, '/v2/models/sequence/infer', {
         inputs: [{ name: 'tokens', datatype: 'FP32', shape: [1, 1e9], data: [0] }],
       });
       expect(long.status).toBe(400);
@@ -270,7 +276,7 @@ describe('serving ONNX models from the registry over HTTP', () => {
       );
       // The server still answers good requests.
       expect(
-        (await post(base, '/v2/models/ids_and_mask/infer', { inputs: [ids, mask] })).status,
+        (await post(port, '/v2/models/ids_and_mask/infer', { inputs: [ids, mask] })).status,
       ).toBe(200);
     } finally {
       await server.close();
@@ -300,7 +306,7 @@ describe('ONNX models in rollouts, shadow, the prediction log, /v1 and scoreData
     });
     await registry.setAlias('scorer', 'champion', 1);
     const events: ServingEvent[] = [];
-    const { server, base } = await serve({
+    const { server, port } = await serve({
       models: ['scorer@champion'],
       backend: 'cpu',
       onEvent: (event) => events.push(event),
@@ -312,7 +318,7 @@ describe('ONNX models in rollouts, shadow, the prediction log, /v1 and scoreData
     let stop = false;
     const client = async () => {
       while (!stop) {
-        const answer = await post(base, '/v1/models/scorer:predict', { instances });
+        const answer = await post(port, '/v1/models/scorer:predict', { instances });
         if (answer.status !== 200) {
           failures++;
           continue;
@@ -330,7 +336,7 @@ describe('ONNX models in rollouts, shadow, the prediction log, /v1 and scoreData
       stop = true;
       await Promise.all(clients);
       expect(failures).toBe(0);
-      const answer = await post(base, '/v1/models/scorer:predict', { instances: rowsOf(fixture) });
+      const answer = await post(port, '/v1/models/scorer:predict', { instances: rowsOf(fixture) });
       const predictions = answer.body.predictions as number[][];
       expectMatchesReference(
         { name: 'probabilities', datatype: 'FP32', shape: [5, 3], data: predictions.flat() },
@@ -344,7 +350,7 @@ describe('ONNX models in rollouts, shadow, the prediction log, /v1 and scoreData
 
   it('mirrors every request to an ONNX shadow and logs both', async () => {
     const records: PredictionRecord[] = [];
-    const { server, base } = await serve({
+    const { server, port } = await serve({
       models: [
         {
           reference: 'two_in_two_out@champion',
@@ -357,7 +363,7 @@ describe('ONNX models in rollouts, shadow, the prediction log, /v1 and scoreData
     const fixture = onnxFixture('two_in_two_out');
     try {
       for (let row = 0; row < 5; row++) {
-        const { status } = await post(base, '/v2/models/pair/infer', {
+        const { status } = await post(port, '/v2/models/pair/infer', {
           inputs: fixture.inputs.map((tensor) => fixtureRows(tensor, row, 1)),
         });
         expect(status).toBe(200);
