@@ -414,9 +414,13 @@ describe('mlinfra (the built bin against a temporary MLINFRA_HOME)', () => {
         body: JSON.stringify({ instances }),
       });
       expect(response.status).toBe(200);
-      const body = (await response.json()) as { predictions: number[][] };
+      // The weather model knows its label's classes, so /v1 answers { label, scores } per row.
+      const body = (await response.json()) as {
+        predictions: { label: string; scores: Record<string, number> }[];
+      };
       expect(body.predictions).toHaveLength(122);
-      expect(body.predictions[0]).toHaveLength(5);
+      expect(Object.keys(body.predictions[0]!.scores)).toHaveLength(5);
+      expect(Object.keys(body.predictions[0]!.scores)).toContain(body.predictions[0]!.label);
       const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
