@@ -337,6 +337,16 @@ describe('ONNX models in rollouts, shadow, the prediction log, /v1 and scoreData
       await Promise.all(clients);
       expect(failures).toBe(0);
       const answer = await post(port, '/v1/models/scorer:predict', { instances: rowsOf(fixture) });
+      // Rows are checked against the mapped columns as for tfjs models' features.
+      const extra = await post(port, '/v1/models/scorer:predict', {
+        instances: [{ ...instances[0], oops: 1 }],
+      });
+      expect(extra.status).toBe(400);
+      expect(String(extra.body.error)).toMatch(/unknown field "oops"/);
+      const { f3: _dropped, ...missing } = instances[0]!;
+      const short = await post(port, '/v1/models/scorer:predict', { instances: [missing] });
+      expect(short.status).toBe(400);
+      expect(String(short.body.error)).toMatch(/missing feature "f3"/);
       const predictions = answer.body.predictions as number[][];
       expectMatchesReference(
         { name: 'probabilities', datatype: 'FP32', shape: [5, 3], data: predictions.flat() },

@@ -1,4 +1,4 @@
-import type { InstanceRow, Predictor } from './predictor.js';
+import type { InstanceRow, Predictor, RawFeature } from './predictor.js';
 import type { NamedTensors, TensorSignature } from './tensor.js';
 
 /**
@@ -25,6 +25,12 @@ export interface TensorPredictor {
    * input name.
    */
   fromRows?(rows: readonly InstanceRow[]): NamedTensors;
+  /**
+   * The fields a raw row carries (the mapped columns, or the input names), when known. With them
+   * `/v1` refuses (400) a row that leaves one out, and a field that is not one of them (unless
+   * `unknownFields: 'ignore'`).
+   */
+  readonly features?: readonly RawFeature[];
   /** Releases the model. Called once, after the version has drained. */
   dispose?(): Promise<void> | void;
 }

@@ -12,6 +12,7 @@ import {
 import { batchKey, runTensorBatch, type TensorCall } from '../model/tensor-batch.js';
 import type { TensorPredictor } from '../model/tensor-predictor.js';
 import type { PreparedBatching } from '../options.js';
+import { checkRawRows } from '../protocol/raw-rows.js';
 import type { InferResponse } from '../protocol/v2.js';
 import { parseTensorRequest, tensorOutputs } from '../protocol/v2-tensor.js';
 import type { CodecCall, VersionCodec } from './version-codec.js';
@@ -119,7 +120,7 @@ export function tensorCodec(
         },
       };
     },
-    async parsePredict(instances, limits) {
+    async parsePredict(instances, limits, unknownFields) {
       if (!batched) {
         throw new ValidationError(
           `${label} has no batch dimension, so it takes no rows; send a V2 inference request (POST /v2/models/${model}/infer).`,
@@ -140,6 +141,7 @@ export function tensorCodec(
       });
       limits.checkRows(instances.length);
       const rows = instances as readonly InstanceRow[];
+      if (predictor.features !== undefined) checkRawRows(rows, predictor.features, unknownFields);
       const inputs = predictor.fromRows?.(rows) ?? rowsToTensors(rows, signature, undefined);
       return toCall(inputs, rows.length, outputNames, (row) => instances[row]);
     },

@@ -31,6 +31,7 @@ export function withInputColumns(model: OnnxModel, columns: InputColumns): Tenso
     platform: model.platform,
     run: (inputs, outputs) => model.run(inputs, outputs),
     fromRows: (rows) => rowsToTensors(rows, model.signature, columns),
+    features: [...new Set(Object.values(columns).flat())].map((name) => ({ name })),
     dispose: () => model.dispose(),
   };
 }

@@ -1,6 +1,6 @@
 import { MissingDependencyError, MlinfraError, ValidationError } from '@mlinfra/core';
 import { rowsToTensors } from '../column-mapping.js';
-import type { InstanceRow } from '../predictor.js';
+import type { InstanceRow, RawFeature } from '../predictor.js';
 import type {
   NamedTensors,
   Tensor,
@@ -153,6 +153,7 @@ function checkInputs(signature: TensorSignature, inputs: NamedTensors): void {
 class LoadedOnnxModel implements OnnxModel {
   readonly platform = 'onnxruntime_onnx' as const;
   readonly batched: boolean;
+  readonly features: readonly RawFeature[];
   private released = false;
 
   constructor(
@@ -161,6 +162,7 @@ class LoadedOnnxModel implements OnnxModel {
     readonly signature: TensorSignature,
   ) {
     this.batched = isBatched(signature);
+    this.features = signature.inputs.map((spec) => ({ name: spec.name }));
   }
 
   async run(inputs: NamedTensors, outputs?: readonly string[]): Promise<NamedTensors> {
