@@ -408,6 +408,16 @@ describe('ONNX models in rollouts, shadow, the prediction log, /v1 and scoreData
       output: { datasets, name: 'customer-scores' },
       keepColumns: ['id'],
     });
+    // A one-input model loaded by hand scores through "features" instead of registered columns.
+    const model = await loadOnnxModel(fixture.bytes);
+    await scoreDataset(model, datasets.dataset('customers'), {
+      output: { datasets, name: 'customer-scores-by-features' },
+      features: columns,
+      predictionColumn: 'p',
+    });
+    await model.dispose();
+    const byFeatures = await datasets.dataset('customer-scores-by-features').rows();
+    expect(Object.keys(byFeatures[0]!)).toEqual(['p_0', 'p_1', 'p_2']);
     const scored = await datasets.dataset('customer-scores').rows();
     expect(Object.keys(scored[0]!)).toEqual(['id', 'prediction_0', 'prediction_1', 'prediction_2']);
     expectMatchesReference(
@@ -418,6 +428,9 @@ describe('ONNX models in rollouts, shadow, the prediction log, /v1 and scoreData
         data: scored.flatMap((row) => [row.prediction_0, row.prediction_1, row.prediction_2]),
       },
       fixture.outputs[0]!,
+    );
+    expect(byFeatures.map((row) => [row.p_0, row.p_1, row.p_2])).toEqual(
+      scored.map((row) => [row.prediction_0, row.prediction_1, row.prediction_2]),
     );
   });
 });
