@@ -405,6 +405,7 @@ describe('ONNX models in rollouts, shadow, the prediction log, /v1 and scoreData
     );
     await scoreDataset('mapped/1', datasets.dataset('customers'), {
       source: registry,
+      onnx: { intraOpNumThreads: 1, graphOptimizationLevel: 'basic' },
       output: { datasets, name: 'customer-scores' },
       keepColumns: ['id'],
     });

@@ -2,6 +2,7 @@ import { isStore, parseOptions, type Store, ValidationError } from '@mlinfra/cor
 import { z } from 'zod';
 import { createModelLoader, type ModelLoader } from '../model/loader.js';
 import type { ModelSource } from '../model/model-source.js';
+import { onnxOptionsSchema } from '../model/onnx/onnx-options.js';
 import { checkSignature, isPredictor, type Predictor } from '../model/predictor.js';
 import { isTensorPredictor, type ServablePredictor } from '../model/tensor-predictor.js';
 import { type Chunk, chunkRows, type Scorer, tensorScorer } from './tensor-scorer.js';
@@ -68,6 +69,8 @@ const scoreDatasetSchema = z.strictObject({
     .optional(),
   /** TensorFlow.js backend for a `model` reference. Default `'auto'`. */
   backend: z.string().min(1).optional(),
+  /** onnxruntime session options for an ONNX `model` reference (see `createPredictionService`). */
+  onnx: onnxOptionsSchema.optional(),
   /** Loads a resolved reference, whatever its format. Default: the loader of its format. */
   loader: z.custom<ModelLoader>(isFunction, { message: 'expected a function' }).optional(),
   /** Loaders by artifact format, replacing the built-in ones (see `createPredictionService`). */
