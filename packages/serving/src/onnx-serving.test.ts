@@ -114,6 +114,9 @@ describe('serving ONNX models from the registry over HTTP', () => {
       const fixed = await get(port, '/v2/models/unbatched');
       expect(fixed.inputs).toEqual([{ name: 'table', datatype: 'FP32', shape: [4, 3] }]);
       expect(fixed.parameters).toEqual({ batch_dimension: false, dynamic_batching: false });
+      const rows = await post(port, '/v1/models/unbatched:predict', { instances: [{ table: 1 }] });
+      expect(rows.status).toBe(400);
+      expect(String(rows.body.error)).toMatch(/no batch dimension.*\/v2\/models\/unbatched\/infer/);
     } finally {
       await server.close();
     }

@@ -40,6 +40,12 @@ describe('parseTensorRequest', () => {
       true,
     );
     expect(selected.outputs).toEqual(['count']);
+    const twice = parseTensorRequest(
+      { inputs: [ids, mask], outputs: [{ name: 'count' }, { name: 'pooled' }, { name: 'count' }] },
+      signature,
+      true,
+    );
+    expect(twice.outputs).toEqual(['count', 'pooled']);
   });
 
   it('takes 64-bit integers past 2^53 as decimal strings and checks every range', () => {
@@ -106,6 +112,16 @@ describe('parseTensorRequest', () => {
     expect(rejection({ inputs: [{ ...ids, data: [1, 2, 3, 4, 5, null] }, mask] })).toMatch(
       /input "ids" is INT64/,
     );
+  });
+
+  it('refuses FP32 values a float32 cannot hold', () => {
+    const floats: TensorSignature = {
+      inputs: [{ name: 'x', datatype: 'FP32', shape: [-1] }],
+      outputs: signature.outputs,
+    };
+    expect(
+      rejection({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1], data: [1e39] }] }, floats),
+    ).toMatch(/input "x" is FP32: expected a finite float32 number, got 1e\+39/);
   });
 
   it('serves a model without a batch dimension as one row', () => {

@@ -39,6 +39,9 @@ export interface TensorOutput {
   data: (number | boolean | string)[];
 }
 
+/** The largest finite float32. */
+const FP32_MAX = 3.4028234663852886e38;
+
 const RANGES: Partial<Record<TensorElementType, [bigint, bigint]>> = {
   UINT8: [0n, 255n],
   UINT16: [0n, 65535n],
@@ -101,10 +104,15 @@ function element(
       return value ? 1 : 0;
     case 'FP32':
     case 'FP64':
-      if (typeof value !== 'number' || !Number.isFinite(value))
+      // FP32 past its largest finite value would reach the model as Infinity.
+      if (
+        typeof value !== 'number' ||
+        !Number.isFinite(value) ||
+        (datatype === 'FP32' && Math.abs(value) > FP32_MAX)
+      )
         fail(
           where(),
-          `input "${tensor}" is ${datatype}: expected a finite number, got ${preview(value)}`,
+          `input "${tensor}" is ${datatype}: expected a finite ${datatype === 'FP32' ? 'float32 ' : ''}number, got ${preview(value)}`,
         );
       return value;
     default: {
@@ -265,7 +273,7 @@ export function parseTensorRequest(
   if (outputs !== undefined) {
     if (!Array.isArray(outputs) || outputs.length === 0)
       fail(['outputs'], '"outputs" must be a non-empty array of { name }');
-    selected = outputs.map((output: unknown, index: number) => {
+    const asked = outputs.map((output: unknown, index: number) => {
       if (!isRecord(output) || typeof output.name !== 'string' || !names.includes(output.name))
         fail(
           ['outputs', index, 'name'],
@@ -273,6 +281,7 @@ export function parseTensorRequest(
         );
       return output.name;
     });
+    selected = [...new Set(asked)];
   }
   return { id, inputs: parsed, rows: rows ?? 1, outputs: selected };
 }
