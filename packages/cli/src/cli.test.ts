@@ -346,6 +346,9 @@ describe('mlinfra (the built bin against a temporary MLINFRA_HOME)', () => {
       ...['--alias', 'champion'],
     ]);
     expect(registered).toMatchObject({ version: 1, format: 'onnx' });
+    const shown = await mlinfra(['models', 'show', 'onnx-mlp@champion']);
+    expect(shown.stdout).toMatch(/bytes, onnx\)/);
+    expect(shown.stdout).toContain(`columns   features=${columns.join(',')}`);
     const child: ChildProcess = spawn(
       process.execPath,
       [bin, 'serve', 'onnx-mlp@champion', '--port', '0', '--onnx-threads', '1'],

@@ -69,11 +69,17 @@ const show: Command = {
         emit(context, version, () => {
           const lines = [
             `${version.name}/${version.version}${version.aliases.length > 0 ? `  ${version.aliases.map((alias) => `@${alias}`).join(' ')}` : ''}`,
-            `  artifact  ${version.artifact} (${version.artifactSize} bytes)`,
+            `  artifact  ${version.artifact} (${version.artifactSize} bytes, ${version.format})`,
             `  created   ${cellText(version.createdAt)} by ${version.createdBy}`,
             `  approval  ${version.approval.status}${version.approval.by === undefined ? '' : ` by ${version.approval.by}`}${version.approval.reason === undefined ? '' : `: ${version.approval.reason}`}`,
             `  run       ${version.runId ?? '-'}`,
           ];
+          if (version.inputColumns !== undefined)
+            lines.push(
+              `  columns   ${Object.entries(version.inputColumns)
+                .map(([input, columns]) => `${input}=${columns.join(',')}`)
+                .join(' ')}`,
+            );
           if (version.description !== undefined) lines.push(`  about     ${version.description}`);
           if (Object.keys(version.tags).length > 0)
             lines.push(
