@@ -94,6 +94,15 @@ describe('loadOnnxModel', () => {
     ).rejects.toThrow(/executionProviders/);
   });
 
+  it('says how to get an execution provider this install lacks', async () => {
+    // The npm package ships only the CPU provider (the CUDA one comes from its install script).
+    const error = await loadOnnxModel(onnxFixture('mlp').bytes, {
+      executionProviders: ['cuda'],
+    }).catch((caught: unknown) => caught);
+    expect(MissingDependencyError.isInstance(error)).toBe(true);
+    expect(String(error)).toMatch(/executionProviders cuda .*executionProviders: \['cpu'\]/);
+  });
+
   it('applies session options', async () => {
     const model = await loadOnnxModel(onnxFixture('mlp').bytes, {
       intraOpNumThreads: 1,

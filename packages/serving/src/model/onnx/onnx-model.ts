@@ -243,9 +243,17 @@ export async function loadOnnxModel(
   try {
     session = await runtime.InferenceSession.create(bytes, sessionOptions(parsed));
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = (error instanceof Error ? error.message : String(error)).slice(0, 300);
+    const accelerated = parsed.executionProviders.filter((provider) => provider !== 'cpu');
+    if (accelerated.length > 0 && /ExecutionProvider|provider/i.test(reason)) {
+      // The npm package ships the CPU provider only; the others come from its install script.
+      throw new MissingDependencyError(
+        `onnxruntime-node cannot use executionProviders ${accelerated.join(', ')} here (${reason}). Their libraries are downloaded by onnxruntime-node's install script (skipped with --ignore-scripts); on a machine with the GPU stack run "npm rebuild onnxruntime-node" with network access, or use executionProviders: ['cpu'].`,
+        { cause: error },
+      );
+    }
     throw new ValidationError(
-      `onnxruntime could not load the model (${reason.slice(0, 300)}); give the bytes of a valid .onnx file, and check executionProviders (${parsed.executionProviders.join(', ')}) are available.`,
+      `onnxruntime could not load the model (${reason}); give the bytes of a valid .onnx file.`,
       [],
       { cause: error },
     );
