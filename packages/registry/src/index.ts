@@ -27,35 +27,29 @@
  * @packageDocumentation
  */
 export type { SqlDialect, SqlDriver, SqlExecutor, SqlValue } from './driver/sql-driver.js';
+export type { AuditLogOptions } from './events/audit-log.js';
+export type { RegistryWatch, SubscribeOptions, WatchOptions } from './events/watch.js';
+export type { Lineage, TrainedVersion } from './lineage/lineage.js';
+export type { ArtifactFile } from './models/artifacts.js';
 export type { GateCheck, PromotionGate, PromotionReport } from './models/gates.js';
+export type { ApprovalOptions } from './models/model-commands.js';
+export type { ModelPage, PageOptions, VersionPage } from './models/model-reads.js';
+export { type PromoteOptions, PromotionRefusedError } from './models/promotion.js';
+export type { RegisterModelOptions } from './models/register-model.js';
 export { openRegistry } from './registry/open-registry.js';
 export type { RegistryOptions } from './registry/options.js';
-export {
-  type ApprovalOptions,
-  type AuditLogOptions,
-  type Lineage,
-  type ModelPage,
-  type PageOptions,
-  type PromoteOptions,
-  PromotionRefusedError,
-  type RegisterModelOptions,
-  Registry,
-  type RegistryWatch,
-  type RunPage,
-  type SearchRunsOptions,
-  type StartRunOptions,
-  type TrainedVersion,
-  type VersionPage,
-  type WatchOptions,
-} from './registry/registry.js';
+export { Registry } from './registry/registry.js';
 export { type LogMetricsOptions, Run, type StoredBlob } from './tracking/run.js';
 export type { MetricHistoryOptions } from './tracking/run-queries.js';
+export type { RunPage, SearchRunsOptions } from './tracking/search-runs.js';
+export type { StartRunOptions } from './tracking/start-run.js';
 export type {
   ApprovalStatus,
   Experiment,
   JsonValue,
   MetricPoint,
   ModelApproval,
+  ModelFormat,
   ModelVersion,
   ParamValue,
   RegisteredModel,

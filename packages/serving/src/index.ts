@@ -15,6 +15,7 @@ export { createParquetSink, type ParquetSinkOptions } from './log/parquet-sink.j
 export type { PredictionRecord, PredictionSink } from './log/prediction-log.js';
 export type { RotationOptions } from './log/rotation.js';
 export type { ServingMetrics } from './metrics/serving-metrics.js';
+export { checkInputColumns, type InputColumns } from './model/column-mapping.js';
 export type { ModelLoader } from './model/loader.js';
 export type {
   ModelChangeEvent,
@@ -22,6 +23,8 @@ export type {
   ResolvedModel,
   Unsubscribe,
 } from './model/model-source.js';
+export { loadOnnxModel, type OnnxModel } from './model/onnx/onnx-model.js';
+export { EXECUTION_PROVIDERS, type OnnxOptions } from './model/onnx/onnx-options.js';
 export {
   type InstanceRow,
   isPredictor,
@@ -32,6 +35,20 @@ export {
   type TensorDatatype,
   type TensorSpec,
 } from './model/predictor.js';
+export {
+  type NamedTensors,
+  TENSOR_ELEMENT_TYPES,
+  type Tensor,
+  type TensorElementType,
+  type TensorModelSpec,
+  type TensorSignature,
+  type TensorValues,
+} from './model/tensor.js';
+export {
+  isTensorPredictor,
+  type ServablePredictor,
+  type TensorPredictor,
+} from './model/tensor-predictor.js';
 export type {
   BatchingOptions,
   LogOptions,

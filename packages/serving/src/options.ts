@@ -5,7 +5,9 @@ import type { PredictionSink } from './log/prediction-log.js';
 import type { ModelLoader } from './model/loader.js';
 import type { ModelSource } from './model/model-source.js';
 import { parseReference } from './model/model-source.js';
-import { isPredictor, type Predictor } from './model/predictor.js';
+import { onnxOptionsSchema } from './model/onnx/onnx-options.js';
+import { isPredictor } from './model/predictor.js';
+import { isTensorPredictor, type ServablePredictor } from './model/tensor-predictor.js';
 
 /** A model lifecycle event. */
 export interface ServingEvent {
@@ -18,9 +20,13 @@ export interface ServingEvent {
 }
 
 const isFunction = (value: unknown): boolean => typeof value === 'function';
-const predictorSchema = z.custom<Predictor>(isPredictor, {
-  message: 'expected a Predictor: { signature, predict(batch, rows) }',
-});
+const predictorSchema = z.custom<ServablePredictor>(
+  (value) => isPredictor(value) || isTensorPredictor(value),
+  {
+    message:
+      'expected a Predictor { signature, predict(batch, rows) } or a TensorPredictor { signature, batched, run(inputs) } such as loadOnnxModel() returns',
+  },
+);
 const versionLabelSchema = z.union([z.string().min(1), z.number()]);
 const formatSchema = z
   .string()
@@ -234,6 +240,11 @@ export const serviceShape = {
    * `'tensorflow-gpu'`, `'current'`), as `@mlinfra/trainer` names them. Default `'auto'`.
    */
   backend: z.string().min(1).optional(),
+  /**
+   * onnxruntime session options for the `onnx` loader: `intraOpNumThreads`, `interOpNumThreads`,
+   * `graphOptimizationLevel` (default `'all'`), `executionProviders` (default `['cpu']`).
+   */
+  onnx: onnxOptionsSchema.optional(),
   /** Batching for every model. `false`: each request runs alone. Defaults: see {@link BatchingOptions}. */
   batching: batchingSchema.optional(),
   /**

@@ -9,6 +9,8 @@ const serve: Command = {
   args: ['[model...]'],
   summary: 'Serve registered models over HTTP (KServe V2 and /v1 predict) until SIGINT/SIGTERM.',
   details: `Models are references: name@alias (follows the alias as it moves), name/3 (fixed), name (latest).
+Each version is loaded by its registered format: tfjs (@mlinfra/trainer) or onnx (onnxruntime-node,
+installed with: npm install onnxruntime-node --ignore-scripts).
 
 Without a model argument, MLINFRA_MODELS (comma-separated references) names them; without --token,
 MLINFRA_TOKEN (comma-separated) does: this is how the container image is configured.
@@ -62,6 +64,11 @@ Examples:
       value: '<ms>',
       description: 'after SIGTERM, in-flight requests get this long to finish (default 30000)',
     },
+    'onnx-threads': {
+      type: 'string',
+      value: '<n>',
+      description: 'threads per ONNX operator (intraOpNumThreads; default: one per core)',
+    },
     'max-queue-delay-ms': {
       type: 'string',
       value: '<ms>',
@@ -88,6 +95,7 @@ Examples:
     const backend = stringOption(options, 'backend');
     const maxBatchSize = numberOption(options, 'max-batch-size', { integer: true, min: 1 });
     const maxQueueDelayMs = numberOption(options, 'max-queue-delay-ms', { min: 0 });
+    const onnxThreads = numberOption(options, 'onnx-threads', { integer: true, min: 1 });
     const tokens = (options.token as string[] | undefined) ?? fromEnv('MLINFRA_TOKEN');
     const { createJsonlSink, createServer } = await import('@mlinfra/serving');
     return withRegistry(context, async (registry) => {
@@ -96,6 +104,7 @@ Examples:
         source: registry,
         store: openStore(context),
         ...(backend === undefined ? {} : { backend }),
+        ...(onnxThreads === undefined ? {} : { onnx: { intraOpNumThreads: onnxThreads } }),
         ...(maxBatchSize === undefined && maxQueueDelayMs === undefined
           ? {}
           : {

@@ -1,8 +1,9 @@
 /**
  * The metadata layer's contract. The registry speaks portable SQL (standard DDL types, `?`
- * placeholders, `ON CONFLICT`, `RETURNING`) to a driver; the embedded default is SQLite through
- * better-sqlite3, and a PostgreSQL driver only has to implement this interface (rewriting `?` to
- * `$1..$n` and using row locks or SERIALIZABLE for `write` transactions).
+ * placeholders, `ON CONFLICT`, `RETURNING`) to a driver; the parts that differ between databases
+ * are the rules in `dialect.ts`, chosen by the driver's `dialect`. The embedded default is SQLite
+ * through better-sqlite3; a PostgreSQL driver implements this interface and rewrites `?` with
+ * `dialectRules('postgres').placeholders`.
  */
 
 /** A value bound to a `?` placeholder. */

@@ -4,6 +4,7 @@ import { placeholders } from '../tracking/run-queries.js';
 import type {
   ApprovalStatus,
   JsonValue,
+  ModelFormat,
   ModelVersion,
   RegisteredModel,
   SliceMetrics,
@@ -16,6 +17,8 @@ export interface VersionRow {
   run_id: string | null;
   artifact: string;
   artifact_size: number;
+  format: string;
+  input_columns: string | null;
   signature: string | null;
   metrics: string;
   slices: string;
@@ -48,6 +51,7 @@ export function versionFromRow(
     version: Number(row.version),
     artifact: row.artifact as Digest,
     artifactSize: Number(row.artifact_size),
+    format: row.format as ModelFormat,
     metrics: JSON.parse(row.metrics) as Record<string, number>,
     slices: JSON.parse(row.slices) as SliceMetrics,
     tags,
@@ -57,6 +61,8 @@ export function versionFromRow(
     createdBy: row.created_by,
   };
   if (row.signature !== null) version.signature = JSON.parse(row.signature) as JsonValue;
+  if (row.input_columns !== null)
+    version.inputColumns = JSON.parse(row.input_columns) as Record<string, string[]>;
   if (row.run_id !== null) version.runId = row.run_id;
   if (row.description !== null) version.description = row.description;
   if (row.approval_by !== null) version.approval.by = row.approval_by;

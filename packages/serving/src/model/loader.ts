@@ -1,11 +1,13 @@
 import { isStore, MlinfraError, type Store } from '@mlinfra/core';
 import { type ArtifactLocation, createArtifactLocator } from './artifact-location.js';
 import type { ModelSource, ResolvedModel } from './model-source.js';
-import type { Predictor } from './predictor.js';
+import { onnxLoader } from './onnx/onnx-loader.js';
+import type { OnnxOptions } from './onnx/onnx-options.js';
+import type { ServablePredictor } from './tensor-predictor.js';
 import { tfjsLoader } from './tfjs-loader.js';
 
-/** Loads a resolved model version's artifact into a {@link Predictor}. */
-export type ModelLoader = (resolved: ResolvedModel) => Promise<Predictor>;
+/** Loads a resolved model version's artifact into a `Predictor` or a `TensorPredictor`. */
+export type ModelLoader = (resolved: ResolvedModel) => Promise<ServablePredictor>;
 
 /** The artifact format of a resolved version when the source names none. */
 export const DEFAULT_FORMAT = 'tfjs';
@@ -16,6 +18,8 @@ export interface LoaderContext {
   locate(artifact: string): ArtifactLocation;
   /** The `backend` option (tfjs backend name), when given. */
   backend: string | undefined;
+  /** The `onnx` option (onnxruntime session options), when given. */
+  onnx?: OnnxOptions | undefined;
 }
 
 /** Builds a built-in loader for one format. */
@@ -27,6 +31,7 @@ export type LoaderFactory = (context: LoaderContext) => ModelLoader;
  */
 export const BUILT_IN_LOADERS: Readonly<Record<string, LoaderFactory>> = {
   tfjs: (context) => tfjsLoader(context),
+  onnx: (context) => onnxLoader(context.locate, context.onnx),
 };
 
 /** The loading settings of the service's options. */
@@ -35,6 +40,7 @@ export interface LoaderOptions {
   loaders?: Readonly<Record<string, ModelLoader>> | undefined;
   store?: Store | string | undefined;
   backend?: string | undefined;
+  onnx?: OnnxOptions | undefined;
   source?: ModelSource | undefined;
 }
 
@@ -51,6 +57,7 @@ export function createModelLoader(options: LoaderOptions): ModelLoader {
   const context: LoaderContext = {
     locate: createArtifactLocator(options.store ?? sourceStore),
     backend: options.backend,
+    onnx: options.onnx,
   };
   const built = new Map<string, ModelLoader>();
   return (resolved) => {

@@ -45,10 +45,10 @@ export interface InferOutputTensor {
   name: string;
   /** Shape, batch dimension first. */
   shape: number[];
-  /** Element type, from the signature. */
-  datatype: TensorDatatype;
-  /** Values, flat and row-major. */
-  data: number[] | boolean[];
+  /** Element type, from the signature (`BYTES` for strings). */
+  datatype: TensorDatatype | 'BYTES';
+  /** Values, flat and row-major; 64-bit integers past 2^53 as decimal strings. */
+  data: number[] | boolean[] | (number | boolean | string)[];
 }
 
 /** A KServe V2 inference response body. */

@@ -5,7 +5,8 @@ import { PredictionLog } from '../log/prediction-log.js';
 import { createServingMetrics, type ServingMetrics } from '../metrics/serving-metrics.js';
 import { createModelLoader } from '../model/loader.js';
 import { parseReference } from '../model/model-source.js';
-import type { ModelSignature } from '../model/predictor.js';
+import type { TensorSpec } from '../model/predictor.js';
+import type { TensorModelSpec } from '../model/tensor.js';
 import {
   type ModelOptions,
   type PredictionServiceOptions,
@@ -27,15 +28,21 @@ export interface ModelMetadata {
   name: string;
   /** Every served version of the model. */
   versions: string[];
-  /** The runtime serving it: `mlinfra_tfjs` unless the predictor names another. */
+  /** The runtime serving it: `mlinfra_tfjs`, `onnxruntime_onnx`, or what the predictor names. */
   platform: string;
   /**
-   * Input tensors (batch dimension `-1`): one per feature (`[-1, 1]`) when the model's input
-   * columns are its features (`Predictor.inputColumns`), else the model's own input.
+   * Input tensors; `-1` marks a dynamic dimension (the batch dimension first, when there is one).
+   * For a `Predictor` whose input columns are its features (`Predictor.inputColumns`): one
+   * `[-1, 1]` input per feature.
    */
-  inputs: ModelSignature['inputs'];
-  /** Output tensors (batch dimension `-1`). */
-  outputs: ModelSignature['outputs'];
+  inputs: readonly (TensorSpec | TensorModelSpec)[];
+  /** Output tensors, like `inputs`. */
+  outputs: readonly (TensorSpec | TensorModelSpec)[];
+  /**
+   * `batch_dimension`: whether the model takes rows along its first dimension;
+   * `dynamic_batching`: whether requests are joined into batches (never without a batch dimension).
+   */
+  parameters: { batch_dimension: boolean; dynamic_batching: boolean };
 }
 
 /** The in-process inference pipeline: validation, batching, routing, logging and metrics. */
@@ -203,19 +210,8 @@ class Service implements PredictionService {
     const model = this.servedModel(name);
     const loaded = version !== undefined ? pinnedVersion(model, version) : model.primary.current;
     if (loaded === undefined) throw new ModelNotReadyError(name);
-    const { signature, platform } = loaded.predictor;
-    const { columns, input } = loaded.sizes;
-    return {
-      name,
-      versions: [...model.versions().keys()],
-      platform: platform ?? 'mlinfra_tfjs',
-      // A model whose input columns are its features takes (and lists) one input per feature.
-      inputs:
-        columns === undefined
-          ? signature.inputs
-          : columns.map((column) => ({ name: column, datatype: input.datatype, shape: [-1, 1] })),
-      outputs: signature.outputs,
-    };
+    const { platform, inputs, outputs, parameters } = loaded.codec.metadata;
+    return { name, versions: [...model.versions().keys()], platform, inputs, outputs, parameters };
   }
 
   isModelReady(name: string, version?: string): boolean {

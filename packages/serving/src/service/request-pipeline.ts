@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { ValidationError } from '@mlinfra/core';
 import type { BatchResult } from '../batching/dynamic-batcher.js';
 import { ServerClosedError } from '../errors.js';
 import type { PredictionLog, PredictionRecord } from '../log/prediction-log.js';
 import type { ServingMetrics } from '../metrics/serving-metrics.js';
-import { outputRows, parsePredictRequest } from '../protocol/v1.js';
-import { buildInferResponse, type InferResponse, parseInferRequest } from '../protocol/v2.js';
+import type { InferResponse } from '../protocol/v2.js';
 import type { Emit } from './events.js';
 import { type CallOptions, route, shadowOf } from './routing.js';
 import type { ServedModel } from './served-model.js';
 import { statusOf } from './status.js';
+import type { CodecCall, CodecInfer } from './version-codec.js';
 import { enterVersion, type LoadedVersion } from './version-pool.js';
 
 /** What the pipeline needs from the service. */
@@ -19,15 +18,6 @@ export interface PipelineSettings {
   metrics: ServingMetrics | undefined;
   log: PredictionLog | undefined;
   emit: Emit;
-}
-
-/** One request's input, parsed against the version that will answer it. */
-interface ParsedCall {
-  input: Float32Array;
-  rows: number;
-  id?: string | undefined;
-  /** The inputs of one row as the prediction log records them. */
-  logged: (row: number) => unknown;
 }
 
 /** The answer of one `/v1` prediction, with the version that gave it. */
@@ -60,25 +50,12 @@ export class RequestPipeline {
 
   /** KServe V2 inference through `model`. */
   async infer(model: ServedModel, request: unknown, options?: CallOptions): Promise<InferResponse> {
-    let parsedRequest: ReturnType<typeof parseInferRequest> | undefined;
+    let parsed: CodecInfer | undefined;
     const { loaded, result } = await this.run(model, options, async (loaded) => {
-      const parsed = parseInferRequest(request, loaded.sizes, loaded.batcher);
-      parsedRequest = parsed;
-      const size = loaded.sizes.inputSize;
-      return {
-        input: parsed.input,
-        rows: parsed.rows,
-        id: parsed.id,
-        logged: (row: number) => Array.from(parsed.input.subarray(row * size, (row + 1) * size)),
-      };
+      parsed = loaded.codec.parseInfer(request, loaded.batcher);
+      return parsed.call;
     });
-    return buildInferResponse(
-      model.name,
-      loaded.version,
-      parsedRequest!,
-      result.output,
-      loaded.sizes,
-    );
+    return parsed!.respond(result.output, model.name, loaded.version);
   }
 
   /** `/v1` prediction on raw or numeric rows through `model`. */
@@ -87,25 +64,10 @@ export class RequestPipeline {
     instances: readonly unknown[],
     options?: CallOptions,
   ): Promise<VersionedPredictions> {
-    const { loaded, result, rows } = await this.run(model, options, async (loaded) => {
-      const parsed = await parsePredictRequest(
-        { instances },
-        loaded.sizes,
-        loaded.predictor,
-        loaded.batcher,
-        model.unknownFields,
-      );
-      return {
-        input: parsed.input,
-        rows: parsed.rows,
-        logged: (row: number) => parsed.instances[row],
-      };
-    });
-    const labels = loaded.predictor.labels;
-    return {
-      version: loaded.version,
-      predictions: outputRows(result.output, rows, loaded.sizes, labels),
-    };
+    const { loaded, result, rows } = await this.run(model, options, (loaded) =>
+      loaded.codec.parsePredict(instances, loaded.batcher, model.unknownFields),
+    );
+    return { version: loaded.version, predictions: loaded.codec.predictions(result.output, rows) };
   }
 
   private begin(): void {
@@ -125,8 +87,8 @@ export class RequestPipeline {
   private async run(
     model: ServedModel,
     options: CallOptions | undefined,
-    parse: (loaded: LoadedVersion) => Promise<ParsedCall>,
-  ): Promise<{ loaded: LoadedVersion; result: BatchResult; rows: number }> {
+    parse: (loaded: LoadedVersion) => Promise<CodecCall>,
+  ): Promise<{ loaded: LoadedVersion; result: BatchResult<unknown>; rows: number }> {
     const { metrics, log, timeoutMs } = this.settings;
     const started = performance.now();
     this.begin();
@@ -134,8 +96,8 @@ export class RequestPipeline {
     let status = 200;
     try {
       loaded = route(model, options);
-      let pending: Promise<BatchResult>;
-      let parsed: ParsedCall;
+      let pending: Promise<BatchResult<unknown>>;
+      let parsed: CodecCall;
       const leave = enterVersion(loaded);
       try {
         parsed = await parse(loaded);
@@ -172,27 +134,25 @@ export class RequestPipeline {
   private mirror(
     model: ServedModel,
     shadow: LoadedVersion,
-    parsed: ParsedCall,
+    parsed: CodecCall,
     id: string | undefined,
     sampled: boolean,
   ): void {
     const { metrics, log, emit, timeoutMs } = this.settings;
-    const { input, rows, logged } = parsed;
+    const { rows, logged } = parsed;
     const started = performance.now();
     const fail = (error: unknown) => {
       metrics?.shadowFailures.inc({ model: model.name });
       emit({ type: 'shadow-failed', model: shadow.model, version: shadow.version, error });
     };
-    if (shadow.sizes.inputSize !== input.length / rows) {
-      fail(
-        new ValidationError(
-          `Shadow model "${shadow.model}" takes ${shadow.sizes.inputSize} values per row, not ${input.length / rows}.`,
-        ),
-      );
+    let input: unknown;
+    try {
+      input = shadow.codec.shadowInput(parsed);
+    } catch (error) {
+      fail(error);
       return;
     }
-    // The copy: the primary's input buffer may be reused by the caller.
-    shadow.batcher.submit(input.slice(), rows, timeoutMs).then((result) => {
+    shadow.batcher.submit(input, rows, timeoutMs).then((result) => {
       if (sampled && log !== undefined) {
         const latencyMs = performance.now() - started;
         log.add(records(id ?? randomUUID(), shadow, rows, logged, result.output, latencyMs, true));
@@ -207,12 +167,11 @@ function records(
   loaded: LoadedVersion,
   rows: number,
   logged: (row: number) => unknown,
-  output: Float32Array,
+  output: unknown,
   latencyMs: number,
   shadow: boolean,
 ): PredictionRecord[] {
   const time = new Date().toISOString();
-  const size = loaded.sizes.outputSize;
   const result: PredictionRecord[] = [];
   for (let row = 0; row < rows; row++) {
     const record: PredictionRecord = {
@@ -222,7 +181,7 @@ function records(
       model: loaded.model,
       version: loaded.version,
       inputs: logged(row),
-      outputs: Array.from(output.subarray(row * size, (row + 1) * size)),
+      outputs: loaded.codec.logOutputs(output, row),
       latencyMs,
     };
     if (shadow) record.shadow = true;

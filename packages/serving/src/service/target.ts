@@ -1,6 +1,6 @@
 import { ValidationError } from '@mlinfra/core';
 import { type ModelSource, parseReference, type ResolvedModel } from '../model/model-source.js';
-import type { Predictor } from '../model/predictor.js';
+import type { ServablePredictor } from '../model/tensor-predictor.js';
 import type { PreparedBatching, TargetOptions } from '../options.js';
 import type { Emit } from './events.js';
 import type { LoadedVersion, VersionPool } from './version-pool.js';
@@ -46,7 +46,9 @@ export class Target {
     this.current = undefined;
   }
 
-  private async resolve(): Promise<{ resolved: ResolvedModel; predictor?: Predictor } | undefined> {
+  private async resolve(): Promise<
+    { resolved: ResolvedModel; predictor?: ServablePredictor } | undefined
+  > {
     const spec = this.spec;
     if ('reference' in spec) {
       const source = this.context.source;

@@ -1,20 +1,21 @@
-import { ValidationError } from '@mlinfra/core';
 import { DynamicBatcher } from '../batching/dynamic-batcher.js';
 import type { ServingMetrics, VersionMetrics } from '../metrics/serving-metrics.js';
 import type { ModelLoader } from '../model/loader.js';
 import type { ResolvedModel } from '../model/model-source.js';
-import { checkSignature, type Predictor, type SignatureSizes } from '../model/predictor.js';
+import { isTensorPredictor, type ServablePredictor } from '../model/tensor-predictor.js';
 import type { PreparedBatching } from '../options.js';
 import type { Emit } from './events.js';
+import { tensorCodec } from './tensor-codec.js';
+import { float32Codec, type VersionCodec } from './version-codec.js';
 
 /** One loaded, warmed model version with its batcher, shared by every target that names it. */
 export interface LoadedVersion {
   readonly model: string;
   readonly version: string;
   readonly key: string;
-  readonly predictor: Predictor;
-  readonly sizes: SignatureSizes;
-  readonly batcher: DynamicBatcher;
+  /** How requests are parsed, batched and answered for this version's kind of predictor. */
+  readonly codec: VersionCodec;
+  readonly batcher: DynamicBatcher<unknown, unknown>;
   metrics: VersionMetrics | undefined;
   /** Targets holding this version; at 0 it drains and unloads. */
   holds: number;
@@ -64,7 +65,7 @@ export class VersionPool {
     model: string,
     resolved: ResolvedModel,
     batching: PreparedBatching,
-    predictor: Predictor | undefined,
+    predictor: ServablePredictor | undefined,
   ): Promise<LoadedVersion> {
     const version = String(resolved.version);
     const key = `${model}\u0000${version}\u0000${resolved.artifact}`;
@@ -104,30 +105,30 @@ export class VersionPool {
     key: string,
     resolved: ResolvedModel,
     batching: PreparedBatching,
-    given: Predictor | undefined,
+    given: ServablePredictor | undefined,
   ): Promise<LoadedVersion> {
     const { metrics, emit } = this.settings;
+    let predictor: ServablePredictor | undefined;
     try {
-      const predictor = given ?? (await this.settings.load(resolved));
-      const sizes = checkSignature(predictor.signature, model, predictor.inputColumns);
-      if (this.settings.warmup) await warm(predictor, sizes, batching, model, version);
+      predictor = given ?? (await this.settings.load(resolved));
+      const codec = isTensorPredictor(predictor)
+        ? tensorCodec(predictor, model, version, batching)
+        : float32Codec(predictor, model, version, batching);
+      if (this.settings.warmup) await codec.warm();
       const loaded: LoadedVersion = {
         model,
         version,
         key,
-        predictor,
-        sizes,
+        codec,
         holds: 0,
         routed: 0,
         onRouted: undefined,
         metrics: undefined,
-        batcher: new DynamicBatcher({
+        batcher: new DynamicBatcher<unknown, unknown>({
           model,
           version,
-          ...batching,
-          inputSize: sizes.inputSize,
-          outputSize: sizes.outputSize,
-          run: (batch, rows) => predictor.predict(batch, rows),
+          ...codec.batching,
+          executor: codec.executor,
           onBatch: (rows) => loaded.metrics?.batchSize.observe(rows),
         }),
       };
@@ -136,6 +137,8 @@ export class VersionPool {
       emit({ type: 'loaded', model, version });
       return loaded;
     } catch (error) {
+      // A loaded model that cannot be served is released here: nobody else holds it.
+      if (given === undefined) await Promise.resolve(predictor?.dispose?.()).catch(() => undefined);
       metrics?.modelLoads.inc({ model, version, result: 'failed' });
       emit({ type: 'load-failed', model, version, error });
       throw error;
@@ -153,30 +156,10 @@ export class VersionPool {
     metrics?.forget(model, version);
     metrics?.modelLoads.inc({ model, version, result: 'unloaded' });
     try {
-      await loaded.predictor.dispose?.();
+      await loaded.codec.dispose();
     } catch {
       // Disposal failures only leak memory; the version is gone either way.
     }
     emit({ type: 'unloaded', model, version });
-  }
-}
-
-/** Runs a predictor on zero-filled batches of 1 and of the largest batch, checking its output. */
-async function warm(
-  predictor: Predictor,
-  sizes: SignatureSizes,
-  batching: PreparedBatching,
-  model: string,
-  version: string,
-): Promise<void> {
-  const sizesToTry =
-    batching.enabled && batching.maxBatchSize > 1 ? [1, batching.maxBatchSize] : [1];
-  for (const rows of sizesToTry) {
-    const output = await predictor.predict(new Float32Array(rows * sizes.inputSize), rows);
-    if (!(output instanceof Float32Array) || output.length !== rows * sizes.outputSize) {
-      throw new ValidationError(
-        `Model "${model}" version ${version} failed its warm-up: ${rows} rows gave ${output instanceof Float32Array ? output.length : typeof output} values, its signature needs a Float32Array of ${rows * sizes.outputSize}. Fix the predictor or its signature.`,
-      );
-    }
   }
 }

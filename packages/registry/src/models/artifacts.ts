@@ -1,0 +1,98 @@
+import {
+  type BlobSource,
+  type Digest,
+  isDigest,
+  NotFoundError,
+  ValidationError,
+} from '@mlinfra/core';
+import type { RegistryContext } from '../internal/context.js';
+import type { ModelFormat } from '../types.js';
+
+const VERIFY_IN_MEMORY_BYTES = 16 * 1024 * 1024;
+
+/** An artifact `registerModel` takes from a file: the store streams it in. */
+export interface ArtifactFile {
+  /** Path of the file, such as `'model.onnx'`. */
+  file: string;
+}
+
+function isArtifactFile(value: unknown): value is ArtifactFile {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as ArtifactFile).file === 'string'
+  );
+}
+
+/**
+ * The format an artifact shows by itself, where that is unambiguous: a file named `*.onnx`, or
+ * bytes that begin like an ONNX ModelProto (field 1 `ir_version` as a small varint, then a
+ * length-delimited field; JSON, which tfjs manifests are, never starts with byte 0x08).
+ * Undefined when the artifact does not say (a digest, a stream, other bytes).
+ */
+export function inferFormat(artifact: unknown): ModelFormat | undefined {
+  if (isArtifactFile(artifact)) return /\.onnx$/i.test(artifact.file) ? 'onnx' : undefined;
+  if (
+    artifact instanceof Uint8Array &&
+    artifact.length >= 3 &&
+    artifact[0] === 0x08 &&
+    artifact[1]! >= 1 &&
+    artifact[1]! <= 0x7f &&
+    (artifact[2]! & 0x07) === 2
+  ) {
+    return 'onnx';
+  }
+  return undefined;
+}
+
+/**
+ * Finds or stores the artifact `registerModel` was given and returns its digest and size: the
+ * name of an artifact `runId` logged, a digest (or `{ digest }`) already in the store, a file
+ * (`{ file }`) or bytes / a stream stored now. A digest is checked against the store as `context.verifyArtifacts` says.
+ * @throws ValidationError, NotFoundError, IntegrityError.
+ */
+export async function storeArtifact(
+  context: RegistryContext,
+  artifact: unknown,
+  runId: string | undefined,
+): Promise<{ digest: Digest; size: number }> {
+  const store = context.store;
+  let digest: unknown;
+  if (typeof artifact === 'string' && !isDigest(artifact) && runId !== undefined) {
+    // The name of an artifact the run logged, such as "model".
+    const logged = await context.driver.get<{ digest: string }>(
+      'SELECT digest FROM run_artifacts WHERE run_id = ? AND name = ?',
+      [runId, artifact],
+    );
+    if (logged === undefined) {
+      throw new NotFoundError(
+        `Run ${runId} has no artifact named ${JSON.stringify(artifact)}; log it with run.logArtifact() first, or pass its digest`,
+      );
+    }
+    digest = logged.digest;
+  } else if (typeof artifact === 'string') digest = artifact;
+  else if (isArtifactFile(artifact)) return store.putFile(artifact.file);
+  else if (
+    typeof artifact === 'object' &&
+    artifact !== null &&
+    !(artifact instanceof Uint8Array) &&
+    !(Symbol.asyncIterator in artifact) &&
+    !(Symbol.iterator in artifact)
+  ) {
+    digest = (artifact as { digest?: unknown }).digest;
+  } else {
+    return store.put(artifact as BlobSource);
+  }
+  if (!isDigest(digest)) {
+    throw new ValidationError(
+      `registerModel() artifact must be a digest such as "sha256:<64 hex>" (from store.put()), { digest }, the bytes, { file: path }, or with { run } the name of an artifact the run logged; got ${JSON.stringify(String(digest).slice(0, 80))}`,
+    );
+  }
+  if (context.verifyArtifacts === false) return { digest, size: (await store.stat(digest)).size };
+  // Reading through the store verifies the bytes against the digest (IntegrityError otherwise).
+  // Small blobs are read whole (cheaper in the core store), large ones streamed.
+  const { size } = await store.stat(digest);
+  if (size <= VERIFY_IN_MEMORY_BYTES)
+    return { digest, size: (await store.read(digest)).byteLength };
+  let streamed = 0;
+  for await (const chunk of await store.get(digest)) streamed += (chunk as Uint8Array).byteLength;
+  return { digest, size: streamed };
+}
