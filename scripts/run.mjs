@@ -75,7 +75,7 @@ if (script === 'ci' && (!existsSync('/usr/bin/chromium') || !existsSync(SWIFTSHA
     spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
   if (!canInstall) {
     console.error(
-      'The tests need Debian\'s chromium (a headless browser, and the SwiftShader Vulkan driver for WebGPU).\n' +
+      "The tests need Debian's chromium (a headless browser, and the SwiftShader Vulkan driver for WebGPU).\n" +
         'Install it with: sudo apt-get install -y --no-install-recommends chromium',
     );
     process.exit(1);

@@ -303,7 +303,7 @@ describe('mlinfra (the built bin against a temporary MLINFRA_HOME)', () => {
   });
 
   it('registers an ONNX file with input columns and serves name@alias over V2 and /v1', async () => {
-    const onnxFixtures = join(packageRoot, '..', 'serving', 'src', '__fixtures__', 'onnx');
+    const onnxFixtures = join(fixtures, '..', '..', '..', 'serving', 'src', '__fixtures__', 'onnx');
     await copyFile(join(onnxFixtures, 'mlp.onnx'), join(work, 'mlp.onnx'));
     const reference = JSON.parse(await readFile(join(onnxFixtures, 'mlp.json'), 'utf8')) as {
       inputs: { data: number[] }[];

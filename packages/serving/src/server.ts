@@ -18,7 +18,8 @@ export interface ModelServer {
   ready(): Promise<void>;
   /**
    * Graceful shutdown: readiness turns false, new connections are refused, in-flight requests
-   * finish (up to `shutdown.graceMs`), then models unload and the prediction log flushes.
+   * finish (up to `shutdown.graceMs`), then models unload and the prediction log flushes. On a
+   * signal this starts after `shutdown.delayMs`, during which readiness already fails.
    */
   close(): Promise<void>;
   /** `await using server = createServer(...)` closes it at the end of the scope. */
@@ -90,6 +91,13 @@ const serverOptionsSchema = z
         signals: z.array(signalSchema).optional(),
         /** Longest wait for in-flight requests before connections are cut, in ms. Default 30,000. */
         graceMs: z.number().min(0).optional(),
+        /**
+         * After a signal, readiness fails at once but requests are still accepted and answered for
+         * this long before the listener closes, so Services and load balancers stop routing here
+         * first (Kubernetes removes a terminating pod's endpoint while it is already getting
+         * SIGTERM), in ms. Default 0.
+         */
+        delayMs: z.number().min(0).optional(),
         /** Exit the process after a signal-driven shutdown: 0 when drained, 1 when cut. Default true. */
         exit: z.boolean().optional(),
       })
@@ -118,6 +126,7 @@ export function createServer(options: ServerOptions): ModelServer {
   const timeouts = httpTimeouts(parsed.limits);
   const predictor = serviceFromParsed(parsed);
   let draining = false;
+  let unready = false;
   let active = 0;
   const idle: (() => void)[] = [];
   const baseHandler = createHandler({
@@ -129,6 +138,7 @@ export function createServer(options: ServerOptions): ModelServer {
     serverName: 'mlinfra-serving',
     serverVersion: '0',
     draining: () => draining,
+    unready: () => unready || draining,
   });
   const handler: RequestHandler = (request, response, next) => {
     active++;
@@ -152,6 +162,7 @@ export function createServer(options: ServerOptions): ModelServer {
 
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      unready = true;
       draining = true;
       removeSignals?.();
       const stopped = server
@@ -220,7 +231,14 @@ export function createServer(options: ServerOptions): ModelServer {
       const signals = shutdown?.signals ?? ['SIGTERM', 'SIGINT'];
       if (signals.length > 0) {
         const onSignal = () => {
-          void close().then(
+          // Readiness fails now; the listener stays open for the delay (see shutdown.delayMs).
+          unready = true;
+          const delayMs = shutdown?.delayMs ?? 0;
+          const delayed =
+            delayMs > 0
+              ? new Promise<void>((resolve) => setTimeout(resolve, delayMs))
+              : Promise.resolve();
+          void delayed.then(close).then(
             () => {
               if (shutdown?.exit ?? true) process.exit(drainedInTime ? 0 : 1);
             },

@@ -1,4 +1,3 @@
-import type { z } from 'zod';
 import type { ValidationIssue } from './mlinfra-error.js';
 
 interface SchemaInternals {
@@ -91,7 +90,8 @@ export function nearestKey(key: string, known: readonly string[]): string | unde
  * whose message names the nearest known key and lists the others.
  */
 export function explainUnknownKeys(
-  schema: z.ZodType,
+  /** A classic `zod` or `zod/mini` schema (both keep their definition in `_zod.def`). */
+  schema: unknown,
   issue: { path: ReadonlyArray<PropertyKey>; keys: readonly string[] },
 ): ValidationIssue[] {
   const known = knownKeysAt(schema, issue.path);

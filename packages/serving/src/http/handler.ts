@@ -17,6 +17,8 @@ export interface HandlerSettings {
   serverVersion: string;
   /** True once shutdown began: readiness is false and connections are closed after each answer. */
   draining(): boolean;
+  /** True once a shutdown was asked for: readiness fails, requests are answered until draining. */
+  unready(): boolean;
 }
 
 /** A Node request listener that also accepts Express/Connect's `next`. */
@@ -198,7 +200,7 @@ export function createHandler(settings: HandlerSettings): RequestHandler {
         });
       return;
     }
-    if (settings.draining()) response.setHeader('connection', 'close');
+    if (settings.unready()) response.setHeader('connection', 'close');
     if (
       checkToken !== undefined &&
       !PUBLIC_PATHS.has(path) &&
@@ -224,7 +226,7 @@ export function createHandler(settings: HandlerSettings): RequestHandler {
     }
     if (path === '/v2/health/ready') {
       expect('GET');
-      const ready = service.isReady() && !settings.draining();
+      const ready = service.isReady() && !settings.unready();
       send(response, ready ? 200 : 503, { ready });
       return;
     }
@@ -257,7 +259,7 @@ export function createHandler(settings: HandlerSettings): RequestHandler {
     if (v1Status !== null) {
       expect('GET');
       const name = decode(v1Status[1]!);
-      const ready = service.isModelReady(name) && !settings.draining();
+      const ready = service.isModelReady(name) && !settings.unready();
       send(response, ready ? 200 : 503, { name, ready });
       return;
     }
@@ -321,7 +323,7 @@ export function createHandler(settings: HandlerSettings): RequestHandler {
       ) {
         service.metadata(name, version); // throws NotFoundError naming the served versions
       }
-      const ready = service.isModelReady(name, version) && !settings.draining();
+      const ready = service.isModelReady(name, version) && !settings.unready();
       send(response, ready ? 200 : 503, { name, ready });
       return;
     }
