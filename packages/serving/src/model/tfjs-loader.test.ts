@@ -72,9 +72,9 @@ describe('tfjsLoader', () => {
         data: rows.map((row) => row[column]!),
       })),
     });
-    // The model's own input (tfjs's name for it) is still accepted.
+    // The single input as the artifact names it (the trainer calls it "features") is accepted too.
     const tensor = await service.infer('churn', {
-      inputs: [{ name: model.inputNames[0]!, shape: [2, 3], datatype: 'FP32', data: rows.flat() }],
+      inputs: [{ name: 'features', shape: [2, 3], datatype: 'FP32', data: rows.flat() }],
     });
     for (const reply of [columns, tensor]) {
       (reply.outputs[0]!.data as number[]).forEach((value, i) => {
@@ -217,7 +217,7 @@ describe('tfjsLoader', () => {
       model.predict(tf.tensor2d([[1, 2]])) as tf.Tensor[]
     ).map((t) => Array.from(t.dataSync()));
     const reply = await service.infer('two', {
-      inputs: [{ name: model.inputNames[0]!, shape: [1, 2], datatype: 'FP32', data: [1, 2] }],
+      inputs: [{ name: 'features', shape: [1, 2], datatype: 'FP32', data: [1, 2] }],
     });
     expect(reply.outputs.map((output) => output.shape)).toEqual([
       [1, 1],
