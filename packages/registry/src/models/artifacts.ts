@@ -1,11 +1,13 @@
 import {
   type BlobSource,
   type Digest,
+  IntegrityError,
   isDigest,
   NotFoundError,
   ValidationError,
 } from '@mlinfra/core';
 import type { RegistryContext } from '../internal/context.js';
+import { forgetReachable, keepReachable } from '../internal/gc-roots.js';
 import type { ModelFormat } from '../types.js';
 
 const VERIFY_IN_MEMORY_BYTES = 16 * 1024 * 1024;
@@ -69,8 +71,11 @@ export async function storeArtifact(
     }
     digest = logged.digest;
   } else if (typeof artifact === 'string') digest = artifact;
-  else if (isArtifactFile(artifact)) return store.putFile(artifact.file);
-  else if (
+  else if (isArtifactFile(artifact)) {
+    const stored = await store.putFile(artifact.file);
+    await keepReachable(store, stored.digest);
+    return stored;
+  } else if (
     typeof artifact === 'object' &&
     artifact !== null &&
     !(artifact instanceof Uint8Array) &&
@@ -79,20 +84,53 @@ export async function storeArtifact(
   ) {
     digest = (artifact as { digest?: unknown }).digest;
   } else {
-    return store.put(artifact as BlobSource);
+    const stored = await store.put(artifact as BlobSource);
+    await keepReachable(store, stored.digest);
+    return stored;
   }
   if (!isDigest(digest)) {
     throw new ValidationError(
       `registerModel() artifact must be a digest such as "sha256:<64 hex>" (from store.put()), { digest }, the bytes, { file: path }, or with { run } the name of an artifact the run logged; got ${JSON.stringify(String(digest).slice(0, 80))}`,
     );
   }
-  if (context.verifyArtifacts === false) return { digest, size: (await store.stat(digest)).size };
+  const created = await keepReachable(store, digest);
+  try {
+    return { digest, size: await checkArtifact(context, digest, artifact) };
+  } catch (error) {
+    // A digest that is not in the store leaves no ref behind.
+    if (created && NotFoundError.isInstance(error)) await forgetReachable(store, digest);
+    throw error;
+  }
+}
+
+/**
+ * Checks a blob given by digest as `context.verifyArtifacts` says and returns its size:
+ * `true` (default): the store holds it (the store named it by the SHA-256 of the bytes it
+ * received and verifies them on every read) and its size equals a size the caller gave;
+ * `'hash'`: also reads it back and re-hashes it (an IntegrityError for bytes changed at rest);
+ * `false`: trusts a size the caller gave without touching the store.
+ */
+async function checkArtifact(
+  context: RegistryContext,
+  digest: Digest,
+  artifact: unknown,
+): Promise<number> {
+  const given = (artifact as { size?: unknown } | null)?.size;
+  const claimed = typeof given === 'number' && Number.isSafeInteger(given) ? given : undefined;
+  if (context.verifyArtifacts === false && claimed !== undefined) return claimed;
+  const { size } = await context.store.stat(digest);
+  if (claimed !== undefined && claimed !== size) {
+    throw new IntegrityError(
+      `The artifact ${digest} is ${size} bytes in the store, not the ${claimed} bytes given; pass the digest and size store.put() returned`,
+    );
+  }
+  if (context.verifyArtifacts !== 'hash') return size;
   // Reading through the store verifies the bytes against the digest (IntegrityError otherwise).
   // Small blobs are read whole (cheaper in the core store), large ones streamed.
-  const { size } = await store.stat(digest);
-  if (size <= VERIFY_IN_MEMORY_BYTES)
-    return { digest, size: (await store.read(digest)).byteLength };
+  if (size <= VERIFY_IN_MEMORY_BYTES) return (await context.store.read(digest)).byteLength;
   let streamed = 0;
-  for await (const chunk of await store.get(digest)) streamed += (chunk as Uint8Array).byteLength;
-  return { digest, size: streamed };
+  for await (const chunk of await context.store.get(digest)) {
+    streamed += (chunk as Uint8Array).byteLength;
+  }
+  return streamed;
 }

@@ -39,7 +39,7 @@ export const registryOptionsSchema = z.strictObject({
     .optional(),
   metricBatchSize: z.number().int().min(1).max(1_000_000).optional(),
   metricFlushIntervalMs: positiveMs('metricFlushIntervalMs').optional(),
-  verifyArtifacts: z.boolean().optional(),
+  verifyArtifacts: z.union([z.boolean(), z.literal('hash')]).optional(),
   readonly: z.boolean().optional(),
 });
 
@@ -73,10 +73,14 @@ export interface RegistryOptions {
   /** A run writes its buffered metric points at most this long after the first, in milliseconds. Default 1000. */
   metricFlushIntervalMs?: number;
   /**
-   * Whether `registerModel` reads an artifact given by digest and checks it against its digest
-   * (an IntegrityError when corrupted). Default true; turn off for very large artifacts you trust.
+   * How `registerModel` checks an artifact given by digest. `true` (default): the store must hold
+   * it and its size must equal a size given with it (`{ digest, size }`); the bytes are not read
+   * (the store named the blob by the SHA-256 of the bytes it received, and every read verifies
+   * them). `'hash'`: also read the blob back and re-hash it, an IntegrityError when its bytes
+   * changed at rest (costs a full read per registration). `false`: trust a size given with the
+   * digest without asking the store.
    */
-  verifyArtifacts?: boolean;
+  verifyArtifacts?: boolean | 'hash';
   /** Open the database read-only (SQLite only). Default false. */
   readonly?: boolean;
 }

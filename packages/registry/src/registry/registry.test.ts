@@ -102,9 +102,16 @@ describe('registerModel', () => {
     chmodSync(path, 0o644);
     writeFileSync(path, 'evil bytes');
     await expect(registry.readArtifact('m@latest')).rejects.toBeInstanceOf(IntegrityError);
-    await expect(registry.registerModel('m', { artifact: digest })).rejects.toBeInstanceOf(
+    // Re-hashing at registration is on demand (verifyArtifacts: 'hash').
+    const strict = await openRegistry({
+      url: registry.location,
+      store: registry.store,
+      verifyArtifacts: 'hash',
+    });
+    await expect(strict.registerModel('m', { artifact: digest })).rejects.toBeInstanceOf(
       IntegrityError,
     );
+    await strict.close();
     expect((await registry.getModel('m')).latestVersion).toBe(1);
   });
 });

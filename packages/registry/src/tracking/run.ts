@@ -8,6 +8,7 @@ import {
 } from '@mlinfra/core';
 import type { SqlExecutor, SqlValue } from '../driver/sql-driver.js';
 import type { RegistryContext } from '../internal/context.js';
+import { keepReachable } from '../internal/gc-roots.js';
 import { assertKey, assertTags } from '../internal/validate.js';
 import type { MetricPoint, ParamValue, RunArtifact, RunRecord, RunStatus } from '../types.js';
 import {
@@ -33,6 +34,11 @@ export interface LogMetricsOptions {
 export interface StoredBlob {
   /** Digest of the blob in the core store. */
   digest: string;
+  /**
+   * Its size in bytes, as `store.put()` returned it (so its result can be passed as is).
+   * `registerModel` checks it against the store (an IntegrityError when they differ).
+   */
+  size?: number;
 }
 
 interface PendingPoint {
@@ -365,6 +371,8 @@ export class Run {
     } else {
       ({ digest, size } = await store.put(data));
     }
+    // A gc root before the row that names the blob (the project's gc rule).
+    await keepReachable(store, digest);
     const loggedAt = now();
     const artifact = await driver.transaction('write', async (executor) => {
       await assertRunning(executor, this.id, `log artifact "${name}"`);
