@@ -7,11 +7,12 @@ import { openRegistry, type Registry } from '../index.js';
 
 let registry: Registry;
 let folder: string;
+let database: string;
 let cleanup: () => Promise<void>;
 const bytes = (text: string) => new TextEncoder().encode(text);
 
 beforeEach(async () => {
-  ({ registry, folder, cleanup } = await temporaryRegistry());
+  ({ registry, folder, database, cleanup } = await temporaryRegistry());
 });
 afterEach(async () => {
   await cleanup();
@@ -37,7 +38,7 @@ describe('artifact checks at registration', () => {
     expect((await registry.registerModel('m', { artifact: digest })).version).toBe(2);
     // ...re-hashing on demand finds it, and so does every read.
     const strict = await openRegistry({
-      url: registry.location,
+      url: database,
       store: registry.store,
       verifyArtifacts: 'hash',
     });
@@ -94,7 +95,7 @@ describe('store.gc keeps what the registry names', () => {
 
   it('finds the refs of another registry instance on the same store', async () => {
     await registry.registerModel('m', { artifact: bytes('shared') });
-    const other = await openRegistry({ url: registry.location, store: registry.store });
+    const other = await openRegistry({ url: database, store: registry.store });
     await other.registerModel('m', { artifact: (await registry.resolve('m/1')).artifact });
     await other.close();
     await registry.store.gc({ keep: [], graceMs: 0 });

@@ -2,10 +2,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NotFoundError, ValidationError } from '@mlinfra/core';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { temporaryRegistry } from '../__fixtures__/temporary-registry.js';
-import { openRegistry, type Registry } from '../index.js';
+import type { Registry } from '../index.js';
 
 // An MLP exported by torch.onnx (from @mlinfra/serving's make-onnx-fixtures.py).
 const onnxFile = join(dirname(fileURLToPath(import.meta.url)), '../__fixtures__/mlp.onnx');
@@ -62,24 +61,5 @@ describe('model formats', () => {
       registry.registerModel('m', { artifact: { file: join(folder, 'absent.onnx') } }),
     ).rejects.toBeInstanceOf(NotFoundError);
     await expect(registry.getModel('m')).rejects.toBeInstanceOf(NotFoundError);
-  });
-
-  it('migrates a version 1 database: its versions read as tfjs', async () => {
-    await registry.registerModel('old', { artifact: new TextEncoder().encode('{}') });
-    const path = registry.location;
-    await registry.close();
-    const database = new Database(path);
-    // Turn the file back into schema version 1.
-    database.exec(`CREATE TABLE v1 AS SELECT model, version, run_id, artifact, artifact_size, signature,
-      metrics, slices, description, created_at, created_by, approval, approval_by, approval_at,
-      approval_reason FROM model_versions;
-      DROP TABLE model_versions; ALTER TABLE v1 RENAME TO model_versions;
-      UPDATE registry_meta SET value = '1' WHERE key = 'schema_version';`);
-    database.close();
-    registry = await openRegistry({ url: path, actor: 'tester' });
-    expect((await registry.resolve('old')).format).toBe('tfjs');
-    expect((await registry.registerModel('old', { artifact: onnxBytes })).format).toBe('onnx');
-    expect((await registry.resolve('old/2')).format).toBe('onnx');
-    await registry.close();
   });
 });

@@ -12,6 +12,7 @@ const positiveMs = (name: string) =>
 
 /** Zod schema of {@link RegistryOptions}. */
 export const registryOptionsSchema = z.strictObject({
+  database: z.string().min(1).optional(),
   url: z.string().min(1).optional(),
   driver: z
     .custom<SqlDriver>(
@@ -46,10 +47,13 @@ export const registryOptionsSchema = z.strictObject({
 /** Options of {@link openRegistry}. */
 export interface RegistryOptions {
   /**
-   * Where the metadata lives: a SQLite file path, `sqlite:<path>`, `file:<path>` or `:memory:`.
-   * Default `$MLINFRA_HOME/registry.db` (`./.mlinfra/registry.db` when MLINFRA_HOME is unset).
-   * `postgres://` URLs are reserved for the PostgreSQL backend of a later release.
+   * Where the metadata lives: a `postgres://user:password@host:5432/db` URL (PostgreSQL through
+   * the optional peer `pg`; `sslmode` and the other URL parameters pass through to it), a SQLite
+   * file path, `sqlite:<path>`, `file:<path>` or `:memory:`. Default `$MLINFRA_DATABASE_URL`,
+   * else `$MLINFRA_HOME/registry.db` (`./.mlinfra/registry.db` when MLINFRA_HOME is unset).
    */
+  database?: string;
+  /** The same as `database` (its older name). */
   url?: string;
   /** A metadata driver to use instead of `url` (for example a PostgreSQL driver). */
   driver?: SqlDriver;
@@ -81,6 +85,6 @@ export interface RegistryOptions {
    * digest without asking the store.
    */
   verifyArtifacts?: boolean | 'hash';
-  /** Open the database read-only (SQLite only). Default false. */
+  /** Open the database read-only (SQLite: the file; PostgreSQL: read-only transactions). Default false. */
   readonly?: boolean;
 }
