@@ -48,6 +48,8 @@ export async function importPg(
 }
 
 const INT8_OID = 20;
+/** Tries to open a connection before a transaction reports UNAVAILABLE (waits 100, 300 ms). */
+const CONNECT_ATTEMPTS = 3;
 const statementNames = new Map<string, string>();
 
 /** A prepared statement name per SQL text, so each connection parses a statement once. */
@@ -138,12 +140,44 @@ class PostgresDriver implements SqlDriver {
     work: (executor: SqlExecutor) => Promise<T>,
   ): Promise<T> {
     this.checkOpen();
-    let client: PoolClient;
+    if (mode === 'write') return this.attempt(mode, work);
+    // A read changes nothing, so one that lost its connection (a restarted server, a dropped
+    // idle connection) runs once more on a fresh one.
     try {
-      client = await this.pool.connect();
+      return await this.attempt(mode, work);
     } catch (error) {
-      this.fail(error);
+      if (!(MlinfraError.isInstance(error) && error.code === 'UNAVAILABLE') || this.closed) {
+        throw error;
+      }
+      return this.attempt(mode, work);
     }
+  }
+
+  /** A pooled connection; connecting is retried (nothing was sent yet, so it is always safe). */
+  private async connect(): Promise<PoolClient> {
+    for (let attempt = 1; ; attempt++) {
+      this.checkOpen();
+      try {
+        return await this.pool.connect();
+      } catch (error) {
+        const translated = translatePostgresError(
+          error,
+          this.location,
+          passwordOf(this.url),
+          this.options.busyTimeoutMs,
+        );
+        const retry = MlinfraError.isInstance(translated) && translated.code === 'UNAVAILABLE';
+        if (!retry || attempt >= CONNECT_ATTEMPTS) throw translated;
+        await new Promise((resolve) => setTimeout(resolve, 100 * 3 ** (attempt - 1)));
+      }
+    }
+  }
+
+  private async attempt<T>(
+    mode: 'read' | 'write',
+    work: (executor: SqlExecutor) => Promise<T>,
+  ): Promise<T> {
+    const client = await this.connect();
     let broken = false;
     try {
       try {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { MissingDependencyError, MlinfraError, ValidationError } from '@mlinfra/core';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../__fixtures__/test-database.js';
 import { openRegistry, type RegistryEvent } from '../index.js';
@@ -102,6 +103,22 @@ describe('the registry on PostgreSQL', () => {
     expect(event).toMatchObject({ action: 'alias.set', alias: 'champion', version: 1 });
     expect(Date.now() - started).toBeLessThan(10_000);
     await Promise.all([watcher.close(), writer.close()]);
+  });
+
+  it('keeps answering after the server dropped its connections', async () => {
+    const registry = await openRegistry({ database, store: folder });
+    await registry.registerModel('m', { artifact: new Uint8Array([1]) });
+    expect((await registry.resolve('m')).version).toBe(1);
+    const admin = new pg.Client({ connectionString: database });
+    await admin.connect();
+    const killed = await admin.query(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+    );
+    await admin.end();
+    expect(killed.rowCount).toBeGreaterThan(0);
+    expect((await registry.resolve('m')).version).toBe(1);
+    expect((await registry.registerModel('m', { artifact: new Uint8Array([2]) })).version).toBe(2);
+    await registry.close();
   });
 
   it('names `npm install pg` when pg is missing', async () => {
