@@ -230,12 +230,11 @@ export class PostgresRefBackend implements RefBackend {
 
   /** Runs one statement on a pooled connection; a broken connection is not reused. */
   private async query<R extends Pg.QueryResultRow>(
+    pool: Pg.Pool,
     text: string,
     values: unknown[],
     retry: boolean,
   ): Promise<Pg.QueryResult<R>> {
-    const { pool, ready } = await this.shared();
-    await ready;
     for (let attempt = 1; ; attempt++) {
       const client = await this.connect(pool);
       try {
@@ -253,9 +252,18 @@ export class PostgresRefBackend implements RefBackend {
     }
   }
 
+  /** The shared pool once its table exists; driver import errors pass through unchanged. */
+  private async pool(): Promise<Pg.Pool> {
+    const { pool, ready } = await this.shared();
+    await ready;
+    return pool;
+  }
+
   async getRef(name: string): Promise<string | undefined> {
+    const pool = await this.pool();
     try {
       const result = await this.query<{ value: string }>(
+        pool,
         `SELECT value FROM ${TABLE} WHERE name = $1`,
         [name],
         true,
@@ -267,8 +275,10 @@ export class PostgresRefBackend implements RefBackend {
   }
 
   async listRefs(prefix: string): Promise<string[]> {
+    const pool = await this.pool();
     try {
       const result = await this.query<{ name: string }>(
+        pool,
         `SELECT name FROM ${TABLE} WHERE name LIKE $1 ESCAPE '\\' ORDER BY name`,
         [likePrefix(prefix)],
         true,
@@ -289,8 +299,9 @@ export class PostgresRefBackend implements RefBackend {
     const [text, values] = statementFor(name, value, expected, token);
     // Unconditional writes land the same way twice, so they may be retried; conditional ones not.
     const idempotent = expected === undefined;
+    const pool = await this.pool();
     try {
-      const result = await this.query(text, values, idempotent);
+      const result = await this.query(pool, text, values, idempotent);
       return idempotent || (result.rowCount ?? 0) > 0;
     } catch (error) {
       if (!isConnectionFailure(error) || value === undefined) {
@@ -298,6 +309,7 @@ export class PostgresRefBackend implements RefBackend {
       }
       // The answer was lost: our token in the row means the write landed.
       const landed = await this.query<{ token: string }>(
+        pool,
         `SELECT token FROM ${TABLE} WHERE name = $1`,
         [name],
         true,

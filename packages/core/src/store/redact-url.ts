@@ -22,10 +22,13 @@ export function redactUrl(url: string | URL): string {
   } catch {
     return text.replace(USERINFO_PASSWORD, '$1***@');
   }
+  const secretParameters = [...parsed.searchParams.keys()].filter((name) =>
+    SECRET_PARAMETER.test(name),
+  );
+  // Nothing to hide: give the URL back exactly as written.
+  if (parsed.password === '' && secretParameters.length === 0) return text;
   if (parsed.password !== '') parsed.password = '***';
-  for (const name of [...parsed.searchParams.keys()]) {
-    if (SECRET_PARAMETER.test(name)) parsed.searchParams.set(name, '***');
-  }
+  for (const name of secretParameters) parsed.searchParams.set(name, '***');
   // URL turns `***` into `%2A%2A%2A` in the query; keep it readable.
   return parsed.toString().replaceAll('%2A%2A%2A', '***');
 }

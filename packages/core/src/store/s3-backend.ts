@@ -205,6 +205,11 @@ export class S3BlobBackend implements BlobBackend {
               },
             }),
         maxAttempts: maxAttempts ?? 3,
+        // Every read is checked against the blob's SHA-256 by the store, so the SDK's own CRC32
+        // (pure JavaScript on Node 20, slower than the network here) is only sent where S3
+        // requires it.
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
         requestHandler: { connectionTimeout: 10_000, requestTimeout: 120_000 },
       });
       return { client, module };

@@ -368,7 +368,7 @@ describe.each(storeHarnesses)('store on $name', (harness) => {
       expect(result.stored).toBe(size);
       expect(result.matches).toBe(true);
       expect(result.maxRssMiB).toBeLessThan(200);
-    }, 300_000);
+    }, 600_000);
   });
 });
 
