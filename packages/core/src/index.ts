@@ -16,6 +16,7 @@ export {
   ValidationError,
   type ValidationIssue,
 } from './errors/index.js';
+export { UnavailableError } from './errors/unavailable-error.js';
 export {
   COLUMN_TYPES,
   type ColumnSchema,
@@ -31,6 +32,7 @@ export {
   validateRows,
 } from './schema/index.js';
 export type { BlobWriter, StoreBackend } from './store/backend.js';
+export { type BlobBackend, combineBackends, type RefBackend } from './store/combined-backend.js';
 export { FileBackend } from './store/file-backend.js';
 export {
   assertDigest,
@@ -39,6 +41,7 @@ export {
   isDigest,
   MAX_REF_NAME_LENGTH,
 } from './store/names.js';
+export { redactUrl } from './store/redact-url.js';
 export {
   type BlobInfo,
   type BlobSource,
@@ -52,3 +55,4 @@ export {
   type Refs,
   type Store,
 } from './store/store.js';
+export { DATABASE_URL_ENV, STORE_ENV, type StoreOptions } from './store/store-config.js';

