@@ -1,6 +1,6 @@
-import { MissingDependencyError, MlinfraError } from '@mlinfra/core';
+import { MissingDependencyError, MlinfraError, redactUrl } from '@mlinfra/core';
 import type { Pool, PoolClient, QueryResult } from 'pg';
-import { passwordOf, redactUrl } from '../internal/redact.js';
+import { passwordOf } from '../internal/redact.js';
 import { dialectRules } from './dialect.js';
 import { translatePostgresError } from './postgres-errors.js';
 import type { SqlDriver, SqlExecutor, SqlValue } from './sql-driver.js';

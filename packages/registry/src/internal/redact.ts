@@ -1,16 +1,3 @@
-/**
- * A connection URL with its password replaced by `***` (`postgres://user:***@host/db`), for
- * messages and logs. Also hides a `password=` query parameter. Text that is not a URL comes back
- * unchanged.
- *
- * Local to the registry until `@mlinfra/core` exports the same helper.
- */
-export function redactUrl(url: string): string {
-  let text = url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):[^@/?#]*@/i, '$1:***@');
-  text = text.replace(/([?&]password=)[^&#]*/gi, '$1***');
-  return text;
-}
-
 /** The password in a connection URL (decoded), or undefined. */
 export function passwordOf(url: string): string | undefined {
   try {

@@ -2,13 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createStore, MlinfraError, type Store, ValidationError } from '@mlinfra/core';
+import { createStore, MlinfraError, redactUrl, type Store, ValidationError } from '@mlinfra/core';
 import { openPostgresDriver } from '../driver/postgres-driver.js';
 import { migrate } from '../driver/schema.js';
 import type { SqlDriver } from '../driver/sql-driver.js';
 import { openSqliteDriver } from '../driver/sqlite-driver.js';
 import { EventHub } from '../events/event-hub.js';
-import { redactUrl } from '../internal/redact.js';
 import { parseOptions } from '../internal/validate.js';
 import { type RegistryOptions, registryOptionsSchema } from './options.js';
 import { Registry } from './registry.js';
@@ -25,6 +24,17 @@ function defaultActor(): string {
 
 function home(): string {
   return resolve(process.env.MLINFRA_HOME ?? './.mlinfra');
+}
+
+/**
+ * Where artifacts go when `store` is a location or absent: the `store` option, else the SQLite
+ * file's folder, else `$MLINFRA_STORE` (a folder or `s3://...`, read by core), else `$MLINFRA_HOME`.
+ */
+function storeLocation(option: string | undefined, folder: string | undefined): string | undefined {
+  if (option !== undefined) return option;
+  if (folder !== undefined) return folder;
+  const fromEnvironment = process.env.MLINFRA_STORE;
+  return fromEnvironment !== undefined && fromEnvironment.length > 0 ? undefined : home();
 }
 
 const POSTGRES_URL = /^postgres(ql)?:\/\//i;
@@ -110,7 +120,7 @@ export async function openRegistry(options: RegistryOptions = {}): Promise<Regis
   const store: Store =
     typeof checked.store === 'object'
       ? checked.store
-      : createStore(checked.store ?? folder ?? home());
+      : createStore(storeLocation(checked.store, folder));
   return new Registry({
     driver,
     store,

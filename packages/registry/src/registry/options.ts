@@ -58,8 +58,9 @@ export interface RegistryOptions {
   /** A metadata driver to use instead of `url` (for example a PostgreSQL driver). */
   driver?: SqlDriver;
   /**
-   * The core store for artifacts, or its folder. Default: the folder of the SQLite file when
-   * `url` names one, else `$MLINFRA_HOME` (`./.mlinfra`).
+   * The core store for artifacts, or its location (a folder, or what `createStore()` takes).
+   * Default: the folder of the SQLite file when `database` names one, else `$MLINFRA_STORE` (a
+   * folder or `s3://...`), else `$MLINFRA_HOME` (`./.mlinfra`).
    */
   store?: Store | string;
   /** Who is making changes, recorded in the audit log. Default `$MLINFRA_ACTOR`, else the OS user name. */
