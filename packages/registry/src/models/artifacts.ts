@@ -45,17 +45,29 @@ export function inferFormat(artifact: unknown): ModelFormat | undefined {
   return undefined;
 }
 
+/** An artifact made reachable (its gc ref set), with its size still being checked. */
+export interface PreparedArtifact {
+  digest: Digest;
+  /**
+   * The artifact's size once the store confirmed it (see {@link checkArtifact}); await it before
+   * naming the digest in a row. Rejects with NotFoundError or IntegrityError.
+   */
+  size: Promise<number>;
+}
+
 /**
- * Finds or stores the artifact `registerModel` was given and returns its digest and size: the
- * name of an artifact `runId` logged, a digest (or `{ digest }`) already in the store, a file
- * (`{ file }`) or bytes / a stream stored now. A digest is checked against the store as `context.verifyArtifacts` says.
+ * Finds or stores the artifact `registerModel` was given: the name of an artifact `runId` logged,
+ * a digest (or `{ digest }`) already in the store, a file (`{ file }`) or bytes / a stream stored
+ * now. Its gc ref is set on return; a digest's check against the store (as
+ * `context.verifyArtifacts` says) runs on in `size`, so the caller can overlap it with database
+ * work.
  * @throws ValidationError, NotFoundError, IntegrityError.
  */
 export async function storeArtifact(
   context: RegistryContext,
   artifact: unknown,
   runId: string | undefined,
-): Promise<{ digest: Digest; size: number }> {
+): Promise<PreparedArtifact> {
   const store = context.store;
   let digest: unknown;
   if (typeof artifact === 'string' && !isDigest(artifact) && runId !== undefined) {
@@ -74,7 +86,7 @@ export async function storeArtifact(
   else if (isArtifactFile(artifact)) {
     const stored = await store.putFile(artifact.file);
     await keepReachable(store, stored.digest);
-    return stored;
+    return { digest: stored.digest, size: Promise.resolve(stored.size) };
   } else if (
     typeof artifact === 'object' &&
     artifact !== null &&
@@ -86,21 +98,23 @@ export async function storeArtifact(
   } else {
     const stored = await store.put(artifact as BlobSource);
     await keepReachable(store, stored.digest);
-    return stored;
+    return { digest: stored.digest, size: Promise.resolve(stored.size) };
   }
   if (!isDigest(digest)) {
     throw new ValidationError(
       `registerModel() artifact must be a digest such as "sha256:<64 hex>" (from store.put()), { digest }, the bytes, { file: path }, or with { run } the name of an artifact the run logged; got ${JSON.stringify(String(digest).slice(0, 80))}`,
     );
   }
-  const created = await keepReachable(store, digest);
-  try {
-    return { digest, size: await checkArtifact(context, digest, artifact) };
-  } catch (error) {
+  const checked = digest;
+  const created = await keepReachable(store, checked);
+  const size = checkArtifact(context, checked, artifact).catch(async (error: unknown) => {
     // A digest that is not in the store leaves no ref behind.
-    if (created && NotFoundError.isInstance(error)) await forgetReachable(store, digest);
+    if (created && NotFoundError.isInstance(error)) await forgetReachable(store, checked);
     throw error;
-  }
+  });
+  // The caller may fail before awaiting it (an unknown run); that is not an unhandled rejection.
+  size.catch(() => undefined);
+  return { digest: checked, size };
 }
 
 /**
