@@ -18,6 +18,14 @@ export interface ArtifactFile {
   file: string;
 }
 
+/**
+ * Whether a string artifact given without a run names a file: a relative or absolute path
+ * (`./`, `../`, `/`, a Windows drive) or a name ending in `.onnx`. Anything else must be a digest.
+ */
+function looksLikePath(text: string): boolean {
+  return /^(\.{1,2}[\\/]|[\\/]|[A-Za-z]:[\\/])/.test(text) || /\.onnx$/i.test(text);
+}
+
 function isArtifactFile(value: unknown): value is ArtifactFile {
   return (
     typeof value === 'object' && value !== null && typeof (value as ArtifactFile).file === 'string'
@@ -31,7 +39,12 @@ function isArtifactFile(value: unknown): value is ArtifactFile {
  * Undefined when the artifact does not say (a digest, a stream, other bytes).
  */
 export function inferFormat(artifact: unknown): ModelFormat | undefined {
-  if (isArtifactFile(artifact)) return /\.onnx$/i.test(artifact.file) ? 'onnx' : undefined;
+  const file = isArtifactFile(artifact)
+    ? artifact.file
+    : typeof artifact === 'string' && !isDigest(artifact)
+      ? artifact
+      : undefined;
+  if (file !== undefined) return /\.onnx$/i.test(file) ? 'onnx' : undefined;
   if (
     artifact instanceof Uint8Array &&
     artifact.length >= 3 &&
@@ -76,12 +89,17 @@ export async function storeArtifact(
       'SELECT digest FROM run_artifacts WHERE run_id = ? AND name = ?',
       [runId, artifact],
     );
+    if (logged === undefined && looksLikePath(artifact)) {
+      return storeArtifact(context, { file: artifact }, undefined);
+    }
     if (logged === undefined) {
       throw new NotFoundError(
         `Run ${runId} has no artifact named ${JSON.stringify(artifact)}; log it with run.logArtifact() first, or pass its digest`,
       );
     }
     digest = logged.digest;
+  } else if (typeof artifact === 'string' && !isDigest(artifact) && looksLikePath(artifact)) {
+    return storeArtifact(context, { file: artifact }, undefined);
   } else if (typeof artifact === 'string') digest = artifact;
   else if (isArtifactFile(artifact)) {
     const stored = await store.putFile(artifact.file);

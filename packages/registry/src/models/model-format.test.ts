@@ -35,6 +35,18 @@ describe('model formats', () => {
     expect(Buffer.from(await registry.readArtifact('mlp/1')).equals(onnxBytes)).toBe(true);
   });
 
+  it('takes a path string to an .onnx file, with or without a run', async () => {
+    const plain = await registry.registerModel('paths', { artifact: onnxFile });
+    expect(plain).toMatchObject({ format: 'onnx', artifactSize: onnxBytes.byteLength });
+    const run = await registry.startRun();
+    const withRun = await registry.registerModel('paths', { artifact: onnxFile, run });
+    expect(withRun.artifact).toBe(plain.artifact);
+    expect(withRun.runId).toBe(run.id);
+    await expect(
+      registry.registerModel('paths', { artifact: 'not-a-digest-or-path' }),
+    ).rejects.toBeInstanceOf(ValidationError);
+  });
+
   it('infers onnx from bytes, defaults to tfjs, and takes the format given for a digest', async () => {
     expect((await registry.registerModel('a', { artifact: onnxBytes })).format).toBe('onnx');
     const manifest = new TextEncoder().encode('{"modelTopology":{}}');

@@ -11,9 +11,10 @@ import { type ArtifactFile, inferFormat, storeArtifact } from './artifacts.js';
 export interface RegisterModelOptions {
   /**
    * The model artifact: the digest of bytes already in the core store (such as a trainer model
-   * manifest), `{ digest }`, a file to store now (`{ file: 'model.onnx' }`, streamed), bytes /
-   * a stream to store now, or, with `run`, the name of an artifact that run logged (such as
-   * `'model'`).
+   * manifest), `{ digest }` (with the `size` store.put() returned, checked), a file to store now
+   * (`{ file: 'model.onnx' }`, or a path string starting with `./`, `../` or `/` or ending in
+   * `.onnx`; streamed), bytes / a stream to store now, or, with `run`, the name of an artifact
+   * that run logged (such as `'model'`).
    */
   artifact: string | StoredBlob | ArtifactFile | Exclude<BlobSource, string>;
   /**
