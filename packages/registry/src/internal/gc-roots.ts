@@ -32,8 +32,14 @@ export async function keepReachable(store: Store, digest: Digest): Promise<boole
   return created;
 }
 
-/** Removes a ref {@link keepReachable} just created for a digest that turned out unusable. */
+/**
+ * Removes a ref {@link keepReachable} just created for a digest the store turned out not to hold.
+ * Another process may have stored those bytes and relied on this ref meanwhile (it saw the ref
+ * and skipped writing its own), so the ref comes back when the blob exists after the removal.
+ */
 export async function forgetReachable(store: Store, digest: Digest): Promise<void> {
   knownRefs.get(store)?.delete(digest);
-  await store.refs.delete(artifactRef(digest), { expected: digest }).catch(() => false);
+  const name = artifactRef(digest);
+  const removed = await store.refs.delete(name, { expected: digest }).catch(() => false);
+  if (removed && (await store.has(digest))) await store.refs.set(name, digest);
 }
