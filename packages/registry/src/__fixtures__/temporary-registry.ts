@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import { openRegistry, type Registry, type RegistryOptions } from '../index.js';
 import { backend, freshDatabase } from './test-database.js';
 
@@ -32,4 +33,26 @@ export async function temporaryRegistry(options: RegistryOptions = {}): Promise<
       rmSync(folder, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Gives each test of the calling file a fresh {@link temporaryRegistry} (beforeEach/afterEach);
+ * read `current.registry`, `current.folder` and `current.database` inside a test.
+ */
+export function registryPerTest(options: RegistryOptions = {}): {
+  registry: Registry;
+  folder: string;
+  database: string;
+} {
+  const current = {} as { registry: Registry; folder: string; database: string };
+  let cleanup: (() => Promise<void>) | undefined;
+  beforeEach(async () => {
+    const made = await temporaryRegistry(options);
+    Object.assign(current, made);
+    cleanup = made.cleanup;
+  });
+  afterEach(async () => {
+    await cleanup?.();
+  });
+  return current;
 }

@@ -1,84 +1,74 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IntegrityError, NotFoundError } from '@mlinfra/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { temporaryRegistry } from '../__fixtures__/temporary-registry.js';
-import { openRegistry, type Registry } from '../index.js';
+import { describe, expect, it } from 'vitest';
+import { registryPerTest } from '../__fixtures__/temporary-registry.js';
+import { openRegistry } from '../index.js';
 
-let registry: Registry;
-let folder: string;
-let database: string;
-let cleanup: () => Promise<void>;
 const bytes = (text: string) => new TextEncoder().encode(text);
-
-beforeEach(async () => {
-  ({ registry, folder, database, cleanup } = await temporaryRegistry());
-});
-afterEach(async () => {
-  await cleanup();
-});
+const current = registryPerTest();
 
 function blobPath(digest: string): string {
   const hex = digest.slice('sha256:'.length);
-  return join(folder, 'blobs', 'sha256', hex.slice(0, 2), hex.slice(2));
+  return join(current.folder, 'blobs', 'sha256', hex.slice(0, 2), hex.slice(2));
 }
 
 describe('artifact checks at registration', () => {
   it('checks presence and size by default, re-hashes only with verifyArtifacts: hash', async () => {
-    const { digest, size } = await registry.store.put('twelve bytes');
+    const { digest, size } = await current.registry.store.put('twelve bytes');
     await expect(
-      registry.registerModel('m', { artifact: { digest, size: size + 1 } }),
+      current.registry.registerModel('m', { artifact: { digest, size: size + 1 } }),
     ).rejects.toBeInstanceOf(IntegrityError);
-    expect((await registry.registerModel('m', { artifact: { digest, size } })).artifactSize).toBe(
-      size,
-    );
+    expect(
+      (await current.registry.registerModel('m', { artifact: { digest, size } })).artifactSize,
+    ).toBe(size);
     // Same-size bytes changed at rest: the default check does not read the blob...
     chmodSync(blobPath(digest), 0o644);
     writeFileSync(blobPath(digest), 'evil  bytes!');
-    expect((await registry.registerModel('m', { artifact: digest })).version).toBe(2);
+    expect((await current.registry.registerModel('m', { artifact: digest })).version).toBe(2);
     // ...re-hashing on demand finds it, and so does every read.
     const strict = await openRegistry({
-      url: database,
-      store: registry.store,
+      url: current.database,
+      store: current.registry.store,
       verifyArtifacts: 'hash',
     });
     await expect(strict.registerModel('m', { artifact: digest })).rejects.toBeInstanceOf(
       IntegrityError,
     );
     await strict.close();
-    await expect(registry.readArtifact('m/2')).rejects.toBeInstanceOf(IntegrityError);
+    await expect(current.registry.readArtifact('m/2')).rejects.toBeInstanceOf(IntegrityError);
   });
 
   it('refuses a digest the store does not hold and leaves no ref behind', async () => {
     const absent = `sha256:${'ab'.repeat(32)}`;
-    await expect(registry.registerModel('m', { artifact: absent })).rejects.toBeInstanceOf(
+    await expect(current.registry.registerModel('m', { artifact: absent })).rejects.toBeInstanceOf(
       NotFoundError,
     );
-    expect(await registry.store.refs.list('registry/')).toEqual([]);
-    await expect(registry.getModel('m')).rejects.toBeInstanceOf(NotFoundError);
+    expect(await current.registry.store.refs.list('registry/')).toEqual([]);
+    await expect(current.registry.getModel('m')).rejects.toBeInstanceOf(NotFoundError);
   });
 });
 
 describe('store.gc keeps what the registry names', () => {
   it('keeps registered and logged artifacts through gc with graceMs 0, and removes the rest', async () => {
-    const run = await registry.startRun();
+    const run = await current.registry.startRun();
     const logged = await run.logArtifact('model', bytes('logged weights'));
     await run.end();
-    const { digest: stored } = await registry.store.put('stored before registration');
-    const filePath = join(folder, 'model.bin');
+    const { digest: stored } = await current.registry.store.put('stored before registration');
+    const filePath = join(current.folder, 'model.bin');
     writeFileSync(filePath, 'weights from a file');
-    await registry.registerModel('m', { artifact: bytes('inline weights') });
-    await registry.registerModel('m', { artifact: stored });
-    await registry.registerModel('m', { artifact: { file: filePath } });
-    await registry.registerModel('m', { artifact: 'model', run });
-    const { digest: orphan } = await registry.store.put('named by nothing');
+    await current.registry.registerModel('m', { artifact: bytes('inline weights') });
+    await current.registry.registerModel('m', { artifact: stored });
+    await current.registry.registerModel('m', { artifact: { file: filePath } });
+    await current.registry.registerModel('m', { artifact: 'model', run });
+    const { digest: orphan } = await current.registry.store.put('named by nothing');
 
-    const report = await registry.store.gc({ keep: [], graceMs: 0 });
+    const report = await current.registry.store.gc({ keep: [], graceMs: 0 });
 
     expect(report.removed).toEqual([orphan]);
     const texts = [];
     for (let version = 1; version <= 4; version++) {
-      texts.push(new TextDecoder().decode(await registry.readArtifact(`m/${version}`)));
+      texts.push(new TextDecoder().decode(await current.registry.readArtifact(`m/${version}`)));
     }
     expect(texts).toEqual([
       'inline weights',
@@ -86,19 +76,19 @@ describe('store.gc keeps what the registry names', () => {
       'weights from a file',
       'logged weights',
     ]);
-    expect(new TextDecoder().decode(await registry.store.read(logged.digest))).toBe(
+    expect(new TextDecoder().decode(await current.registry.store.read(logged.digest))).toBe(
       'logged weights',
     );
     // One ref per artifact, named after its digest, written before the row that names it.
-    expect(await registry.store.refs.list('registry/artifacts/')).toHaveLength(4);
+    expect(await current.registry.store.refs.list('registry/artifacts/')).toHaveLength(4);
   });
 
   it('finds the refs of another registry instance on the same store', async () => {
-    await registry.registerModel('m', { artifact: bytes('shared') });
-    const other = await openRegistry({ url: database, store: registry.store });
-    await other.registerModel('m', { artifact: (await registry.resolve('m/1')).artifact });
+    await current.registry.registerModel('m', { artifact: bytes('shared') });
+    const other = await openRegistry({ url: current.database, store: current.registry.store });
+    await other.registerModel('m', { artifact: (await current.registry.resolve('m/1')).artifact });
     await other.close();
-    await registry.store.gc({ keep: [], graceMs: 0 });
-    expect(new TextDecoder().decode(await registry.readArtifact('m/2'))).toBe('shared');
+    await current.registry.store.gc({ keep: [], graceMs: 0 });
+    expect(new TextDecoder().decode(await current.registry.readArtifact('m/2'))).toBe('shared');
   });
 });
