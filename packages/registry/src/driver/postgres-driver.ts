@@ -1,6 +1,6 @@
-import { MissingDependencyError, MlinfraError, redactUrl } from '@mlinfra/core';
+import { MissingDependencyError, MlinfraError, redactUrl, ValidationError } from '@mlinfra/core';
 import type { Pool, PoolClient, QueryResult } from 'pg';
-import { passwordOf } from '../internal/redact.js';
+import { passwordOf, scrub } from '../internal/redact.js';
 import { dialectRules } from './dialect.js';
 import { translatePostgresError } from './postgres-errors.js';
 import type { SqlDriver, SqlExecutor, SqlValue } from './sql-driver.js';
@@ -265,19 +265,35 @@ export async function openPostgresDriver(
   url: string,
   options: PostgresDriverOptions,
 ): Promise<SqlDriver> {
+  const location = redactUrl(url);
+  try {
+    new URL(url);
+  } catch {
+    // No cause: Node's URL error carries the input, password included.
+    throw new ValidationError(
+      `The database URL ${location} is not a valid URL; write it as postgres://user:password@host:5432/database (percent-encode special characters in the password)`,
+    );
+  }
   const pg = await importPg();
   const parseInt8 = (value: string) => Number(value);
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: options.maxConnections,
-    connectionTimeoutMillis: Math.max(1, Math.round(options.busyTimeoutMs)),
-    lock_timeout: Math.max(1, Math.round(options.busyTimeoutMs)),
-    types: {
-      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === INT8_OID
-          ? parseInt8
-          : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
-    },
-  });
-  return new PostgresDriver(pg, pool, url, redactUrl(url), options);
+  let pool: Pool;
+  try {
+    pool = new pg.Pool({
+      connectionString: url,
+      max: options.maxConnections,
+      connectionTimeoutMillis: Math.max(1, Math.round(options.busyTimeoutMs)),
+      lock_timeout: Math.max(1, Math.round(options.busyTimeoutMs)),
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === INT8_OID
+            ? parseInt8
+            : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+      },
+    });
+  } catch (error) {
+    throw new ValidationError(
+      `pg refused the database URL ${location}: ${scrub(String((error as Error).message), passwordOf(url))}`,
+    );
+  }
+  return new PostgresDriver(pg, pool, url, location, options);
 }

@@ -65,7 +65,13 @@ describe('the registry on PostgreSQL', () => {
     }).catch((caught: unknown) => caught);
     expect(ValidationError.isInstance(refused)).toBe(true);
     expect(String(refused)).toMatch(/password/);
-    for (const error of [unreachable, refused]) {
+    const malformed = await openRegistry({
+      database: `postgres://mlinfra:${secret}@127.0.0.1:notaport/registry`,
+      store: folder,
+    }).catch((caught: unknown) => caught);
+    expect(ValidationError.isInstance(malformed)).toBe(true);
+    expect(String(malformed)).toContain('mlinfra:***@');
+    for (const error of [unreachable, refused, malformed]) {
       expect(inspect(error, { depth: 10 })).not.toContain(secret);
       expect(JSON.stringify(error)).not.toContain(secret);
     }
