@@ -5,9 +5,32 @@ export function artifactRef(digest: Digest): string {
   return `registry/artifacts/${digest.slice('sha256:'.length)}`;
 }
 
-// Artifact refs this process has seen set, per store: the registry never deletes them, so a
-// second registration of the same artifact costs no ref read.
-const knownRefs = new WeakMap<Store, Set<string>>();
+// Artifacts this process has rooted, per store, with their size once the store confirmed it.
+// The registry never deletes these refs, so a second registration of the same artifact costs no
+// ref read; blobs are immutable and the ref keeps gc off them, so a confirmed size stays true
+// (only an explicit store.delete() of a registered artifact would make it stale).
+const KNOWN_LIMIT = 100_000;
+const knownRefs = new WeakMap<Store, Map<string, number | undefined>>();
+
+function knownOf(store: Store): Map<string, number | undefined> {
+  let known = knownRefs.get(store);
+  if (known === undefined) {
+    known = new Map();
+    knownRefs.set(store, known);
+  }
+  return known;
+}
+
+/** The size the store confirmed for a rooted artifact earlier in this process, if any. */
+export function confirmedSize(store: Store, digest: Digest): number | undefined {
+  return knownRefs.get(store)?.get(digest);
+}
+
+/** Remembers the size the store gave for an artifact {@link keepReachable} rooted. */
+export function confirm(store: Store, digest: Digest, size: number): void {
+  const known = knownOf(store);
+  if (known.has(digest)) known.set(digest, size);
+}
 
 /**
  * Makes `digest` a gc root before any row names it: `store.gc()` keeps every blob a ref's value
@@ -16,11 +39,7 @@ const knownRefs = new WeakMap<Store, Set<string>>();
  * this call created the ref.
  */
 export async function keepReachable(store: Store, digest: Digest): Promise<boolean> {
-  let known = knownRefs.get(store);
-  if (known === undefined) {
-    known = new Set();
-    knownRefs.set(store, known);
-  }
+  const known = knownOf(store);
   if (known.has(digest)) return false;
   const name = artifactRef(digest);
   let created = false;
@@ -28,7 +47,8 @@ export async function keepReachable(store: Store, digest: Digest): Promise<boole
     await store.refs.set(name, digest);
     created = true;
   }
-  known.add(digest);
+  if (known.size >= KNOWN_LIMIT) known.clear();
+  known.set(digest, undefined);
   return created;
 }
 

@@ -39,6 +39,33 @@ describe('artifact checks at registration', () => {
     await expect(current.registry.readArtifact('m/2')).rejects.toBeInstanceOf(IntegrityError);
   });
 
+  it('asks the store once per artifact: blobs are immutable and rooted by the registry', async () => {
+    const real = current.registry.store;
+    let stats = 0;
+    const counting = new Proxy(real, {
+      get(target, key) {
+        if (key === 'stat') {
+          return (digest: string) => {
+            stats++;
+            return target.stat(digest);
+          };
+        }
+        const value = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const { digest, size } = await real.put('asked once');
+    const registry = await openRegistry({ url: current.database, store: counting });
+    for (let index = 0; index < 3; index++) {
+      expect((await registry.registerModel('m', { artifact: digest })).artifactSize).toBe(size);
+    }
+    await expect(
+      registry.registerModel('m', { artifact: { digest, size: size + 1 } }),
+    ).rejects.toBeInstanceOf(IntegrityError);
+    expect(stats).toBe(1);
+    await registry.close();
+  });
+
   it('refuses a digest the store does not hold and leaves no ref behind', async () => {
     const absent = `sha256:${'ab'.repeat(32)}`;
     await expect(current.registry.registerModel('m', { artifact: absent })).rejects.toBeInstanceOf(

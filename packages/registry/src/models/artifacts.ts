@@ -7,7 +7,7 @@ import {
   ValidationError,
 } from '@mlinfra/core';
 import type { RegistryContext } from '../internal/context.js';
-import { forgetReachable, keepReachable } from '../internal/gc-roots.js';
+import { confirm, confirmedSize, forgetReachable, keepReachable } from '../internal/gc-roots.js';
 import type { ModelFormat } from '../types.js';
 
 const VERIFY_IN_MEMORY_BYTES = 16 * 1024 * 1024;
@@ -104,6 +104,7 @@ export async function storeArtifact(
   else if (isArtifactFile(artifact)) {
     const stored = await store.putFile(artifact.file);
     await keepReachable(store, stored.digest);
+    confirm(store, stored.digest, stored.size);
     return { digest: stored.digest, size: Promise.resolve(stored.size) };
   } else if (
     typeof artifact === 'object' &&
@@ -116,6 +117,7 @@ export async function storeArtifact(
   } else {
     const stored = await store.put(artifact as BlobSource);
     await keepReachable(store, stored.digest);
+    confirm(store, stored.digest, stored.size);
     return { digest: stored.digest, size: Promise.resolve(stored.size) };
   }
   if (!isDigest(digest)) {
@@ -138,7 +140,8 @@ export async function storeArtifact(
 /**
  * Checks a blob given by digest as `context.verifyArtifacts` says and returns its size:
  * `true` (default): the store holds it (the store named it by the SHA-256 of the bytes it
- * received and verifies them on every read) and its size equals a size the caller gave;
+ * received and verifies them on every read) and its size equals a size the caller gave; a size
+ * the store confirmed earlier in this process for an artifact the registry rooted is reused;
  * `'hash'`: also reads it back and re-hashes it (an IntegrityError for bytes changed at rest);
  * `false`: trusts a size the caller gave without touching the store.
  */
@@ -150,7 +153,10 @@ async function checkArtifact(
   const given = (artifact as { size?: unknown } | null)?.size;
   const claimed = typeof given === 'number' && Number.isSafeInteger(given) ? given : undefined;
   if (context.verifyArtifacts === false && claimed !== undefined) return claimed;
-  const { size } = await context.store.stat(digest);
+  const known =
+    context.verifyArtifacts === 'hash' ? undefined : confirmedSize(context.store, digest);
+  const size = known ?? (await context.store.stat(digest)).size;
+  confirm(context.store, digest, size);
   if (claimed !== undefined && claimed !== size) {
     throw new IntegrityError(
       `The artifact ${digest} is ${size} bytes in the store, not the ${claimed} bytes given; pass the digest and size store.put() returned`,

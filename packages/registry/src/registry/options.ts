@@ -81,7 +81,8 @@ export interface RegistryOptions {
    * How `registerModel` checks an artifact given by digest. `true` (default): the store must hold
    * it and its size must equal a size given with it (`{ digest, size }`); the bytes are not read
    * (the store named the blob by the SHA-256 of the bytes it received, and every read verifies
-   * them). `'hash'`: also read the blob back and re-hash it, an IntegrityError when its bytes
+   * them), asked once per artifact per process (blobs are immutable, and the registry's ref keeps
+   * `store.gc()` off them). `'hash'`: also read the blob back and re-hash it, an IntegrityError when its bytes
    * changed at rest (costs a full read per registration). `false`: trust a size given with the
    * digest without asking the store.
    */
