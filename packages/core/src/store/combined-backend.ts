@@ -19,12 +19,13 @@ export function combineBackends(blobs: BlobBackend, refs: RefBackend): StoreBack
     createWriter: () => blobs.createWriter(),
     openRead: (key, options) => blobs.openRead(key, options),
     stat: (key) => blobs.stat(key),
+    touch: (key) => blobs.touch(key),
     list: () => blobs.list(),
     delete: (key, options) => blobs.delete(key, options),
     removeTemporary: (olderThan) => blobs.removeTemporary(olderThan),
     getRef: (name) => refs.getRef(name),
     compareAndSetRef: (name, value, expected) => refs.compareAndSetRef(name, value, expected),
-    listRefs: (prefix) => refs.listRefs(prefix),
+    listRefs: (prefix, onProblem) => refs.listRefs(prefix, onProblem),
   };
   const { adoptFile } = blobs;
   if (adoptFile !== undefined) backend.adoptFile = (path, key) => adoptFile.call(blobs, path, key);

@@ -23,7 +23,10 @@ export interface S3Settings {
     | undefined;
   /** Size of each multipart upload part in bytes (at least 5 MiB); default 8 MiB. */
   partSizeBytes?: number | undefined;
-  /** Parts uploaded at the same time; default 4. Memory held is about (this + 1) x part size. */
+  /**
+   * Parts uploaded at the same time; default 2 (raise it on links faster than about 200 MB/s).
+   * Memory held is about (this + 1) x part size.
+   */
   concurrency?: number | undefined;
   /** Tries of each request (network errors, 5xx, throttling); default 3. */
   maxAttempts?: number | undefined;
@@ -43,6 +46,7 @@ interface Sdk {
 }
 
 const DEFAULT_PART_BYTES = 8 << 20;
+const FIRST_BUFFER_BYTES = 64 << 10;
 const MIN_PART_BYTES = 5 << 20;
 /** Largest object a single CopyObject may copy; larger ones are copied part by part. */
 const MAX_SINGLE_COPY_BYTES = 5 * 1024 ** 3;
@@ -171,7 +175,7 @@ export class S3BlobBackend implements BlobBackend {
       settings.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
     this.endpoint = redactUrl(this.customEndpoint ?? `https://s3.${region}.amazonaws.com`);
     this.partBytes = settings.partSizeBytes ?? DEFAULT_PART_BYTES;
-    this.concurrency = settings.concurrency ?? 4;
+    this.concurrency = settings.concurrency ?? 2;
     if (this.partBytes < MIN_PART_BYTES) {
       throw new ValidationError(
         `S3 partSizeBytes must be at least ${MIN_PART_BYTES} (5 MiB, the S3 minimum), got ${this.partBytes}`,
@@ -566,6 +570,8 @@ class S3Writer implements BlobWriter {
   private upload: Promise<Upload> | undefined;
   private readonly parts: { ETag: string; PartNumber: number }[] = [];
   private readonly inFlight = new Set<Promise<void>>();
+  /** Part buffers whose upload finished, reused so memory stays at `concurrency + 1` parts. */
+  private readonly spare: Buffer[] = [];
   private failed: unknown;
 
   /** @param knownKey the blob's key when known up front: parts go straight to it. */
@@ -573,7 +579,20 @@ class S3Writer implements BlobWriter {
     private readonly backend: S3BlobBackend,
     private readonly knownKey?: string,
   ) {
-    this.part = Buffer.allocUnsafe(this.partBytes());
+    this.part = Buffer.allocUnsafe(FIRST_BUFFER_BYTES);
+  }
+
+  /** The first part starts small (most blobs are small) and doubles up to the part size. */
+  private grow(): void {
+    const larger = Buffer.allocUnsafe(Math.min(this.partBytes(), this.part.byteLength * 2));
+    larger.set(this.part.subarray(0, this.filled));
+    this.part = larger;
+  }
+
+  private nextBuffer(): Buffer {
+    const bytes = this.partBytes();
+    const reused = this.spare.pop();
+    return reused !== undefined && reused.byteLength === bytes ? reused : Buffer.allocUnsafe(bytes);
   }
 
   private partBytes(): number {
@@ -585,7 +604,10 @@ class S3Writer implements BlobWriter {
     if (this.failed !== undefined) throw this.failed;
     let offset = 0;
     while (offset < chunk.byteLength) {
-      if (this.filled === this.part.byteLength) await this.flushPart();
+      if (this.filled === this.part.byteLength) {
+        if (this.part.byteLength < this.partBytes()) this.grow();
+        else await this.flushPart();
+      }
       const take = Math.min(chunk.byteLength - offset, this.part.byteLength - this.filled);
       this.part.set(chunk.subarray(offset, offset + take), this.filled);
       this.filled += take;
@@ -603,9 +625,11 @@ class S3Writer implements BlobWriter {
     const body = this.part.subarray(0, this.filled);
     const entry = { ETag: '', PartNumber: this.parts.length + 1 };
     this.parts.push(entry);
+    const buffer = this.part;
     const sending = this.backend.uploadPart(upload, entry.PartNumber, body).then(
       (etag) => {
         entry.ETag = etag;
+        this.spare.push(buffer);
       },
       (error: unknown) => {
         this.failed ??= error;
@@ -613,7 +637,7 @@ class S3Writer implements BlobWriter {
     );
     const tracked = sending.finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
-    this.part = Buffer.allocUnsafe(this.partBytes());
+    this.part = this.nextBuffer();
     this.filled = 0;
   }
 
@@ -625,12 +649,21 @@ class S3Writer implements BlobWriter {
     if (this.filled > 0) await this.flushPart();
     await Promise.all(this.inFlight);
     if (this.failed !== undefined) throw this.failed;
+    this.release();
     await this.backend.finishUpload(await this.upload, this.parts, key, this.size);
     this.upload = undefined;
   }
 
+  /** Lets the part buffers go as soon as the bytes are sent (a writer object may live on). */
+  private release(): void {
+    this.spare.length = 0;
+    this.part = Buffer.alloc(0);
+    this.filled = 0;
+  }
+
   async abort(): Promise<void> {
     await Promise.allSettled(this.inFlight);
+    this.release();
     const upload = this.upload;
     this.upload = undefined;
     if (upload !== undefined) {
