@@ -95,6 +95,7 @@ function likePrefix(prefix: string): string {
  */
 export class PostgresRefBackend implements RefBackend {
   readonly location: string;
+  private ready: Promise<Pg.Pool> | undefined;
 
   constructor(
     private readonly url: string,
@@ -253,10 +254,16 @@ export class PostgresRefBackend implements RefBackend {
   }
 
   /** The shared pool once its table exists; driver import errors pass through unchanged. */
-  private async pool(): Promise<Pg.Pool> {
-    const { pool, ready } = await this.shared();
-    await ready;
-    return pool;
+  private pool(): Promise<Pg.Pool> {
+    this.ready ??= this.shared().then(async ({ pool, ready }) => {
+      await ready;
+      return pool;
+    });
+    // A failed start (server down, driver missing) is retried by the next call.
+    this.ready.catch(() => {
+      this.ready = undefined;
+    });
+    return this.ready;
   }
 
   async getRef(name: string): Promise<string | undefined> {
