@@ -38,6 +38,8 @@ const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS ${TABLE} (
 )`;
 /** Serialises table creation between processes starting at the same time. */
 const SCHEMA_LOCK = 0x6d6c_7266;
+/** First half of a blob lock's advisory lock key; the second comes from the blob's digest. */
+const BLOB_LOCK_SPACE = 0x6d6c_626c;
 const CONNECT_ATTEMPTS = 4;
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -55,8 +57,11 @@ interface SharedPool {
   ready: Promise<void>;
 }
 
-/** Pools by connection settings: stores opened on the same database share connections. */
-const pools = new Map<string, Promise<SharedPool>>();
+/**
+ * Pools by driver importer and connection settings: stores opened on the same database share
+ * connections.
+ */
+const poolsByImporter = new WeakMap<ModuleImporter, Map<string, Promise<SharedPool>>>();
 
 function sqlState(error: unknown): string {
   return String((error as { code?: unknown } | null)?.code ?? '');
@@ -164,14 +169,22 @@ export class PostgresRefBackend implements RefBackend {
   }
 
   private shared(): Promise<SharedPool> {
+    const pools = poolsByImporter.get(this.importer) ?? new Map<string, Promise<SharedPool>>();
+    poolsByImporter.set(this.importer, pools);
     const key = JSON.stringify([this.url, this.settings]);
-    let entry = pools.get(key);
-    if (entry === undefined) {
-      entry = this.openPool();
-      pools.set(key, entry);
-      entry.catch(() => pools.delete(key));
-    }
-    return entry;
+    const existing = pools.get(key);
+    if (existing !== undefined) return existing;
+    const opening = this.openPool();
+    pools.set(key, opening);
+    // A pool that could not start (driver missing, server down) is dropped; the next call retries.
+    opening
+      .then((shared) => shared.ready)
+      .catch(async () => {
+        if (pools.get(key) === opening) pools.delete(key);
+        const shared = await opening.catch(() => undefined);
+        await shared?.pool.end().catch(() => undefined);
+      });
+    return opening;
   }
 
   private async openPool(): Promise<SharedPool> {
@@ -192,10 +205,7 @@ export class PostgresRefBackend implements RefBackend {
     });
     // An idle connection the server dropped is discarded by the pool; nothing to report.
     pool.on('error', () => undefined);
-    const shared: SharedPool = { pool, ready: Promise.resolve() };
-    shared.ready = this.createTable(pool);
-    shared.ready.catch(() => pools.delete(JSON.stringify([this.url, this.settings])));
-    return shared;
+    return { pool, ready: this.createTable(pool) };
   }
 
   private async createTable(pool: Pg.Pool): Promise<void> {
@@ -296,6 +306,31 @@ export class PostgresRefBackend implements RefBackend {
     }
   }
 
+  /**
+   * Holds a PostgreSQL advisory lock on the blob (shared, or exclusive) while `run` runs, on a
+   * connection of its own; a crashed holder's lock goes away with its connection.
+   */
+  async withBlobLock<T>(key: string, exclusive: boolean, run: () => Promise<T>): Promise<T> {
+    const pool = await this.pool();
+    const client = await this.connect(pool);
+    const mode = exclusive ? '' : '_shared';
+    const values = [BLOB_LOCK_SPACE, blobLockId(key)];
+    try {
+      await client.query(`SELECT pg_advisory_lock${mode}($1, $2)`, values);
+    } catch (error) {
+      client.release(error as Error);
+      throw this.failure('locking a blob', error);
+    }
+    try {
+      return await run();
+    } finally {
+      await client.query(`SELECT pg_advisory_unlock${mode}($1, $2)`, values).then(
+        () => client.release(),
+        (error: Error) => client.release(error),
+      );
+    }
+  }
+
   async compareAndSetRef(
     name: string,
     value: string | undefined,
@@ -328,6 +363,12 @@ export class PostgresRefBackend implements RefBackend {
       throw this.failure(action, error, true);
     }
   }
+}
+
+/** A 32-bit lock id from a blob key (`sha256/<hex>`): its first 8 hex digits, signed. */
+function blobLockId(key: string): number {
+  const hex = /[0-9a-f]{8}/.exec(key.slice(key.indexOf('/') + 1))?.[0] ?? '0';
+  return Number.parseInt(hex, 16) | 0;
 }
 
 /** The one statement that performs a compare-and-set; it affects a row exactly when it succeeds. */

@@ -499,29 +499,41 @@ export class S3BlobBackend implements BlobBackend {
 
   /**
    * Refreshes an existing blob's date by copying the object onto itself (`MetadataDirective:
-   * REPLACE`). Returns false when it does not exist.
+   * REPLACE`), which S3 and MinIO date anew. A store that keeps the old date for a self-copy
+   * (s3rver) gets a copy to a temporary key and back. Returns false when the blob does not exist.
    */
   async touch(key: string): Promise<boolean> {
     const objectKey = this.objectKey(key);
-    const source = this.copySource(objectKey);
     const info = await this.stat(key);
     if (info === undefined) return false;
-    if (info.size > MAX_SINGLE_COPY_BYTES) {
-      await this.copy(objectKey, objectKey, info.size);
-      return true;
-    }
+    // S3 dates to the second: anything from this second on counts as refreshed.
+    const since = Math.floor(Date.now() / 1000) * 1000;
     try {
-      await this.send('CopyObject', async ({ client, module }) => {
-        await client.send(
-          new module.CopyObjectCommand({
-            Bucket: this.bucket,
-            Key: objectKey,
-            CopySource: source,
-            MetadataDirective: 'REPLACE',
-            Metadata: { touched: new Date().toISOString() },
-          }),
-        );
-      });
+      if (info.size > MAX_SINGLE_COPY_BYTES) {
+        await this.copy(objectKey, objectKey, info.size);
+      } else {
+        await this.send('CopyObject', async ({ client, module }) => {
+          await client.send(
+            new module.CopyObjectCommand({
+              Bucket: this.bucket,
+              Key: objectKey,
+              CopySource: this.copySource(objectKey),
+              MetadataDirective: 'REPLACE',
+              Metadata: { touched: new Date().toISOString() },
+            }),
+          );
+        });
+      }
+      const after = await this.stat(key);
+      if (after === undefined) return false;
+      if (after.modifiedAt.getTime() >= since) return true;
+      const temp = `${this.prefix}tmp/${uniqueName()}`;
+      try {
+        await this.copy(objectKey, temp, info.size);
+        await this.copy(temp, objectKey, info.size);
+      } finally {
+        await this.removeObject(temp).catch(() => undefined);
+      }
       return true;
     } catch (error) {
       if (isMissingObject(error)) return false;
