@@ -3,6 +3,7 @@ import type * as Pg from 'pg';
 import { MlinfraError, NotFoundError, ValidationError } from '../errors/index.js';
 import { UnavailableError } from '../errors/unavailable-error.js';
 import type { RefBackend } from './combined-backend.js';
+import { NETWORK_ERROR_CODES } from './internal/network-errors.js';
 import { defaultImporter, importPeer, type ModuleImporter } from './internal/optional-peer.js';
 import { redactSecrets, redactUrl } from './redact-url.js';
 
@@ -41,16 +42,6 @@ const SCHEMA_LOCK = 0x6d6c_7266;
 /** First half of a blob lock's advisory lock key; the second comes from the blob's digest. */
 const BLOB_LOCK_SPACE = 0x6d6c_626c;
 const CONNECT_ATTEMPTS = 4;
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
-]);
 
 interface SharedPool {
   pool: Pg.Pool;
@@ -72,7 +63,7 @@ function isConnectionFailure(error: unknown): boolean {
   const code = sqlState(error);
   const message = String((error as Error | null)?.message ?? '');
   return (
-    NETWORK_CODES.has(code) ||
+    NETWORK_ERROR_CODES.has(code) ||
     code.startsWith('08') ||
     ['57P01', '57P02', '57P03', '53300'].includes(code) ||
     /Connection terminated|timeout exceeded when trying to connect|Connection refused|the database system is (starting|shutting) up/i.test(

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type * as S3 from '@aws-sdk/client-s3';
-import { MlinfraError, NotFoundError, ValidationError } from '../errors/index.js';
-import { UnavailableError } from '../errors/unavailable-error.js';
+import { ValidationError } from '../errors/index.js';
 import type { BlobWriter } from './backend.js';
 import type { BlobBackend } from './combined-backend.js';
 import { readChunks } from './internal/file-io.js';
 import { defaultImporter, importPeer, type ModuleImporter } from './internal/optional-peer.js';
-import { redactSecrets, redactUrl } from './redact-url.js';
+import { isMissingObject, s3Failure } from './internal/s3-errors.js';
+import { S3Writer, type Upload } from './internal/s3-writer.js';
+import { redactUrl } from './redact-url.js';
 
 /** Connection settings of the S3 blob backend. Every field falls back to the AWS SDK's defaults. */
 export interface S3Settings {
@@ -32,13 +33,6 @@ export interface S3Settings {
   maxAttempts?: number | undefined;
 }
 
-/** A multipart upload in progress: to a temporary key, or (`direct`) to the blob's own key. */
-interface Upload {
-  objectKey: string;
-  uploadId: string;
-  direct: boolean;
-}
-
 /** The S3 operations the backend uses, resolved once the SDK is imported. */
 interface Sdk {
   client: S3.S3Client;
@@ -46,7 +40,6 @@ interface Sdk {
 }
 
 const DEFAULT_PART_BYTES = 8 << 20;
-const FIRST_BUFFER_BYTES = 64 << 10;
 const MIN_PART_BYTES = 5 << 20;
 /** Largest object a single CopyObject may copy; larger ones are copied part by part. */
 const MAX_SINGLE_COPY_BYTES = 5 * 1024 ** 3;
@@ -57,25 +50,6 @@ const COPY_PART_BYTES = 512 << 20;
  * upload finishing now may carry an old date.
  */
 const TEMPORARY_MIN_AGE_MS = 24 * 3_600_000;
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
-  'ECONNABORTED',
-]);
-const CREDENTIAL_ERRORS = new Set([
-  'AccessDenied',
-  'InvalidAccessKeyId',
-  'SignatureDoesNotMatch',
-  'ExpiredToken',
-  'InvalidToken',
-  'CredentialsProviderError',
-]);
 const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** Splits `s3://bucket/some/prefix` into the bucket and a key prefix (`some/prefix/`, or ''). */
@@ -92,37 +66,6 @@ export function parseS3Url(url: string): { bucket: string; prefix: string } {
     throw new ValidationError(`The S3 prefix of ${url} must not contain "." or ".." segments`);
   }
   return { bucket, prefix: path === '' ? '' : `${path}/` };
-}
-
-function errorName(error: unknown): string {
-  const value = error as { name?: unknown; Code?: unknown } | null;
-  return String(value?.Code ?? value?.name ?? 'Error');
-}
-
-function httpStatus(error: unknown): number | undefined {
-  return (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
-}
-
-function isMissingObject(error: unknown): boolean {
-  const name = errorName(error);
-  return (
-    name === 'NoSuchKey' ||
-    name === 'NotFound' ||
-    (httpStatus(error) === 404 && name !== 'NoSuchBucket')
-  );
-}
-
-function isUnreachable(error: unknown): boolean {
-  const value = error as { code?: unknown; $retryable?: unknown; name?: unknown } | null;
-  const status = httpStatus(error) ?? 0;
-  return (
-    NETWORK_CODES.has(String(value?.code)) ||
-    value?.name === 'TimeoutError' ||
-    value?.$retryable !== undefined ||
-    status >= 500 ||
-    status === 429 ||
-    ['SlowDown', 'RequestTimeout', 'ServiceUnavailable', 'InternalError'].includes(errorName(error))
-  );
 }
 
 /**
@@ -236,38 +179,16 @@ export class S3BlobBackend implements BlobBackend {
 
   /** Maps an SDK error to a typed error; passes mlinfra errors and missing objects through. */
   failure(action: string, error: unknown): unknown {
-    if (MlinfraError.isInstance(error) || isMissingObject(error)) return error;
-    const name = errorName(error);
-    const secrets = [
-      this.settings.credentials?.secretAccessKey,
-      this.settings.credentials?.sessionToken,
-    ];
-    const detail = redactSecrets(`${name}: ${(error as Error)?.message ?? String(error)}`, secrets);
-    if (name === 'NoSuchBucket') {
-      return new NotFoundError(
-        `Bucket "${this.bucket}" does not exist at ${this.endpoint}; create it, or fix the bucket in ${this.location}`,
-        { cause: error },
-      );
-    }
-    if (CREDENTIAL_ERRORS.has(name) || httpStatus(error) === 403) {
-      return new UnavailableError(
-        `S3 at ${this.endpoint} refused the credentials for ${action} on ${this.location} (${detail}); check the access key and secret (options s3.credentials or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) and the bucket policy`,
-        this.endpoint,
-        { cause: error },
-      );
-    }
-    if (isUnreachable(error)) {
-      return new UnavailableError(
-        `S3 at ${this.endpoint} is unavailable: ${action} on ${this.location} failed after retries (${detail}); check that the server is running and reachable, then retry`,
-        this.endpoint,
-        { cause: error },
-      );
-    }
-    return new MlinfraError(
-      `S3 at ${this.endpoint} refused ${action} on ${this.location} (${detail})`,
-      'INTERNAL',
-      { cause: error },
-    );
+    return s3Failure(error, {
+      action,
+      bucket: this.bucket,
+      endpoint: this.endpoint,
+      location: this.location,
+      secrets: [
+        this.settings.credentials?.secretAccessKey,
+        this.settings.credentials?.sessionToken,
+      ],
+    });
   }
 
   private objectKey(key: string): string {
@@ -568,118 +489,5 @@ export class S3BlobBackend implements BlobBackend {
       removed++;
     }
     return removed;
-  }
-}
-
-/**
- * Collects chunks into part-sized buffers. The first part stays in memory: a blob that fits in
- * it is one PutObject; the first byte past it starts a multipart upload.
- */
-class S3Writer implements BlobWriter {
-  private part: Buffer;
-  private filled = 0;
-  private size = 0;
-  private upload: Promise<Upload> | undefined;
-  private readonly parts: { ETag: string; PartNumber: number }[] = [];
-  private readonly inFlight = new Set<Promise<void>>();
-  /** Part buffers whose upload finished, reused so memory stays at `concurrency + 1` parts. */
-  private readonly spare: Buffer[] = [];
-  private failed: unknown;
-
-  /** @param knownKey the blob's key when known up front: parts go straight to it. */
-  constructor(
-    private readonly backend: S3BlobBackend,
-    private readonly knownKey?: string,
-  ) {
-    this.part = Buffer.allocUnsafe(FIRST_BUFFER_BYTES);
-  }
-
-  /** The first part starts small (most blobs are small) and doubles up to the part size. */
-  private grow(): void {
-    const larger = Buffer.allocUnsafe(Math.min(this.partBytes(), this.part.byteLength * 2));
-    larger.set(this.part.subarray(0, this.filled));
-    this.part = larger;
-  }
-
-  private nextBuffer(): Buffer {
-    const bytes = this.partBytes();
-    const reused = this.spare.pop();
-    return reused !== undefined && reused.byteLength === bytes ? reused : Buffer.allocUnsafe(bytes);
-  }
-
-  private partBytes(): number {
-    // Parts double every 1000 so a blob never needs more than S3's 10000 parts.
-    return this.backend.partBytes * 2 ** Math.floor(this.parts.length / 1000);
-  }
-
-  async write(chunk: Uint8Array): Promise<void> {
-    if (this.failed !== undefined) throw this.failed;
-    let offset = 0;
-    while (offset < chunk.byteLength) {
-      if (this.filled === this.part.byteLength) {
-        if (this.part.byteLength < this.partBytes()) this.grow();
-        else await this.flushPart();
-      }
-      const take = Math.min(chunk.byteLength - offset, this.part.byteLength - this.filled);
-      this.part.set(chunk.subarray(offset, offset + take), this.filled);
-      this.filled += take;
-      offset += take;
-    }
-    this.size += chunk.byteLength;
-  }
-
-  /** Sends the full part buffer as the next part, waiting while too many are in flight. */
-  private async flushPart(): Promise<void> {
-    while (this.inFlight.size >= this.backend.concurrency) await Promise.race(this.inFlight);
-    if (this.failed !== undefined) throw this.failed;
-    this.upload ??= this.backend.startUpload(this.knownKey);
-    const upload = await this.upload;
-    const body = this.part.subarray(0, this.filled);
-    const entry = { ETag: '', PartNumber: this.parts.length + 1 };
-    this.parts.push(entry);
-    const buffer = this.part;
-    const sending = this.backend.uploadPart(upload, entry.PartNumber, body).then(
-      (etag) => {
-        entry.ETag = etag;
-        this.spare.push(buffer);
-      },
-      (error: unknown) => {
-        this.failed ??= error;
-      },
-    );
-    const tracked = sending.finally(() => this.inFlight.delete(tracked));
-    this.inFlight.add(tracked);
-    this.part = this.nextBuffer();
-    this.filled = 0;
-  }
-
-  async commit(key: string): Promise<void> {
-    if (this.upload === undefined) {
-      await this.backend.putSmall(key, this.part.subarray(0, this.filled));
-      return;
-    }
-    if (this.filled > 0) await this.flushPart();
-    await Promise.all(this.inFlight);
-    if (this.failed !== undefined) throw this.failed;
-    this.release();
-    await this.backend.finishUpload(await this.upload, this.parts, key, this.size);
-    this.upload = undefined;
-  }
-
-  /** Lets the part buffers go as soon as the bytes are sent (a writer object may live on). */
-  private release(): void {
-    this.spare.length = 0;
-    this.part = Buffer.alloc(0);
-    this.filled = 0;
-  }
-
-  async abort(): Promise<void> {
-    await Promise.allSettled(this.inFlight);
-    this.release();
-    const upload = this.upload;
-    this.upload = undefined;
-    if (upload !== undefined) {
-      await this.backend.abortUpload(await upload).catch(() => undefined);
-    }
   }
 }

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NotFoundError } from '../errors/index.js';
 import { type OpenedStore, storeHarnesses } from './__fixtures__/backends.js';
+import { commitAndCheckHistory } from './__fixtures__/pinned-commits.js';
 import { createStore, type Store } from './store.js';
 
 // gc on the shared store (blobs in s3rver, refs in PostgreSQL), with a second "machine": another
@@ -56,23 +57,7 @@ describe('gc on the shared store', () => {
     })();
     try {
       for (let commit = 0; commit < 12; commit++) {
-        const head = await store.refs.get('head');
-        await using pin = await store.pin();
-        const data = await store.put(`rows of commit ${commit}`, { pin });
-        const manifest = await store.putJson({ parent: head ?? null, data: data.digest }, { pin });
-        await store.refs.set('head', manifest.digest, { expected: head ?? null });
-        await pin.release();
-        let cursor: string | null = manifest.digest;
-        let depth = 0;
-        while (cursor !== null) {
-          const read: { parent: string | null; data: string } = await store.readJson(cursor);
-          expect(new TextDecoder().decode(await store.read(read.data))).toBe(
-            `rows of commit ${commit - depth}`,
-          );
-          cursor = read.parent;
-          depth++;
-        }
-        expect(depth).toBe(commit + 1);
+        await commitAndCheckHistory(store, commit);
       }
     } finally {
       stop = true;
