@@ -1,7 +1,7 @@
 // @mlinfra/core shared store: put and get of a large file through S3 (s3rver in its own process),
 // next to the raw AWS SDK doing the same transfer (`Upload` from @aws-sdk/lib-storage with its
-// defaults, and `GetObject` streamed to a file). Prints throughput ratios (ours / raw SDK; > 1 is
-// faster). Ours also hashes every byte (SHA-256, the content address), verifies it on the way
+// defaults, and `GetObject` streamed to a file with the same fsync, or drained as a stream). Prints
+// throughput ratios (ours / raw SDK; > 1 is faster). Ours also hashes every byte (SHA-256, the content address), verifies it on the way
 // back, fsyncs the file it writes, and uploads a large blob to a temporary key then copies it to
 // its content key server-side.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -63,8 +63,20 @@ try {
     s3,
   });
 
-  const raw = { put: [] as number[], get: [] as number[] };
-  const ours = { put: [] as number[], get: [] as number[] };
+  const raw = {
+    put: [] as number[],
+    file: [] as number[],
+    fileSync: [] as number[],
+    stream: [] as number[],
+  };
+  const ours = { put: [] as number[], file: [] as number[], stream: [] as number[] };
+  const getRaw = (key: string) =>
+    client.send(new GetObjectCommand({ Bucket: server.bucket, Key: key }));
+  const drain = async (stream: AsyncIterable<unknown>) => {
+    for await (const _ of stream) {
+      // only the transfer is measured
+    }
+  };
   for (let repeat = 0; repeat < repeats; repeat++) {
     const key = `raw/${randomUUID()}`;
     raw.put.push(
@@ -75,14 +87,27 @@ try {
         }).done(),
       ),
     );
-    raw.get.push(
+    raw.file.push(
       await seconds(async () => {
-        const answer = await client.send(new GetObjectCommand({ Bucket: server.bucket, Key: key }));
+        const answer = await getRaw(key);
         await pipeline(
           answer.Body as NodeJS.ReadableStream,
           createWriteStream(join(root, 'raw.out')),
         );
       }),
+    );
+    raw.fileSync.push(
+      await seconds(async () => {
+        const answer = await getRaw(key);
+        const target = join(root, 'raw-sync.out');
+        await pipeline(answer.Body as NodeJS.ReadableStream, createWriteStream(target));
+        const written = await open(target, 'r+');
+        await written.sync();
+        await written.close();
+      }),
+    );
+    raw.stream.push(
+      await seconds(async () => drain((await getRaw(key)).Body as AsyncIterable<unknown>)),
     );
     // A fresh byte in each round, so every put is a new blob rather than a repeat of the last.
     const round = await open(source, 'r+');
@@ -94,9 +119,11 @@ try {
         digest = (await store.putFile(source)).digest;
       }),
     );
-    ours.get.push(await seconds(() => store.getFile(digest, join(root, 'ours.out'))));
-    await rm(join(root, 'raw.out'), { force: true });
-    await rm(join(root, 'ours.out'), { force: true });
+    ours.file.push(await seconds(() => store.getFile(digest, join(root, 'ours.out'))));
+    ours.stream.push(await seconds(async () => drain(await store.get(digest))));
+    for (const name of ['raw.out', 'raw-sync.out', 'ours.out']) {
+      await rm(join(root, name), { force: true });
+    }
   }
 
   const gib = bytes / 1024 ** 3;
@@ -104,27 +131,34 @@ try {
   console.log(
     `S3 (s3rver in its own process): ${gib.toFixed(3)} GiB file, median of ${repeats}, GiB/s`,
   );
-  console.log(`  raw SDK Upload            ${rate(raw.put).toFixed(3)}`);
+  console.log(`  raw SDK Upload                    ${rate(raw.put).toFixed(3)}`);
   console.log(
-    `  store.putFile             ${rate(ours.put).toFixed(3)}  (hash + multipart to tmp + copy)`,
+    `  store.putFile                     ${rate(ours.put).toFixed(3)}  (hash + multipart to tmp + copy)`,
   );
-  console.log(`  raw SDK GetObject to file ${rate(raw.get).toFixed(3)}`);
+  console.log(`  raw SDK GetObject to file         ${rate(raw.file).toFixed(3)}  (no fsync)`);
+  console.log(`  raw SDK GetObject to file + fsync ${rate(raw.fileSync).toFixed(3)}`);
   console.log(
-    `  store.getFile             ${rate(ours.get).toFixed(3)}  (verify hash + fsync + rename)`,
+    `  store.getFile                     ${rate(ours.file).toFixed(3)}  (verify hash + fsync + rename)`,
   );
-  for (const [metric, ourTimes, rawTimes] of [
-    ['S3 put 1 GiB file', ours.put, raw.put],
-    ['S3 get 1 GiB file', ours.get, raw.get],
+  console.log(`  raw SDK GetObject body, drained   ${rate(raw.stream).toFixed(3)}`);
+  console.log(`  store.get stream, drained         ${rate(ours.stream).toFixed(3)}  (verify hash)`);
+  console.log(
+    `  (store.getFile against GetObject to a file without fsync: ${(median(raw.file) / median(ours.file)).toFixed(2)}x)`,
+  );
+  const size = quick ? '128 MiB' : '1 GiB';
+  for (const [metric, peer, ourTimes, rawTimes] of [
+    [`S3 put ${size} file`, 'AWS SDK Upload', ours.put, raw.put],
+    [`S3 get ${size} file`, 'AWS SDK GetObject to file + fsync', ours.file, raw.fileSync],
+    [`S3 get ${size} stream`, 'AWS SDK GetObject body', ours.stream, raw.stream],
   ] as const) {
-    const ratio = median(rawTimes) / median(ourTimes);
     console.log(
       `RESULT ${JSON.stringify({
         area: 'core',
-        metric: quick ? metric.replace('1 GiB', '128 MiB') : metric,
+        metric,
         ours: Number(rate(ourTimes).toFixed(3)),
-        peer: metric.includes('put') ? 'AWS SDK Upload' : 'AWS SDK GetObject',
+        peer,
         peerValue: Number(rate(rawTimes).toFixed(3)),
-        ratio: Number(ratio.toFixed(3)),
+        ratio: Number((median(rawTimes) / median(ourTimes)).toFixed(3)),
         unit: 'GiB/s',
         better: 'higher',
       })}`,

@@ -4,9 +4,10 @@ import type * as S3 from '@aws-sdk/client-s3';
 import { ValidationError } from '../errors/index.js';
 import type { BlobWriter } from './backend.js';
 import type { BlobBackend } from './combined-backend.js';
+import { coalesce } from './internal/coalesce.js';
 import { readChunks } from './internal/file-io.js';
 import { defaultImporter, importPeer, type ModuleImporter } from './internal/optional-peer.js';
-import { isMissingObject, s3Failure } from './internal/s3-errors.js';
+import { isMissingObject, isUnreachable, s3Failure } from './internal/s3-errors.js';
 import { S3Writer, type Upload } from './internal/s3-writer.js';
 import { redactUrl } from './redact-url.js';
 
@@ -41,6 +42,7 @@ interface Sdk {
 
 const DEFAULT_PART_BYTES = 8 << 20;
 const MIN_PART_BYTES = 5 << 20;
+const READ_CHUNK_BYTES = 1 << 20;
 /** Largest object a single CopyObject may copy; larger ones are copied part by part. */
 const MAX_SINGLE_COPY_BYTES = 5 * 1024 ** 3;
 const COPY_PART_BYTES = 512 << 20;
@@ -359,27 +361,65 @@ export class S3BlobBackend implements BlobBackend {
     }
   }
 
-  async openRead(key: string): Promise<AsyncIterable<Uint8Array> | undefined> {
+  /**
+   * Streams a blob. A connection that breaks mid-body is picked up where it stopped with a ranged
+   * GetObject (reads are safe to repeat), up to `maxAttempts` tries in all.
+   */
+  async openRead(
+    key: string,
+    options: { reuseBuffers?: boolean } = {},
+  ): Promise<AsyncIterable<Uint8Array> | undefined> {
     const objectKey = this.objectKey(key);
     let answer: S3.GetObjectCommandOutput;
     try {
-      answer = await this.send('GetObject', ({ client, module }) =>
-        client.send(new module.GetObjectCommand({ Bucket: this.bucket, Key: objectKey })),
-      );
+      answer = await this.getObject(objectKey, 0);
     } catch (error) {
       if (isMissingObject(error)) return undefined;
       throw error;
     }
-    const body = answer.Body as AsyncIterable<Uint8Array> | undefined;
-    if (body === undefined) return (async function* () {})();
+    const size = answer.ContentLength ?? 0;
+    const attempts = this.settings.maxAttempts ?? 3;
     const backend = this;
-    return (async function* read() {
-      try {
-        yield* body;
-      } catch (error) {
-        throw backend.failure('GetObject (reading the body)', error);
+    const body = (async function* read() {
+      let body = answer.Body as AsyncIterable<Uint8Array> | undefined;
+      let offset = 0;
+      for (let failures = 0; body !== undefined; ) {
+        try {
+          for await (const chunk of body) {
+            offset += chunk.byteLength;
+            yield chunk;
+          }
+          return;
+        } catch (error) {
+          failures++;
+          if (failures >= attempts || offset >= size || !isUnreachable(error)) {
+            throw backend.failure('GetObject (reading the body)', error);
+          }
+          await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** failures));
+          body = (await backend.getObject(objectKey, offset)).Body as AsyncIterable<Uint8Array>;
+        }
       }
     })();
+    // The network hands out chunks of 16-64 KiB; hashing and writing them in 1 MiB pieces is
+    // several times cheaper.
+    return coalesce(
+      body,
+      Math.max(1, Math.min(READ_CHUNK_BYTES, size)),
+      options.reuseBuffers === true,
+    );
+  }
+
+  /** GetObject from byte `offset` on. */
+  private getObject(objectKey: string, offset: number): Promise<S3.GetObjectCommandOutput> {
+    return this.send('GetObject', ({ client, module }) =>
+      client.send(
+        new module.GetObjectCommand({
+          Bucket: this.bucket,
+          Key: objectKey,
+          ...(offset === 0 ? {} : { Range: `bytes=${offset}-` }),
+        }),
+      ),
+    );
   }
 
   async stat(key: string): Promise<{ size: number; modifiedAt: Date } | undefined> {

@@ -29,7 +29,8 @@ export function isMissingObject(error: unknown): boolean {
   );
 }
 
-function isUnreachable(error: unknown): boolean {
+/** Whether the error means the server could not be reached, broke the connection or is overloaded. */
+export function isUnreachable(error: unknown): boolean {
   const value = error as { code?: unknown; $retryable?: unknown; name?: unknown } | null;
   const status = httpStatus(error) ?? 0;
   return (
