@@ -6,6 +6,11 @@ export interface ResolvedModel {
   version: string | number;
   /** Where the artifact is: a store digest (`sha256:...`) or a path the loader understands. */
   artifact: string;
+  /**
+   * The artifact's format, which picks the loader (`'tfjs'`: a `@mlinfra/trainer` artifact;
+   * `'onnx'`: an ONNX model). Default `'tfjs'`. A registry returns it from `resolve`.
+   */
+  format?: string;
 }
 
 /**
