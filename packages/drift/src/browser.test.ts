@@ -86,10 +86,8 @@ describe('the browser bundle in headless Chromium', () => {
       const page = await browser.newPage();
       await page.setContent('<!doctype html><title>drift</title>');
       await page.addScriptTag({ content: code });
-      const onPage = await page.evaluate(({ source, data }) => (0, eval)(source)(data), {
-        source: computeSource,
-        data: input,
-      });
+      // Page code is passed as expression strings (page.evaluate runs them in the page).
+      const onPage = await page.evaluate(`(${computeSource})(${JSON.stringify(input)})`);
       expect(onPage).toEqual(inNode);
 
       // Runs in the page (DOM types are not in this package's TypeScript lib, so it is a string).
@@ -101,10 +99,8 @@ describe('the browser bundle in headless Chromium', () => {
         worker.onerror = (event) => reject(new Error(event.message));
         worker.postMessage(data);
       })`;
-      const inWorker = await page.evaluate(({ runner, argument }) => (0, eval)(runner)(argument), {
-        runner: runInWorker,
-        argument: { bundleCode: code, source: computeSource, data: input },
-      });
+      const workerInput = { bundleCode: code, source: computeSource, data: input };
+      const inWorker = await page.evaluate(`(${runInWorker})(${JSON.stringify(workerInput)})`);
       expect(inWorker).toEqual(inNode);
     } finally {
       await browser.close();
