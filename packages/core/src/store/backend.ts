@@ -23,6 +23,19 @@ export interface StoreBackend {
   /** Starts writing a new blob whose key is only known at the end. */
   createWriter(): Promise<BlobWriter>;
   /**
+   * Optional: a writer that already holds a copy of the local file `path`, made by the backend's
+   * fastest means (the file backend copies in the kernel; an S3 backend may upload the file in
+   * parallel parts). The store hashes the file meanwhile, then commits or aborts the writer.
+   * `write` is not called on it.
+   */
+  writeFromFile?(path: string): Promise<BlobWriter>;
+  /**
+   * Optional: copies the blob's bytes into a new local file `path` (which must not exist) by the
+   * backend's fastest means; the store verifies the digest meanwhile and removes the file on a
+   * mismatch. Returns false when the blob does not exist.
+   */
+  copyTo?(key: string, path: string): Promise<boolean>;
+  /**
    * Streams a blob's bytes, or returns undefined when it does not exist. With `reuseBuffers` the
    * backend may hand out a chunk's memory again once the consumer asks for the next chunk.
    */

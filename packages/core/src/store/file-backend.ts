@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Dirent } from 'node:fs';
+import { constants, type Dirent } from 'node:fs';
 import {
+  copyFile,
   type FileHandle,
   link,
   mkdir,
@@ -151,6 +152,43 @@ export class FileBackend implements StoreBackend {
     const { path, handle } = await mapStorageErrors(this.tempRoot, 'create a file in', () =>
       this.createTemp(),
     );
+    return this.writerFor(path, handle);
+  }
+
+  async writeFromFile(source: string): Promise<BlobWriter> {
+    await mapStorageErrors(this.tempRoot, 'create a file in', () =>
+      this.ensureFolder(this.tempRoot),
+    );
+    const path = join(this.tempRoot, `${uniqueName()}.tmp`);
+    this.activeTemps.add(path);
+    try {
+      // In the kernel (a reflink where the file system can, else copy_file_range / sendfile): no
+      // copy through this process's memory.
+      await mapStorageErrors(path, 'copy into', () =>
+        copyFile(source, path, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE),
+      );
+      return this.writerFor(path, await open(path, 'r+'));
+    } catch (error) {
+      this.activeTemps.delete(path);
+      await rm(path, { force: true });
+      throw error;
+    }
+  }
+
+  async copyTo(key: string, path: string): Promise<boolean> {
+    try {
+      await mapStorageErrors(path, 'copy a blob to', () =>
+        copyFile(this.blobPath(key), path, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE),
+      );
+      return true;
+    } catch (error) {
+      if (isMissing(error) && !(await this.stat(key))) return false;
+      throw error;
+    }
+  }
+
+  /** The writer of a temp file: write appends, commit makes it the blob, abort removes it. */
+  private writerFor(path: string, handle: FileHandle): BlobWriter {
     let closed = false;
     const close = async () => {
       if (!closed) {

@@ -301,11 +301,69 @@ class DefaultStore implements Store {
       await pin?.record([digest]);
       if (await this.backend.adoptFile(path, keyOf(digest))) return { digest, size: info.size };
     }
+    if (this.backend.writeFromFile) {
+      const copied = await this.putFileCopied(path, pin, unreadable);
+      if (copied !== undefined) return copied;
+    }
     // Open first so a missing file is a NotFoundError here, not an unhandled stream error later.
     const handle = await open(path, 'r').catch((error: unknown) => {
       throw unreadable(error);
     });
     return this.putChunks(readChunks(handle, true), pin);
+  }
+
+  /**
+   * The backend copies the file its fastest way while this process reads and hashes it, so the
+   * copy and the hash overlap. Returns undefined (the caller streams instead) when the file
+   * changed meanwhile, since the copy and the hash could then disagree.
+   */
+  private async putFileCopied(
+    path: string,
+    pin: StorePin | undefined,
+    unreadable: (error: unknown) => unknown,
+  ): Promise<BlobInfo | undefined> {
+    const before = await stat(path).catch((error: unknown) => {
+      throw unreadable(error);
+    });
+    const handle = await open(path, 'r').catch((error: unknown) => {
+      throw unreadable(error);
+    });
+    const hashing = (async () => {
+      const hash = createHash('sha256');
+      let size = 0;
+      for await (const chunk of readChunks(handle, true)) {
+        hash.update(chunk);
+        size += chunk.byteLength;
+      }
+      return { digest: `sha256:${hash.digest('hex')}` as Digest, size };
+    })();
+    const [copied, hashed] = await Promise.allSettled([this.backend.writeFromFile!(path), hashing]);
+    if (copied.status === 'rejected') {
+      // The source vanished (ENOENT) is the caller's problem; anything else is already mapped.
+      const missing = (copied.reason as NodeJS.ErrnoException).code === 'ENOENT';
+      throw missing ? unreadable(copied.reason) : copied.reason;
+    }
+    const writer = copied.value;
+    try {
+      if (hashed.status === 'rejected') throw unreadable(hashed.reason);
+      const after = await stat(path);
+      if (
+        after.size !== before.size ||
+        after.size !== hashed.value.size ||
+        after.mtimeMs !== before.mtimeMs ||
+        after.ctimeMs !== before.ctimeMs ||
+        after.ino !== before.ino
+      ) {
+        await writer.abort();
+        return undefined;
+      }
+      await pin?.record([hashed.value.digest]);
+      await writer.commit(keyOf(hashed.value.digest));
+      return hashed.value;
+    } catch (error) {
+      await writer.abort();
+      throw error;
+    }
   }
 
   putJson(value: unknown, options: PutOptions = {}): Promise<BlobInfo> {
@@ -378,6 +436,7 @@ class DefaultStore implements Store {
     const chunks = await this.verifiedChunks(checked, true);
     const target = resolve(path);
     const temp = `${target}.mlinfra-${process.pid}-${Date.now()}.tmp`;
+    if (this.backend.copyTo) return this.getFileCopied(checked, chunks, target, temp);
     const handle = await open(temp, 'wx').catch((error: unknown) => {
       const mapped = toStorageError(error, dirname(target), 'write a file in');
       if (mapped !== error) throw mapped;
@@ -408,6 +467,56 @@ class DefaultStore implements Store {
       await handle.close().catch(() => undefined);
       await rm(temp, { force: true });
       throw toStorageError(error, target, 'write');
+    }
+  }
+
+  /**
+   * The backend copies the blob its fastest way while this process reads and verifies it; the
+   * copy is renamed into place only when the digest matched.
+   */
+  private async getFileCopied(
+    digest: Digest,
+    chunks: AsyncIterable<Uint8Array>,
+    target: string,
+    temp: string,
+  ): Promise<BlobInfo> {
+    const verifying = (async () => {
+      let size = 0;
+      for await (const chunk of chunks) size += chunk.byteLength;
+      return size;
+    })();
+    const [copied, verified] = await Promise.allSettled([
+      this.backend.copyTo!(keyOf(digest), temp),
+      verifying,
+    ]);
+    try {
+      if (verified.status === 'rejected') throw verified.reason;
+      if (copied.status === 'rejected') {
+        const reason = copied.reason as NodeJS.ErrnoException;
+        if (reason.code === 'ENOENT' || reason.code === 'ENOTDIR') {
+          throw new NotFoundError(
+            `Cannot write ${target}: folder ${dirname(target)} does not exist or is not writable`,
+            { cause: reason },
+          );
+        }
+        throw reason;
+      }
+      if (!copied.value) {
+        throw new NotFoundError(`Blob ${digest} is not in the store at ${this.location}`);
+      }
+      await mapStorageErrors(target, 'write', async () => {
+        const handle = await open(temp, 'r+');
+        try {
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        await rename(temp, target);
+      });
+      return { digest, size: verified.value };
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
     }
   }
 
