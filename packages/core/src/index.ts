@@ -5,6 +5,8 @@
 export {
   BudgetExceededError,
   ConflictError,
+  type ErrorGuard,
+  errorGuard,
   fromZodIssues,
   IntegrityError,
   MissingDependencyError,
@@ -13,10 +15,11 @@ export {
   type MlinfraErrorOptions,
   NotFoundError,
   parseOptions,
+  StorageError,
+  UnavailableError,
   ValidationError,
   type ValidationIssue,
 } from './errors/index.js';
-export { UnavailableError } from './errors/unavailable-error.js';
 export {
   COLUMN_TYPES,
   type ColumnSchema,
@@ -31,7 +34,12 @@ export {
   type TableSchema,
   validateRows,
 } from './schema/index.js';
-export type { BlobWriter, StoreBackend } from './store/backend.js';
+export type {
+  BlobWriter,
+  RefProblem,
+  RefProblemHandler,
+  StoreBackend,
+} from './store/backend.js';
 export { type BlobBackend, combineBackends, type RefBackend } from './store/combined-backend.js';
 export { FileBackend } from './store/file-backend.js';
 export {
@@ -51,7 +59,11 @@ export {
   type GcOptions,
   type GcReport,
   isStore,
+  type ListRefsOptions,
+  type Pin,
+  type PinOptions,
   type PutFileOptions,
+  type PutOptions,
   type Refs,
   type Store,
 } from './store/store.js';

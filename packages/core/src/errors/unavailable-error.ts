@@ -1,4 +1,4 @@
-import { MlinfraError, type MlinfraErrorOptions } from './mlinfra-error.js';
+import { errorGuard, MlinfraError, type MlinfraErrorOptions } from './mlinfra-error.js';
 
 /**
  * A server the operation needs (PostgreSQL, S3) cannot be used right now: it is down,
@@ -7,10 +7,7 @@ import { MlinfraError, type MlinfraErrorOptions } from './mlinfra-error.js';
  */
 export class UnavailableError extends MlinfraError {
   /** True when `value` is an UnavailableError (any copy of the package). */
-  static override isInstance = (value: unknown): value is UnavailableError =>
-    MlinfraError.isInstance(value) &&
-    value.code === 'UNAVAILABLE' &&
-    typeof (value as { endpoint?: unknown }).endpoint === 'string';
+  static override isInstance = errorGuard<UnavailableError>('UnavailableError');
   /** The server, as a URL with its password replaced by `***`. */
   readonly endpoint: string;
 

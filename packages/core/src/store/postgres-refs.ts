@@ -3,6 +3,7 @@ import type * as Pg from 'pg';
 import { MlinfraError, NotFoundError, ValidationError } from '../errors/index.js';
 import { UnavailableError } from '../errors/unavailable-error.js';
 import type { RefBackend } from './combined-backend.js';
+import { NETWORK_ERROR_CODES } from './internal/network-errors.js';
 import { defaultImporter, importPeer, type ModuleImporter } from './internal/optional-peer.js';
 import { redactSecrets, redactUrl } from './redact-url.js';
 
@@ -38,25 +39,20 @@ const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS ${TABLE} (
 )`;
 /** Serialises table creation between processes starting at the same time. */
 const SCHEMA_LOCK = 0x6d6c_7266;
+/** First half of a blob lock's advisory lock key; the second comes from the blob's digest. */
+const BLOB_LOCK_SPACE = 0x6d6c_626c;
 const CONNECT_ATTEMPTS = 4;
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
-]);
 
 interface SharedPool {
   pool: Pg.Pool;
   ready: Promise<void>;
 }
 
-/** Pools by connection settings: stores opened on the same database share connections. */
-const pools = new Map<string, Promise<SharedPool>>();
+/**
+ * Pools by driver importer and connection settings: stores opened on the same database share
+ * connections.
+ */
+const poolsByImporter = new WeakMap<ModuleImporter, Map<string, Promise<SharedPool>>>();
 
 function sqlState(error: unknown): string {
   return String((error as { code?: unknown } | null)?.code ?? '');
@@ -67,7 +63,7 @@ function isConnectionFailure(error: unknown): boolean {
   const code = sqlState(error);
   const message = String((error as Error | null)?.message ?? '');
   return (
-    NETWORK_CODES.has(code) ||
+    NETWORK_ERROR_CODES.has(code) ||
     code.startsWith('08') ||
     ['57P01', '57P02', '57P03', '53300'].includes(code) ||
     /Connection terminated|timeout exceeded when trying to connect|Connection refused|the database system is (starting|shutting) up/i.test(
@@ -95,6 +91,7 @@ function likePrefix(prefix: string): string {
  */
 export class PostgresRefBackend implements RefBackend {
   readonly location: string;
+  private ready: Promise<Pg.Pool> | undefined;
 
   constructor(
     private readonly url: string,
@@ -163,14 +160,22 @@ export class PostgresRefBackend implements RefBackend {
   }
 
   private shared(): Promise<SharedPool> {
+    const pools = poolsByImporter.get(this.importer) ?? new Map<string, Promise<SharedPool>>();
+    poolsByImporter.set(this.importer, pools);
     const key = JSON.stringify([this.url, this.settings]);
-    let entry = pools.get(key);
-    if (entry === undefined) {
-      entry = this.openPool();
-      pools.set(key, entry);
-      entry.catch(() => pools.delete(key));
-    }
-    return entry;
+    const existing = pools.get(key);
+    if (existing !== undefined) return existing;
+    const opening = this.openPool();
+    pools.set(key, opening);
+    // A pool that could not start (driver missing, server down) is dropped; the next call retries.
+    opening
+      .then((shared) => shared.ready)
+      .catch(async () => {
+        if (pools.get(key) === opening) pools.delete(key);
+        const shared = await opening.catch(() => undefined);
+        await shared?.pool.end().catch(() => undefined);
+      });
+    return opening;
   }
 
   private async openPool(): Promise<SharedPool> {
@@ -191,10 +196,7 @@ export class PostgresRefBackend implements RefBackend {
     });
     // An idle connection the server dropped is discarded by the pool; nothing to report.
     pool.on('error', () => undefined);
-    const shared: SharedPool = { pool, ready: Promise.resolve() };
-    shared.ready = this.createTable(pool);
-    shared.ready.catch(() => pools.delete(JSON.stringify([this.url, this.settings])));
-    return shared;
+    return { pool, ready: this.createTable(pool) };
   }
 
   private async createTable(pool: Pg.Pool): Promise<void> {
@@ -253,10 +255,16 @@ export class PostgresRefBackend implements RefBackend {
   }
 
   /** The shared pool once its table exists; driver import errors pass through unchanged. */
-  private async pool(): Promise<Pg.Pool> {
-    const { pool, ready } = await this.shared();
-    await ready;
-    return pool;
+  private pool(): Promise<Pg.Pool> {
+    this.ready ??= this.shared().then(async ({ pool, ready }) => {
+      await ready;
+      return pool;
+    });
+    // A failed start (server down, driver missing) is retried by the next call.
+    this.ready.catch(() => {
+      this.ready = undefined;
+    });
+    return this.ready;
   }
 
   async getRef(name: string): Promise<string | undefined> {
@@ -286,6 +294,31 @@ export class PostgresRefBackend implements RefBackend {
       return result.rows.map((row) => row.name);
     } catch (error) {
       throw this.failure('listing refs', error);
+    }
+  }
+
+  /**
+   * Holds a PostgreSQL advisory lock on the blob (shared, or exclusive) while `run` runs, on a
+   * connection of its own; a crashed holder's lock goes away with its connection.
+   */
+  async withBlobLock<T>(key: string, exclusive: boolean, run: () => Promise<T>): Promise<T> {
+    const pool = await this.pool();
+    const client = await this.connect(pool);
+    const mode = exclusive ? '' : '_shared';
+    const values = [BLOB_LOCK_SPACE, blobLockId(key)];
+    try {
+      await client.query(`SELECT pg_advisory_lock${mode}($1, $2)`, values);
+    } catch (error) {
+      client.release(error as Error);
+      throw this.failure('locking a blob', error);
+    }
+    try {
+      return await run();
+    } finally {
+      await client.query(`SELECT pg_advisory_unlock${mode}($1, $2)`, values).then(
+        () => client.release(),
+        (error: Error) => client.release(error),
+      );
     }
   }
 
@@ -321,6 +354,12 @@ export class PostgresRefBackend implements RefBackend {
       throw this.failure(action, error, true);
     }
   }
+}
+
+/** A 32-bit lock id from a blob key (`sha256/<hex>`): its first 8 hex digits, signed. */
+function blobLockId(key: string): number {
+  const hex = /[0-9a-f]{8}/.exec(key.slice(key.indexOf('/') + 1))?.[0] ?? '0';
+  return Number.parseInt(hex, 16) | 0;
 }
 
 /** The one statement that performs a compare-and-set; it affects a row exactly when it succeeds. */

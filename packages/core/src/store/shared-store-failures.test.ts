@@ -83,6 +83,7 @@ describe('shared store failures', () => {
       ]) {
         const error = await failure(operation);
         expect(error).toSatisfy(UnavailableError.isInstance);
+        expect(NotFoundError.isInstance(error)).toBe(false);
         expect((error as UnavailableError).endpoint).toBe(redactUrl(server.url));
         expect((error as Error).message).toContain(new URL(server.url).host);
         expect((error as Error).message).toMatch(/running and reachable/);
@@ -109,6 +110,7 @@ describe('shared store failures', () => {
     const store = createStore({ blobs: folder, refs: missing.toString() });
     const error = await failure(() => store.refs.get('x'));
     expect(error).toSatisfy(NotFoundError.isInstance);
+    expect(UnavailableError.isInstance(error)).toBe(false);
     expect((error as Error).message).toMatch(/no such database/);
   });
 

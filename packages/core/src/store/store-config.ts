@@ -34,7 +34,7 @@ const s3Schema = z.strictObject({
     .min(5 * MIB)
     .max(5 * 1024 * MIB)
     .optional(),
-  /** Parts uploaded at once, 1 to 64; default 4. */
+  /** Parts uploaded at once, 1 to 64; default 2. Memory is about (this + 1) x part size. */
   concurrency: z.number().int().min(1).max(64).optional(),
   /** Tries per request, 1 to 20; default 3. */
   maxAttempts: z.number().int().min(1).max(20).optional(),

@@ -1,4 +1,4 @@
-import type { Digest, Store } from '@mlinfra/core';
+import type { Digest, Pin, Store } from '@mlinfra/core';
 
 /** The ref that keeps an artifact reachable for `store.gc()`: `registry/artifacts/<hex>`. */
 export function artifactRef(digest: Digest): string {
@@ -19,6 +19,29 @@ function knownOf(store: Store): Map<string, number | undefined> {
     knownRefs.set(store, known);
   }
   return known;
+}
+
+/** Whether this process already rooted `digest` in `store` (its ref is set). */
+export function isRooted(store: Store, digest: Digest): boolean {
+  return knownRefs.get(store)?.has(digest) === true;
+}
+
+/**
+ * Runs `work` with a pin of `store` (core's guard for writes in flight: gc keeps pinned blobs
+ * whatever its grace), released afterwards; the ref `work` sets then keeps the blobs. A store
+ * without pins (a custom Store) runs `work` without one.
+ */
+export async function withPin<T>(
+  store: Store,
+  work: (pin: Pin | undefined) => Promise<T>,
+): Promise<T> {
+  if (typeof store.pin !== 'function') return work(undefined);
+  const pin = await store.pin();
+  try {
+    return await work(pin);
+  } finally {
+    await pin.release();
+  }
 }
 
 /** The size the store confirmed for a rooted artifact earlier in this process, if any. */

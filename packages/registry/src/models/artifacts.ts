@@ -4,10 +4,19 @@ import {
   IntegrityError,
   isDigest,
   NotFoundError,
+  type Pin,
+  type Store,
   ValidationError,
 } from '@mlinfra/core';
 import type { RegistryContext } from '../internal/context.js';
-import { confirm, confirmedSize, forgetReachable, keepReachable } from '../internal/gc-roots.js';
+import {
+  confirm,
+  confirmedSize,
+  forgetReachable,
+  isRooted,
+  keepReachable,
+  withPin,
+} from '../internal/gc-roots.js';
 import type { ModelFormat } from '../types.js';
 
 const VERIFY_IN_MEMORY_BYTES = 16 * 1024 * 1024;
@@ -102,10 +111,7 @@ export async function storeArtifact(
     return storeArtifact(context, { file: artifact }, undefined);
   } else if (typeof artifact === 'string') digest = artifact;
   else if (isArtifactFile(artifact)) {
-    const stored = await store.putFile(artifact.file);
-    await keepReachable(store, stored.digest);
-    confirm(store, stored.digest, stored.size);
-    return { digest: stored.digest, size: Promise.resolve(stored.size) };
+    return storeRooted(store, (pin) => store.putFile(artifact.file, pin ? { pin } : {}));
   } else if (
     typeof artifact === 'object' &&
     artifact !== null &&
@@ -115,10 +121,7 @@ export async function storeArtifact(
   ) {
     digest = (artifact as { digest?: unknown }).digest;
   } else {
-    const stored = await store.put(artifact as BlobSource);
-    await keepReachable(store, stored.digest);
-    confirm(store, stored.digest, stored.size);
-    return { digest: stored.digest, size: Promise.resolve(stored.size) };
+    return storeRooted(store, (pin) => store.put(artifact as BlobSource, pin ? { pin } : {}));
   }
   if (!isDigest(digest)) {
     throw new ValidationError(
@@ -126,7 +129,12 @@ export async function storeArtifact(
     );
   }
   const checked = digest;
-  const created = await keepReachable(store, checked);
+  // Pinned (which also proves the blob exists and refreshes its write time) until the ref is set,
+  // so a gc running now cannot remove it in between; known artifacts are rooted already.
+  const created = await withPin(store, async (pin) => {
+    if (pin !== undefined && !isRooted(store, checked)) await pin.add([checked]);
+    return keepReachable(store, checked);
+  });
   const size = checkArtifact(context, checked, artifact).catch(async (error: unknown) => {
     // A digest that is not in the store leaves no ref behind.
     if (created && NotFoundError.isInstance(error)) await forgetReachable(store, checked);
@@ -135,6 +143,19 @@ export async function storeArtifact(
   // The caller may fail before awaiting it (an unknown run); that is not an unhandled rejection.
   size.catch(() => undefined);
   return { digest: checked, size };
+}
+
+/** Stores new bytes pinned until their ref is set (gc-safe whatever its grace). */
+async function storeRooted(
+  store: Store,
+  put: (pin: Pin | undefined) => Promise<{ digest: Digest; size: number }>,
+): Promise<PreparedArtifact> {
+  return withPin(store, async (pin) => {
+    const stored = await put(pin);
+    await keepReachable(store, stored.digest);
+    confirm(store, stored.digest, stored.size);
+    return { digest: stored.digest, size: Promise.resolve(stored.size) };
+  });
 }
 
 /**

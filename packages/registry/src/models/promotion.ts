@@ -1,4 +1,4 @@
-import { ConflictError } from '@mlinfra/core';
+import { ConflictError, errorGuard } from '@mlinfra/core';
 import { z } from 'zod';
 import type { SqlExecutor } from '../driver/sql-driver.js';
 import type { RegistryContext } from '../internal/context.js';
@@ -25,6 +25,8 @@ export interface PromoteOptions {
 
 /** A failed promotion gate: nothing was changed. `report` says which checks failed and why. */
 export class PromotionRefusedError extends ConflictError {
+  /** True when `value` is a PromotionRefusedError (also from another copy of this package). */
+  static override isInstance = errorGuard<PromotionRefusedError>('PromotionRefusedError');
   /** The full gate report. */
   readonly report: PromotionReport;
   constructor(report: PromotionReport) {

@@ -8,7 +8,7 @@ import {
 } from '@mlinfra/core';
 import type { SqlExecutor, SqlValue } from '../driver/sql-driver.js';
 import type { RegistryContext } from '../internal/context.js';
-import { keepReachable } from '../internal/gc-roots.js';
+import { isRooted, keepReachable, withPin } from '../internal/gc-roots.js';
 import { assertKey, assertTags } from '../internal/validate.js';
 import type { MetricPoint, ParamValue, RunArtifact, RunRecord, RunStatus } from '../types.js';
 import {
@@ -366,13 +366,21 @@ export class Run {
           `Invalid digest ${JSON.stringify(data.digest)}; pass the digest store.put() returned`,
         );
       }
-      digest = data.digest;
-      size = (await store.stat(digest)).size;
+      const named = data.digest;
+      digest = named;
+      size = (await store.stat(named)).size;
+      // A gc root before the row that names the blob (the project's gc rule), pinned meanwhile.
+      await withPin(store, async (pin) => {
+        if (pin !== undefined && !isRooted(store, named)) await pin.add([named]);
+        await keepReachable(store, named);
+      });
     } else {
-      ({ digest, size } = await store.put(data));
+      ({ digest, size } = await withPin(store, async (pin) => {
+        const stored = await store.put(data, pin === undefined ? {} : { pin });
+        await keepReachable(store, stored.digest);
+        return stored;
+      }));
     }
-    // A gc root before the row that names the blob (the project's gc rule).
-    await keepReachable(store, digest);
     const loggedAt = now();
     const artifact = await driver.transaction('write', async (executor) => {
       await assertRunning(executor, this.id, `log artifact "${name}"`);

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDatabase, dropDatabase } from '@mlinfra/test-servers';
 import { inject } from 'vitest';
-import { createStore, type Store, type StoreOptions } from '../../index.js';
+import { createStore, type Store } from '../store.js';
+import type { StoreOptions } from '../store-config.js';
 
 /** One opened store plus the hooks a test needs to reach behind its back. */
 export interface OpenedStore {

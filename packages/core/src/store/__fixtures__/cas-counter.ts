@@ -1,5 +1,5 @@
 // Child process: `increments` read-modify-write loops on one counter ref, using compare-and-set.
-import { ConflictError } from '../../index.js';
+import { ConflictError } from '../../errors/index.js';
 import { openStore } from './store-spec.js';
 
 const [root, incrementsText] = process.argv.slice(2);
