@@ -18,6 +18,7 @@ export {
   NotFoundError,
   parseOptions,
   StorageError,
+  UnavailableError,
   ValidationError,
   type ValidationIssue,
 } from './errors/index.js';
@@ -41,6 +42,7 @@ export type {
   RefProblemHandler,
   StoreBackend,
 } from './store/backend.js';
+export { type BlobBackend, combineBackends, type RefBackend } from './store/combined-backend.js';
 export { FileBackend } from './store/file-backend.js';
 export {
   assertDigest,
@@ -49,6 +51,7 @@ export {
   isDigest,
   MAX_REF_NAME_LENGTH,
 } from './store/names.js';
+export { redactUrl } from './store/redact-url.js';
 export {
   type BlobInfo,
   type BlobSource,
@@ -66,3 +69,4 @@ export {
   type Refs,
   type Store,
 } from './store/store.js';
+export { DATABASE_URL_ENV, STORE_ENV, type StoreOptions } from './store/store-config.js';

@@ -26,6 +26,20 @@ describe('store.gc({ graceMs: 0 }) over a home shared by every package', () => {
     model.add(tf.layers.dense({ units: 1, activation: 'sigmoid' }));
     return model;
   };
+  /** Trains the small model with checkpoints in the home's store. */
+  const trainRun = (epochs: number, resume: 'latest' | 'never' = 'never') =>
+    train({
+      model: build,
+      data: { train: { x, y } },
+      epochs,
+      batchSize: 16,
+      loss: 'binaryCrossentropy',
+      seed: 1,
+      backend: 'cpu',
+      checkpoint: { store, name: 'home/run-1' },
+      resume,
+      progress: false,
+    });
   const written: {
     version?: string;
     checkpoint?: string | undefined;
@@ -49,17 +63,7 @@ describe('store.gc({ graceMs: 0 }) over a home shared by every package', () => {
     written.version = version.id;
 
     // trainer: a run with checkpoints, and a model artifact.
-    const result = await train({
-      model: build,
-      data: { train: { x, y } },
-      epochs: 2,
-      batchSize: 16,
-      loss: 'binaryCrossentropy',
-      seed: 1,
-      backend: 'cpu',
-      checkpoint: { store, name: 'home/run-1' },
-      progress: false,
-    });
+    const result = await trainRun(2);
     written.checkpoint = result.checkpoint;
     const artifact = await saveModelArtifact(store, result.model, {
       signature: { features: ['a', 'b'] },
@@ -128,18 +132,7 @@ describe('store.gc({ graceMs: 0 }) over a home shared by every package', () => {
     expect(listing.latest).toBe(written.checkpoint);
     for (const { digest } of listing.recent)
       expect((await store.read(digest)).byteLength).toBeGreaterThan(0);
-    const resumed = await train({
-      model: build,
-      data: { train: { x, y } },
-      epochs: 3,
-      batchSize: 16,
-      loss: 'binaryCrossentropy',
-      seed: 1,
-      backend: 'cpu',
-      checkpoint: { store, name: 'home/run-1' },
-      resume: 'latest',
-      progress: false,
-    });
+    const resumed = await trainRun(3, 'latest');
     expect(resumed.resumedFrom?.digest).toBe(written.checkpoint);
   });
 

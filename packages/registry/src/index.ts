@@ -1,6 +1,7 @@
 /**
- * `@mlinfra/registry`: experiment tracking and model registry on embedded SQLite, with
- * artifacts in the `@mlinfra/core` store.
+ * `@mlinfra/registry`: experiment tracking and model registry on embedded SQLite or a shared
+ * PostgreSQL (`openRegistry({ database: 'postgres://...' })`), with artifacts in the
+ * `@mlinfra/core` store.
  *
  * ## Contracts other packages wire to (structural; they never import this package)
  *
@@ -15,8 +16,9 @@
  * **ModelSource** (consumed by `@mlinfra/serving`): a {@link Registry} has
  * - `resolve(reference: 'name@alias' | 'name/3' | 'name@latest' | 'name'): Promise<ModelVersion>` where
  *   `ModelVersion` is `{ name, version, artifact, artifactSize, signature?, metrics, slices, tags,
- *   aliases, runId?, approval, createdAt, ... }` and `artifact` is the `sha256:` digest of the
- *   model artifact in the core store
+ *   aliases, runId?, approval, createdAt, format, inputColumns?, ... }` and `artifact` is the
+ *   `sha256:` digest of the model artifact in the core store; `format` (`'tfjs' | 'onnx'`) says
+ *   which loader to use
  * - `watch(name): AsyncIterable<RegistryEvent>` (and `subscribe(name, listener) => unsubscribe`)
  *   (the iterator also has `close()`; closing the registry finishes it)
  *   with events `{ id, action: 'version.created' | 'alias.set' | 'alias.deleted' | ..., model,

@@ -20,8 +20,9 @@ export interface ResolvedModel {
 }
 
 /**
- * A change to a model that a {@link ModelSource} reports: a new version, an alias moved, an
- * approval. Consumers re-resolve on any event; the fields say what changed, when known.
+ * A change to a model, as a `@mlinfra/registry` `Registry` reports it: a new version, an alias
+ * moved, an approval. Consumers treat events as triggers (they re-resolve on any event), so a
+ * {@link ModelSource}'s listener receives `unknown`: any source may send its own event shape.
  */
 export interface ModelChangeEvent {
   /** What happened, e.g. `alias.set` or `version.create`. */
@@ -59,9 +60,9 @@ export interface ModelSource {
    * Calls `listener` whenever anything about model `name` changes; returns a function that stops
    * it. Preferred over `watch`.
    */
-  subscribe?(name: string, listener: (event: ModelChangeEvent) => void): Unsubscribe;
+  subscribe?(name: string, listener: (event: unknown) => void): Unsubscribe;
   /** The changes to model `name` as an async iterable (used when there is no `subscribe`). */
-  watch?(name: string): AsyncIterable<ModelChangeEvent>;
+  watch?(name: string): AsyncIterable<unknown>;
   /** The store holding the artifacts; a loader uses it when it is given no store. */
   readonly store?: unknown;
 }

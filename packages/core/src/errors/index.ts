@@ -14,4 +14,5 @@ export {
   type ValidationIssue,
 } from './mlinfra-error.js';
 export { parseOptions } from './parse-options.js';
+export { UnavailableError } from './unavailable-error.js';
 export { fromZodIssues } from './zod-issues.js';

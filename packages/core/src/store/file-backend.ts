@@ -162,9 +162,10 @@ export class FileBackend implements StoreBackend {
     const path = join(this.tempRoot, `${uniqueName()}.tmp`);
     this.activeTemps.add(path);
     try {
-      // In the kernel (copy_file_range / sendfile): no copy through this process's memory.
+      // In the kernel (a reflink where the file system can, else copy_file_range / sendfile): no
+      // copy through this process's memory.
       await mapStorageErrors(path, 'copy into', () =>
-        copyFile(source, path, constants.COPYFILE_EXCL),
+        copyFile(source, path, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE),
       );
       return this.writerFor(path, await open(path, 'r+'));
     } catch (error) {
@@ -177,7 +178,7 @@ export class FileBackend implements StoreBackend {
   async copyTo(key: string, path: string): Promise<boolean> {
     try {
       await mapStorageErrors(path, 'copy a blob to', () =>
-        copyFile(this.blobPath(key), path, constants.COPYFILE_EXCL),
+        copyFile(this.blobPath(key), path, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE),
       );
       return true;
     } catch (error) {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IntegrityError, NotFoundError, ValidationError } from '../errors/index.js';
+import { commitAndCheckHistory } from './__fixtures__/pinned-commits.js';
 import { createStore, type Store } from './store.js';
 
 const fixtures = fileURLToPath(new URL('./__fixtures__/', import.meta.url));
@@ -190,24 +191,7 @@ describe('gc racing writers (graceMs 0)', () => {
       }
     })();
     for (let commit = 0; commit < 30; commit++) {
-      const head = await store.refs.get('head');
-      await using pin = await store.pin();
-      const data = await store.put(`rows of commit ${commit}`, { pin });
-      const manifest = await store.putJson({ parent: head ?? null, data: data.digest }, { pin });
-      await store.refs.set('head', manifest.digest, { expected: head ?? null });
-      await pin.release();
-      // Whatever gc did meanwhile, the whole history is readable.
-      let cursor: string | null = manifest.digest;
-      let depth = 0;
-      while (cursor !== null) {
-        const read: { parent: string | null; data: string } = await store.readJson(cursor);
-        expect(new TextDecoder().decode(await store.read(read.data))).toBe(
-          `rows of commit ${commit - depth}`,
-        );
-        cursor = read.parent;
-        depth++;
-      }
-      expect(depth).toBe(commit + 1);
+      await commitAndCheckHistory(store, commit);
     }
     stop = true;
     await collector;

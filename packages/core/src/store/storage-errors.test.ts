@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StorageError } from '../errors/index.js';
@@ -135,5 +136,54 @@ describe('read-only file system (EROFS)', () => {
     } finally {
       await run('mount', ['-o', 'remount,rw', mountPoint]);
     }
+  });
+});
+
+describe('permission denied (EACCES)', () => {
+  it('another user gets StorageError EACCES on writes and can still read', async () => {
+    if (process.getuid?.() !== 0) {
+      throw new Error('The EACCES test runs a child as the user "nobody": run it as root');
+    }
+    const home = join(mountPoint, 'home');
+    const store = createStore(home);
+    const blob = await store.put('readable by all');
+    await store.refs.set('r', blob.digest);
+    await run('chmod', ['-R', 'a+rX,go-w', home]);
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('./__fixtures__/put-as-user.ts', import.meta.url)),
+        home,
+        blob.digest,
+      ],
+      { cwd: fileURLToPath(new URL('../../', import.meta.url)), uid: 65534, gid: 65534 },
+    );
+    const result = JSON.parse(stdout) as Record<
+      string,
+      { systemCode?: string; path?: string } | 'ok'
+    >;
+    expect(result.read).toBe('ok');
+    for (const write of [result.put, result.refSet]) {
+      expect(write).toMatchObject({ systemCode: 'EACCES' });
+      expect((write as { path: string }).path.startsWith(home)).toBe(true);
+    }
+  });
+});
+
+describe('too many open files (EMFILE)', () => {
+  it('a process at its open-files limit gets StorageError EMFILE, not a raw error', async () => {
+    const fixture = fileURLToPath(new URL('./__fixtures__/many-open.ts', import.meta.url));
+    const { stdout } = await run(
+      'sh',
+      [
+        '-c',
+        `ulimit -n 48 && exec "${process.execPath}" --import tsx "${fixture}" "${join(mountPoint, 'home')}"`,
+      ],
+      { cwd: fileURLToPath(new URL('../../', import.meta.url)) },
+    );
+    // Some operations get a descriptor, the others fail typed; nothing else.
+    expect(JSON.parse(stdout)).toEqual(['EMFILE', 'ok']);
   });
 });

@@ -2,10 +2,8 @@ import { createHash } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { ConflictError, IntegrityError, NotFoundError, ValidationError } from '../errors/index.js';
 import type { RefProblemHandler, StoreBackend } from './backend.js';
-import { FileBackend } from './file-backend.js';
 import { collectGarbage, type GcOptions, type GcReport } from './gc.js';
 import { readChunks, writeFully } from './internal/file-io.js';
 import { mapStorageErrors, toStorageError } from './internal/io-errors.js';
@@ -15,6 +13,8 @@ import { createPin, type Pin, type PinOptions, RESERVED_REF_PREFIX, StorePin } f
 
 export type { GcOptions, GcReport } from './gc.js';
 export type { Pin, PinOptions } from './pins.js';
+
+import { backendFor, type StoreOptions } from './store-config.js';
 
 /** Bytes, text, a Node stream or any (async) iterable of byte chunks. */
 export type BlobSource =
@@ -216,23 +216,6 @@ async function* chunksOf(data: BlobSource): AsyncGenerator<Uint8Array> {
     }
   }
   if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
-}
-
-function resolveLocation(location: string | URL | undefined): string {
-  const chosen = location ?? process.env.MLINFRA_HOME ?? './.mlinfra';
-  if (chosen instanceof URL || /^[a-z][a-z0-9+.-]*:\/\//i.test(chosen)) {
-    const url = chosen instanceof URL ? chosen : new URL(chosen);
-    if (url.protocol === 'file:') return fileURLToPath(url);
-    throw new ValidationError(
-      `Unsupported store location ${url.protocol}//; use a folder path or a file:// URL (S3 comes in a later release), or pass { backend } with your own StoreBackend`,
-    );
-  }
-  if (chosen.length === 0) {
-    throw new ValidationError(
-      'The store location is empty; give a folder path or unset it to use ./.mlinfra',
-    );
-  }
-  return resolve(chosen);
 }
 
 class DefaultStore implements Store {
@@ -655,11 +638,15 @@ class DefaultStore implements Store {
 }
 
 /**
- * Opens a store.
+ * Opens a store. Nothing connects until the first operation.
  *
- * @param location a folder path or `file://` URL; default `$MLINFRA_HOME`, else `./.mlinfra`.
- * Or `{ backend }` for a custom {@link StoreBackend}. Folders are created on first write.
- * @throws ValidationError for an unsupported URL scheme.
+ * @param location where the data lives:
+ * - a folder path or `file://` URL: blobs and refs in that folder (one host);
+ * - {@link StoreOptions}, `{ blobs, refs?, s3?, postgres? }`: blobs in a folder or
+ *   `s3://bucket/prefix`, refs in `postgres://...` (several hosts);
+ * - `{ backend }`: a custom {@link StoreBackend};
+ * - nothing: `{ blobs: $MLINFRA_STORE ?? $MLINFRA_HOME ?? './.mlinfra', refs: $MLINFRA_DATABASE_URL }`.
+ * @throws ValidationError for malformed options or an unsupported URL scheme.
  *
  * @example
  * ```ts
@@ -668,19 +655,25 @@ class DefaultStore implements Store {
  * await store.refs.set('greeting', digest, { expected: null });
  * ```
  */
-export function createStore(location?: string | URL | { backend: StoreBackend }): Store {
-  if (typeof location === 'object' && !(location instanceof URL)) {
-    if (location === null || typeof location.backend !== 'object') {
-      throw new ValidationError('createStore() takes a folder path, a file:// URL or { backend }');
+export function createStore(
+  location?: string | URL | StoreOptions | { backend: StoreBackend },
+): Store {
+  if (typeof location === 'object' && location !== null && 'backend' in location) {
+    if (typeof location.backend !== 'object' || location.backend === null) {
+      throw new ValidationError('createStore({ backend }) needs a StoreBackend object');
     }
     return new DefaultStore(location.backend);
   }
-  if (location !== undefined && typeof location !== 'string' && !(location instanceof URL)) {
+  if (
+    location !== undefined &&
+    typeof location !== 'string' &&
+    (typeof location !== 'object' || location === null)
+  ) {
     throw new ValidationError(
-      `createStore() takes a folder path or file:// URL, got ${typeof location}`,
+      `createStore() takes a folder path, a file:// URL, { blobs, refs } or { backend }, got ${location === null ? 'null' : typeof location}`,
     );
   }
-  return new DefaultStore(new FileBackend(resolveLocation(location)));
+  return new DefaultStore(backendFor(location));
 }
 
 /** True when `value` looks like a {@link Store} (structural check used by other packages). */

@@ -34,6 +34,12 @@ export interface SqlDialectRules {
    * (`FOR UPDATE` on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already excludes other writers).
    */
   readonly lockRow: string;
+  /**
+   * The `RETURNING` list of the audit-log insert: the new `id`, plus on PostgreSQL a
+   * `pg_notify` that tells other processes' watchers at commit (LISTEN/NOTIFY) at no extra round
+   * trip. Watchers poll as well, so a database without notifications works the same, later.
+   */
+  readonly auditReturning: string;
 }
 
 const sqlite: SqlDialectRules = {
@@ -44,6 +50,7 @@ const sqlite: SqlDialectRules = {
   like: (expression, operator) =>
     operator === 'ILIKE' ? `LOWER(${expression}) LIKE LOWER(?)` : `${expression} LIKE ?`,
   lockRow: '',
+  auditReturning: 'id',
 };
 
 const placeholderCache = new Map<string, string>();
@@ -64,6 +71,7 @@ const postgres: SqlDialectRules = {
   // SQLite's LIKE ignores ASCII case, PostgreSQL's does not: ILIKE for both keeps results equal.
   like: (expression) => `${expression} ILIKE ?`,
   lockRow: ' FOR UPDATE',
+  auditReturning: `id, pg_notify('mlinfra_registry', '')`,
 };
 
 const RULES: Record<SqlDialect, SqlDialectRules> = { sqlite, postgres };

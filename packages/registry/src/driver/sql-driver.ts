@@ -51,4 +51,10 @@ export interface SqlDriver extends SqlExecutor {
   exec(script: string): Promise<void>;
   /** Closes the connection. Further calls fail. */
   close(): Promise<void>;
+  /**
+   * Optional: calls `listener` soon after any process commits a change to the audit log
+   * (PostgreSQL LISTEN/NOTIFY), so watchers need not wait for their next poll. Resolves to a
+   * function that stops it. Drivers without it are polled only.
+   */
+  onChange?(listener: () => void): Promise<() => Promise<void>>;
 }

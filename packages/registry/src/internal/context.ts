@@ -40,13 +40,14 @@ export interface RegistryContext {
 /** Appends an audit row. Portable SQL; the id comes from the table's auto-increment key. */
 export async function appendAudit(
   executor: SqlExecutor,
+  dialect: SqlDialectRules,
   entry: AuditEntry,
   actor: string,
   at: number,
 ): Promise<number> {
   const row = await executor.get<{ id: number }>(
     `INSERT INTO audit_log (at, actor, action, model, version, alias, run_id, details)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${dialect.auditReturning}`,
     [
       at,
       entry.actor ?? actor,

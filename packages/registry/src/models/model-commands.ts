@@ -1,7 +1,7 @@
 import { ConflictError, ValidationError } from '@mlinfra/core';
 import { z } from 'zod';
 import type { SqlExecutor } from '../driver/sql-driver.js';
-import type { RegistryContext } from '../internal/context.js';
+import type { AuditEntry, RegistryContext } from '../internal/context.js';
 import { describedSchema } from '../internal/option-schemas.js';
 import {
   assertKey,
@@ -101,6 +101,51 @@ function assertKeys(keys: unknown, what: string): string[] {
   return keys as string[];
 }
 
+/** Tags to set (a new value replaces the old) or tag keys to delete. */
+type TagChange = { set: Record<string, string> } | { deleted: string[] };
+
+/**
+ * Applies a tag change to a model (`version` undefined) or one of its versions, with its audit
+ * entry, in one write transaction. @throws NotFoundError for an unknown model or version.
+ */
+async function changeTags(
+  context: RegistryContext,
+  name: string,
+  version: number | undefined,
+  tags: TagChange,
+): Promise<void> {
+  const owner = version === undefined ? ['model'] : ['model', 'version'];
+  const ownerValues = version === undefined ? [name] : [name, version];
+  const table = version === undefined ? 'model_tags' : 'version_tags';
+  await change(context, async (executor) => {
+    if (version === undefined) await requireModel(executor, name);
+    else await readVersion(executor, name, version);
+    if ('set' in tags) {
+      for (const [key, value] of Object.entries(tags.set)) {
+        await executor.run(
+          `INSERT INTO ${table} (${owner.join(', ')}, key, value) VALUES (${owner.map(() => '?').join(', ')}, ?, ?)
+           ON CONFLICT (${owner.join(', ')}, key) DO UPDATE SET value = excluded.value`,
+          [...ownerValues, key, value],
+        );
+      }
+    } else {
+      for (const key of tags.deleted) {
+        await executor.run(
+          `DELETE FROM ${table} WHERE ${owner.map((column) => `${column} = ?`).join(' AND ')} AND key = ?`,
+          [...ownerValues, key],
+        );
+      }
+    }
+    const entry: AuditEntry = {
+      action: version === undefined ? 'model.tags' : 'version.tags',
+      model: name,
+      details: tags,
+    };
+    if (version !== undefined) entry.version = version;
+    await context.audit(executor, entry);
+  });
+}
+
 /** Sets model tags (a new value replaces the old). @throws NotFoundError. */
 export async function setModelTags(
   context: RegistryContext,
@@ -108,17 +153,7 @@ export async function setModelTags(
   tags: Record<string, string>,
 ): Promise<void> {
   assertName(name, 'model');
-  const checked = assertTags(tags, 'model');
-  await change(context, async (executor) => {
-    await requireModel(executor, name);
-    for (const [key, value] of Object.entries(checked)) {
-      await executor.run(
-        'INSERT INTO model_tags (model, key, value) VALUES (?, ?, ?) ON CONFLICT (model, key) DO UPDATE SET value = excluded.value',
-        [name, key, value],
-      );
-    }
-    await context.audit(executor, { action: 'model.tags', model: name, details: { set: checked } });
-  });
+  await changeTags(context, name, undefined, { set: assertTags(tags, 'model') });
 }
 
 /** Removes model tags by key (absent keys are ignored). @throws NotFoundError. */
@@ -128,17 +163,7 @@ export async function deleteModelTags(
   keys: string[],
 ): Promise<void> {
   assertName(name, 'model');
-  const checked = assertKeys(keys, 'model tag');
-  await change(context, async (executor) => {
-    await requireModel(executor, name);
-    for (const key of checked)
-      await executor.run('DELETE FROM model_tags WHERE model = ? AND key = ?', [name, key]);
-    await context.audit(executor, {
-      action: 'model.tags',
-      model: name,
-      details: { deleted: checked },
-    });
-  });
+  await changeTags(context, name, undefined, { deleted: assertKeys(keys, 'model tag') });
 }
 
 /** Sets version tags (a new value replaces the old). @throws NotFoundError. */
@@ -150,23 +175,7 @@ export async function setVersionTags(
 ): Promise<void> {
   assertName(name, 'model');
   assertVersion(version);
-  const checked = assertTags(tags, 'version');
-  await change(context, async (executor) => {
-    await readVersion(executor, name, version);
-    for (const [key, value] of Object.entries(checked)) {
-      await executor.run(
-        `INSERT INTO version_tags (model, version, key, value) VALUES (?, ?, ?, ?)
-         ON CONFLICT (model, version, key) DO UPDATE SET value = excluded.value`,
-        [name, version, key, value],
-      );
-    }
-    await context.audit(executor, {
-      action: 'version.tags',
-      model: name,
-      version,
-      details: { set: checked },
-    });
-  });
+  await changeTags(context, name, version, { set: assertTags(tags, 'version') });
 }
 
 /** Removes version tags by key. @throws NotFoundError. */
@@ -178,23 +187,7 @@ export async function deleteVersionTags(
 ): Promise<void> {
   assertName(name, 'model');
   assertVersion(version);
-  const checked = assertKeys(keys, 'version tag');
-  await change(context, async (executor) => {
-    await readVersion(executor, name, version);
-    for (const key of checked) {
-      await executor.run('DELETE FROM version_tags WHERE model = ? AND version = ? AND key = ?', [
-        name,
-        version,
-        key,
-      ]);
-    }
-    await context.audit(executor, {
-      action: 'version.tags',
-      model: name,
-      version,
-      details: { deleted: checked },
-    });
-  });
+  await changeTags(context, name, version, { deleted: assertKeys(keys, 'version tag') });
 }
 
 /** Records an approval decision (who, when, why). @throws NotFoundError, ValidationError. */

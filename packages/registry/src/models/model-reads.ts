@@ -11,7 +11,6 @@ import {
   parseOptions,
 } from '../internal/validate.js';
 import type { ModelVersion, RegisteredModel } from '../types.js';
-import { aliasVersion } from './aliases.js';
 import {
   completeModels,
   completeVersions,
@@ -127,25 +126,26 @@ export async function listVersions(
 export async function resolve(context: RegistryContext, reference: string): Promise<ModelVersion> {
   const parsed = parseModelReference(reference);
   return context.driver.transaction('read', async (executor) => {
-    let version: number;
-    if (parsed.kind === 'version') version = parsed.version;
-    else if (parsed.kind === 'latest') {
-      const model = await requireModel(executor, parsed.name);
-      version = Number(model.last_version);
-      if (version === 0)
-        throw new NotFoundError(
-          `Model "${parsed.name}" has no versions yet; register one with registerModel()`,
-        );
-    } else {
-      const found = await aliasVersion(executor, parsed.name, parsed.alias);
-      if (found === undefined) {
-        await requireModel(executor, parsed.name);
-        throw new NotFoundError(
-          `Model "${parsed.name}" has no alias "${parsed.alias}"; set it with setAlias("${parsed.name}", "${parsed.alias}", version) or use "${parsed.name}@latest"`,
-        );
-      }
-      version = found;
-    }
-    return readVersion(executor, parsed.name, version);
+    if (parsed.kind === 'version') return readVersion(executor, parsed.name, parsed.version);
+    // The pointer and the row it points at in one query; the errors' lookups only when missing.
+    const row =
+      parsed.kind === 'latest'
+        ? await executor.get<VersionRow>(
+            `SELECT v.* FROM models m JOIN model_versions v ON v.model = m.name AND v.version = m.last_version
+             WHERE m.name = ?`,
+            [parsed.name],
+          )
+        : await executor.get<VersionRow>(
+            `SELECT v.* FROM aliases a JOIN model_versions v ON v.model = a.model AND v.version = a.version
+             WHERE a.model = ? AND a.alias = ?`,
+            [parsed.name, parsed.alias],
+          );
+    if (row !== undefined) return (await completeVersions(executor, parsed.name, [row]))[0]!;
+    await requireModel(executor, parsed.name);
+    throw new NotFoundError(
+      parsed.kind === 'latest'
+        ? `Model "${parsed.name}" has no versions yet; register one with registerModel()`
+        : `Model "${parsed.name}" has no alias "${parsed.alias}"; set it with setAlias("${parsed.name}", "${parsed.alias}", version) or use "${parsed.name}@latest"`,
+    );
   });
 }

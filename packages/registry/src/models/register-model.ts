@@ -11,9 +11,10 @@ import { type ArtifactFile, inferFormat, storeArtifact } from './artifacts.js';
 export interface RegisterModelOptions {
   /**
    * The model artifact: the digest of bytes already in the core store (such as a trainer model
-   * manifest), `{ digest }`, a file to store now (`{ file: 'model.onnx' }`, streamed), bytes /
-   * a stream to store now, or, with `run`, the name of an artifact that run logged (such as
-   * `'model'`).
+   * manifest), `{ digest }` (with the `size` store.put() returned, checked), a file to store now
+   * (`{ file: 'model.onnx' }`, or a path string starting with `./`, `../` or `/` or ending in
+   * `.onnx`; streamed), bytes / a stream to store now, or, with `run`, the name of an artifact
+   * that run logged (such as `'model'`).
    */
   artifact: string | StoredBlob | ArtifactFile | Exclude<BlobSource, string>;
   /**
@@ -77,7 +78,9 @@ export async function registerModel(
   const tags = assertTags(checked.tags ?? {}, 'version');
   const runId = typeof checked.run === 'string' ? checked.run : checked.run?.id;
   const format = checked.format ?? inferFormat(options.artifact) ?? 'tfjs';
-  const { digest, size } = await storeArtifact(context, options.artifact, runId);
+  const artifact = await storeArtifact(context, options.artifact, runId);
+  const digest = artifact.digest;
+  let size = 0;
   const now = Date.now();
   const metrics = checked.metrics ?? {};
   const slices = checked.slices ?? {};
@@ -103,6 +106,15 @@ export async function registerModel(
       [now, name],
     );
     const number = Number(allocated!.last_version);
+    for (const [key, value] of Object.entries(tags)) {
+      await executor.run(
+        'INSERT INTO version_tags (model, version, key, value) VALUES (?, ?, ?, ?)',
+        [name, number, key, value],
+      );
+    }
+    // The store's check of the artifact ran alongside the statements above; the row that names
+    // the artifact is written only once it passed (a failure rolls everything back).
+    size = await artifact.size;
     await executor.run(
       `INSERT INTO model_versions (model, version, run_id, artifact, artifact_size, format, input_columns,
          signature, metrics, slices, description, created_at, created_by, approval, approval_by,
@@ -124,12 +136,6 @@ export async function registerModel(
         context.actor,
       ],
     );
-    for (const [key, value] of Object.entries(tags)) {
-      await executor.run(
-        'INSERT INTO version_tags (model, version, key, value) VALUES (?, ?, ?, ?)',
-        [name, number, key, value],
-      );
-    }
     const details: Record<string, JsonValue> = { artifact: digest };
     if (runId !== undefined) details.runId = runId;
     const entry: AuditEntry = { action: 'version.created', model: name, version: number, details };

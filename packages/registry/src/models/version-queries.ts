@@ -80,14 +80,18 @@ export async function completeVersions(
   if (rows.length === 0) return [];
   const numbers = rows.map((row) => Number(row.version));
   const inList = `version IN (${placeholders(numbers.length)})`;
-  // One query at a time: a transaction's connection runs queries in sequence anyway.
-  const tags = await executor.all<{ version: number; key: string; value: string }>(
-    `SELECT version, key, value FROM version_tags WHERE model = ? AND ${inList} ORDER BY key`,
-    [name, ...numbers],
-  );
-  const aliases = await executor.all<{ version: number; alias: string }>(
-    `SELECT version, alias FROM aliases WHERE model = ? AND ${inList} ORDER BY alias`,
-    [name, ...numbers],
+  // Tags and aliases in one round trip (a remote database pays per query, not per row).
+  const extras = await executor.all<{
+    kind: number;
+    version: number;
+    key: string;
+    value: string | null;
+  }>(
+    `SELECT 0 AS kind, version, key, value FROM version_tags WHERE model = ? AND ${inList}
+     UNION ALL
+     SELECT 1 AS kind, version, alias AS key, NULL AS value FROM aliases WHERE model = ? AND ${inList}
+     ORDER BY kind, key`,
+    [name, ...numbers, name, ...numbers],
   );
   const tagsOf = new Map<number, Record<string, string>>();
   const aliasesOf = new Map<number, string[]>();
@@ -95,8 +99,11 @@ export async function completeVersions(
     tagsOf.set(number, {});
     aliasesOf.set(number, []);
   }
-  for (const tag of tags) tagsOf.get(Number(tag.version))![tag.key] = tag.value;
-  for (const alias of aliases) aliasesOf.get(Number(alias.version))!.push(alias.alias);
+  for (const extra of extras) {
+    const version = Number(extra.version);
+    if (Number(extra.kind) === 0) tagsOf.get(version)![extra.key] = extra.value!;
+    else aliasesOf.get(version)!.push(extra.key);
+  }
   return rows.map((row) =>
     versionFromRow(row, tagsOf.get(Number(row.version))!, aliasesOf.get(Number(row.version))!),
   );

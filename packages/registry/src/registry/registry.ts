@@ -86,16 +86,17 @@ export class Registry {
   /** @internal Use {@link openRegistry}. */
   constructor(private readonly parts: RegistryParts) {
     const { driver, store, actor, hub } = parts;
+    const dialect = dialectRules(driver.dialect);
     this.context = {
       driver,
-      dialect: dialectRules(driver.dialect),
+      dialect,
       store,
       hub,
       actor,
       verifyArtifacts: parts.verifyArtifacts,
       metricBatchSize: parts.metricBatchSize,
       metricFlushIntervalMs: parts.metricFlushIntervalMs,
-      audit: (executor, entry) => appendAudit(executor, entry, actor, Date.now()),
+      audit: (executor, entry) => appendAudit(executor, dialect, entry, actor, Date.now()),
       changed: () => hub.poke(),
       now: () => Date.now(),
       runEnded: (run) => this.runs.delete(run as Run),

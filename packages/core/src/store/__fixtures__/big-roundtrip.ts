@@ -1,10 +1,10 @@
 // Child process: puts `sizeBytes` of generated data as a stream, reads it back as a stream, and
 // reports the peak RSS, so the parent can check that memory stays bounded.
 import { createHash } from 'node:crypto';
-import { createStore } from '../store.js';
+import { openStore } from './store-spec.js';
 
 const [root, sizeText] = process.argv.slice(2);
-const store = createStore(root!);
+const store = openStore(root!);
 const size = Number(sizeText);
 const chunk = new Uint8Array(1 << 20);
 for (let index = 0; index < chunk.length; index++) chunk[index] = (index * 2654435761) >>> 24;

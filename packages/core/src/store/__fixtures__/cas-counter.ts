@@ -1,9 +1,9 @@
 // Child process: `increments` read-modify-write loops on one counter ref, using compare-and-set.
 import { ConflictError } from '../../errors/index.js';
-import { createStore } from '../store.js';
+import { openStore } from './store-spec.js';
 
 const [root, incrementsText] = process.argv.slice(2);
-const store = createStore(root!);
+const store = openStore(root!);
 let conflicts = 0;
 for (let done = 0; done < Number(incrementsText); ) {
   const current = await store.refs.get('counter');

@@ -1,8 +1,8 @@
 // Child process: a large streamed put and a stream of ref updates, until it is killed.
-import { createStore } from '../store.js';
+import { openStore } from './store-spec.js';
 
 const [root] = process.argv.slice(2);
-const store = createStore(root!);
+const store = openStore(root!);
 const chunk = new Uint8Array(1 << 20).fill(7);
 
 async function* forever() {
