@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { createDatabase, startPostgres } from '@mlinfra/test-servers';
+import { createDatabase, startPostgres } from '@mlinfra/test-servers/servers';
 import pg from 'pg';
 
 const quick = process.env.BENCH_QUICK === '1';
