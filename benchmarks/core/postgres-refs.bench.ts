@@ -9,17 +9,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { createDatabase, startPostgres } from '@mlinfra/test-servers';
+import { createDatabase, startPostgres } from '@mlinfra/test-servers/servers';
 import pg from 'pg';
 
 const quick = process.env.BENCH_QUICK === '1';
 const processes = 8;
-const perProcess = quick ? 100 : 500;
+const perProcess = quick ? 100 : 300;
+const rounds = quick ? 1 : 3;
 const worker = fileURLToPath(new URL('./refs-worker.ts', import.meta.url));
 
 interface Outcome {
   updatesPerSecond: number;
   conflicts: number;
+}
+
+function medianOutcome(outcomes: Outcome[]): Outcome {
+  const sorted = [...outcomes].sort((a, b) => a.updatesPerSecond - b.updatesPerSecond);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 async function runAll(mode: 'ours' | 'plain', url: string, shared: boolean, folder: string) {
@@ -70,8 +76,15 @@ try {
       if (shared) break;
     }
     await client.end();
-    const plain = await runAll('plain', plainUrl, shared, folder);
-    const ours = await runAll('ours', oursUrl, shared, folder);
+    // Alternating rounds, medians: the machine's load drifts during a run.
+    const plainRounds: Outcome[] = [];
+    const oursRounds: Outcome[] = [];
+    for (let round = 0; round < rounds; round++) {
+      plainRounds.push(await runAll('plain', plainUrl, shared, folder));
+      oursRounds.push(await runAll('ours', oursUrl, shared, folder));
+    }
+    const plain = medianOutcome(plainRounds);
+    const ours = medianOutcome(oursRounds);
     const label = shared ? 'one shared ref' : 'a ref per process';
     const ratio = ours.updatesPerSecond / plain.updatesPerSecond;
     console.log(`  ${label}`);

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { createStore } from '@mlinfra/core';
-import { createDatabase, startPostgres, type TestS3 } from '@mlinfra/test-servers';
+import { createDatabase, startPostgres, type TestS3 } from '@mlinfra/test-servers/servers';
 
 const quick = process.env.BENCH_QUICK === '1';
 const bytes = quick ? 128 * 1024 ** 2 : 1024 ** 3;

@@ -24,16 +24,14 @@ export type RefBackend = Pick<StoreBackend, 'getRef' | 'compareAndSetRef' | 'lis
 export function combineBackends(blobs: BlobBackend, refs: RefBackend): StoreBackend {
   const lock = <T>(key: string, exclusive: boolean, run: () => Promise<T>): Promise<T> =>
     refs.withBlobLock === undefined ? run() : refs.withBlobLock(key, exclusive, run);
+  const locked = (writer: BlobWriter): BlobWriter => ({
+    write: (chunk) => writer.write(chunk),
+    commit: (key) => lock(key, false, () => writer.commit(key)),
+    abort: () => writer.abort(),
+  });
   const backend: StoreBackend = {
     location: `${blobs.location} (refs in ${refs.location})`,
-    async createWriter(): Promise<BlobWriter> {
-      const writer = await blobs.createWriter();
-      return {
-        write: (chunk) => writer.write(chunk),
-        commit: (key) => lock(key, false, () => writer.commit(key)),
-        abort: () => writer.abort(),
-      };
-    },
+    createWriter: async () => locked(await blobs.createWriter()),
     openRead: (key, options) => blobs.openRead(key, options),
     stat: (key) => blobs.stat(key),
     touch: (key) => lock(key, false, () => blobs.touch(key)),
@@ -47,7 +45,11 @@ export function combineBackends(blobs: BlobBackend, refs: RefBackend): StoreBack
     compareAndSetRef: (name, value, expected) => refs.compareAndSetRef(name, value, expected),
     listRefs: (prefix, onProblem) => refs.listRefs(prefix, onProblem),
   };
-  const { adoptFile } = blobs;
+  const { adoptFile, writeFromFile, copyTo } = blobs;
+  if (writeFromFile !== undefined) {
+    backend.writeFromFile = async (path) => locked(await writeFromFile.call(blobs, path));
+  }
+  if (copyTo !== undefined) backend.copyTo = (key, path) => copyTo.call(blobs, key, path);
   if (adoptFile !== undefined) {
     backend.adoptFile = (path, key) => lock(key, false, () => adoptFile.call(blobs, path, key));
   }
