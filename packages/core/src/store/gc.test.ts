@@ -189,28 +189,31 @@ describe('gc racing writers (graceMs 0)', () => {
         gcRuns++;
       }
     })();
-    for (let commit = 0; commit < 30; commit++) {
-      const head = await store.refs.get('head');
-      await using pin = await store.pin();
-      const data = await store.put(`rows of commit ${commit}`, { pin });
-      const manifest = await store.putJson({ parent: head ?? null, data: data.digest }, { pin });
-      await store.refs.set('head', manifest.digest, { expected: head ?? null });
-      await pin.release();
-      // Whatever gc did meanwhile, the whole history is readable.
-      let cursor: string | null = manifest.digest;
-      let depth = 0;
-      while (cursor !== null) {
-        const read: { parent: string | null; data: string } = await store.readJson(cursor);
-        expect(new TextDecoder().decode(await store.read(read.data))).toBe(
-          `rows of commit ${commit - depth}`,
-        );
-        cursor = read.parent;
-        depth++;
+    try {
+      for (let commit = 0; commit < 30; commit++) {
+        const head = await store.refs.get('head');
+        await using pin = await store.pin();
+        const data = await store.put(`rows of commit ${commit}`, { pin });
+        const manifest = await store.putJson({ parent: head ?? null, data: data.digest }, { pin });
+        await store.refs.set('head', manifest.digest, { expected: head ?? null });
+        await pin.release();
+        // Whatever gc did meanwhile, the whole history is readable.
+        let cursor: string | null = manifest.digest;
+        let depth = 0;
+        while (cursor !== null) {
+          const read: { parent: string | null; data: string } = await store.readJson(cursor);
+          expect(new TextDecoder().decode(await store.read(read.data))).toBe(
+            `rows of commit ${commit - depth}`,
+          );
+          cursor = read.parent;
+          depth++;
+        }
+        expect(depth).toBe(commit + 1);
       }
-      expect(depth).toBe(commit + 1);
+    } finally {
+      stop = true;
+      await collector;
     }
-    stop = true;
-    await collector;
     expect(gcRuns).toBeGreaterThan(5);
   });
 
