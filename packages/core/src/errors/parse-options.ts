@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { type $ZodType, type output, safeParse, type util } from 'zod/v4/core';
 import en from 'zod/v4/locales/en.js';
 import { ValidationError } from './mlinfra-error.js';
@@ -40,7 +41,8 @@ export function parseOptions<Schema extends $ZodType>(
     `Invalid ${what}; fix the fields listed below`,
     result.error.issues.flatMap((issue) =>
       issue.code === 'unrecognized_keys'
-        ? explainUnknownKeys(schema, issue)
+        ? // Reads only the schema's definition, which classic and mini schemas share.
+          explainUnknownKeys(schema as unknown as z.ZodType, issue)
         : fromZodIssues([issue]),
     ),
   );
