@@ -60,6 +60,10 @@ describe('parseOptions', () => {
     );
   });
 
+  it('prefers a known key that the unknown one starts', () => {
+    expect(issuesOf({ batch: 1 }).issues[0]?.message).toContain('did you mean "batchSize"?');
+  });
+
   it('returns parsed values and keeps other issues as they are', () => {
     expect(parseOptions(schema, { epochs: 2 }, 'test options')).toEqual({ epochs: 2 });
     const { issues } = issuesOf({ epochs: 'x' });

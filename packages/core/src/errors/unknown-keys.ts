@@ -66,12 +66,18 @@ function editDistance(a: string, b: string): number {
   return previous[right.length] as number;
 }
 
-/** The known key closest to `key` by edit distance (case-insensitive), if any. */
+/**
+ * The known key closest to `key` (case-insensitive edit distance; a key that starts the other, as
+ * `start` and `startFactor`, counts as one edit), if any.
+ */
 export function nearestKey(key: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
+  const lower = key.toLowerCase();
   for (const candidate of known) {
-    const distance = editDistance(key, candidate);
+    const other = candidate.toLowerCase();
+    const prefix = lower.length > 0 && (other.startsWith(lower) || lower.startsWith(other));
+    const distance = Math.min(editDistance(key, candidate), prefix ? 1 : Number.POSITIVE_INFINITY);
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
