@@ -495,14 +495,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
     }
     const arrays: CheckpointArray[] = [];
-    model.getWeights().forEach((tensor, index) => {
+    // Async reads: webgpu in Node has no synchronous readback.
+    for (const [index, tensor] of model.getWeights().entries()) {
       arrays.push({
         name: `model/${String(index).padStart(6, '0')}`,
         dtype: 'float32',
         shape: [...tensor.shape],
-        data: new Float32Array(tensor.dataSync()),
+        data: new Float32Array(await tensor.data()),
       });
-    });
+    }
     arrays.push(...(await captureOptimizer(optimizer)));
     state.callbacks = {};
     for (const callback of callbacks) {
