@@ -87,7 +87,7 @@ export interface PredictorOptions {
   /** Store holding artifacts, for the default loader: a store or its location. Default `createStore()`. */
   store?: Store | string;
   /**
-   * TensorFlow.js backend for the default loader (`'auto'`, `'wasm'`, `'cpu'`, `'tensorflow'`,
+   * TensorFlow.js backend for the default loader (`'auto'`, `'wasm'`, `'cpu'`, `'webgpu'`, `'tensorflow'`,
    * `'tensorflow-gpu'`, `'current'`), as `@mlinfra/trainer` names them. Default `'auto'`.
    */
   backend?: string;
