@@ -89,7 +89,8 @@ console.log(
   `trainer throughput: MLP ${features}-64-64-1, ${rows} rows x ${epochs} epochs, batch ${batchSize}${quick ? ' (BENCH_QUICK)' : ''}`,
 );
 const rates: Partial<Record<ConcreteBackendName, number>> = {};
-for (const backend of ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const) {
+// webgpu has its own benchmark (webgpu.bench.ts): on a machine without a GPU it runs on software.
+for (const backend of ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const) {
   try {
     await useBackend(backend);
   } catch (error) {
