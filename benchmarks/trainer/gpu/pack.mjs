@@ -76,8 +76,11 @@ const opened = new Set();
 for (const line of readFileSync(trace, 'utf8').split('\n')) {
   const match = /(?:open|openat|execve)\((?:AT_FDCWD, )?"([^"]+)"/.exec(line);
   if (match === null || /= -1 /.test(line)) continue;
-  const path = resolve(join(root, 'benchmarks'), match[1]);
-  if (path.startsWith(root + sep) && existsSync(path) && statSync(path).isFile()) opened.add(path);
+  const given = resolve(join(root, 'benchmarks'), match[1]);
+  if (!existsSync(given) || !statSync(given).isFile()) continue;
+  // Pack real paths only (pnpm's links are packed as links, below).
+  const path = realpathSync(given);
+  if (path.startsWith(root + sep)) opened.add(path);
 }
 rmSync(trace, { force: true });
 
@@ -107,6 +110,7 @@ function addLinks(folder) {
   }
 }
 addLinks(join(root, 'node_modules'));
+addLinks(join(root, 'node_modules', '.pnpm', 'node_modules')); // pnpm's hoisted undeclared deps
 for (const area of [
   'benchmarks',
   ...readdirSync(join(root, 'packages')).map((p) => `packages/${p}`),
@@ -134,7 +138,17 @@ writeFileSync(
     .sort()
     .join('\n'),
 );
-sh('tar', ['-cJf', join(payload, 'modules.tar.xz'), '--no-recursion', '-C', root, '-T', list]);
+// pnpm hard-links files from its store: store each as a file, never as a link to another path.
+sh('tar', [
+  '-cJf',
+  join(payload, 'modules.tar.xz'),
+  '--no-recursion',
+  '--hard-dereference',
+  '-C',
+  root,
+  '-T',
+  list,
+]);
 rmSync(list, { force: true });
 
 // 4. Node and the Vulkan loader.

@@ -18,6 +18,7 @@ say() { echo "[gpu-check $(date -u +%H:%M:%S)] $*"; }
 [ -f "$payload/node.xz" ] || { say "no payload at $payload: run node benchmarks/trainer/gpu/pack.mjs first and carry that folder"; exit 2; }
 
 work=$(mktemp -d /tmp/mlinfra-gpu.XXXXXX)
+trap 'rm -rf "$work" "$root/benchmarks/trainer/webgpu.bench.gpu.mjs"' EXIT
 unxz_to() { # file.xz -> stdout, with xz or Python's lzma
   if command -v xz >/dev/null; then xz -dc "$1"; else python3 -c 'import lzma,sys,shutil; shutil.copyfileobj(lzma.open(sys.argv[1]), sys.stdout.buffer)' "$1"; fi
 }
@@ -74,5 +75,4 @@ BENCH_JSON="$OUT/bench.json" timeout "${BENCH_TIMEOUT:-420}" "$work/node" traine
 status=$?
 cat "$OUT/bench.txt"
 say "benchmark exit status $status"
-rm -f "$root/benchmarks/trainer/webgpu.bench.gpu.mjs"
 exit $status
