@@ -14,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { type ConcreteBackendName, releaseBackend, train, useBackend } from '@mlinfra/trainer';
 import * as tf from '@tensorflow/tfjs';
+import { result } from './result-line.js';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 if (
@@ -129,19 +130,6 @@ async function fit(
     samplesPerSecond: (workload.rows * epochs) / seconds,
     losses: result.history.map((entry) => entry.loss as number),
   };
-}
-
-function result(
-  metric: string,
-  ours: number,
-  peer: string,
-  ratio: number,
-  unit: string,
-  better: 'higher' | 'lower',
-): void {
-  console.log(
-    `RESULT ${JSON.stringify({ area: 'trainer', metric, ours: Number(ours.toPrecision(4)), peer, ratio: Number(ratio.toFixed(3)), unit, better })}`,
-  );
 }
 
 const report: {

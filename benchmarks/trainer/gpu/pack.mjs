@@ -31,16 +31,22 @@ const sh = (command, args, options = {}) =>
 rmSync(payload, { recursive: true, force: true });
 mkdirSync(payload, { recursive: true });
 
-// 1. The benchmark as plain JS next to the .ts, so it resolves packages exactly as the .ts does.
+// 1. The benchmark as one plain JS file next to the .ts, so it resolves packages as the .ts does.
 const requireFromTsup = createRequire(createRequire(join(root, 'package.json')).resolve('tsup'));
 const esbuild = requireFromTsup('esbuild');
 const benchTs = join(root, 'benchmarks', 'trainer', 'webgpu.bench.ts');
 const benchJs = join(root, 'benchmarks', 'trainer', 'gpu', '.payload', 'webgpu.bench.mjs');
-const { code } = esbuild.transformSync(readFileSync(benchTs, 'utf8'), {
-  loader: 'ts',
+// Local modules (./result-line.ts) are inlined; packages stay imports, resolved from node_modules.
+const built = esbuild.buildSync({
+  entryPoints: [benchTs],
+  bundle: true,
+  packages: 'external',
   format: 'esm',
+  platform: 'node',
   target: 'node20',
+  write: false,
 });
+const code = built.outputFiles[0].text;
 writeFileSync(benchJs, code);
 // It must sit in benchmarks/trainer/ to resolve @mlinfra/* the same way; run.sh copies it there.
 const runFrom = join(root, 'benchmarks', 'trainer', 'webgpu.bench.gpu.mjs');

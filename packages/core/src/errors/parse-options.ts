@@ -1,12 +1,14 @@
 import type { z } from 'zod';
 import { ValidationError } from './mlinfra-error.js';
+import { explainUnknownKeys } from './unknown-keys.js';
 import { fromZodIssues } from './zod-issues.js';
 
 /**
  * Validates an options object (or any input) at a package boundary with a zod schema and returns
  * the parsed value with defaults applied.
  * @param what names the input in the message, such as "train() options".
- * @throws ValidationError listing every failing field.
+ * @throws ValidationError listing every failing field; an unknown key (strict schemas) is named with
+ * the nearest known key.
  */
 export function parseOptions<Schema extends z.ZodType>(
   schema: Schema,
@@ -17,6 +19,10 @@ export function parseOptions<Schema extends z.ZodType>(
   if (result.success) return result.data;
   throw new ValidationError(
     `Invalid ${what}; fix the fields listed below`,
-    fromZodIssues(result.error.issues),
+    result.error.issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? explainUnknownKeys(schema, issue)
+        : fromZodIssues([issue]),
+    ),
   );
 }

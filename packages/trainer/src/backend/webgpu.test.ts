@@ -169,31 +169,20 @@ describe('backend "webgpu" on SwiftShader (Vulkan on the CPU)', () => {
       description: 'SwiftShader driver 5.0.0',
       isFallbackAdapter: false,
     };
-    expect(isSoftwareAdapter(swiftshader)).toBe(true);
-    expect(
-      isSoftwareAdapter({
-        ...swiftshader,
-        architecture: '',
-        description: 'llvmpipe (LLVM 15.0.6, 256 bits)',
-      }),
-    ).toBe(true);
-    expect(
-      isSoftwareAdapter({
-        ...swiftshader,
-        vendor: 'nvidia',
-        architecture: 'hopper',
-        description: 'NVIDIA H100 80GB HBM3',
-        isFallbackAdapter: true,
-      }),
-    ).toBe(true);
-    expect(
-      isSoftwareAdapter({
-        ...swiftshader,
-        vendor: 'nvidia',
-        architecture: 'hopper',
-        description: 'NVIDIA H100 80GB HBM3',
-      }),
-    ).toBe(false);
+    const h100 = {
+      vendor: 'nvidia',
+      architecture: 'hopper',
+      device: '',
+      description: 'NVIDIA H100 80GB HBM3',
+      isFallbackAdapter: false,
+    };
+    const cases: Array<[typeof h100, boolean]> = [
+      [swiftshader, true],
+      [{ ...swiftshader, architecture: '', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' }, true],
+      [{ ...h100, isFallbackAdapter: true }, true],
+      [h100, false],
+    ];
+    for (const [info, software] of cases) expect(isSoftwareAdapter(info)).toBe(software);
   });
 });
 

@@ -1,29 +1,15 @@
 import { ValidationError } from '@mlinfra/core';
 import * as tf from '@tensorflow/tfjs';
+import type { z } from 'zod';
 import type { CheckpointArray } from './checkpoint-format.js';
+import type { optimizerSchema } from './optimizer-options.js';
 
 /**
  * An optimizer by name (with its default learning rate) or with settings, or a tfjs Optimizer.
  * Defaults: adam 0.001 (beta1 0.9, beta2 0.999, epsilon 1e-7), sgd 0.01 (momentum 0), rmsprop 0.001
  * (decay 0.9), adagrad 0.01.
  */
-export type OptimizerSpec =
-  | 'adam'
-  | 'sgd'
-  | 'rmsprop'
-  | 'adagrad'
-  | { type: 'adam'; learningRate?: number; beta1?: number; beta2?: number; epsilon?: number }
-  | { type: 'sgd'; learningRate?: number; momentum?: number; nesterov?: boolean }
-  | {
-      type: 'rmsprop';
-      learningRate?: number;
-      decay?: number;
-      momentum?: number;
-      epsilon?: number;
-      centered?: boolean;
-    }
-  | { type: 'adagrad'; learningRate?: number }
-  | tf.Optimizer;
+export type OptimizerSpec = z.input<typeof optimizerSchema>;
 
 const DEFAULT_RATES = { adam: 0.001, sgd: 0.01, rmsprop: 0.001, adagrad: 0.01 } as const;
 
