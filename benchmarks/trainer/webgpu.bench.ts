@@ -84,7 +84,10 @@ const workloads: Workload[] = [
   {
     name: 'CNN 16x16x1 conv8-conv16',
     features: [16, 16, 1],
-    rows: rowsOverride ?? 8192,
+    rows:
+      process.env.BENCH_CNN_ROWS === undefined
+        ? (rowsOverride ?? 8192)
+        : Number(process.env.BENCH_CNN_ROWS),
     model: cnn,
   },
 ];
@@ -146,6 +149,12 @@ const report: {
   lossCurves: Array<{ workload: string; batchSize: number; maxAbsDiffVsCpu: number }>;
   failures: Array<{ workload: string; batchSize: number; backend: string; reason: string }>;
 } = { node: process.version, runs: [], lossCurves: [], failures: [] };
+
+/** Writes what is measured so far to BENCH_JSON (after every workload, so a timeout keeps it). */
+function saveReport(): void {
+  if (process.env.BENCH_JSON === undefined) return;
+  writeFileSync(process.env.BENCH_JSON, `${JSON.stringify(report, null, 2)}\n`);
+}
 
 let adapterLabel = 'webgpu';
 const available: ConcreteBackendName[] = [];
@@ -223,9 +232,8 @@ for (const workload of workloads) {
         `  loss curve webgpu vs cpu (same seed), ${workload.name}, batch ${batchSize}: max |difference| ${diff.toExponential(2)}`,
       );
     }
+    saveReport();
   }
 }
 releaseBackend();
-if (process.env.BENCH_JSON !== undefined) {
-  writeFileSync(process.env.BENCH_JSON, `${JSON.stringify(report, null, 2)}\n`);
-}
+saveReport();

@@ -34,10 +34,10 @@ export default function setup(): void {
  * Throws, naming what to install, when the webgpu tests cannot run here. Call it in `beforeAll`
  * of every webgpu test file, so a machine without SwiftShader fails them instead of skipping.
  */
-export function requireSwiftShader(): void {
-  if (!existsSync(SWIFTSHADER_ICD)) {
+export function requireSwiftShader(icd = SWIFTSHADER_ICD): void {
+  if (!existsSync(icd)) {
     throw new Error(
-      `The webgpu tests run on SwiftShader (Vulkan on the CPU), which is missing: ${SWIFTSHADER_ICD} not found. Install it with: apt-get install -y chromium`,
+      `The webgpu tests run on SwiftShader (Vulkan on the CPU), which is missing: ${icd} not found. Install it with: apt-get install -y chromium`,
     );
   }
   if (process.env.VK_ICD_FILENAMES === undefined && process.env.VK_DRIVER_FILES === undefined) {

@@ -101,6 +101,12 @@ describe('backend "webgpu" on SwiftShader (Vulkan on the CPU)', () => {
     requireSwiftShader();
   });
 
+  it('the webgpu tests fail (never skip) naming the install when SwiftShader is missing', () => {
+    expect(() => requireSwiftShader('/nonexistent/vk_swiftshader_icd.json')).toThrow(
+      /SwiftShader.*missing.*apt-get install -y chromium/,
+    );
+  });
+
   it('reports the adapter it runs on, and marks SwiftShader as a software adapter', async () => {
     const info = await useBackend('webgpu');
     expect(info).toMatchObject({ requested: 'webgpu', name: 'webgpu', tfjsBackend: 'webgpu' });
