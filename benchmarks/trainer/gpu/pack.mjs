@@ -75,6 +75,9 @@ try {
       stdio: ['ignore', 'inherit', 'inherit'],
     },
   );
+} catch (error) {
+  rmSync(trace, { force: true });
+  throw error;
 } finally {
   rmSync(runFrom, { force: true });
 }
