@@ -44,11 +44,16 @@ function run(
   });
 }
 
-async function mustRun(command: string, args: readonly string[], cwd: string): Promise<string> {
+async function mustRun(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  hint = '',
+): Promise<string> {
   const outcome = await run(command, args, cwd);
   if (outcome.code !== 0) {
     throw new Error(
-      `${command} ${args.join(' ')} (in ${cwd}) exited with ${outcome.code}:\n${outcome.output.slice(-4000)}`,
+      `${command} ${args.join(' ')} (in ${cwd}) exited with ${outcome.code}${hint}:\n${outcome.output.slice(-4000)}`,
     );
   }
   return outcome.output;
@@ -142,6 +147,7 @@ describe('packed packages installed with npm next to another tfjs', () => {
         'pnpm',
         ['pack', '--pack-destination', tarballs],
         join(repository, 'packages', name),
+        ' (pnpm packs the workspace packages as npm would publish them; install pnpm)',
       );
     }
     app = join(folder, 'app');
@@ -161,10 +167,16 @@ describe('packed packages installed with npm next to another tfjs', () => {
         `@tensorflow/tfjs-backend-wasm@${APP_TFJS}`,
       ],
       app,
+      ' (this test installs from the npm registry; check the network or npm_config_registry)',
     );
     const packed = (await readdir(tarballs)).map((file) => join(tarballs, file));
     expect(packed).toHaveLength(PACKED.length);
-    await mustRun('npm', ['install', '--no-audit', '--no-fund', ...packed], app);
+    await mustRun(
+      'npm',
+      ['install', '--no-audit', '--no-fund', ...packed],
+      app,
+      ' (an ERESOLVE here means a peer range of a packed package conflicts with the app)',
+    );
   }, 600_000);
 
   afterAll(async () => {

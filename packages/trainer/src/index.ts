@@ -103,8 +103,10 @@ export { METRIC_NAMES, type MetricName, rocAuc, type Task } from './evaluate/met
 export { type CheckpointListing, listCheckpoints } from './train/checkpoint-store.js';
 export {
   type ColumnBatchLike,
+  type ColumnBatchOpener,
   type ColumnBatchSourceLike,
   type ColumnEpochPosition,
+  type ColumnLabels,
   type ColumnTransformLike,
   type DatasetsCursorLike,
   type FromColumnBatchesOptions,

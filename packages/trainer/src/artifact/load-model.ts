@@ -58,7 +58,7 @@ export interface LoadedModel {
   dispose(): void;
 }
 
-const optionsSchema = z.strictObject({
+const optionsShape = {
   /**
    * Backend to run on; `'current'` keeps tfjs's active backend. Default `'auto'` (the fastest
    * that loads: tensorflow-gpu, tensorflow, wasm, cpu).
@@ -73,7 +73,10 @@ const optionsSchema = z.strictObject({
   applyTransform: z
     .custom<TransformApplier>((value) => typeof value === 'function', 'a function')
     .optional(),
-});
+};
+
+const optionsSchema: z.ZodObject<typeof optionsShape, z.core.$strict> =
+  z.strictObject(optionsShape);
 
 /** Options of {@link loadModelArtifact}. */
 export type LoadModelArtifactOptions = z.input<typeof optionsSchema>;

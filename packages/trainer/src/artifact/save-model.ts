@@ -23,23 +23,26 @@ export interface SavedModelArtifact {
   manifest: ModelManifest;
 }
 
-const optionsSchema = z.strictObject({
+const signatureOptionsShape = {
+  /** Raw feature names, in column order of the first input. */
+  features: z.array(z.string().min(1)).optional(),
+  /** Model inputs, in order. Default read from the model. */
+  inputs: z.array(z.custom<SignatureTensor>()).optional(),
+  /** Model outputs, in order. Default read from the model. */
+  outputs: z.array(z.custom<SignatureTensor>()).optional(),
+  /** Class labels of the (first) output, e.g. `['no', 'yes']`. Default none. */
+  labels: z.array(z.string()).optional(),
+};
+
+const signatureOptionsSchema: z.ZodObject<typeof signatureOptionsShape, z.core.$strict> =
+  z.strictObject(signatureOptionsShape);
+
+const optionsShape = {
   /**
    * Input/output signature. Fields left out are read from the model: `inputs`/`outputs` from its
    * input and output layers, `features` as `x0..x{n-1}` for the last dimension of the first input.
    */
-  signature: z
-    .strictObject({
-      /** Raw feature names, in column order of the first input. */
-      features: z.array(z.string().min(1)).optional(),
-      /** Model inputs, in order. Default read from the model. */
-      inputs: z.array(z.custom<SignatureTensor>()).optional(),
-      /** Model outputs, in order. Default read from the model. */
-      outputs: z.array(z.custom<SignatureTensor>()).optional(),
-      /** Class labels of the (first) output, e.g. `['no', 'yes']`. Default none. */
-      labels: z.array(z.string()).optional(),
-    })
-    .optional(),
+  signature: signatureOptionsSchema.optional(),
   /**
    * The feature transform that turns raw rows into the input tensor: any JSON-serialisable value, or
    * an object with `toJSON()` such as a `@mlinfra/datasets` FeatureTransform. Default none.
@@ -56,7 +59,10 @@ const optionsSchema = z.strictObject({
   metadata: z.record(z.string(), z.unknown()).optional(),
   /** Largest weight shard in bytes. Default 4194304 (4 MiB, as tfjs's converter). */
   shardBytes: z.number().int().min(1024).optional(),
-});
+};
+
+const optionsSchema: z.ZodObject<typeof optionsShape, z.core.$strict> =
+  z.strictObject(optionsShape);
 
 /** Options of {@link saveModelArtifact}. */
 export type SaveModelArtifactOptions = z.input<typeof optionsSchema>;

@@ -2,7 +2,7 @@ import { parseOptions, ValidationError } from '@mlinfra/core';
 import { z } from 'zod';
 import { improves, resolveMode, type TrainingCallback } from './types.js';
 
-const schema = z.strictObject({
+const optionsShape = {
   /** Epoch metric to watch. Default `'val_loss'`. */
   monitor: z.string().min(1).optional(),
   /** Whether lower or higher is better. Default `'auto'` (max for accuracy-like names). */
@@ -15,7 +15,9 @@ const schema = z.strictObject({
   restoreBestWeights: z.boolean().optional(),
   /** Callback name (keys its state in checkpoints). Default `'earlyStopping'`. */
   name: z.string().min(1).optional(),
-});
+};
+
+const schema: z.ZodObject<typeof optionsShape, z.core.$strict> = z.strictObject(optionsShape);
 
 /** Options of {@link earlyStopping}. */
 export type EarlyStoppingOptions = z.input<typeof schema>;

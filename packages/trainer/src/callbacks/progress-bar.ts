@@ -2,7 +2,7 @@ import { parseOptions } from '@mlinfra/core';
 import { z } from 'zod';
 import type { TrainingCallback } from './types.js';
 
-const schema = z.strictObject({
+const optionsShape = {
   /** Total epochs (for the `epoch 2/10` label). */
   epochs: z.number().int().positive(),
   /** Rows per epoch when known (in-memory data), for the bar; streams show a step count only. */
@@ -21,7 +21,9 @@ const schema = z.strictObject({
     .optional(),
   /** Least milliseconds between redraws. Default 100. */
   intervalMs: z.number().nonnegative().optional(),
-});
+};
+
+const schema: z.ZodObject<typeof optionsShape, z.core.$strict> = z.strictObject(optionsShape);
 
 /** Options of {@link progressBar}. */
 export type ProgressBarOptions = z.input<typeof schema>;

@@ -2,7 +2,7 @@ import { parseOptions, ValidationError } from '@mlinfra/core';
 import { z } from 'zod';
 import { improves, resolveMode, type TrainingCallback } from './types.js';
 
-const schema = z.strictObject({
+const optionsShape = {
   /** Epoch metric to watch. Default `'val_loss'`. */
   monitor: z.string().min(1).optional(),
   /** Whether lower or higher is better. Default `'auto'`. */
@@ -19,7 +19,9 @@ const schema = z.strictObject({
   minFactor: z.number().nonnegative().optional(),
   /** Callback name. Default `'reduceLROnPlateau'`. */
   name: z.string().min(1).optional(),
-});
+};
+
+const schema: z.ZodObject<typeof optionsShape, z.core.$strict> = z.strictObject(optionsShape);
 
 /** Options of {@link reduceLROnPlateau}. */
 export type ReduceLROnPlateauOptions = z.input<typeof schema>;

@@ -9,7 +9,7 @@ export type LearningRateSchedule = (step: number, epoch: number) => number;
 
 const positive = z.number().positive().finite();
 
-const stepDecaySchema = z.strictObject({
+const stepDecayShape = {
   /** Starting learning rate. */
   initial: positive,
   /** Multiply by `factor` every this many epochs (or steps with `unit: 'step'`). */
@@ -18,7 +18,10 @@ const stepDecaySchema = z.strictObject({
   factor: z.number().gt(0).max(1).optional(),
   /** Count `every` in epochs or steps. Default `'epoch'`. */
   unit: z.enum(['epoch', 'step']).optional(),
-});
+};
+
+const stepDecaySchema: z.ZodObject<typeof stepDecayShape, z.core.$strict> =
+  z.strictObject(stepDecayShape);
 
 /** Options of {@link stepDecay}. */
 export type StepDecayOptions = z.input<typeof stepDecaySchema>;
@@ -35,7 +38,7 @@ export function stepDecay(options: StepDecayOptions): LearningRateSchedule {
   return (step, epoch) => initial * factor ** Math.floor((byStep ? step : epoch) / every);
 }
 
-const cosineDecaySchema = z.strictObject({
+const cosineDecayShape = {
   /** Starting learning rate. */
   initial: positive,
   /** Steps over which to decay. */
@@ -46,7 +49,10 @@ const cosineDecaySchema = z.strictObject({
     .min(0, 'cosineDecay alpha must be in [0, 1]')
     .max(1, 'cosineDecay alpha must be in [0, 1]')
     .optional(),
-});
+};
+
+const cosineDecaySchema: z.ZodObject<typeof cosineDecayShape, z.core.$strict> =
+  z.strictObject(cosineDecayShape);
 
 /** Options of {@link cosineDecay}. */
 export type CosineDecayOptions = z.input<typeof cosineDecaySchema>;
@@ -64,7 +70,7 @@ export function cosineDecay(options: CosineDecayOptions): LearningRateSchedule {
   };
 }
 
-const warmupSchema = z.strictObject({
+const warmupShape = {
   /** Steps of linear warm-up. */
   steps: positive,
   /** The schedule (or constant rate) reached after warm-up; it sees steps counted from the end of warm-up. */
@@ -77,7 +83,9 @@ const warmupSchema = z.strictObject({
   ]),
   /** Rate at step 0 as a fraction of the target, in [0, 1]. Default 0. */
   startFactor: z.number().min(0).max(1).optional(),
-});
+};
+
+const warmupSchema: z.ZodObject<typeof warmupShape, z.core.$strict> = z.strictObject(warmupShape);
 
 /** Options of {@link warmup}. */
 export type WarmupOptions = z.input<typeof warmupSchema>;

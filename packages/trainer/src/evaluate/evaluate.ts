@@ -25,7 +25,7 @@ export interface EvaluationReport {
   slices: Record<string, Record<string, MetricValues>>;
 }
 
-const optionsSchema = z.strictObject({
+const optionsShape = {
   /** Metrics to compute. Default by task: classification accuracy, precision, recall, f1, rocAuc, logLoss; regression rmse, mae, r2. */
   metrics: z.array(z.enum(METRIC_NAMES as [MetricName, ...MetricName[]])).optional(),
   /** Side columns (from the data's `columns`) to report metrics per value of. Default none. */
@@ -36,7 +36,10 @@ const optionsSchema = z.strictObject({
   threshold: z.number().gt(0).lt(1).optional(),
   /** Rows per prediction call. Default 1024. */
   batchSize: z.number().int().positive().optional(),
-});
+};
+
+const optionsSchema: z.ZodObject<typeof optionsShape, z.core.$strict> =
+  z.strictObject(optionsShape);
 
 /** Options of {@link evaluate}. */
 export type EvaluateOptions = z.input<typeof optionsSchema>;

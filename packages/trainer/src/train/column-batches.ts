@@ -61,7 +61,7 @@ export interface ColumnTransformLike {
 
 const columnName = z.string().min(1);
 
-const optionsSchema = z.strictObject({
+const optionsShape = {
   /** Numeric feature columns, in model input order. Give this or `transform`. */
   features: z.array(columnName).optional(),
   /**
@@ -90,7 +90,10 @@ const optionsSchema = z.strictObject({
   classes: classNamesSchema.optional(),
   /** Other columns passed through for evaluation slices. Default none. */
   sliceColumns: z.array(columnName).optional(),
-});
+};
+
+const optionsSchema: z.ZodObject<typeof optionsShape, z.core.$strict> =
+  z.strictObject(optionsShape);
 
 /** Options of {@link fromColumnBatches}. */
 export type FromColumnBatchesOptions = z.input<typeof optionsSchema>;

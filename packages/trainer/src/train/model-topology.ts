@@ -38,6 +38,15 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
+/** A layer's output shape; a layer shared between nodes of different shapes has none of its own. */
+function outputShapeOf(layer: tf.layers.Layer): unknown {
+  try {
+    return canonical(layer.outputShape);
+  } catch {
+    return layer.inboundNodes.map((node) => canonical(node.outputShapes));
+  }
+}
+
 /** The topology of `model` (see {@link ModelTopology}). */
 export function modelTopology(model: tf.LayersModel): ModelTopology {
   const positions = new Map(model.layers.map((layer, position) => [layer.name, position]));
@@ -45,7 +54,7 @@ export function modelTopology(model: tf.LayersModel): ModelTopology {
     (layer): LayerTopology => ({
       className: layer.getClassName(),
       config: canonical(layer.getConfig()) as Record<string, unknown>,
-      outputShape: canonical(layer.outputShape),
+      outputShape: outputShapeOf(layer),
       inbound: layer.inboundNodes.map(
         (node) =>
           node.inboundLayers

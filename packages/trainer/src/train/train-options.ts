@@ -19,8 +19,21 @@ const budgetGuardSchema = z.custom<BudgetGuard>(
   'an object with charge(deviceSeconds), or { guard, everySeconds }',
 );
 
-/** Schema of {@link CheckpointOptions}. */
-export const checkpointOptionsSchema = z.strictObject({
+// Each options object is a named shape plus a schema annotated with it: declaration emit then keeps
+// every field's TSDoc in the published .d.ts (an inline z.strictObject({...}) loses it).
+const keepBestShape = {
+  /** Epoch metric to rank by, such as `'val_loss'`. */
+  monitor: z.string().min(1),
+  /** Whether lower or higher is better. Default `'auto'` (max for accuracy-like names). */
+  mode: z.enum(['min', 'max', 'auto']).optional(),
+  /** Checkpoints kept. Default 1. */
+  count: z.number().int().positive().optional(),
+};
+
+const keepBestSchema: z.ZodObject<typeof keepBestShape, z.core.$strict> =
+  z.strictObject(keepBestShape);
+
+const checkpointOptionsShape = {
   /** The core store (or its folder) that holds checkpoint blobs and the run's refs `trainer/<name>/...`. */
   store: z.custom<Store | string>(
     (value) => typeof value === 'string' || isStore(value),
@@ -35,37 +48,45 @@ export const checkpointOptionsSchema = z.strictObject({
   /** Recent checkpoints kept; older ones are deleted. Default 3. */
   keepLast: z.number().int().positive().optional(),
   /** Also keep the best `count` epoch-end checkpoints by an epoch metric. Default off. */
-  keepBest: z
-    .strictObject({
-      /** Epoch metric to rank by, such as `'val_loss'`. */
-      monitor: z.string().min(1),
-      /** Whether lower or higher is better. Default `'auto'` (max for accuracy-like names). */
-      mode: z.enum(['min', 'max', 'auto']).optional(),
-      /** Checkpoints kept. Default 1. */
-      count: z.number().int().positive().optional(),
-    })
-    .optional(),
-});
+  keepBest: keepBestSchema.optional(),
+};
+
+/** Schema of {@link CheckpointOptions}. */
+export const checkpointOptionsSchema: z.ZodObject<typeof checkpointOptionsShape, z.core.$strict> =
+  z.strictObject(checkpointOptionsShape);
 
 /** Where and how often checkpoints are written. */
 export type CheckpointOptions = z.input<typeof checkpointOptionsSchema>;
 
+const budgetCadenceShape = {
+  /** The guard charged with device-seconds. */
+  guard: budgetGuardSchema,
+  /** Charge at most this often, in seconds of device time (and always at epoch ends). Default 10. */
+  everySeconds: z.number().positive().optional(),
+};
+
+const budgetCadenceSchema: z.ZodObject<typeof budgetCadenceShape, z.core.$strict> =
+  z.strictObject(budgetCadenceShape);
+
 /** Schema of {@link BudgetOption}. */
-export const budgetOptionSchema = z.union([
-  budgetGuardSchema,
-  z.strictObject({
-    /** The guard charged with device-seconds. */
-    guard: budgetGuardSchema,
-    /** Charge at most this often, in seconds of device time (and always at epoch ends). Default 10. */
-    everySeconds: z.number().positive().optional(),
-  }),
-]);
+export const budgetOptionSchema = z.union([budgetGuardSchema, budgetCadenceSchema]);
 
 /** A budget guard, or one with its charging cadence. */
 export type BudgetOption = z.input<typeof budgetOptionSchema>;
 
-/** Schema of {@link TrainOptions}. */
-export const trainOptionsSchema = z.strictObject({
+const trainDataShape = {
+  /** Training data. */
+  train: z.custom<TrainData>((value) => value !== undefined && value !== null, 'required'),
+  /** Validation data, evaluated after each epoch. Default none. */
+  validation: z
+    .custom<TrainData>((value) => value !== undefined && value !== null, 'data or leave it out')
+    .optional(),
+};
+
+const trainDataSchema: z.ZodObject<typeof trainDataShape, z.core.$strict> =
+  z.strictObject(trainDataShape);
+
+const trainOptionsShape = {
   /**
    * The model (one input, one output), or a function that builds it. The function runs with
    * `Math.random` seeded, so initial weights follow `seed`; an async one is awaited (only its
@@ -76,14 +97,7 @@ export const trainOptionsSchema = z.strictObject({
     'give a tfjs LayersModel or a function that builds one',
   ),
   /** Training data and optional validation data (evaluated after each epoch). */
-  data: z.strictObject({
-    /** Training data. */
-    train: z.custom<TrainData>((value) => value !== undefined && value !== null, 'required'),
-    /** Validation data, evaluated after each epoch. Default none. */
-    validation: z
-      .custom<TrainData>((value) => value !== undefined && value !== null, 'data or leave it out')
-      .optional(),
-  }),
+  data: trainDataSchema,
   /**
    * Class names of a classifier's output, in index order (for a single sigmoid output: the names of
    * 0 and 1). Kept with the trained model so `saveModelArtifact` stores them as the artifact's
@@ -166,7 +180,11 @@ export const trainOptionsSchema = z.strictObject({
    * `'return'` writes it and returns with status `'interrupted'`; `'ignore'` installs no handler.
    */
   onSigterm: z.enum(['exit', 'return', 'ignore']).optional(),
-});
+};
+
+/** Schema of {@link TrainOptions}. */
+export const trainOptionsSchema: z.ZodObject<typeof trainOptionsShape, z.core.$strict> =
+  z.strictObject(trainOptionsShape);
 
 /** Options of {@link train}. */
 export type TrainOptions = z.input<typeof trainOptionsSchema>;

@@ -4,7 +4,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { type BackendInfo, useBackend } from '../backend/backend.js';
 import { progressBar } from '../callbacks/progress-bar.js';
 import type { LearningRateSchedule } from '../callbacks/schedules.js';
-import type { EpochLogs, TrainingContext } from '../callbacks/types.js';
+import type { EpochLogs } from '../callbacks/types.js';
 import { setLabelMetadata } from '../internal/label-metadata.js';
 import { BudgetMeter } from './budget-meter.js';
 import { openRun } from './checkpoint-restore.js';
@@ -15,7 +15,7 @@ import { assertClasses, labelRule } from './data-checks.js';
 import { finalStatus, type StopRequest, type TrainStatus } from './final-status.js';
 import { lossFunction } from './losses.js';
 import { modelTopology } from './model-topology.js';
-import { isLayersModel, setWeightsOf, weightsOf } from './model-weights.js';
+import { isLayersModel } from './model-weights.js';
 import { createOptimizer } from './optimizer.js';
 import { SeededRandom } from './rng.js';
 import { SigtermLatch } from './sigterm-latch.js';
@@ -23,6 +23,7 @@ import { runEpochs } from './train-epoch.js';
 import { type TrainOptions, trainOptionsSchema } from './train-options.js';
 import { createStep } from './train-step.js';
 import { initialState } from './trainer-state.js';
+import { createTrainingContext } from './training-context.js';
 
 export type { TrainStatus } from './final-status.js';
 export type { BudgetOption, CheckpointOptions, TrainOptions } from './train-options.js';
@@ -169,30 +170,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const rng = run.resumedFrom === undefined ? builderRng : SeededRandom.fromState(state.rng);
 
   const stop: StopRequest = { requested: false, reason: undefined };
-  const context: TrainingContext & { status: TrainingContext['status'] } = {
-    model,
-    status: 'running',
-    get epoch() {
-      return state.epoch;
-    },
-    get step() {
-      return state.step;
-    },
-    get learningRateFactor() {
-      return state.learningRateFactor;
-    },
-    set learningRateFactor(value: number) {
-      if (!(value >= 0) || !Number.isFinite(value))
-        throw new ValidationError(`learningRateFactor must be >= 0, got ${value}`);
-      state.learningRateFactor = value;
-    },
-    stopTraining(reason: string) {
-      stop.requested = true;
-      stop.reason = reason;
-    },
-    getWeights: () => weightsOf(model),
-    setWeights: (weights) => setWeightsOf(model, weights),
-  };
+  const context = createTrainingContext(model, state, stop);
   const checkpointer = new Checkpointer(
     run.writer,
     options.checkpoint,
