@@ -236,7 +236,7 @@ export const serviceShape = {
     .union([z.string().min(1), z.custom<Store>(isStore, { message: 'expected a Store' })])
     .optional(),
   /**
-   * TensorFlow.js backend for the `tfjs` loader (`'auto'`, `'wasm'`, `'cpu'`, `'tensorflow'`,
+   * TensorFlow.js backend for the `tfjs` loader (`'auto'`, `'wasm'`, `'cpu'`, `'webgpu'`, `'tensorflow'`,
    * `'tensorflow-gpu'`, `'current'`), as `@mlinfra/trainer` names them. Default `'auto'`.
    */
   backend: z.string().min(1).optional(),

@@ -64,8 +64,10 @@ export {
   type BackendName,
   type ConcreteBackendName,
   type ModuleImporter,
+  releaseBackend,
   useBackend,
 } from './backend/backend.js';
+export { type GpuAdapterInfo, isSoftwareAdapter } from './backend/webgpu.js';
 export { type EarlyStoppingOptions, earlyStopping } from './callbacks/early-stopping.js';
 export { type ProgressBarOptions, progressBar } from './callbacks/progress-bar.js';
 export {

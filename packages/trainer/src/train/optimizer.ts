@@ -94,16 +94,14 @@ export function setLearningRate(optimizer: tf.Optimizer, learningRate: number): 
   else target.learningRate = learningRate;
 }
 
-function arrayOf(name: string, tensor: tf.Tensor): CheckpointArray {
-  const data =
-    tensor.dtype === 'int32'
-      ? new Int32Array(tensor.dataSync())
-      : new Float32Array(tensor.dataSync());
+async function arrayOf(name: string, tensor: tf.Tensor): Promise<CheckpointArray> {
+  // Async read: webgpu in Node has no synchronous readback.
+  const values = await tensor.data();
   return {
     name,
     dtype: tensor.dtype === 'int32' ? 'int32' : 'float32',
     shape: [...tensor.shape],
-    data,
+    data: tensor.dtype === 'int32' ? new Int32Array(values) : new Float32Array(values),
   };
 }
 
@@ -116,13 +114,14 @@ function arrayOf(name: string, tensor: tf.Tensor): CheckpointArray {
 export async function captureOptimizer(optimizer: tf.Optimizer): Promise<CheckpointArray[]> {
   const arrays: CheckpointArray[] = [];
   const weights = await optimizer.getWeights();
-  weights.forEach((weight, index) => {
+  for (const [index, weight] of weights.entries()) {
     arrays.push(
-      arrayOf(`optimizer/${String(index).padStart(6, '0')}/${weight.name}`, weight.tensor),
+      await arrayOf(`optimizer/${String(index).padStart(6, '0')}/${weight.name}`, weight.tensor),
     );
-  });
+  }
   for (const [key, value] of Object.entries(optimizer)) {
-    if (value instanceof tf.Variable) arrays.push(arrayOf(`optimizer-variable/${key}`, value));
+    if (value instanceof tf.Variable)
+      arrays.push(await arrayOf(`optimizer-variable/${key}`, value));
   }
   return arrays;
 }
