@@ -53,15 +53,38 @@ export function requireHome(context: CommandContext): void {
   }
 }
 
-/** The core store of the home. */
+const POSTGRES = /^postgres(ql)?:\/\//i;
+
+/**
+ * The core store: blobs in `--store` (a folder or `s3://bucket/prefix`), else the home; refs in
+ * the PostgreSQL `--database` when one is named (shared by every machine), else beside the blobs.
+ */
 export function openStore(context: CommandContext): Store {
-  return createStore(context.store ?? context.home);
+  const blobs = context.store ?? context.home;
+  const database = context.database;
+  if (database !== undefined && POSTGRES.test(database)) {
+    return createStore({ blobs, refs: database });
+  }
+  return createStore(/^s3:\/\//i.test(blobs) ? { blobs } : blobs);
 }
 
 /** The versioned datasets of the home. */
 export async function openHomeDatasets(context: CommandContext): Promise<Datasets> {
   const { openDatasets } = await import('@mlinfra/datasets');
   return openDatasets({ store: openStore(context) });
+}
+
+/**
+ * Opens the registry (`--database`, `$MLINFRA_DATABASE_URL`, else `<home>/registry.db`), recording
+ * `actor` in its audit log when given (else the one rule of `currentActor`).
+ */
+export async function openRegistryAs(context: CommandContext, actor?: string): Promise<Registry> {
+  const { openRegistry } = await import('@mlinfra/registry');
+  return openRegistry({
+    database: context.database ?? join(context.home, 'registry.db'),
+    store: openStore(context),
+    ...(actor === undefined ? {} : { actor }),
+  });
 }
 
 /** Runs `action` with the home's registry open, and closes it after. */
@@ -76,8 +99,7 @@ export async function withRegistry<T>(
       `No registry at ${path}; pass --home <dir> or set MLINFRA_HOME to the home that holds registry.db (mlinfra train creates one)`,
     );
   }
-  const { openRegistry } = await import('@mlinfra/registry');
-  const registry = await openRegistry({ url: path, store: openStore(context) });
+  const registry = await openRegistryAs(context);
   try {
     return await action(registry);
   } finally {

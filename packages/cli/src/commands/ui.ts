@@ -3,7 +3,13 @@ import { resolve } from 'node:path';
 import type { PromotionGate } from '@mlinfra/registry';
 import { type Command, numberOption, stringOption } from '../cli/command.js';
 import { EXIT_CODES, UsageError } from '../cli/errors.js';
-import { openHomeDatasets, openStore, requireHome, withRegistry } from '../cli/home.js';
+import {
+  openHomeDatasets,
+  openRegistryAs,
+  openStore,
+  requireHome,
+  withRegistry,
+} from '../cli/home.js';
 import { emit } from '../cli/output.js';
 
 const ui: Command = {
@@ -74,6 +80,9 @@ Examples:
         registry,
         datasets,
         store,
+        // The UI records who acted; the registry is reopened per actor with the same settings (a
+        // PostgreSQL registry's location is shown redacted, so it cannot be reopened from it).
+        openRegistryAs: (actor) => openRegistryAs(context, actor),
         ...(tokens.length === 0 ? {} : { actions: true, auth: { tokens } }),
         ...(gates === undefined
           ? {}
