@@ -1,10 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStore } from '@mlinfra/core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase } from '@mlinfra/test-servers';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureBuilt, fixtures, mlinfraProcess } from '../test-support/bin.js';
 import { containersOf, parseManifests } from '../test-support/kubernetes.js';
 import { type LocalCluster, startContainer } from '../test-support/pods.js';
@@ -29,18 +31,27 @@ const trainConfig = {
 
 let user: string;
 
-/** A fresh local stand-in for a cluster: a shared store and registry, a data volume. */
+/**
+ * A fresh local stand-in for a cluster: a shared store (blobs in the real S3 API server, refs and
+ * the registry in a database of its own on the real PostgreSQL), a data volume. The Secret's
+ * values are exactly what a user puts in the mlinfra Secret.
+ */
 async function newCluster(): Promise<LocalCluster> {
   const root = await mkdtemp(join(tmpdir(), 'mlinfra-cluster-'));
   const data = join(root, 'data');
   await mkdir(data);
   await copyFile(join(fixtures, 'weather-2012.csv'), join(data, 'weather-2012.csv'));
+  const s3 = inject('mlinfraS3');
   return {
     root,
     data,
     secret: {
-      MLINFRA_STORE: join(root, 'shared-store'),
-      MLINFRA_DATABASE_URL: join(root, 'shared-registry.db'),
+      MLINFRA_STORE: `s3://${s3.bucket}/${randomUUID()}`,
+      MLINFRA_DATABASE_URL: await createDatabase(inject('mlinfraPostgresUrl')),
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_REGION: s3.region,
+      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
     },
   };
 }
@@ -67,7 +78,12 @@ async function mlinfraJson<T>(cluster: LocalCluster, args: string[]): Promise<T>
 }
 
 async function weightsOf(cluster: LocalCluster, artifact: string): Promise<string[]> {
-  const store = createStore(cluster.secret.MLINFRA_STORE!);
+  const s3 = inject('mlinfraS3');
+  const store = createStore({
+    blobs: cluster.secret.MLINFRA_STORE!,
+    refs: cluster.secret.MLINFRA_DATABASE_URL!,
+    s3: { endpoint: s3.endpoint, region: s3.region, credentials: s3.credentials },
+  });
   const manifest = await store.readJson<{ weights: Array<{ digest: string }> }>(artifact);
   return manifest.weights.map((file) => file.digest);
 }

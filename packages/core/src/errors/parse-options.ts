@@ -1,5 +1,5 @@
 import { type $ZodType, type output, safeParse, type util } from 'zod/v4/core';
-import en from 'zod/v4/locales/en.js';
+import { en } from 'zod/v4/locales';
 import { ValidationError } from './mlinfra-error.js';
 import { explainUnknownKeys } from './unknown-keys.js';
 import { fromZodIssues } from './zod-issues.js';

@@ -179,7 +179,7 @@ describe('too many open files (EMFILE)', () => {
       'sh',
       [
         '-c',
-        `ulimit -n 48 && exec "${process.execPath}" --import tsx "${fixture}" "${join(mountPoint, 'home')}"`,
+        `ulimit -n 160 && exec "${process.execPath}" --import tsx "${fixture}" "${join(mountPoint, 'home')}"`,
       ],
       { cwd: fileURLToPath(new URL('../../', import.meta.url)) },
     );

@@ -7,7 +7,7 @@ const store = createStore(process.argv[2]!);
 const { digest } = await store.put('shared');
 const outcomes = new Set<string>();
 await Promise.all(
-  Array.from({ length: 200 }, async (_, index) => {
+  Array.from({ length: 1200 }, async (_, index) => {
     try {
       await (index % 2 === 0 ? store.put(`blob ${index}`) : store.read(digest));
       outcomes.add('ok');
