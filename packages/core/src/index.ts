@@ -2,6 +2,13 @@
  * `@mlinfra/core`: crash-safe content-addressed storage, table schema and typed errors.
  * @packageDocumentation
  */
+
+export {
+  CsvRecordReader,
+  type CsvRecordSink,
+  type CsvSyntaxOptions,
+  parseCsvRecords,
+} from './csv/index.js';
 export {
   BudgetExceededError,
   ConflictError,

@@ -43,7 +43,13 @@ export interface TableSchema {
 
 const columnSchemaValidator = z
   .object({
-    name: z.string().min(1, 'a column name must not be empty'),
+    name: z
+      .string()
+      .min(1, 'a column name must not be empty')
+      // Rows are plain objects keyed by column name, where `__proto__` is not a property.
+      .refine((name) => name !== '__proto__', {
+        message: 'the column name "__proto__" cannot be a key of a row object; rename the column',
+      }),
     type: z.enum(COLUMN_TYPES, {
       error: `type must be one of ${COLUMN_TYPES.join(', ')}`,
     }),

@@ -197,6 +197,7 @@ const commitOptionsValidator = z
     csv: z
       .object({
         delimiter: z.string().optional(),
+        relaxQuotes: z.boolean().optional(),
         chunkRows: z.number().int().positive().optional(),
       })
       .strict()
@@ -371,12 +372,13 @@ export class Datasets {
   }
 
   private async refsUnder(prefix: string): Promise<Record<string, string>> {
-    const out: Record<string, string> = {};
+    const entries: Array<[string, string]> = [];
     for (const ref of await this.store.refs.list(prefix)) {
       const value = await this.store.refs.get(ref);
-      if (value !== undefined) out[ref.slice(prefix.length)] = value;
+      if (value !== undefined) entries.push([ref.slice(prefix.length), value]);
     }
-    return out;
+    // fromEntries defines own properties, so a tag named `__proto__` is listed like any other.
+    return Object.fromEntries(entries);
   }
 
   /**
@@ -576,14 +578,18 @@ export class Datasets {
     // Decide the schema: explicit, else the parent's (enforcement), else the input's.
     const iterator = input.chunks[Symbol.asyncIterator]();
     let first = await iterator.next();
-    let schema = explicitSchema ?? parent?.schema ?? input.schema;
+    let schema =
+      explicitSchema ??
+      parent?.schema ??
+      (input.schema === undefined ? undefined : parseSchema(input.schema));
     if (schema === undefined) {
       if (first.done === true) {
         throw new ValidationError(
           'Cannot infer a schema from empty data; pass { schema } or commit at least one row',
         );
       }
-      schema = input.infer(first.value);
+      // An inferred schema is checked like a given one (names a row object can hold, no duplicates).
+      schema = parseSchema(input.infer(first.value));
     }
     schema = canonicalSchema(schema);
     if (mode === 'append' && parent !== undefined && !schemasEqual(schema, parent.schema)) {

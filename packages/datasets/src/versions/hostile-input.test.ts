@@ -1,0 +1,80 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createStore, NotFoundError, ValidationError } from '@mlinfra/core';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { type Datasets, openDatasets } from './datasets.js';
+
+let folder: string;
+let datasets: Datasets;
+
+beforeEach(async () => {
+  folder = await mkdtemp(join(tmpdir(), 'datasets-hostile-'));
+  datasets = openDatasets({ store: createStore(join(folder, 'home')), author: 'tester' });
+});
+
+async function csv(name: string, text: string): Promise<string> {
+  const path = join(folder, name);
+  await writeFile(path, text);
+  return path;
+}
+
+async function refused(promise: Promise<unknown>): Promise<Error> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(Error);
+  return error as Error;
+}
+
+describe('commit of hostile or careless input', () => {
+  it('refuses CSV that RFC 4180 does not allow, stores nothing, and reads it with relaxQuotes', async () => {
+    for (const [text, where] of [
+      ['id,text\n1,"hello\n2,"wor"ld"\n', /line 3, column 4/],
+      ['id,text\n1,ab"cd\n', /line 2, column 5/],
+      ['id,text\n1,"x"y\n', /line 2, column 6/],
+    ] as const) {
+      const error = await refused(datasets.commit('strict', await csv('bad.csv', text)));
+      expect(ValidationError.isInstance(error), text).toBe(true);
+      expect(error.message).toMatch(where);
+      expect(error.message).toMatch(/bad\.csv/);
+    }
+    expect(await datasets.list()).toEqual([]);
+    const relaxed = await datasets.commit(
+      'relaxed',
+      await csv('relaxed.csv', 'id,text\n1,ab"cd\n2,"x"y\n'),
+      {
+        csv: { relaxQuotes: true },
+      },
+    );
+    expect(relaxed.rowCount).toBe(2);
+    expect((await datasets.dataset('relaxed').rows()).map((row) => row.text)).toEqual([
+      'ab"cd',
+      'xy',
+    ]);
+  });
+
+  it('refuses a column named __proto__ with a message naming it, and round-trips a tag of that name', async () => {
+    const error = await refused(
+      datasets.commit('proto', await csv('proto.csv', 'id,__proto__\n1,x\n')),
+    );
+    expect(ValidationError.isInstance(error)).toBe(true);
+    expect(error.message).toMatch(/"__proto__".*rename the column/);
+    const version = await datasets.commit('proto', await csv('ok.csv', 'id,constructor\n1,x\n'));
+    expect(await datasets.dataset('proto').rows()).toEqual([{ id: 1, constructor: 'x' }]);
+    await datasets.tag('proto', '__proto__', version.id);
+    const tags = await datasets.tags('proto');
+    expect(Object.keys(tags)).toEqual(['__proto__']);
+    expect(Object.getPrototypeOf(tags)).toBe(Object.prototype);
+    expect((await datasets.resolve('proto', '__proto__')).id).toBe(version.id);
+  });
+
+  it('says a missing file does not exist (NotFoundError), for CSV and Parquet paths alike', async () => {
+    for (const path of [join(folder, 'missing.csv'), join(folder, 'missing.parquet')]) {
+      const error = await refused(datasets.commit('missing', path));
+      expect(NotFoundError.isInstance(error), error.message).toBe(true);
+      expect(error.message).toContain(path);
+    }
+  });
+});
