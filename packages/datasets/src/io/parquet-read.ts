@@ -17,6 +17,7 @@
 // Corrupt bytes (a truncated page, a length beyond the chunk, a dictionary index out of range,
 // a row count that does not add up) throw a ValidationError naming the file and the column.
 import * as zlib from 'node:zlib';
+import { crc32 } from 'node:zlib';
 import type { ColumnSchema } from '@mlinfra/core';
 import { ValidationError } from '@mlinfra/core';
 import type { ColumnMetaData, SchemaElement } from 'hyparquet';
@@ -194,6 +195,8 @@ interface PageHeader {
   definitionBytes: number;
   repetitionBytes: number;
   isCompressed: boolean;
+  /** CRC32 of the stored page (signed, as Thrift's i32), when the writer wrote one. */
+  crc: number | undefined;
 }
 
 /** A cursor over bytes; `position` advances. */
@@ -311,9 +314,13 @@ function readPageHeader(cursor: Cursor): PageHeader {
     definitionBytes: 0,
     repetitionBytes: 0,
     isCompressed: true,
+    crc: undefined,
   };
   readStruct(cursor, 0, (id, type) => {
     switch (id) {
+      case 4:
+        header.crc = readI32Field(cursor, type);
+        return true;
       case 1:
         header.type = readI32Field(cursor, type);
         return true;
@@ -1220,6 +1227,8 @@ export class ColumnAssembler {
       if (pageEnd > cursor.end) corrupt('a page runs past the end of the column chunk');
       cursor.position = pageEnd;
       const raw = bytes.subarray(pageStart, pageEnd);
+      if (header.crc !== undefined && (crc32(raw) | 0) !== header.crc)
+        corrupt('a page checksum (CRC32) does not match its bytes');
       if (header.type === PAGE_INDEX) continue;
       if (header.type === PAGE_DICTIONARY) {
         if (header.encoding !== ENC_PLAIN && header.encoding !== ENC_PLAIN_DICTIONARY)

@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fsync, openSync, writeSync } from 'node:fs';
 import * as zlib from 'node:zlib';
-import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib';
+import { brotliCompressSync, crc32, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { type ColumnSchema, type TableSchema, ValidationError } from '@mlinfra/core';
 import {
   type CellValue,
@@ -797,7 +797,9 @@ export class ParquetFileWriter {
       const header = new ThriftWriter()
         .i32(1, isDictionary ? PAGE.DICTIONARY : PAGE.DATA)
         .i32(2, body.length)
-        .i32(3, stored.length);
+        .i32(3, stored.length)
+        // The spec's page checksum: CRC32 of the page as stored, so readers detect flipped bytes.
+        .i32(4, crc32(stored) | 0);
       if (isDictionary) {
         header.struct(7).i32(1, encoded.dictionary!.count).i32(2, ENCODING.PLAIN).end();
       } else {

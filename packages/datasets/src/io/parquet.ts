@@ -318,6 +318,45 @@ function canonical(column: ColumnSchema, values: ArrayLike<unknown>): ColumnData
  * flight at the same time share one file handle, closed when the last of them finishes, so a
  * source never holds a descriptor between reads.
  */
+const MAGIC = 'PAR1';
+
+/**
+ * Checks what every Parquet file has before anything is decoded: `PAR1` at both ends and a footer
+ * that fits in the file, so a text file, an empty file or a file cut short is named as not valid
+ * Parquet instead of failing deep inside the decoder.
+ */
+async function checkFraming(buffer: AsyncBuffer, label: string): Promise<void> {
+  const size = buffer.byteLength;
+  const invalid = (why: string) =>
+    new ValidationError(`${label} is not a valid Parquet file: ${why}`);
+  if (size < 12) {
+    throw invalid(
+      size === 0
+        ? 'it is empty'
+        : `it has ${size} bytes, fewer than the 12 of a Parquet header and footer`,
+    );
+  }
+  const head = new Uint8Array(await buffer.slice(0, 4));
+  const tail = new Uint8Array(await buffer.slice(size - 8, size));
+  const text = (bytes: Uint8Array) => String.fromCharCode(...bytes);
+  if (text(head) !== MAGIC) {
+    throw invalid(
+      `it does not start with "PAR1" (it starts with ${JSON.stringify(text(head))}); is it CSV or another format?`,
+    );
+  }
+  if (text(tail.subarray(4)) !== MAGIC) {
+    throw invalid(
+      'it does not end with "PAR1"; the file is cut short or still being written. Copy it again',
+    );
+  }
+  const footer = new DataView(tail.buffer, tail.byteOffset, 4).getUint32(0, true);
+  if (footer === 0 || footer > size - 12) {
+    throw invalid(
+      `its footer says ${footer} bytes, but the file has room for ${size - 12}; the file is damaged or cut short`,
+    );
+  }
+}
+
 async function fileBuffer(path: string): Promise<AsyncBuffer> {
   const { size } = await stat(path);
   let shared: Promise<FileHandle> | undefined;
@@ -439,6 +478,7 @@ export async function openParquet(
   const label = typeof file === 'string' ? file : 'The bytes';
   const readBatchBytes = options.readBatchBytes ?? 16 << 20;
   const buffer = typeof file === 'string' ? await fileBuffer(file) : bufferOf(file);
+  await checkFraming(buffer, label);
   let metadata: FileMetaData;
   try {
     metadata = await parquetMetadataAsync(buffer);
@@ -656,5 +696,19 @@ export async function openParquet(
       return { length, columns: ordered };
     },
   };
-  return source;
+  // Framing and footer are checked on open; damage inside the data (a cut page, a wrong length)
+  // surfaces while decoding: name the file and say so instead of a decoder's internal message.
+  const damaged = (error: unknown): never => {
+    if (MlinfraError.isInstance(error)) throw error;
+    throw new ValidationError(
+      `${label} is not a valid Parquet file: its data cannot be decoded (${(error as Error).message}); the file is damaged`,
+      [],
+      { cause: error },
+    );
+  };
+  return {
+    ...source,
+    readAll: (columns) => source.readAll(columns).catch(damaged),
+    read: (range, columns) => source.read(range, columns).catch(damaged),
+  };
 }

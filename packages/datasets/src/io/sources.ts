@@ -138,7 +138,8 @@ async function isParquetFile(path: string): Promise<boolean> {
 export async function openInput(data: DataInput, csv: CsvOptions = {}): Promise<OpenedInput> {
   if (typeof data === 'string' || data instanceof URL) {
     const path = data instanceof URL ? fileURLToPath(data) : data;
-    if (await isParquetFile(path)) {
+    // A .parquet name with other content is named as invalid Parquet, never read as CSV.
+    if ((await isParquetFile(path)) || /\.parquet$/i.test(path)) {
       const source = await openParquet(path);
       const names = source.schema.columns.map((column) => column.name);
       return {
