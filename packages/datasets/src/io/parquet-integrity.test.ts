@@ -34,7 +34,7 @@ describe('Parquet integrity', () => {
     expect(Array.from(intact.columns.x as Float64Array)).toEqual(Array.from(values));
     const bytes = await readFile(path);
     // A byte in the middle of the data, well inside the only page.
-    bytes[4 + 2048 * 8] ^= 0x10;
+    bytes[4 + 2048 * 8] = bytes[4 + 2048 * 8]! ^ 0x10;
     const damaged = join(folder, 'flipped.parquet');
     await writeFile(damaged, bytes);
     const error = await refusal(readParquet(damaged));

@@ -147,7 +147,20 @@ interface Tally {
 export class ExpectationChecker {
   private readonly tallies: Tally[];
 
-  constructor(private readonly expectations: readonly Expectation[]) {
+  /** Columns where NaN marks a null (timestamps); in float columns NaN is a value. */
+  private readonly nanIsNull: Set<string>;
+  private readonly hasSchema: boolean;
+
+  constructor(
+    private readonly expectations: readonly Expectation[],
+    schema?: TableSchema,
+  ) {
+    this.hasSchema = schema !== undefined;
+    this.nanIsNull = new Set(
+      (schema?.columns ?? [])
+        .filter((column) => column.type !== 'float64' && column.type !== 'float32')
+        .map((column) => column.name),
+    );
     this.tallies = expectations.map((expectation) =>
       expectation.type === 'unique'
         ? { passed: 0, checked: 0, distinct: new Set() }
@@ -169,9 +182,16 @@ export class ExpectationChecker {
       if (values === undefined) return;
       const allowed =
         expectation.type === 'inSet' ? new Set(expectation.values.map(String)) : undefined;
+      const schemaless = this.nanIsNull.size === 0 && !this.hasSchema;
       for (let row = 0; row < chunk.length; row++) {
         const value = values[row] as CellValue;
-        if (value === null || (typeof value === 'number' && Number.isNaN(value))) continue;
+        if (
+          value === null ||
+          (typeof value === 'number' &&
+            Number.isNaN(value) &&
+            (schemaless || this.nanIsNull.has(expectation.column)))
+        )
+          continue;
         tally.checked++;
         if (expectation.type === 'between') {
           const number = toNumber(value);
@@ -245,7 +265,8 @@ export class ExpectationChecker {
         case 'notNull': {
           const stats = commitStats[expectation.column];
           if (stats === undefined || commitRows === 0) break;
-          const share = stats.count / commitRows;
+          // NaN and infinities are values (see NonFiniteCounter): only nulls count against it.
+          const share = (commitRows - stats.nulls) / commitRows;
           const mostly = expectation.mostly ?? 1;
           if (share < mostly) {
             fail(

@@ -31,6 +31,7 @@ import type { ParquetCodec } from '../io/parquet-write.js';
 import { type DataInput, openInput } from '../io/sources.js';
 import { type SplitOptions, splitSelections } from '../splits/split.js';
 import { StatsAccumulator, statsFromProfile, type TableStats } from '../stats/column-stats.js';
+import { NonFiniteCounter } from '../stats/non-finite.js';
 import { ProfileAccumulator } from '../stats/profile.js';
 import {
   type CellValue,
@@ -611,7 +612,8 @@ export class Datasets {
       }
     }
     const stats = new StatsAccumulator(schema);
-    const checker = new ExpectationChecker(expectations);
+    const nonFinite = new NonFiniteCounter(schema);
+    const checker = new ExpectationChecker(expectations, schema);
     const profiler = options.profile === false ? undefined : new ProfileAccumulator(schema);
     const folder = join(this.cacheDir, 'tmp');
     await mkdir(folder, { recursive: true });
@@ -630,6 +632,7 @@ export class Datasets {
         if (issues.size === 0) {
           // With a profile, the statistics are read off it at the end (no second scan).
           if (profiler === undefined) stats.add(chunk);
+          nonFinite.add(chunk);
           checker.add(chunk);
           profiler?.add(chunk);
           await writer.write(chunk);
@@ -649,8 +652,9 @@ export class Datasets {
       }
       const commitRows = normalizer.rows;
       const commitProfile = profiler?.finish();
-      const commitStats =
-        commitProfile === undefined ? stats.finish() : statsFromProfile(schema, commitProfile);
+      const commitStats = nonFinite.apply(
+        commitProfile === undefined ? stats.finish() : statsFromProfile(schema, commitProfile),
+      );
       const ownFiles: VersionFile[] = [];
       if (!(commitRows === 0 && mode === 'append')) {
         for (const file of written) {

@@ -77,4 +77,32 @@ describe('commit of hostile or careless input', () => {
       expect(error.message).toContain(path);
     }
   });
+
+  it('counts NaN and infinities apart from nulls, with or without a profile, and lets between see them', async () => {
+    const path = await csv('floats.csv', 'id,x\n1,1\n2,NaN\n3,Infinity\n4,-inf\n5,\n6,3\n');
+    for (const profile of [true, false]) {
+      const version = await datasets.commit(`floats-${profile}`, path, { profile });
+      expect(version.stats.x).toMatchObject({
+        count: 2,
+        nulls: 1,
+        nan: 1,
+        infinite: 2,
+        min: 1,
+        max: 3,
+        mean: 2,
+      });
+    }
+    const between = await refused(
+      datasets.commit('bounded', path, {
+        expectations: [{ type: 'between', column: 'x', min: 0, max: 10 }],
+      }),
+    );
+    expect(between.message).toMatch(/\(3 are not\)/);
+    const notNull = await datasets.commit('present', path, {
+      expectations: [{ type: 'notNull', column: 'x', mostly: 0.8 }],
+    });
+    expect(notNull.rowCount).toBe(6);
+    const appended = await datasets.commit('floats-true', path, { mode: 'append' });
+    expect(appended.stats.x).toMatchObject({ count: 4, nulls: 2, nan: 2, infinite: 4 });
+  });
 });
