@@ -90,8 +90,10 @@ describe('openParquet', () => {
   });
 
   // vega-datasets (a devDependency) ships a Polars-written file: a missing install fails here.
+  // The package exports only its entry (build/index.js); data/ sits beside build/.
   const polars = join(
-    dirname(createRequire(import.meta.url).resolve('vega-datasets/package.json')),
+    dirname(createRequire(import.meta.url).resolve('vega-datasets')),
+    '..',
     'data/flights-3m.parquet',
   );
   it('reads a Polars file (zstd, dictionary, int64, timestamps)', async () => {
