@@ -1,7 +1,11 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', schema: 'src/schema-entry.ts' },
+  entry: {
+    index: 'src/index.ts',
+    schema: 'src/schema-entry.ts',
+    contracts: 'src/contracts-entry.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

@@ -12,6 +12,8 @@ export {
 export {
   BudgetExceededError,
   ConflictError,
+  type ErrorGuard,
+  errorGuard,
   fromZodIssues,
   IntegrityError,
   MissingDependencyError,
@@ -20,6 +22,7 @@ export {
   type MlinfraErrorOptions,
   NotFoundError,
   parseOptions,
+  StorageError,
   ValidationError,
   type ValidationIssue,
 } from './errors/index.js';
@@ -37,7 +40,12 @@ export {
   type TableSchema,
   validateRows,
 } from './schema/index.js';
-export type { BlobWriter, StoreBackend } from './store/backend.js';
+export type {
+  BlobWriter,
+  RefProblem,
+  RefProblemHandler,
+  StoreBackend,
+} from './store/backend.js';
 export { FileBackend } from './store/file-backend.js';
 export {
   assertDigest,
@@ -55,7 +63,11 @@ export {
   type GcOptions,
   type GcReport,
   isStore,
+  type ListRefsOptions,
+  type Pin,
+  type PinOptions,
   type PutFileOptions,
+  type PutOptions,
   type Refs,
   type Store,
 } from './store/store.js';

@@ -4,48 +4,6 @@
  * @packageDocumentation
  */
 
-/**
- * An amount of money in integer micro-units of its currency (1 USD = 1,000,000 micros), so sums never
- * drift the way floating-point dollars do. `micros` is always a safe integer.
- */
-export interface Money {
-  /** The amount in millionths of one unit of `currency` (a safe integer; may be negative for credits). */
-  readonly micros: number;
-  /** ISO 4217 code, three upper-case letters, e.g. `'USD'`. */
-  readonly currency: string;
-}
-
-/**
- * What a {@link BudgetGuard} answers after each charge. `stop: true` means the budget is spent:
- * the caller should checkpoint and stop.
- */
-export interface BudgetDecision {
-  /** True when the budget is exhausted (spent >= limit) and work must stop. */
-  stop: boolean;
-  /** Why the caller must stop (present when `stop` is true), naming the budget and amounts. */
-  reason?: string;
-  /** Total spent on the budget so far, including this charge. */
-  spent: Money;
-  /** What is left of the limit (never negative; zero once exhausted). */
-  remaining: Money;
-}
-
-/**
- * The structural interface `@mlinfra/trainer` accepts to enforce a budget. The trainer calls
- * `charge` with the device-seconds it used since the last call; {@link budgetGuard} builds one.
- */
-export interface BudgetGuard {
-  /**
-   * Charges `deviceSeconds` (seconds of one device, e.g. one GPU, summed over devices) and says
-   * whether to stop. `info.device` names the device kind (`'gpu'`, `'cpu'`, `'webgpu'`),
-   * `info.instance` the instance type, overriding the guard's default.
-   */
-  charge(
-    deviceSeconds: number,
-    info?: { device?: string; instance?: string },
-  ): Promise<BudgetDecision> | BudgetDecision;
-}
-
 export {
   type AllocationOptions,
   type AllocationReport,
@@ -70,6 +28,7 @@ export {
   createBudget,
   DEFAULT_ALERTS,
 } from './budget/budget.js';
+export type { BudgetDecision, BudgetGuard } from './budget/budget-decision.js';
 export { type BudgetGuardOptions, budgetGuard } from './budget/budget-guard.js';
 export {
   ACCELERATORS,
@@ -128,4 +87,5 @@ export {
   toDecimalString,
   toUnits,
 } from './money/money.js';
+export type { Money } from './money/money-type.js';
 export { type CostReport, type ReportFormat, renderReport } from './report/render-report.js';

@@ -25,14 +25,14 @@ export {
   detectDrift,
   type PerformanceReport,
 } from './drift/detect-drift.js';
-export type { CategoricalSample, NumericSample } from './internal/sample.js';
+export type { CategoricalSample, NumericSample } from './input/samples.js';
 export type {
   ArrowTableLike,
   ArrowVectorLike,
   ColumnKind,
   DictionaryColumn,
   TableInput,
-} from './internal/table.js';
+} from './input/table-input.js';
 export {
   createMonitor,
   type Monitor,

@@ -1,5 +1,9 @@
-// The structural interfaces other packages declare (see DESIGN.md). They are copied here, not
-// imported: the point is that a registry satisfies them without either side importing the other.
+// The structural interfaces other packages consume (see DESIGN.md), declared once in the type-only
+// @mlinfra/core/contracts: a registry satisfies them without importing the trainer or serving.
+import type {
+  ModelSource as ServingModelSource,
+  RunLogger as TrainerRunLogger,
+} from '@mlinfra/core/contracts';
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { temporaryRegistry } from './__fixtures__/temporary-registry.js';
 import type { Registry, Run } from './index.js';
@@ -16,28 +20,6 @@ interface RunLoggerValuesFirst {
   logMetrics(values: Record<string, number>, options?: { step?: number }): Promise<void>;
   logArtifact(name: string, data: Uint8Array): Promise<unknown>;
   setTags(tags: Record<string, string>): Promise<void>;
-}
-
-// Copied from packages/trainer/src/train/interfaces.ts.
-interface TrainerRunLogger {
-  logParams(params: Record<string, string | number | boolean>): unknown;
-  logMetrics(values: Record<string, number>, options: { step: number }): unknown;
-  setTags?(tags: Record<string, string>): unknown;
-  logArtifact?(name: string, data: { digest: string }): unknown;
-}
-
-// Copied from packages/serving/src/model/model-source.ts.
-interface ServingModelSource {
-  resolve(reference: string): Promise<{ name: string; version: string | number; artifact: string }>;
-  listVersions?(
-    name: string,
-  ): Promise<
-    | readonly { name: string; version: string | number; artifact: string }[]
-    | { versions: readonly { name: string; version: string | number; artifact: string }[] }
-  >;
-  subscribe?(name: string, listener: (event: unknown) => void): () => void;
-  watch?(name: string): AsyncIterable<unknown>;
-  readonly store?: unknown;
 }
 
 interface ModelSource {

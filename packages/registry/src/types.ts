@@ -1,13 +1,9 @@
 import type { Digest } from '@mlinfra/core';
 
-/** Any value that survives `JSON.stringify` and `JSON.parse` unchanged. */
-export type JsonValue =
-  | string
-  | number
-  | boolean
-  | null
-  | JsonValue[]
-  | { [key: string]: JsonValue };
+import type { JsonValue } from '@mlinfra/core/contracts';
+
+/** Any value that survives `JSON.stringify` and `JSON.parse` unchanged (from `@mlinfra/core/contracts`). */
+export type { JsonValue };
 
 /** A run parameter. Parameters are immutable once set. */
 export type ParamValue = string | number | boolean;

@@ -1,4 +1,4 @@
-import { MlinfraError, type MlinfraErrorOptions } from '@mlinfra/core';
+import { errorGuard, MlinfraError, type MlinfraErrorOptions } from '@mlinfra/core';
 
 /**
  * A model's request queue is full (`batching.maxQueue`). HTTP answers 503 with `Retry-After`.
@@ -6,8 +6,7 @@ import { MlinfraError, type MlinfraErrorOptions } from '@mlinfra/core';
  */
 export class QueueFullError extends MlinfraError {
   /** True when `value` is a QueueFullError (also from another copy of this package). */
-  static override isInstance = (value: unknown): value is QueueFullError =>
-    MlinfraError.isInstance(value) && value.name === 'QueueFullError';
+  static override isInstance = errorGuard<QueueFullError>('QueueFullError');
   /** Suggested wait before retrying, in seconds. */
   readonly retryAfterSeconds: number;
   constructor(message: string, retryAfterSeconds: number, options: MlinfraErrorOptions = {}) {
@@ -19,8 +18,7 @@ export class QueueFullError extends MlinfraError {
 /** A request did not finish within its timeout (`limits.requestTimeoutMs`). HTTP answers 504. */
 export class RequestTimeoutError extends MlinfraError {
   /** True when `value` is a RequestTimeoutError (also from another copy of this package). */
-  static override isInstance = (value: unknown): value is RequestTimeoutError =>
-    MlinfraError.isInstance(value) && value.name === 'RequestTimeoutError';
+  static override isInstance = errorGuard<RequestTimeoutError>('RequestTimeoutError');
   constructor(message: string, options: MlinfraErrorOptions = {}) {
     super(message, 'TIMEOUT', options);
   }
@@ -29,8 +27,7 @@ export class RequestTimeoutError extends MlinfraError {
 /** The server or predictor is shutting down or closed. HTTP answers 503. */
 export class ServerClosedError extends MlinfraError {
   /** True when `value` is a ServerClosedError (also from another copy of this package). */
-  static override isInstance = (value: unknown): value is ServerClosedError =>
-    MlinfraError.isInstance(value) && value.name === 'ServerClosedError';
+  static override isInstance = errorGuard<ServerClosedError>('ServerClosedError');
   constructor(message: string, options: MlinfraErrorOptions = {}) {
     super(message, 'CLOSED', options);
   }

@@ -1,12 +1,15 @@
 export {
   BudgetExceededError,
   ConflictError,
+  type ErrorGuard,
+  errorGuard,
   IntegrityError,
   MissingDependencyError,
   MlinfraError,
   type MlinfraErrorCode,
   type MlinfraErrorOptions,
   NotFoundError,
+  StorageError,
   ValidationError,
   type ValidationIssue,
 } from './mlinfra-error.js';

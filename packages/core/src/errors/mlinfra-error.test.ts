@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
+  BudgetExceededError,
   ConflictError,
+  errorGuard,
   IntegrityError,
+  MissingDependencyError,
   MlinfraError,
   NotFoundError,
+  StorageError,
   ValidationError,
 } from './mlinfra-error.js';
 
@@ -28,12 +32,62 @@ describe('MlinfraError', () => {
   });
 
   it('isInstance recognises an error from another copy of the package', () => {
-    // A second install has its own classes but shares the Symbol.for marker.
+    // A second install has its own classes but shares the Symbol.for markers.
     const foreign = new Error('corrupted');
-    Object.defineProperty(foreign, Symbol.for('mlinfra.error'), { value: 'INTEGRITY' });
+    for (const name of ['MlinfraError', 'IntegrityError']) {
+      Object.defineProperty(foreign, Symbol.for(`mlinfra.error.${name}`), { value: true });
+    }
     expect(IntegrityError.isInstance(foreign)).toBe(true);
     expect(MlinfraError.isInstance(foreign)).toBe(true);
     expect(NotFoundError.isInstance(foreign)).toBe(false);
+  });
+
+  it('every class has its own identity: isInstance is false for every other class', () => {
+    const classes = {
+      NotFoundError: new NotFoundError('x'),
+      ConflictError: new ConflictError('x'),
+      IntegrityError: new IntegrityError('x'),
+      BudgetExceededError: new BudgetExceededError('x'),
+      ValidationError: new ValidationError('x'),
+      MissingDependencyError: new MissingDependencyError('x'),
+      StorageError: new StorageError('x', 'ENOSPC', '/tmp/x'),
+    };
+    const guards = {
+      NotFoundError,
+      ConflictError,
+      IntegrityError,
+      BudgetExceededError,
+      ValidationError,
+      MissingDependencyError,
+      StorageError,
+    };
+    for (const [name, instance] of Object.entries(classes)) {
+      expect(MlinfraError.isInstance(instance)).toBe(true);
+      for (const [guardName, guard] of Object.entries(guards)) {
+        expect([name, guardName, guard.isInstance(instance)]).toEqual([
+          name,
+          guardName,
+          name === guardName,
+        ]);
+      }
+    }
+    // A plain MlinfraError is none of the subclasses.
+    const base = new MlinfraError('x');
+    for (const guard of Object.values(guards)) expect(guard.isInstance(base)).toBe(false);
+  });
+
+  it('a subclass declared with errorGuard is its parent too, but not the other way round', () => {
+    class RefusedError extends ConflictError {
+      static override isInstance = errorGuard<RefusedError>('test.RefusedError');
+    }
+    const refused = new RefusedError('no');
+    expect(RefusedError.isInstance(refused)).toBe(true);
+    expect(ConflictError.isInstance(refused)).toBe(true);
+    expect(MlinfraError.isInstance(refused)).toBe(true);
+    expect(RefusedError.isInstance(new ConflictError('x'))).toBe(false);
+    expect(NotFoundError.isInstance(refused)).toBe(false);
+    // Codes alone no longer make an identity.
+    expect(ConflictError.isInstance({ code: 'CONFLICT' })).toBe(false);
   });
 
   it('ValidationError keeps every issue and lists them in the message', () => {

@@ -1,5 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { fromZodIssues, ValidationError } from '../errors/index.js';
+import { safeParseWithMessages } from '../errors/parse-options.js';
 
 /** Column types understood by every mlinfra package. */
 export const COLUMN_TYPES = [
@@ -41,31 +42,28 @@ export interface TableSchema {
   columns: ColumnSchema[];
 }
 
-const columnSchemaValidator = z
-  .object({
-    name: z
-      .string()
-      .min(1, 'a column name must not be empty')
-      // Rows are plain objects keyed by column name, where `__proto__` is not a property.
-      .refine((name) => name !== '__proto__', {
-        message: 'the column name "__proto__" cannot be a key of a row object; rename the column',
-      }),
-    type: z.enum(COLUMN_TYPES, {
-      error: `type must be one of ${COLUMN_TYPES.join(', ')}`,
+// zod/mini: this module is in every drift browser bundle (issue 18).
+const columnSchemaValidator = z.strictObject({
+  name: z.string().check(
+    z.minLength(1, 'a column name must not be empty'),
+    // Rows are plain objects keyed by column name, where `__proto__` is not a property.
+    z.refine((name) => name !== '__proto__', {
+      message: 'the column name "__proto__" cannot be a key of a row object; rename the column',
     }),
-    nullable: z.boolean().optional(),
-    categories: z.array(z.string()).optional(),
-    min: z.number().optional(),
-    max: z.number().optional(),
-    unique: z.boolean().optional(),
-    description: z.string().optional(),
-  })
-  .strict();
+  ),
+  type: z.enum(COLUMN_TYPES, {
+    error: `type must be one of ${COLUMN_TYPES.join(', ')}`,
+  }),
+  nullable: z.optional(z.boolean()),
+  categories: z.optional(z.array(z.string())),
+  min: z.optional(z.number()),
+  max: z.optional(z.number()),
+  unique: z.optional(z.boolean()),
+  description: z.optional(z.string()),
+});
 
-const tableSchemaValidator = z
-  .object({ columns: z.array(columnSchemaValidator) })
-  .strict()
-  .superRefine((schema, context) => {
+const tableSchemaValidator = z.strictObject({ columns: z.array(columnSchemaValidator) }).check(
+  z.superRefine((schema, context) => {
     const seen = new Set<string>();
     schema.columns.forEach((column, index) => {
       if (seen.has(column.name)) {
@@ -91,14 +89,15 @@ const tableSchemaValidator = z
         });
       }
     });
-  });
+  }),
+);
 
 /**
  * Checks that `value` is a valid {@link TableSchema} (for example one read back from JSON).
  * @throws ValidationError listing every problem.
  */
 export function parseSchema(value: unknown): TableSchema {
-  const result = tableSchemaValidator.safeParse(value);
+  const result = safeParseWithMessages(tableSchemaValidator, value);
   if (!result.success) {
     throw new ValidationError(
       'Invalid table schema; expected { columns: [{ name, type, nullable? }] }',

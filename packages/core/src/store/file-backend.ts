@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Dirent } from 'node:fs';
+import { constants, type Dirent } from 'node:fs';
 import {
+  copyFile,
   type FileHandle,
   link,
   mkdir,
@@ -11,10 +12,13 @@ import {
   rm,
   stat,
   unlink,
+  utimes,
 } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { BlobWriter, StoreBackend } from './backend.js';
+import { IntegrityError } from '../errors/index.js';
+import type { BlobWriter, RefProblemHandler, StoreBackend } from './backend.js';
 import { readChunks, writeFully } from './internal/file-io.js';
+import { mapStorageErrors, mapStorageErrorsOf } from './internal/io-errors.js';
 
 // Ref files start with "=", which a ref name segment cannot, so they never clash with child refs.
 const CURRENT = '=current';
@@ -26,6 +30,27 @@ interface RefRecord {
   token: string;
   value?: string;
   deleted?: true;
+}
+
+/** Token under which a corrupt record is locked when it is replaced unconditionally. */
+const CORRUPT_TOKEN = 'corrupt';
+
+/** What `readCurrent` found: a record, nothing, or a file that is not a valid record. */
+type RefState = RefRecord | { corrupt: IntegrityError } | undefined;
+
+function isCorrupt(state: RefState): state is { corrupt: IntegrityError } {
+  return state !== undefined && 'corrupt' in state;
+}
+
+function isRefRecord(value: unknown): value is RefRecord {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const record = value as Record<string, unknown>;
+  return (
+    typeof record.token === 'string' &&
+    record.token.length > 0 &&
+    (record.value === undefined || typeof record.value === 'string') &&
+    (record.value !== undefined) !== (record.deleted === true)
+  );
 }
 
 function newToken(): string {
@@ -124,7 +149,45 @@ export class FileBackend implements StoreBackend {
   }
 
   async createWriter(): Promise<BlobWriter> {
-    const { path, handle } = await this.createTemp();
+    const { path, handle } = await mapStorageErrors(this.tempRoot, 'create a file in', () =>
+      this.createTemp(),
+    );
+    return this.writerFor(path, handle);
+  }
+
+  async writeFromFile(source: string): Promise<BlobWriter> {
+    await mapStorageErrors(this.tempRoot, 'create a file in', () =>
+      this.ensureFolder(this.tempRoot),
+    );
+    const path = join(this.tempRoot, `${uniqueName()}.tmp`);
+    this.activeTemps.add(path);
+    try {
+      // In the kernel (copy_file_range / sendfile): no copy through this process's memory.
+      await mapStorageErrors(path, 'copy into', () =>
+        copyFile(source, path, constants.COPYFILE_EXCL),
+      );
+      return this.writerFor(path, await open(path, 'r+'));
+    } catch (error) {
+      this.activeTemps.delete(path);
+      await rm(path, { force: true });
+      throw error;
+    }
+  }
+
+  async copyTo(key: string, path: string): Promise<boolean> {
+    try {
+      await mapStorageErrors(path, 'copy a blob to', () =>
+        copyFile(this.blobPath(key), path, constants.COPYFILE_EXCL),
+      );
+      return true;
+    } catch (error) {
+      if (isMissing(error) && !(await this.stat(key))) return false;
+      throw error;
+    }
+  }
+
+  /** The writer of a temp file: write appends, commit makes it the blob, abort removes it. */
+  private writerFor(path: string, handle: FileHandle): BlobWriter {
     let closed = false;
     const close = async () => {
       if (!closed) {
@@ -133,19 +196,24 @@ export class FileBackend implements StoreBackend {
       }
     };
     return {
-      write: (chunk) => writeFully(handle, chunk),
-      commit: async (key) => {
-        await handle.sync();
-        await close();
-        const target = this.blobPath(key);
-        const folder = dirname(target);
-        await this.ensureFolder(folder);
-        // Renaming over an existing blob of the same digest replaces identical bytes and refreshes
-        // its time, which gc relies on to never delete a blob that was just written.
-        await rename(path, target);
-        this.activeTemps.delete(path);
-        await syncDirectory(folder);
-      },
+      write: (chunk) => mapStorageErrors(path, 'write', () => writeFully(handle, chunk)),
+      commit: (key) =>
+        mapStorageErrors(path, 'store the blob written to', async () => {
+          // The write time is the commit time, not the last byte's: gc relies on it (a blob
+          // committed after gc started is never removed), and a pin is recorded before commit.
+          const now = new Date();
+          await handle.utimes(now, now);
+          await handle.sync();
+          await close();
+          const target = this.blobPath(key);
+          const folder = dirname(target);
+          await this.ensureFolder(folder);
+          // Renaming over an existing blob of the same digest replaces identical bytes and
+          // refreshes its time, so putting bytes again protects them from a running gc.
+          await rename(path, target);
+          this.activeTemps.delete(path);
+          await syncDirectory(folder);
+        }),
       abort: async () => {
         await close().catch(() => undefined);
         await rm(path, { force: true });
@@ -154,33 +222,49 @@ export class FileBackend implements StoreBackend {
     };
   }
 
-  async adoptFile(path: string, key: string): Promise<boolean> {
-    const handle = await open(path, 'r');
+  adoptFile(path: string, key: string): Promise<boolean> {
+    return mapStorageErrors(path, 'store the file', async () => {
+      const temp = join(this.tempRoot, `${uniqueName()}.tmp`);
+      await this.ensureFolder(this.tempRoot);
+      try {
+        await link(path, temp);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EXDEV') return false;
+        throw error;
+      }
+      this.activeTemps.add(temp);
+      try {
+        // As in commit: the write time becomes now (the file may be older than a running gc).
+        const handle = await open(temp, 'r+');
+        try {
+          const now = new Date();
+          await handle.utimes(now, now);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        const target = this.blobPath(key);
+        const folder = dirname(target);
+        await this.ensureFolder(folder);
+        await rename(temp, target);
+        await syncDirectory(folder);
+        return true;
+      } finally {
+        this.activeTemps.delete(temp);
+        await rm(temp, { force: true });
+      }
+    });
+  }
+
+  async touch(key: string): Promise<boolean> {
+    const path = this.blobPath(key);
+    const now = new Date();
     try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    const temp = join(this.tempRoot, `${uniqueName()}.tmp`);
-    await this.ensureFolder(this.tempRoot);
-    try {
-      await link(path, temp);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EXDEV') return false;
-      throw error;
-    }
-    this.activeTemps.add(temp);
-    try {
-      const target = this.blobPath(key);
-      const folder = dirname(target);
-      await this.ensureFolder(folder);
-      // As in commit: renaming over a blob of the same digest refreshes its time for gc.
-      await rename(temp, target);
-      await syncDirectory(folder);
+      await mapStorageErrors(path, 'refresh the write time of', () => utimes(path, now, now));
       return true;
-    } finally {
-      this.activeTemps.delete(temp);
-      await rm(temp, { force: true });
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
     }
   }
 
@@ -188,8 +272,10 @@ export class FileBackend implements StoreBackend {
     key: string,
     options: { reuseBuffers?: boolean } = {},
   ): Promise<AsyncIterable<Uint8Array> | undefined> {
+    const path = this.blobPath(key);
     try {
-      return readChunks(await open(this.blobPath(key), 'r'), options.reuseBuffers === true);
+      const handle = await mapStorageErrors(path, 'open', () => open(path, 'r'));
+      return mapStorageErrorsOf(path, 'read', readChunks(handle, options.reuseBuffers === true));
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;
@@ -197,8 +283,9 @@ export class FileBackend implements StoreBackend {
   }
 
   async stat(key: string): Promise<{ size: number; modifiedAt: Date } | undefined> {
+    const path = this.blobPath(key);
     try {
-      const info = await stat(this.blobPath(key));
+      const info = await mapStorageErrors(path, 'look up', () => stat(path));
       return { size: info.size, modifiedAt: info.mtime };
     } catch (error) {
       if (isMissing(error)) return undefined;
@@ -209,7 +296,7 @@ export class FileBackend implements StoreBackend {
   async *list(): AsyncIterable<string> {
     let algorithms: string[];
     try {
-      algorithms = await readdir(this.blobRoot);
+      algorithms = await mapStorageErrors(this.blobRoot, 'list', () => readdir(this.blobRoot));
     } catch (error) {
       if (isMissing(error)) return;
       throw error;
@@ -223,8 +310,12 @@ export class FileBackend implements StoreBackend {
     }
   }
 
-  async delete(key: string, options: { olderThan?: Date } = {}): Promise<boolean> {
+  delete(key: string, options: { olderThan?: Date } = {}): Promise<boolean> {
     const path = this.blobPath(key);
+    return mapStorageErrors(path, 'delete', () => this.deleteAt(path, options));
+  }
+
+  private async deleteAt(path: string, options: { olderThan?: Date }): Promise<boolean> {
     if (options.olderThan === undefined) {
       try {
         await unlink(path);
@@ -252,7 +343,11 @@ export class FileBackend implements StoreBackend {
     return true;
   }
 
-  async removeTemporary(olderThan: Date): Promise<number> {
+  removeTemporary(olderThan: Date): Promise<number> {
+    return mapStorageErrors(this.tempRoot, 'clean up', () => this.removeTemporaryFiles(olderThan));
+  }
+
+  private async removeTemporaryFiles(olderThan: Date): Promise<number> {
     let removed = 0;
     const names = await readdir(this.tempRoot).catch(() => [] as string[]);
     for (const name of names) {
@@ -271,18 +366,34 @@ export class FileBackend implements StoreBackend {
     return join(this.refRoot, ...name.split('/'));
   }
 
-  private async readCurrent(folder: string): Promise<RefRecord | undefined> {
+  private async readCurrent(folder: string, name: string): Promise<RefState> {
+    const path = join(folder, CURRENT);
+    let text: string;
     try {
-      return JSON.parse(await readFile(join(folder, CURRENT), 'utf8')) as RefRecord;
+      text = await mapStorageErrors(path, 'read', () => readFile(path, 'utf8'));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
       throw error;
     }
+    let record: unknown;
+    try {
+      record = JSON.parse(text);
+    } catch {
+      record = undefined;
+    }
+    if (isRefRecord(record)) return record;
+    return {
+      corrupt: new IntegrityError(
+        `Ref "${name}" is corrupt (${path} is not a valid ref record); set it again with refs.set("${name}", value) without expected, or delete it with refs.delete("${name}")`,
+      ),
+    };
   }
 
   async getRef(name: string): Promise<string | undefined> {
-    return (await this.readCurrent(this.refFolder(name)))?.value;
+    const state = await this.readCurrent(this.refFolder(name), name);
+    if (isCorrupt(state)) throw state.corrupt;
+    return state?.value;
   }
 
   /**
@@ -327,16 +438,32 @@ export class FileBackend implements StoreBackend {
     await rm(path, { force: true });
   }
 
-  async compareAndSetRef(
+  compareAndSetRef(
     name: string,
     value: string | undefined,
     expected: string | null | undefined,
   ): Promise<boolean> {
     const folder = this.refFolder(name);
+    return mapStorageErrors(folder, `write ref "${name}" in`, () =>
+      this.compareAndSetIn(folder, name, value, expected),
+    );
+  }
+
+  private async compareAndSetIn(
+    folder: string,
+    name: string,
+    value: string | undefined,
+    expected: string | null | undefined,
+  ): Promise<boolean> {
     const record: RefRecord =
       value === undefined ? { token: newToken(), deleted: true } : { token: newToken(), value };
+    const tokenOf = (state: RefState) =>
+      isCorrupt(state) ? CORRUPT_TOKEN : (state?.token ?? ABSENT_TOKEN);
     for (let attempt = 0; ; attempt++) {
-      const current = await this.readCurrent(folder);
+      const state = await this.readCurrent(folder, name);
+      // A corrupt record cannot be compared with, only replaced by an unconditional write.
+      if (isCorrupt(state) && expected !== undefined) throw state.corrupt;
+      const current = isCorrupt(state) ? undefined : state;
       const currentValue = current?.value;
       if (
         expected !== undefined &&
@@ -344,9 +471,11 @@ export class FileBackend implements StoreBackend {
       ) {
         return false;
       }
-      if (value === undefined && currentValue === undefined) return expected !== undefined;
+      if (value === undefined && currentValue === undefined && !isCorrupt(state)) {
+        return expected !== undefined;
+      }
       await this.ensureFolder(folder);
-      const token = current?.token ?? ABSENT_TOKEN;
+      const token = tokenOf(state);
       const lock = await this.lock(folder, token);
       if (lock === undefined) {
         // Another live writer is replacing this record: wait for it, then look again.
@@ -354,7 +483,7 @@ export class FileBackend implements StoreBackend {
         continue;
       }
       try {
-        if ((await this.readCurrent(folder))?.token !== current?.token) continue;
+        if (tokenOf(await this.readCurrent(folder, name)) !== token) continue;
         const temp = await this.createTemp();
         try {
           await temp.handle.writeFile(JSON.stringify(record));
@@ -376,7 +505,11 @@ export class FileBackend implements StoreBackend {
     }
   }
 
-  async listRefs(prefix: string): Promise<string[]> {
+  listRefs(prefix: string, onProblem?: RefProblemHandler): Promise<string[]> {
+    return mapStorageErrors(this.refRoot, 'list refs in', () => this.listRefsIn(prefix, onProblem));
+  }
+
+  private async listRefsIn(prefix: string, onProblem?: RefProblemHandler): Promise<string[]> {
     const names: string[] = [];
     const walk = async (folder: string, name: string): Promise<void> => {
       let entries: Dirent[];
@@ -391,7 +524,9 @@ export class FileBackend implements StoreBackend {
         name.startsWith(prefix) &&
         entries.some((entry) => entry.name === CURRENT)
       ) {
-        if ((await this.readCurrent(folder))?.value !== undefined) names.push(name);
+        const state = await this.readCurrent(folder, name);
+        if (isCorrupt(state)) onProblem?.({ name, error: state.corrupt });
+        else if (state?.value !== undefined) names.push(name);
       }
       for (const entry of entries) {
         if (!entry.isDirectory()) continue;

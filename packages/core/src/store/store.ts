@@ -4,10 +4,17 @@ import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { ConflictError, IntegrityError, NotFoundError, ValidationError } from '../errors/index.js';
-import type { StoreBackend } from './backend.js';
+import type { RefProblemHandler, StoreBackend } from './backend.js';
 import { FileBackend } from './file-backend.js';
+import { collectGarbage, type GcOptions, type GcReport } from './gc.js';
 import { readChunks, writeFully } from './internal/file-io.js';
-import { assertDigest, assertRefName, assertRefPrefix, type Digest, isDigest } from './names.js';
+import { mapStorageErrors, toStorageError } from './internal/io-errors.js';
+import { digestOf, keyOf } from './internal/keys.js';
+import { assertDigest, assertRefName, assertRefPrefix, type Digest } from './names.js';
+import { createPin, type Pin, type PinOptions, RESERVED_REF_PREFIX, StorePin } from './pins.js';
+
+export type { GcOptions, GcReport } from './gc.js';
+export type { Pin, PinOptions } from './pins.js';
 
 /** Bytes, text, a Node stream or any (async) iterable of byte chunks. */
 export type BlobSource =
@@ -51,8 +58,13 @@ export interface Refs {
    * @throws ConflictError when `options.expected` does not match.
    */
   delete(name: string, options?: CompareAndSetOptions): Promise<boolean>;
-  /** Names of existing refs that start with `prefix` (default all), sorted. */
-  list(prefix?: string): Promise<string[]>;
+  /**
+   * Names of existing refs that start with `prefix` (default all), sorted. The store's own refs
+   * (under `_mlinfra/`) are listed only when `prefix` starts with `_mlinfra/`. A ref whose stored
+   * record is corrupt is left out and passed to `options.onProblem` (default: ignored), so one bad
+   * ref never hides the others; `get` on it throws IntegrityError naming it.
+   */
+  list(prefix?: string, options?: ListRefsOptions): Promise<string[]>;
   /**
    * Runs a read-modify-write loop: reads the ref, calls `update` with its value, writes the result
    * with compare-and-set, and retries on conflict after a jittered backoff (up to 100 ms).
@@ -66,29 +78,23 @@ export interface Refs {
   ): Promise<string>;
 }
 
-/** Options of {@link Store.gc}. */
-export interface GcOptions {
-  /** Digests still in use. Blobs named by a ref's value are kept as well. */
-  keep: Iterable<string>;
-  /**
-   * Blobs and temporary files written less than this long ago are never removed, so a write
-   * running at the same time is safe. Milliseconds, default 900000 (15 minutes).
-   */
-  graceMs?: number;
+/** Options of {@link Refs.list}. */
+export interface ListRefsOptions {
+  /** Called for each ref left out because its stored record is corrupt. Default: none. */
+  onProblem?: RefProblemHandler;
 }
 
-/** What {@link Store.gc} did. */
-export interface GcReport {
-  /** Digests removed. */
-  removed: Digest[];
-  /** Bytes freed by removing blobs. */
-  freedBytes: number;
-  /** Abandoned temporary files removed. */
-  temporaryFilesRemoved: number;
+/** Options of {@link Store.put} and {@link Store.putJson}. */
+export interface PutOptions {
+  /**
+   * A pin from {@link Store.pin} of this store: the blob is pinned before it becomes visible, so
+   * a concurrent gc cannot remove it before the ref that names it is set.
+   */
+  pin?: Pin;
 }
 
 /** Options of {@link Store.putFile}. */
-export interface PutFileOptions {
+export interface PutFileOptions extends PutOptions {
   /**
    * With `link`: the file's SHA-256 (`sha256:<hex>` or bare hex), computed by the caller while
    * writing the file, so the store does not read the file at all. A wrong digest is not detected
@@ -109,12 +115,30 @@ export interface Store {
   readonly location: string;
   /** Small mutable pointers with compare-and-set. */
   readonly refs: Refs;
-  /** Stores bytes and returns their digest. Identical bytes are stored once. */
-  put(data: BlobSource): Promise<BlobInfo>;
+  /**
+   * Stores bytes and returns their digest. Identical bytes are stored once; putting bytes that
+   * already exist refreshes their write time (a running gc keeps them).
+   * @throws StorageError when the disk is full or not writable (nothing partial is left).
+   */
+  put(data: BlobSource, options?: PutOptions): Promise<BlobInfo>;
   /** Stores a file's bytes, streaming (or by hard link with `options.link`). */
   putFile(path: string, options?: PutFileOptions): Promise<BlobInfo>;
   /** Stores a value as JSON text. */
-  putJson(value: unknown): Promise<BlobInfo>;
+  putJson(value: unknown, options?: PutOptions): Promise<BlobInfo>;
+  /**
+   * Pins blobs against gc while a write is in progress (see {@link Pin}): create the pin first,
+   * put the blobs with `{ pin }` (or pass digests that already exist here, which are then pinned
+   * and their write time refreshed), set the ref that names them, release the pin.
+   *
+   * @example
+   * ```ts
+   * await using pin = await store.pin();
+   * const { digest } = await store.put(bytes, { pin });
+   * await store.refs.set('models/latest', digest);
+   * ```
+   * @throws NotFoundError when a digest passed is not in the store.
+   */
+  pin(digests?: Iterable<string>, options?: PinOptions): Promise<Pin>;
   /**
    * A stream of the blob's bytes, verified against the digest as it is read: a mismatch ends the
    * stream with IntegrityError. @throws NotFoundError when the blob does not exist.
@@ -137,22 +161,19 @@ export interface Store {
   list(): AsyncIterable<Digest>;
   /** Removes a blob. Returns whether it existed. */
   delete(digest: string): Promise<boolean>;
-  /** Removes blobs that are not in `keep` (nor named by a ref), and abandoned temp files. */
-  gc(options: GcOptions): Promise<GcReport>;
+  /**
+   * Removes blobs that no ref reaches, and abandoned temp files. Roots are refs only: a blob is
+   * kept when its digest appears anywhere in a ref's value, or inside a kept JSON blob
+   * (transitively), or in a live pin, or in `options.keep`. A blob written after gc started is
+   * never removed, whatever `graceMs`.
+   * @throws IntegrityError (removing nothing) when a ref or a reachable JSON blob is corrupt.
+   */
+  gc(options?: GcOptions): Promise<GcReport>;
 }
 
 const COALESCE_BYTES = 1 << 20;
 const MAX_REF_VALUE_BYTES = 64 * 1024;
 const encoder = new TextEncoder();
-
-function keyOf(digest: Digest): string {
-  return `sha256/${digest.slice('sha256:'.length)}`;
-}
-
-function digestOf(key: string): Digest | undefined {
-  const candidate = `sha256:${key.slice('sha256/'.length)}`;
-  return key.startsWith('sha256/') && isDigest(candidate) ? candidate : undefined;
-}
 
 function toBytes(chunk: unknown): Uint8Array {
   if (chunk instanceof Uint8Array) return chunk;
@@ -225,12 +246,37 @@ class DefaultStore implements Store {
     return this.backend.location;
   }
 
-  put(data: BlobSource): Promise<BlobInfo> {
-    return this.putChunks(chunksOf(data));
+  async put(data: BlobSource, options: PutOptions = {}): Promise<BlobInfo> {
+    const pin = this.ownPin(options.pin);
+    return this.putChunks(chunksOf(data), pin);
+  }
+
+  async pin(digests: Iterable<string> = [], options: PinOptions = {}): Promise<Pin> {
+    const pin = createPin(this.backend, options);
+    try {
+      await pin.add(digests);
+    } catch (error) {
+      await pin.release();
+      throw error;
+    }
+    return pin;
+  }
+
+  private ownPin(pin: Pin | undefined): StorePin | undefined {
+    if (pin === undefined) return undefined;
+    if (!(pin instanceof StorePin) || pin.backend !== this.backend) {
+      throw new ValidationError(
+        'The pin passed was not created by this store; create it with store.pin() of the store you put into',
+      );
+    }
+    return pin;
   }
 
   /** Hashes and writes chunks; each chunk is done with before the next is pulled. */
-  private async putChunks(chunks: AsyncIterable<Uint8Array>): Promise<BlobInfo> {
+  private async putChunks(
+    chunks: AsyncIterable<Uint8Array>,
+    pin: StorePin | undefined,
+  ): Promise<BlobInfo> {
     const writer = await this.backend.createWriter();
     const hash = createHash('sha256');
     let size = 0;
@@ -243,6 +289,8 @@ class DefaultStore implements Store {
         await written;
       }
       const digest = `sha256:${hash.digest('hex')}` as Digest;
+      // Pinned before it becomes visible: a gc that misses the pin started before the commit.
+      await pin?.record([digest]);
       await writer.commit(keyOf(digest));
       return { digest, size };
     } catch (error) {
@@ -252,29 +300,91 @@ class DefaultStore implements Store {
   }
 
   async putFile(path: string, options: PutFileOptions = {}): Promise<BlobInfo> {
-    if (options.link === true && options.digest !== undefined && this.backend.adoptFile) {
-      const digest = (
-        options.digest.startsWith('sha256:') ? options.digest : `sha256:${options.digest}`
-      ) as Digest;
-      assertDigest(digest);
-      const info = await stat(path).catch((error: unknown) => {
-        throw new NotFoundError(`Cannot read file ${path}; check that it exists and is readable`, {
-          cause: error,
-        });
+    const pin = this.ownPin(options.pin);
+    const unreadable = (error: unknown) => {
+      const mapped = toStorageError(error, path, 'read');
+      if (mapped !== error) return mapped;
+      return new NotFoundError(`Cannot read file ${path}; check that it exists and is readable`, {
+        cause: error,
       });
+    };
+    if (options.link === true && options.digest !== undefined && this.backend.adoptFile) {
+      const digest = assertDigest(
+        options.digest.startsWith('sha256:') ? options.digest : `sha256:${options.digest}`,
+      );
+      const info = await stat(path).catch((error: unknown) => {
+        throw unreadable(error);
+      });
+      await pin?.record([digest]);
       if (await this.backend.adoptFile(path, keyOf(digest))) return { digest, size: info.size };
+    }
+    if (this.backend.writeFromFile) {
+      const copied = await this.putFileCopied(path, pin, unreadable);
+      if (copied !== undefined) return copied;
     }
     // Open first so a missing file is a NotFoundError here, not an unhandled stream error later.
     const handle = await open(path, 'r').catch((error: unknown) => {
-      throw new NotFoundError(`Cannot read file ${path}; check that it exists and is readable`, {
-        cause: error,
-      });
+      throw unreadable(error);
     });
-    return this.putChunks(readChunks(handle, true));
+    return this.putChunks(readChunks(handle, true), pin);
   }
 
-  putJson(value: unknown): Promise<BlobInfo> {
-    return this.put(JSON.stringify(value));
+  /**
+   * The backend copies the file its fastest way while this process reads and hashes it, so the
+   * copy and the hash overlap. Returns undefined (the caller streams instead) when the file
+   * changed meanwhile, since the copy and the hash could then disagree.
+   */
+  private async putFileCopied(
+    path: string,
+    pin: StorePin | undefined,
+    unreadable: (error: unknown) => unknown,
+  ): Promise<BlobInfo | undefined> {
+    const before = await stat(path).catch((error: unknown) => {
+      throw unreadable(error);
+    });
+    const handle = await open(path, 'r').catch((error: unknown) => {
+      throw unreadable(error);
+    });
+    const hashing = (async () => {
+      const hash = createHash('sha256');
+      let size = 0;
+      for await (const chunk of readChunks(handle, true)) {
+        hash.update(chunk);
+        size += chunk.byteLength;
+      }
+      return { digest: `sha256:${hash.digest('hex')}` as Digest, size };
+    })();
+    const [copied, hashed] = await Promise.allSettled([this.backend.writeFromFile!(path), hashing]);
+    if (copied.status === 'rejected') {
+      // The source vanished (ENOENT) is the caller's problem; anything else is already mapped.
+      const missing = (copied.reason as NodeJS.ErrnoException).code === 'ENOENT';
+      throw missing ? unreadable(copied.reason) : copied.reason;
+    }
+    const writer = copied.value;
+    try {
+      if (hashed.status === 'rejected') throw unreadable(hashed.reason);
+      const after = await stat(path);
+      if (
+        after.size !== before.size ||
+        after.size !== hashed.value.size ||
+        after.mtimeMs !== before.mtimeMs ||
+        after.ctimeMs !== before.ctimeMs ||
+        after.ino !== before.ino
+      ) {
+        await writer.abort();
+        return undefined;
+      }
+      await pin?.record([hashed.value.digest]);
+      await writer.commit(keyOf(hashed.value.digest));
+      return hashed.value;
+    } catch (error) {
+      await writer.abort();
+      throw error;
+    }
+  }
+
+  putJson(value: unknown, options: PutOptions = {}): Promise<BlobInfo> {
+    return this.put(JSON.stringify(value), options);
   }
 
   private async verifiedChunks(
@@ -343,12 +453,13 @@ class DefaultStore implements Store {
     const chunks = await this.verifiedChunks(checked, true);
     const target = resolve(path);
     const temp = `${target}.mlinfra-${process.pid}-${Date.now()}.tmp`;
+    if (this.backend.copyTo) return this.getFileCopied(checked, chunks, target, temp);
     const handle = await open(temp, 'wx').catch((error: unknown) => {
+      const mapped = toStorageError(error, dirname(target), 'write a file in');
+      if (mapped !== error) throw mapped;
       throw new NotFoundError(
         `Cannot write ${path}: folder ${dirname(target)} does not exist or is not writable`,
-        {
-          cause: error,
-        },
+        { cause: error },
       );
     });
     let size = 0;
@@ -358,15 +469,69 @@ class DefaultStore implements Store {
       for await (const chunk of chunks) {
         await writing;
         writing = writeFully(handle, chunk);
+        // Awaited on the next turn; until then a failure (disk full) must not be "unhandled".
+        writing.catch(() => undefined);
         size += chunk.byteLength;
       }
-      await writing;
-      await handle.sync();
-      await handle.close();
-      await rename(temp, target);
+      await mapStorageErrors(target, 'write', async () => {
+        await writing;
+        await handle.sync();
+        await handle.close();
+        await rename(temp, target);
+      });
       return { digest: checked, size };
     } catch (error) {
       await handle.close().catch(() => undefined);
+      await rm(temp, { force: true });
+      throw toStorageError(error, target, 'write');
+    }
+  }
+
+  /**
+   * The backend copies the blob its fastest way while this process reads and verifies it; the
+   * copy is renamed into place only when the digest matched.
+   */
+  private async getFileCopied(
+    digest: Digest,
+    chunks: AsyncIterable<Uint8Array>,
+    target: string,
+    temp: string,
+  ): Promise<BlobInfo> {
+    const verifying = (async () => {
+      let size = 0;
+      for await (const chunk of chunks) size += chunk.byteLength;
+      return size;
+    })();
+    const [copied, verified] = await Promise.allSettled([
+      this.backend.copyTo!(keyOf(digest), temp),
+      verifying,
+    ]);
+    try {
+      if (verified.status === 'rejected') throw verified.reason;
+      if (copied.status === 'rejected') {
+        const reason = copied.reason as NodeJS.ErrnoException;
+        if (reason.code === 'ENOENT' || reason.code === 'ENOTDIR') {
+          throw new NotFoundError(
+            `Cannot write ${target}: folder ${dirname(target)} does not exist or is not writable`,
+            { cause: reason },
+          );
+        }
+        throw reason;
+      }
+      if (!copied.value) {
+        throw new NotFoundError(`Blob ${digest} is not in the store at ${this.location}`);
+      }
+      await mapStorageErrors(target, 'write', async () => {
+        const handle = await open(temp, 'r+');
+        try {
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        await rename(temp, target);
+      });
+      return { digest, size: verified.value };
+    } catch (error) {
       await rm(temp, { force: true });
       throw error;
     }
@@ -395,33 +560,19 @@ class DefaultStore implements Store {
     return this.backend.delete(keyOf(assertDigest(digest)));
   }
 
-  async gc(options: GcOptions): Promise<GcReport> {
-    const graceMs = options.graceMs ?? 15 * 60_000;
-    if (!Number.isFinite(graceMs) || graceMs < 0) {
-      throw new ValidationError(
-        `gc graceMs must be a non-negative number of milliseconds, got ${graceMs}`,
-      );
-    }
-    const cutoff = new Date(Date.now() - graceMs);
-    const live = new Set<string>();
-    for (const digest of options.keep) live.add(assertDigest(digest));
-    for (const name of await this.backend.listRefs('')) {
-      const value = await this.backend.getRef(name);
-      if (isDigest(value)) live.add(value);
-    }
-    const report: GcReport = { removed: [], freedBytes: 0, temporaryFilesRemoved: 0 };
-    for await (const digest of this.list()) {
-      if (live.has(digest)) continue;
-      const key = keyOf(digest);
-      const info = await this.backend.stat(key);
-      if (info === undefined || info.modifiedAt >= cutoff) continue;
-      if (await this.backend.delete(key, { olderThan: cutoff })) {
-        report.removed.push(digest);
-        report.freedBytes += info.size;
-      }
-    }
-    report.temporaryFilesRemoved = await this.backend.removeTemporary(cutoff);
-    return report;
+  gc(options: GcOptions = {}): Promise<GcReport> {
+    return collectGarbage(
+      this.backend,
+      async (digest) => {
+        try {
+          return await this.verifiedChunks(digest);
+        } catch (error) {
+          if (NotFoundError.isInstance(error)) return undefined;
+          throw error;
+        }
+      },
+      options,
+    );
   }
 
   private createRefs(): Refs {
@@ -439,6 +590,15 @@ class DefaultStore implements Store {
       }
       return value;
     };
+    const writable = (name: string): string => {
+      assertRefName(name);
+      if (name.startsWith(RESERVED_REF_PREFIX)) {
+        throw new ValidationError(
+          `Ref "${name}" is under "${RESERVED_REF_PREFIX}", which the store keeps for itself (pins); choose another name`,
+        );
+      }
+      return name;
+    };
     const conflict = (name: string, expected: string | null) =>
       new ConflictError(
         `Ref "${name}" changed: expected ${expected === null ? 'it not to exist' : JSON.stringify(expected)}; read it again and retry`,
@@ -446,24 +606,37 @@ class DefaultStore implements Store {
     const refs: Refs = {
       get: async (name) => backend.getRef(assertRefName(name)),
       async set(name, value, options = {}) {
-        assertRefName(name);
+        writable(name);
         checkValue(name, value);
         if (!(await backend.compareAndSetRef(name, value, options.expected))) {
           throw conflict(name, options.expected ?? null);
         }
       },
       async delete(name, options = {}) {
-        assertRefName(name);
-        const existed = (await backend.getRef(name)) !== undefined;
+        writable(name);
+        // A corrupt ref exists too (and an unconditional delete is how to remove it).
+        const existed = await backend.getRef(name).then(
+          (value) => value !== undefined,
+          (error: unknown) => {
+            if (options.expected === undefined && IntegrityError.isInstance(error)) return true;
+            throw error;
+          },
+        );
         if (!(await backend.compareAndSetRef(name, undefined, options.expected))) {
           if (options.expected === undefined) return false;
           throw conflict(name, options.expected);
         }
         return existed;
       },
-      list: async (prefix) => backend.listRefs(assertRefPrefix(prefix)),
+      async list(prefix, options = {}) {
+        const checked = assertRefPrefix(prefix);
+        const names = await backend.listRefs(checked, options.onProblem);
+        return checked.startsWith(RESERVED_REF_PREFIX)
+          ? names
+          : names.filter((name) => !name.startsWith(RESERVED_REF_PREFIX));
+      },
       async update(name, update, maxAttempts = 100) {
-        assertRefName(name);
+        writable(name);
         for (let attempt = 0; attempt < maxAttempts; attempt++) {
           const current = await backend.getRef(name);
           const next = checkValue(name, await update(current));

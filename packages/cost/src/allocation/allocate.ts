@@ -2,8 +2,8 @@ import { parseOptions } from '@mlinfra/core';
 import { ValidationError, type ValidationIssue } from '@mlinfra/core/schema';
 import { z } from 'zod';
 import { moneySchema } from '../estimate/internal/instance.js';
-import type { Money } from '../index.js';
 import { CompensatedSum, splitMicros } from '../money/money.js';
+import type { Money } from '../money/money-type.js';
 
 /** A point in time: a Date, milliseconds since the epoch, or an ISO 8601 string. */
 export type TimeInput = Date | number | string;

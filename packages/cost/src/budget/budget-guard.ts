@@ -3,8 +3,9 @@ import { z } from 'zod';
 import type { Catalog } from '../catalog/catalog.js';
 import { defaultCatalog } from '../catalog/default-catalog.js';
 import { catalogSchema, moneySchema } from '../estimate/internal/instance.js';
-import type { BudgetDecision, BudgetGuard, Money } from '../index.js';
+import type { Money } from '../money/money-type.js';
 import type { Budget } from './budget.js';
+import type { BudgetDecision, BudgetGuard } from './budget-decision.js';
 
 /** Options of {@link budgetGuard}. */
 export interface BudgetGuardOptions {

@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +10,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { money } from '../money/money.js';
 import { type BudgetAlert, createBudget } from './budget.js';
 
-const fixture = fileURLToPath(new URL('./__fixtures__/charge-many.mjs', import.meta.url));
-const built = existsSync(fileURLToPath(new URL('../../dist/index.js', import.meta.url)));
+const fixture = fileURLToPath(new URL('./__fixtures__/charge-many.ts', import.meta.url));
+const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
 
 describe('createBudget', () => {
@@ -189,28 +188,27 @@ describe('createBudget', () => {
     expect(await budget.status()).toMatchObject({ charges: 40, spent: { micros: 12_000_000 } });
   });
 
-  // The child processes import the built package; CI builds before testing (scripts/run.mjs).
-  it.skipIf(!built)(
-    'counts every charge of four processes charging one budget at once',
-    async () => {
-      const children = await Promise.all(
-        Array.from({ length: 4 }, () =>
-          run(process.execPath, [fixture, folder, 'multi', '10'], { cwd: folder }),
-        ),
-      );
-      const fired = children.flatMap((child) => JSON.parse(child.stdout) as number[]);
-      const budget = await createBudget({ store, name: 'multi', limit: money(100, 'USD') });
-      const status = await budget.status();
-      // 4 x 10 x 2.50 USD = 100 USD exactly: every alert, including the stop, fired exactly once.
-      expect(status).toMatchObject({
-        charges: 40,
-        exhausted: true,
-        spent: { micros: 100_000_000 },
-      });
-      expect(fired.sort()).toEqual([0.5, 0.8, 1]);
-      expect(Object.keys(status.byResource)).toHaveLength(4);
-    },
-  );
+  // The child processes run the package from source (tsx), so no build is needed.
+  it('counts every charge of four processes charging one budget at once', async () => {
+    const children = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        run(process.execPath, ['--import', 'tsx', fixture, folder, 'multi', '10'], {
+          cwd: packageRoot,
+        }),
+      ),
+    );
+    const fired = children.flatMap((child) => JSON.parse(child.stdout) as number[]);
+    const budget = await createBudget({ store, name: 'multi', limit: money(100, 'USD') });
+    const status = await budget.status();
+    // 4 x 10 x 2.50 USD = 100 USD exactly: every alert, including the stop, fired exactly once.
+    expect(status).toMatchObject({
+      charges: 40,
+      exhausted: true,
+      spent: { micros: 100_000_000 },
+    });
+    expect(fired.sort()).toEqual([0.5, 0.8, 1]);
+    expect(Object.keys(status.byResource)).toHaveLength(4);
+  });
 
   it('spent is the exact sum of any charges and stop flips once, at the limit (property)', async () => {
     let run = 0;

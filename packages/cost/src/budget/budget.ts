@@ -10,8 +10,9 @@ import { z } from 'zod';
 import type { Catalog } from '../catalog/catalog.js';
 import { defaultCatalog } from '../catalog/default-catalog.js';
 import { catalogSchema, moneySchema } from '../estimate/internal/instance.js';
-import type { BudgetDecision, Money } from '../index.js';
 import { assertCurrency, assertSameCurrency, formatMoney, toMicros } from '../money/money.js';
+import type { Money } from '../money/money-type.js';
+import type { BudgetDecision } from './budget-decision.js';
 
 /** An alert threshold that spending crossed. */
 export interface BudgetAlert {

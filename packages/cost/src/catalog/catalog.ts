@@ -1,6 +1,6 @@
 import { NotFoundError, ValidationError } from '@mlinfra/core/schema';
-import type { Money } from '../index.js';
 import { assertCurrency } from '../money/money.js';
+import type { Money } from '../money/money-type.js';
 import { findAccelerator } from './accelerators.js';
 
 /** One priced instance type in one region (or zone). Prices are per instance-hour. */

@@ -1,5 +1,5 @@
-import type { Money } from '../index.js';
 import { toMicros } from '../money/money.js';
+import type { Money } from '../money/money-type.js';
 import { type Catalog, type CatalogEntry, type CatalogMetadata, createCatalog } from './catalog.js';
 
 /**

@@ -3,8 +3,8 @@ import { ValidationError } from '@mlinfra/core/schema';
 import { z } from 'zod';
 import type { Catalog, CatalogEntry } from '../catalog/catalog.js';
 import { defaultCatalog } from '../catalog/default-catalog.js';
-import type { Money } from '../index.js';
 import { costOfSeconds } from '../money/money.js';
+import type { Money } from '../money/money-type.js';
 import { expectedRunTiming, type RunTiming } from './checkpoint.js';
 import { catalogSchema } from './internal/instance.js';
 import {

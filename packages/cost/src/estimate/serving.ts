@@ -2,7 +2,7 @@ import { parseOptions } from '@mlinfra/core';
 import { ValidationError } from '@mlinfra/core/schema';
 import { z } from 'zod';
 import type { Catalog, CatalogEntry } from '../catalog/catalog.js';
-import type { Money } from '../index.js';
+import type { Money } from '../money/money-type.js';
 import {
   catalogSchema,
   instanceSchema,

@@ -3,8 +3,8 @@ import { NotFoundError, ValidationError } from '@mlinfra/core/schema';
 import { z } from 'zod';
 import { findAccelerator } from '../catalog/accelerators.js';
 import type { Catalog, CatalogEntry } from '../catalog/catalog.js';
-import type { Money } from '../index.js';
 import { costOfSeconds } from '../money/money.js';
+import type { Money } from '../money/money-type.js';
 import { expectedRunTiming, optimalCheckpointInterval, type RunTiming } from './checkpoint.js';
 import {
   catalogSchema,

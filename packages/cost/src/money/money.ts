@@ -1,5 +1,5 @@
 import { ValidationError } from '@mlinfra/core/schema';
-import type { Money } from '../index.js';
+import type { Money } from './money-type.js';
 
 /** Micro-units in one unit of a currency: amounts are stored as integer millionths. */
 export const MICROS_PER_UNIT = 1_000_000;

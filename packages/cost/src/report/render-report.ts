@@ -4,8 +4,8 @@ import type { BudgetStatus } from '../budget/budget.js';
 import type { CheapestReport } from '../estimate/cheapest.js';
 import type { ServingEstimate } from '../estimate/serving.js';
 import type { ScenarioEstimate, TrainingEstimate } from '../estimate/training.js';
-import type { Money } from '../index.js';
 import { formatMoney, toDecimalString } from '../money/money.js';
+import type { Money } from '../money/money-type.js';
 
 /** Any report this package produces. */
 export type CostReport =

@@ -8,6 +8,7 @@ import {
   isDigest,
   isStore,
   NotFoundError,
+  type Pin,
   parseSchema,
   type Store,
   type TableSchema,
@@ -544,13 +545,14 @@ export class Datasets {
     mode: 'replace' | 'append',
     parentProfile: DatasetProfile | undefined,
     commitProfile: DatasetProfile | undefined,
+    pin: Pin,
   ): Promise<string | null> {
     if (commitProfile === undefined) return null;
     const versionProfile =
       mode === 'append' && parentProfile !== undefined
         ? mergeProfiles(parentProfile, commitProfile)
         : commitProfile;
-    return (await this.store.putJson(versionProfile)).digest;
+    return (await this.store.putJson(versionProfile, { pin })).digest;
   }
 
   /**
@@ -625,6 +627,9 @@ export class Datasets {
       rowsPerFile: options.rowsPerFile ?? DEFAULT_ROWS_PER_FILE,
       threads: options.threads ?? defaultThreads(),
     });
+    // Pinned from before the first blob is put until the branch ref names them, so a concurrent
+    // store.gc() (even with graceMs 0) cannot remove a blob of this version.
+    const pin = await this.store.pin();
     try {
       while (first.done !== true) {
         const raw: RawChunk = first.value;
@@ -660,7 +665,11 @@ export class Datasets {
         for (const file of written) {
           const sizeBytes = (await stat(file.path)).size;
           // The writer hashed the file as it wrote it: the store links it instead of copying.
-          const blob = await this.store.putFile(file.path, { digest: file.sha256, link: true });
+          const blob = await this.store.putFile(file.path, {
+            digest: file.sha256,
+            link: true,
+            pin,
+          });
           await rename(file.path, join(this.cacheDir, `${hex(blob.digest)}.parquet`));
           ownFiles.push({ digest: blob.digest, rows: file.rows, sizeBytes });
         }
@@ -710,14 +719,14 @@ export class Datasets {
           rowCount,
           files,
           stats: versionStats,
-          profile: await this.storeProfile(mode, parentProfile, commitProfile),
+          profile: await this.storeProfile(mode, parentProfile, commitProfile, pin),
           message: options.message ?? '',
           author: options.author ?? this.author,
           createdAt: new Date().toISOString(),
           mode,
           metadata: options.metadata ?? {},
         };
-        const { digest } = await this.store.putJson(manifest);
+        const { digest } = await this.store.putJson(manifest, { pin });
         try {
           await this.store.refs.set(ref, digest, { expected: head ?? null });
           return this.version(digest);
@@ -741,6 +750,7 @@ export class Datasets {
       }
     } finally {
       await writer.abort();
+      await pin.release();
     }
   }
 }

@@ -1,15 +1,14 @@
 import { parseSchema, type TableSchema, ValidationError } from '@mlinfra/core/schema';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import type { ColumnKind, TableInput } from '../input/table-input.js';
 import { parseOptions } from '../internal/options.js';
 import { sortFloat64 } from '../internal/sort.js';
 import {
-  type ColumnKind,
   categoryValue,
   detectKind,
   isMissing,
   normalizeTable,
   numericValue,
-  type TableInput,
 } from '../internal/table.js';
 import type {
   CategoricalAccumulator,
@@ -132,26 +131,26 @@ export interface DetectDriftOptions {
   predictionColumns?: string[];
 }
 
-const columnOptionsSchema = z
-  .object({ test: z.enum(DRIFT_TESTS).optional(), threshold: z.number().min(0).optional() })
-  .strict();
+// zod/mini keeps this entry point small in browser bundles (issue 18).
+const columnOptionsSchema = z.strictObject({
+  test: z.optional(z.enum(DRIFT_TESTS)),
+  threshold: z.optional(z.number().check(z.gte(0))),
+});
 
-const detectDriftOptionsSchema = z
-  .object({
-    schema: z.unknown().optional(),
-    columns: z.array(z.string()).optional(),
-    ignore: z.array(z.string()).optional(),
-    perColumn: z.record(z.string(), columnOptionsSchema).optional(),
-    numericTest: z.enum(DRIFT_TESTS).optional(),
-    categoricalTest: z.enum(DRIFT_TESTS).optional(),
-    threshold: z.number().min(0).optional(),
-    driftShare: z.number().gt(0).max(1).optional(),
-    correction: z.enum(['none', 'bonferroni', 'benjamini-hochberg']).optional(),
-    bins: z.number().int().min(2).max(10000).optional(),
-    ksMethod: z.enum(['auto', 'exact', 'asymp']).optional(),
-    predictionColumns: z.array(z.string()).optional(),
-  })
-  .strict();
+const detectDriftOptionsSchema = z.strictObject({
+  schema: z.optional(z.unknown()),
+  columns: z.optional(z.array(z.string())),
+  ignore: z.optional(z.array(z.string())),
+  perColumn: z.optional(z.record(z.string(), columnOptionsSchema)),
+  numericTest: z.optional(z.enum(DRIFT_TESTS)),
+  categoricalTest: z.optional(z.enum(DRIFT_TESTS)),
+  threshold: z.optional(z.number().check(z.gte(0))),
+  driftShare: z.optional(z.number().check(z.gt(0), z.lte(1))),
+  correction: z.optional(z.enum(['none', 'bonferroni', 'benjamini-hochberg'])),
+  bins: z.optional(z.int().check(z.gte(2), z.lte(10000))),
+  ksMethod: z.optional(z.enum(['auto', 'exact', 'asymp'])),
+  predictionColumns: z.optional(z.array(z.string())),
+});
 
 /** Binned proportions of a column on both sides, for charts. */
 export interface ColumnDistribution {

@@ -1,12 +1,12 @@
 import { parseOptions as parseWithSchema } from '@mlinfra/core/schema';
-import type { z } from 'zod';
+import type { $ZodType, output } from 'zod/v4/core';
 
 /** Validates an options object once, at the boundary, with a message that names the field. */
-export function parseOptions<T extends z.ZodType>(
+export function parseOptions<T extends $ZodType>(
   schema: T,
   value: unknown,
   what: string,
-): z.output<T> {
+): output<T> {
   // Omitted options mean all defaults.
   return parseWithSchema(schema, value ?? {}, what);
 }

@@ -1,11 +1,6 @@
 import { ValidationError } from '@mlinfra/core/schema';
+import type { CategoricalSample, NumericSample } from '../input/samples.js';
 import { sortedCopyFloat64, sortFloat64 } from './sort.js';
-
-/** A numeric sample accepted by the statistics: a plain array or any typed array. */
-export type NumericSample = ArrayLike<number>;
-
-/** A categorical sample: strings, numbers or booleans compared by value. */
-export type CategoricalSample = ArrayLike<string | number | boolean>;
 
 /**
  * Copies `values` into a Float64Array, rejecting NaN, infinities and non-numbers with a

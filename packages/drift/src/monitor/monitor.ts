@@ -1,15 +1,10 @@
 import { parseSchema, type TableSchema, ValidationError } from '@mlinfra/core/schema';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type DetectDriftOptions, type DriftReport, detectDrift } from '../drift/detect-drift.js';
+import type { ColumnKind, TableInput } from '../input/table-input.js';
 import { parseOptions } from '../internal/options.js';
 import { describe } from '../internal/sample.js';
-import {
-  type ColumnKind,
-  categoryValue,
-  isMissing,
-  numericValue,
-  type TableInput,
-} from '../internal/table.js';
+import { categoryValue, isMissing, numericValue } from '../internal/table.js';
 import {
   CategoricalAccumulator,
   type ColumnAccumulator,
@@ -106,33 +101,35 @@ export interface Monitor {
 }
 
 const windowSchema = z.union([
-  z.object({ size: z.number().int().min(1) }).strict(),
-  z.object({ durationMs: z.number().positive() }).strict(),
+  z.strictObject({ size: z.int().check(z.gte(1)) }),
+  z.strictObject({ durationMs: z.number().check(z.gt(0)) }),
 ]);
 
-const monitorOptionsSchema = z
-  .object({
-    reference: z.unknown(),
-    schema: z.unknown().optional(),
-    columns: z.array(z.string()).optional(),
-    window: windowSchema,
-    onReport: z.function().optional(),
-    drift: z.record(z.string(), z.unknown()).optional(),
-    performance: z
-      .object({
-        task: z.enum(['classification', 'regression']),
-        idColumn: z.string().min(1),
-        predictionColumn: z.string().min(1),
-        positiveLabel: z.union([z.string(), z.number(), z.boolean()]).optional(),
-        maxPending: z.number().int().min(1).optional(),
-        baseline: z.record(z.string(), z.number()).optional(),
-        maxDegradation: z.number().min(0).optional(),
-      })
-      .strict()
-      .optional(),
-    now: z.function().optional(),
-  })
-  .strict();
+const functionSchema = z.custom<(...args: never[]) => unknown>(
+  (value) => typeof value === 'function',
+  'must be a function',
+);
+
+const monitorOptionsSchema = z.strictObject({
+  reference: z.unknown(),
+  schema: z.optional(z.unknown()),
+  columns: z.optional(z.array(z.string())),
+  window: windowSchema,
+  onReport: z.optional(functionSchema),
+  drift: z.optional(z.record(z.string(), z.unknown())),
+  performance: z.optional(
+    z.strictObject({
+      task: z.enum(['classification', 'regression']),
+      idColumn: z.string().check(z.minLength(1)),
+      predictionColumn: z.string().check(z.minLength(1)),
+      positiveLabel: z.optional(z.union([z.string(), z.number(), z.boolean()])),
+      maxPending: z.optional(z.int().check(z.gte(1))),
+      baseline: z.optional(z.record(z.string(), z.number())),
+      maxDegradation: z.optional(z.number().check(z.gte(0))),
+    }),
+  ),
+  now: z.optional(functionSchema),
+});
 
 /** Merges two window snapshots (same columns) into one covering both. */
 export function mergeWindows(a: WindowSnapshot, b: WindowSnapshot): WindowSnapshot {

@@ -1,4 +1,4 @@
-import type { DictionaryColumn } from '../internal/table.js';
+import type { DictionaryColumn } from '../input/table-input.js';
 import { FrequentItems, type FrequentItemsJson } from './frequent-items.js';
 import { HyperLogLog, hashNumber, hashString } from './hyperloglog.js';
 import {

@@ -1,9 +1,9 @@
 import { parseSchema, type TableSchema, ValidationError } from '@mlinfra/core/schema';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import type { ColumnKind, TableInput } from '../input/table-input.js';
 import { parseOptions } from '../internal/options.js';
 import { describe } from '../internal/sample.js';
 import {
-  type ColumnKind,
   categoryValue,
   detectKind,
   dictionaryIndexError,
@@ -11,7 +11,6 @@ import {
   kindOfType,
   normalizeTable,
   numericValue,
-  type TableInput,
 } from '../internal/table.js';
 import {
   CategoricalAccumulator,
@@ -40,9 +39,10 @@ export interface ProfileOptions {
   columns?: string[];
 }
 
-const profileOptionsSchema = z
-  .object({ schema: z.unknown().optional(), columns: z.array(z.string()).optional() })
-  .strict();
+const profileOptionsSchema = z.strictObject({
+  schema: z.optional(z.unknown()),
+  columns: z.optional(z.array(z.string())),
+});
 
 /** True when `value` looks like a {@link DatasetProfile}. */
 export function isDatasetProfile(value: unknown): value is DatasetProfile {

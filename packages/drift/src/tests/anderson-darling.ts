@@ -1,5 +1,6 @@
 import { ValidationError } from '@mlinfra/core/schema';
-import { type NumericSample, sortedSample } from '../internal/sample.js';
+import type { NumericSample } from '../input/samples.js';
+import { sortedSample } from '../internal/sample.js';
 import type { TestResult } from './types.js';
 
 /** Result of {@link andersonDarling}. */

@@ -1,11 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import type { CategoricalSample, NumericSample } from '../input/samples.js';
 import { parseOptions } from '../internal/options.js';
-import {
-  type CategoricalSample,
-  countCategories,
-  finiteView,
-  type NumericSample,
-} from '../internal/sample.js';
+import { countCategories, finiteView } from '../internal/sample.js';
 import { sortFloat64 } from '../internal/sort.js';
 import type { TestResult } from './types.js';
 
@@ -30,12 +26,10 @@ export interface BinningOptions {
   epsilon?: 'evidently' | number;
 }
 
-const binningSchema = z
-  .object({
-    bins: z.number().int().min(1).max(100000).optional(),
-    epsilon: z.union([z.literal('evidently'), z.number().positive().max(1)]).optional(),
-  })
-  .strict();
+const binningSchema = z.strictObject({
+  bins: z.optional(z.int().check(z.gte(1), z.lte(100000))),
+  epsilon: z.optional(z.union([z.literal('evidently'), z.number().check(z.gt(0), z.lte(1))])),
+});
 
 /** Two aligned probability vectors over the same bins. */
 export interface BinnedDistributions {

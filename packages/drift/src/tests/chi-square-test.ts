@@ -1,5 +1,6 @@
 import { ValidationError } from '@mlinfra/core/schema';
-import { type CategoricalSample, countCategories } from '../internal/sample.js';
+import type { CategoricalSample } from '../input/samples.js';
+import { countCategories } from '../internal/sample.js';
 import { chiSquareSf } from '../special/gamma.js';
 import type { TestResult } from './types.js';
 

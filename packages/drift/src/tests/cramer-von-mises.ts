@@ -1,6 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import type { NumericSample } from '../input/samples.js';
 import { parseOptions } from '../internal/options.js';
-import { type NumericSample, sortedSample } from '../internal/sample.js';
+import { sortedSample } from '../internal/sample.js';
 import { besselK025 } from '../special/bessel.js';
 import { logGamma } from '../special/gamma.js';
 import { pooledRanks } from './rank.js';
@@ -12,7 +13,7 @@ export interface CramerVonMisesOptions {
   method?: 'auto' | 'exact' | 'asymptotic';
 }
 
-const schema = z.object({ method: z.enum(['auto', 'exact', 'asymptotic']).optional() }).strict();
+const schema = z.strictObject({ method: z.optional(z.enum(['auto', 'exact', 'asymptotic'])) });
 
 /** Result of {@link cramerVonMises}. */
 export interface CramerVonMisesResult extends TestResult {

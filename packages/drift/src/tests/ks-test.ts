@@ -1,6 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import type { NumericSample } from '../input/samples.js';
 import { parseOptions } from '../internal/options.js';
-import { type NumericSample, sortedSample } from '../internal/sample.js';
+import { sortedSample } from '../internal/sample.js';
 import { kolmogorovSf } from '../special/kolmogorov.js';
 import type { TestResult } from './types.js';
 
@@ -15,9 +16,7 @@ export interface KsTestOptions {
   method?: 'auto' | 'exact' | 'asymp';
 }
 
-const ksOptionsSchema = z
-  .object({ method: z.enum(['auto', 'exact', 'asymp']).optional() })
-  .strict();
+const ksOptionsSchema = z.strictObject({ method: z.optional(z.enum(['auto', 'exact', 'asymp'])) });
 
 /** Result of {@link ksTest}. */
 export interface KsTestResult extends TestResult {

@@ -1,6 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import type { NumericSample } from '../input/samples.js';
 import { parseOptions } from '../internal/options.js';
-import { type NumericSample, sortedSample } from '../internal/sample.js';
+import { sortedSample } from '../internal/sample.js';
 import { normalSf } from '../special/gamma.js';
 import { pooledRanks } from './rank.js';
 import type { TestResult } from './types.js';
@@ -16,12 +17,10 @@ export interface MannWhitneyUOptions {
   continuity?: boolean;
 }
 
-const schema = z
-  .object({
-    method: z.enum(['auto', 'exact', 'asymptotic']).optional(),
-    continuity: z.boolean().optional(),
-  })
-  .strict();
+const schema = z.strictObject({
+  method: z.optional(z.enum(['auto', 'exact', 'asymptotic'])),
+  continuity: z.optional(z.boolean()),
+});
 
 /** Result of {@link mannWhitneyU}. */
 export interface MannWhitneyUResult extends TestResult {

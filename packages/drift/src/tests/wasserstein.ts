@@ -1,4 +1,5 @@
-import { type NumericSample, sortedSample } from '../internal/sample.js';
+import type { NumericSample } from '../input/samples.js';
+import { sortedSample } from '../internal/sample.js';
 import type { TestResult } from './types.js';
 
 /** Wasserstein-1 distance of two sorted finite samples (no validation). */

@@ -3,6 +3,7 @@ import {
   type BlobSource,
   ConflictError,
   type Digest,
+  errorGuard,
   isDigest,
   NotFoundError,
   type Store,
@@ -218,6 +219,8 @@ export interface RegistryWatch extends AsyncIterableIterator<RegistryEvent> {
 
 /** A failed promotion gate: nothing was changed. `report` says which checks failed and why. */
 export class PromotionRefusedError extends ConflictError {
+  /** True when `value` is a PromotionRefusedError (also from another copy of this package). */
+  static override isInstance = errorGuard<PromotionRefusedError>('PromotionRefusedError');
   /** The full gate report. */
   readonly report: PromotionReport;
   constructor(report: PromotionReport) {

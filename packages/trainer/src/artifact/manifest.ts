@@ -1,4 +1,5 @@
 import type { Digest } from '@mlinfra/core';
+import type { JsonValue } from '@mlinfra/core/contracts';
 import { z } from 'zod';
 
 /** The `format` field of every model manifest this version writes and reads. */
@@ -58,14 +59,8 @@ export interface ModelLineage {
   [key: string]: unknown;
 }
 
-/** JSON value (what a stored transform, lineage or metadata may contain). */
-export type JsonValue =
-  | string
-  | number
-  | boolean
-  | null
-  | JsonValue[]
-  | { [key: string]: JsonValue };
+/** JSON value (what a stored transform, lineage or metadata may contain); from `@mlinfra/core/contracts`. */
+export type { JsonValue };
 
 /**
  * The manifest blob of a model artifact (JSON, format `'mlinfra-model@1'`). Its digest is the

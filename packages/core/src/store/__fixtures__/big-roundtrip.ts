@@ -1,7 +1,7 @@
 // Child process: puts `sizeBytes` of generated data as a stream, reads it back as a stream, and
 // reports the peak RSS, so the parent can check that memory stays bounded.
 import { createHash } from 'node:crypto';
-import { createStore } from '../../index.js';
+import { createStore } from '../store.js';
 
 const [root, sizeText] = process.argv.slice(2);
 const store = createStore(root!);

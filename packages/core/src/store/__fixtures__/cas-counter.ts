@@ -1,5 +1,6 @@
 // Child process: `increments` read-modify-write loops on one counter ref, using compare-and-set.
-import { ConflictError, createStore } from '../../index.js';
+import { ConflictError } from '../../errors/index.js';
+import { createStore } from '../store.js';
 
 const [root, incrementsText] = process.argv.slice(2);
 const store = createStore(root!);

@@ -1,5 +1,5 @@
 // Child process: a large streamed put and a stream of ref updates, until it is killed.
-import { createStore } from '../../index.js';
+import { createStore } from '../store.js';
 
 const [root] = process.argv.slice(2);
 const store = createStore(root!);

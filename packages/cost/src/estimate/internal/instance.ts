@@ -2,7 +2,7 @@ import { ValidationError } from '@mlinfra/core/schema';
 import { z } from 'zod';
 import type { Catalog, CatalogEntry } from '../../catalog/catalog.js';
 import { defaultCatalog } from '../../catalog/default-catalog.js';
-import type { Money } from '../../index.js';
+import type { Money } from '../../money/money-type.js';
 
 export const moneySchema = z.strictObject({
   micros: z.number().int().refine(Number.isSafeInteger, 'must be a safe integer of micro-units'),

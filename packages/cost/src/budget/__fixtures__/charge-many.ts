@@ -1,13 +1,14 @@
 // Child process for budget.test.ts: charges one budget `count` times and prints the alert
-// thresholds this process fired. Imports the built package (a self-reference), so run a build first.
+// thresholds this process fired. Runs from source (node --import tsx), so no build is needed.
 import { createStore } from '@mlinfra/core';
-import { createBudget, money } from '@mlinfra/cost';
+import { money } from '../../money/money.js';
+import { createBudget } from '../budget.js';
 
 const [folder, name, count] = process.argv.slice(2);
-const fired = [];
+const fired: number[] = [];
 const budget = await createBudget({
-  store: createStore(folder),
-  name,
+  store: createStore(folder!),
+  name: name!,
   limit: money(100, 'USD'),
   onAlert: (alert) => {
     fired.push(alert.threshold);
