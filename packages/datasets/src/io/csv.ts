@@ -7,20 +7,26 @@ import {
   type TableSchema,
   ValidationError,
 } from '@mlinfra/core';
+import { z } from 'zod';
 import type { RawChunk } from '../table/normalize.js';
 
+/** The options for reading CSV, one strict schema. */
+export const csvOptionsSchema = z
+  .object({
+    /** Field separator. Default `','` (`'\t'` for `.tsv` files). */
+    delimiter: z.string().optional(),
+    /**
+     * Accept quotes RFC 4180 does not allow (`ab"cd`, `"x"y`) as literal text. Default false: such
+     * input is refused with its line and column.
+     */
+    relaxQuotes: z.boolean().optional(),
+    /** Rows per chunk handed to the writer. Default 65536. */
+    chunkRows: z.number().int().positive().optional(),
+  })
+  .strict();
+
 /** Options for reading CSV. */
-export interface CsvOptions {
-  /** Field separator. Default `','` (`'\t'` for `.tsv` files). */
-  delimiter?: string;
-  /**
-   * Accept quotes RFC 4180 does not allow (`ab"cd`, `"x"y`) as literal text. Default false: such
-   * input is refused with its line and column.
-   */
-  relaxQuotes?: boolean;
-  /** Rows per chunk handed to the writer. Default 65536. */
-  chunkRows?: number;
-}
+export type CsvOptions = z.input<typeof csvOptionsSchema>;
 
 /**
  * Streams a CSV file (RFC 4180, strictly by default: quoted fields, doubled quotes, CRLF or LF) as
