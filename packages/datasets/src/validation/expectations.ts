@@ -1,5 +1,4 @@
 import {
-  fromZodIssues,
   type TableSchema,
   ValidationError,
   type ValidationIssue,
@@ -106,18 +105,23 @@ const expectationValidator = z.discriminatedUnion('type', [
     .strict(),
 ]);
 
-/** Validates expectations once, at the boundary, and checks they name columns of `schema`. */
-export function parseExpectations(value: unknown, schema: TableSchema): Expectation[] {
-  const result = z.array(expectationValidator).safeParse(value);
-  if (!result.success) {
-    throw new ValidationError(
-      'Invalid expectations; see the Expectation type for the accepted shapes',
-      fromZodIssues(result.error.issues, ['expectations']),
-    );
-  }
+/**
+ * The expectations of a commit, checked in shape at the boundary (inside the commit options
+ * schema, so issue paths start at `expectations`); typed as the documented {@link Expectation}.
+ */
+export const expectationsSchema = z.array(expectationValidator) as unknown as z.ZodType<
+  Expectation[],
+  Expectation[]
+>;
+
+/** Checks that expectations (already shape-checked) name columns of `schema`. */
+export function checkExpectationColumns(
+  expectations: readonly Expectation[],
+  schema: TableSchema,
+): Expectation[] {
   const names = new Set(schema.columns.map((entry) => entry.name));
   const issues: ValidationIssue[] = [];
-  result.data.forEach((expectation, index) => {
+  expectations.forEach((expectation, index) => {
     if ('column' in expectation && !names.has(expectation.column)) {
       issues.push({
         path: ['expectations', index, 'column'],
@@ -126,7 +130,7 @@ export function parseExpectations(value: unknown, schema: TableSchema): Expectat
     }
   });
   if (issues.length > 0) throw new ValidationError('Invalid expectations', issues);
-  return result.data as Expectation[];
+  return [...expectations];
 }
 
 function toNumber(value: CellValue): number {

@@ -1,12 +1,12 @@
 import type { Store, TableSchema } from '@mlinfra/core';
 import { z } from 'zod';
 import { csvOptionsSchema } from '../io/csv.js';
-import type { Expectation } from '../validation/expectations.js';
+import { expectationsSchema } from '../validation/expectations.js';
 
 /**
  * The options of {@link Datasets.commit}, one strict schema (an unknown key is an error naming
- * the nearest known one). The schema and expectations are checked in depth later, against the
- * data, by `parseSchema` and `parseExpectations`.
+ * the nearest known one). The table schema is checked in depth by core's `parseSchema`, and the
+ * expectations' columns against the commit's schema.
  */
 export const commitOptionsSchema = z
   .object({
@@ -21,7 +21,7 @@ export const commitOptionsSchema = z
      */
     schema: z.custom<TableSchema>().optional(),
     /** Statistical expectations; a failed one rejects the commit. Default none. */
-    expectations: z.array(z.custom<Expectation>()).optional(),
+    expectations: expectationsSchema.optional(),
     /** `'replace'`: the data is the whole new version. `'append'`: it is added to the parent's rows. Default `'replace'`. */
     mode: z.enum(['replace', 'append']).optional(),
     /** Author. Default: the one given to {@link openDatasets}. */

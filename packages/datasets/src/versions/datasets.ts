@@ -14,7 +14,7 @@ import {
   ValidationError,
 } from '@mlinfra/core';
 import { type DataInput, openInput } from '../io/sources.js';
-import { parseExpectations } from '../validation/expectations.js';
+import { checkExpectationColumns } from '../validation/expectations.js';
 import { CommitIngest, createCommitWriter, storeWrittenFiles } from './commit-ingest.js';
 import {
   type CommitOptions,
@@ -325,7 +325,7 @@ export class Datasets {
       mode,
       label: `"${name}" branch "${branch}"`,
     });
-    const expectations = parseExpectations(options.expectations ?? [], schema);
+    const expectations = checkExpectationColumns(options.expectations ?? [], schema);
 
     const ingest = new CommitIngest(schema, expectations, options.profile !== false);
     if (mode === 'append' && parent !== undefined && ingest.uniqueColumns.length > 0) {

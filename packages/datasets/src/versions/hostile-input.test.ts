@@ -106,3 +106,36 @@ describe('commit of hostile or careless input', () => {
     expect(appended.stats.x).toMatchObject({ count: 4, nulls: 2, nan: 2, infinite: 4 });
   });
 });
+
+describe('options', () => {
+  it('refuses unknown keys in every options object with a ValidationError naming the key, and stores nothing', async () => {
+    const unknown = [
+      () => datasets.commit('opts', [{ a: 1 }], { retires: 1 } as never),
+      () => datasets.commit('opts', [{ a: 1 }], { csv: { delimeter: ';' } } as never),
+      async () => openDatasets({ store: join(folder, 'home'), cachedir: 'x' } as never),
+      async () => datasets.dataset('opts').batches({ batchsize: 2 } as never),
+      async () => datasets.dataset('opts').split({ key: 'a', salty: 'x' } as never),
+    ];
+    for (const [index, attempt] of unknown.entries()) {
+      const error = await refused(attempt());
+      expect(ValidationError.isInstance(error), String(index)).toBe(true);
+      expect(error.message).toMatch(/retires|delimeter|cachedir|batchsize|salty/);
+    }
+    expect(await datasets.list()).toEqual([]);
+  });
+
+  it('names the failing expectation by its path under expectations', async () => {
+    const error = await refused(
+      datasets.commit('opts', [{ a: 1 }], {
+        expectations: [{ type: 'rowCount' }, { type: 'notNul', column: 'a' } as never],
+      }),
+    );
+    expect(ValidationError.isInstance(error)).toBe(true);
+    expect((error as ValidationError).issues.map((issue) => issue.path)).toContainEqual([
+      'expectations',
+      1,
+      'type',
+    ]);
+    expect(await datasets.list()).toEqual([]);
+  });
+});
