@@ -8,14 +8,16 @@ import {
   type TableSchema,
   ValidationError,
 } from '@mlinfra/core';
-import type { Table } from 'apache-arrow';
 import type { RawChunk } from '../table/normalize.js';
-import { isArrowTable, rawChunkOfArrow, schemaOfArrow } from './arrow.js';
+import { type ArrowTableLike, isArrowTable, rawChunkOfArrow, schemaOfArrow } from './arrow.js';
 import { type CsvOptions, inferCsvSchema, readCsv } from './csv.js';
 import { openParquet } from './parquet.js';
 
-/** One piece of in-memory data: row objects, column arrays, or an Apache Arrow table. */
-export type DataChunk = Rows | Columns | Table;
+/**
+ * One piece of in-memory data: row objects, column arrays, or an Apache Arrow table (of any
+ * apache-arrow version: tables are read structurally).
+ */
+export type DataChunk = Rows | Columns | ArrowTableLike;
 
 /**
  * What `commit` accepts: row objects, column arrays, an Arrow table, a path (or `file:` URL) of a

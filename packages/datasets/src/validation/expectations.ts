@@ -1,8 +1,4 @@
-import {
-  type TableSchema,
-  ValidationError,
-  type ValidationIssue,
-} from '@mlinfra/core';
+import { type TableSchema, ValidationError, type ValidationIssue } from '@mlinfra/core';
 import { type DatasetProfile, type DetectDriftOptions, detectDrift } from '@mlinfra/drift';
 import { z } from 'zod';
 import type { TableStats } from '../stats/column-stats.js';

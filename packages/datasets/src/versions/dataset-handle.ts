@@ -5,7 +5,7 @@ import type { DatasetProfile } from '@mlinfra/drift';
 import type { Table } from 'apache-arrow';
 import { type BatchOptions, BatchStream } from '../batches/batch-stream.js';
 import type { SplitSelection } from '../batches/types.js';
-import { chunkToArrow } from '../io/arrow.js';
+import { chunkToArrow } from '../io/arrow-output.js';
 import { type SplitOptions, splitSelections } from '../splits/split.js';
 import { ProfileAccumulator } from '../stats/profile.js';
 import {
@@ -139,7 +139,11 @@ export class DatasetHandle {
     return chunkToRows(chunk, schema);
   }
 
-  /** The whole version as an Apache Arrow table (categories as dictionary vectors). */
+  /**
+   * The whole version as an Apache Arrow table (categories as dictionary vectors). Loads the
+   * optional peer dependency apache-arrow on first use.
+   * @throws MissingDependencyError when apache-arrow is not installed.
+   */
   async toArrow(options: ReadOptions = {}): Promise<Table> {
     const { schema, chunk } = await this.table(options);
     return chunkToArrow(schema, chunk);
