@@ -17,6 +17,15 @@ export interface ChunkState {
   cache: StringCache | undefined;
 }
 
+/** One encoding's step: decodes a page's `present` values into `dense` at `offset`. */
+type Step = (
+  column: FastColumn,
+  values: PageValues,
+  dense: Dense,
+  offset: number,
+  chunk: ChunkState,
+) => void;
+
 /** Decodes the values of a data page in `encoding` into `dense` at `offset`. */
 export function decodeValues(
   encoding: number,
@@ -26,32 +35,9 @@ export function decodeValues(
   offset: number,
   chunk: ChunkState,
 ): void {
-  switch (encoding) {
-    case Encoding.PLAIN:
-      decodePlain(column, values, dense, offset, chunk);
-      return;
-    case Encoding.PLAIN_DICTIONARY:
-    case Encoding.RLE_DICTIONARY:
-      decodeDictionaryIndices(values, dense, offset, chunk);
-      return;
-    case Encoding.RLE:
-      decodeRleBooleans(column, values, dense, offset);
-      return;
-    case Encoding.DELTA_BINARY_PACKED:
-      decodeDeltaIntegers(column, values, dense, offset);
-      return;
-    case Encoding.DELTA_LENGTH_BYTE_ARRAY:
-      decodeDeltaLengthStrings(column, values, dense, offset, chunk);
-      return;
-    case Encoding.DELTA_BYTE_ARRAY:
-      decodeDeltaStrings(column, values, dense, offset);
-      return;
-    case Encoding.BYTE_STREAM_SPLIT:
-      decodeByteStreamSplit(column, values, dense, offset);
-      return;
-    default:
-      throw new UnsupportedChunk(`encoding ${encoding}`);
-  }
+  const step = STEPS.get(encoding);
+  if (step === undefined) throw new UnsupportedChunk(`encoding ${encoding}`);
+  step(column, values, dense, offset, chunk);
 }
 
 function decodePlain(
@@ -66,6 +52,7 @@ function decodePlain(
 }
 
 function decodeDictionaryIndices(
+  _column: FastColumn,
   { page, position, present }: PageValues,
   dense: Dense,
   offset: number,
@@ -188,3 +175,14 @@ function unsplit(
   }
   return out;
 }
+
+const STEPS = new Map<number, Step>([
+  [Encoding.PLAIN, decodePlain],
+  [Encoding.PLAIN_DICTIONARY, decodeDictionaryIndices],
+  [Encoding.RLE_DICTIONARY, decodeDictionaryIndices],
+  [Encoding.RLE, decodeRleBooleans],
+  [Encoding.DELTA_BINARY_PACKED, decodeDeltaIntegers],
+  [Encoding.DELTA_LENGTH_BYTE_ARRAY, decodeDeltaLengthStrings],
+  [Encoding.DELTA_BYTE_ARRAY, decodeDeltaStrings],
+  [Encoding.BYTE_STREAM_SPLIT, decodeByteStreamSplit],
+]);
