@@ -1,19 +1,7 @@
-import { type ColumnSchema, MlinfraError, type TableSchema, ValidationError } from '@mlinfra/core';
-import {
-  type AsyncBuffer,
-  type FileMetaData,
-  parquetMetadataAsync,
-  parquetScan,
-  type SchemaElement,
-} from 'hyparquet';
+import { MlinfraError, type TableSchema, ValidationError } from '@mlinfra/core';
+import { type FileMetaData, parquetMetadataAsync, parquetScan } from 'hyparquet';
 import { compressors as decompressors } from 'hyparquet-compressors';
-import {
-  type CellValue,
-  type ColumnChunk,
-  type ColumnData,
-  concatChunks,
-  numericArrayFor,
-} from '../table/column-chunk.js';
+import { type ColumnChunk, type ColumnData, concatChunks } from '../table/column-chunk.js';
 import { checkFraming, fileBuffer, readRanges } from './internal/file-access.js';
 import { bufferOf, canonical, PARSERS } from './internal/general-values.js';
 import { tableSchemaOf, topLevelLeaves } from './internal/parquet-schema.js';

@@ -1,7 +1,7 @@
 // Reading a Parquet file's bytes: its framing checked first, positioned reads that share one
 // file handle, and neighbouring column chunks merged into one read.
 import { type FileHandle, open, stat } from 'node:fs/promises';
-import { MlinfraError, ValidationError } from '@mlinfra/core';
+import { ValidationError } from '@mlinfra/core';
 import type { AsyncBuffer } from 'hyparquet';
 
 /** The 4 bytes at both ends of a Parquet file, as text. */
