@@ -56,6 +56,7 @@ export {
   type CommitOptions,
   DatasetHandle,
   Datasets,
+  type DiffOptions,
   type OpenDatasetsOptions,
   openDatasets,
   type ReadOptions,
