@@ -5,6 +5,12 @@
 
 export { currentActor } from './actor/actor.js';
 export {
+  CsvRecordReader,
+  type CsvRecordSink,
+  type CsvSyntaxOptions,
+  parseCsvRecords,
+} from './csv/index.js';
+export {
   BudgetExceededError,
   ConflictError,
   type ErrorGuard,

@@ -3,5 +3,7 @@
  * edge runtimes.
  * @packageDocumentation
  */
+
+export * from './csv/index.js';
 export * from './errors/index.js';
 export * from './schema/index.js';

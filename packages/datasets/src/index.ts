@@ -37,6 +37,7 @@ export {
   type TransformInput,
 } from './features/feature-transform.js';
 export { type BatchProvider, type FitSource, fitFeatures } from './features/fit-features.js';
+export type { ArrowTableLike } from './io/arrow.js';
 export type { CsvOptions } from './io/csv.js';
 export {
   type ReadParquetOptions,
@@ -55,6 +56,7 @@ export {
   type CommitOptions,
   DatasetHandle,
   Datasets,
+  type DiffOptions,
   type OpenDatasetsOptions,
   openDatasets,
   type ReadOptions,

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
-import { ValidationError } from '@mlinfra/core';
+import { parseCsvRecords, ValidationError } from '@mlinfra/core';
 import type { DatasetProfile } from '@mlinfra/drift';
 import { openHomeDatasets } from '../cli/home.js';
 import type { CommandContext } from '../cli/output.js';
@@ -17,56 +17,41 @@ function toCell(value: unknown): unknown {
 }
 
 function fromRows(rows: ReadonlyArray<Record<string, unknown>>, source: string): LoadedTable {
-  const columns: Record<string, unknown[]> = {};
+  // A Map, so a column named `__proto__` is a column like any other.
+  const columns = new Map<string, unknown[]>();
   rows.forEach((row, index) => {
     for (const [name, value] of Object.entries(row)) {
-      let column = columns[name];
+      let column = columns.get(name);
       if (column === undefined) {
         column = new Array<unknown>(rows.length).fill(null);
-        columns[name] = column;
+        columns.set(name, column);
       }
       column[index] = toCell(value);
     }
   });
-  return { kind: 'data', columns, rows: rows.length, source };
+  return { kind: 'data', columns: Object.fromEntries(columns), rows: rows.length, source };
 }
 
-/** One CSV line into cells (RFC 4180 quotes). */
-function csvCells(line: string, delimiter: string): string[] {
-  const cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let index = 0; index < line.length; index++) {
-    const char = line[index]!;
-    if (quoted) {
-      if (char === '"' && line[index + 1] === '"') {
-        cell += '"';
-        index++;
-      } else if (char === '"') quoted = false;
-      else cell += char;
-    } else if (char === '"') quoted = true;
-    else if (char === delimiter) {
-      cells.push(cell);
-      cell = '';
-    } else cell += char;
-  }
-  cells.push(cell);
-  return cells;
-}
-
-function parseCsv(text: string, delimiter: string): Array<Record<string, unknown>> {
-  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
-  const header = csvCells(lines[0] ?? '', delimiter);
-  return lines.slice(1).map((line) => {
-    const cells = csvCells(line, delimiter);
-    const row: Record<string, unknown> = {};
-    header.forEach((name, index) => {
-      const cell = cells[index] ?? '';
-      const number = Number(cell);
-      row[name] =
-        cell === '' ? null : Number.isFinite(number) && cell.trim() !== '' ? number : cell;
-    });
-    return row;
+/** A CSV/TSV file's rows, read by core's RFC 4180 reader; numbers become numbers. */
+function parseCsv(text: string, delimiter: string, source: string): Array<Record<string, unknown>> {
+  const records = parseCsvRecords(text, { delimiter, source: `CSV file ${source}` });
+  const header = records.shift()?.fields.map((name, index) => name ?? `column_${index + 1}`) ?? [];
+  return records.map(({ fields, line }) => {
+    if (fields.length !== header.length) {
+      throw new ValidationError(
+        `CSV file ${source} line ${line} has ${fields.length} fields but the header has ${header.length}; fix the row or quote fields that contain "${delimiter}"`,
+      );
+    }
+    return Object.fromEntries(
+      header.map((name, index) => {
+        const cell = fields[index] ?? null;
+        const number = Number(cell);
+        return [
+          name,
+          cell === null ? null : Number.isFinite(number) && cell.trim() !== '' ? number : cell,
+        ];
+      }),
+    );
   });
 }
 
@@ -136,7 +121,7 @@ export async function loadTable(
   }
   const text = await readFile(path, 'utf8');
   if (extension === '.csv' || extension === '.tsv') {
-    return fromRows(parseCsv(text, extension === '.tsv' ? '\t' : ','), spec);
+    return fromRows(parseCsv(text, extension === '.tsv' ? '\t' : ',', spec), spec);
   }
   if (extension === '.jsonl' || extension === '.ndjson') {
     const rows: Array<Record<string, unknown>> = [];

@@ -44,7 +44,13 @@ export interface TableSchema {
 
 // zod/mini: this module is in every drift browser bundle (issue 18).
 const columnSchemaValidator = z.strictObject({
-  name: z.string().check(z.minLength(1, 'a column name must not be empty')),
+  name: z.string().check(
+    z.minLength(1, 'a column name must not be empty'),
+    // Rows are plain objects keyed by column name, where `__proto__` is not a property.
+    z.refine((name) => name !== '__proto__', {
+      message: 'the column name "__proto__" cannot be a key of a row object; rename the column',
+    }),
+  ),
   type: z.enum(COLUMN_TYPES, {
     error: `type must be one of ${COLUMN_TYPES.join(', ')}`,
   }),

@@ -209,13 +209,12 @@ function parseCatalogText(text: string, options: LoadCatalogOptions, defaultName
     if (header === undefined)
       throw new ValidationError('The catalog CSV is empty; it needs a header row and data rows');
     lines = records.map((record) => record.line);
-    rows = records.map((record) => {
-      const row: Record<string, unknown> = {};
-      header.fields.forEach((column, index) => {
-        row[column] = record.fields[index] ?? '';
-      });
-      return row;
-    });
+    // fromEntries defines every column as an own property, `__proto__` included.
+    rows = records.map((record) =>
+      Object.fromEntries(
+        header.fields.map((column, index) => [column, record.fields[index] ?? '']),
+      ),
+    );
   }
   const currency = assertCurrency(
     options.currency ?? metadataFromFile.currency ?? 'USD',

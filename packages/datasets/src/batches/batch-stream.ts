@@ -1,4 +1,4 @@
-import { fromZodIssues, type TableSchema, ValidationError } from '@mlinfra/core';
+import { parseOptions, type TableSchema, ValidationError } from '@mlinfra/core';
 import { z } from 'zod';
 import {
   type CellValue,
@@ -9,31 +9,6 @@ import {
 } from '../table/column-chunk.js';
 import { type Block, filterChunk, takeRows, type VersionReader } from '../versions/reader.js';
 import type { Batch, BatchColumn, BatchCursor, BatchSource, SplitSelection } from './types.js';
-
-/** Options of `batches()`. */
-export interface BatchOptions {
-  /** Rows per batch. Default 1024. */
-  batchSize?: number;
-  /** Columns to include. Default: every column of the schema. */
-  columns?: string[];
-  /**
-   * Shuffle with a seed: row groups are visited in a seeded random order and rows are permuted
-   * within windows of about `windowRows` rows (default 65536, one row group), so memory stays bounded while the
-   * order is well mixed. The same seed and epoch give the same order. Default: file order.
-   */
-  shuffle?: { seed: number; windowRows?: number };
-  /** Epoch number, mixed into the shuffle so each epoch has its own order. Default 0. */
-  epoch?: number;
-  /** Drop the last batch when it is smaller than `batchSize`. Default false. */
-  dropRemainder?: boolean;
-  /**
-   * Array type for numeric, bool and timestamp columns: `'native'` (see {@link Batch}),
-   * `'float32'` or `'float64'` for all of them. Default `'native'`.
-   */
-  numericType?: 'native' | 'float32' | 'float64';
-  /** Resume from a saved {@link BatchCursor}: the stream continues with the batch after it. */
-  cursor?: BatchCursor;
-}
 
 const cursorValidator = z
   .object({
@@ -55,20 +30,41 @@ const cursorValidator = z
   })
   .strict();
 
-const optionsValidator = z
+/** The options of `batches()`, one strict schema. */
+export const batchOptionsSchema = z
   .object({
+    /** Rows per batch. Default 1024. */
     batchSize: z.number().int().positive().optional(),
+    /** Columns to include. Default: every column of the schema. */
     columns: z.array(z.string().min(1)).min(1).optional(),
+    /**
+     * Shuffle with a seed: row groups are visited in a seeded random order and rows are permuted
+     * within windows of about `windowRows` rows (default 65536, one row group), so memory stays bounded while the
+     * order is well mixed. The same seed and epoch give the same order. Default: file order.
+     */
     shuffle: z
       .object({ seed: z.number().finite(), windowRows: z.number().int().positive().optional() })
       .strict()
       .optional(),
+    /** Epoch number, mixed into the shuffle so each epoch has its own order. Default 0. */
     epoch: z.number().int().min(0).optional(),
+    /** Drop the last batch when it is smaller than `batchSize`. Default false. */
     dropRemainder: z.boolean().optional(),
+    /**
+     * Array type for numeric, bool and timestamp columns: `'native'` (see {@link Batch}),
+     * `'float32'` or `'float64'` for all of them. Default `'native'`.
+     */
     numericType: z.enum(['native', 'float32', 'float64']).optional(),
-    cursor: z.unknown().optional(),
+    /** Resume from a saved {@link BatchCursor}: the stream continues with the batch after it. */
+    cursor: z.custom<BatchCursor>().optional(),
   })
   .strict();
+
+/** Options of `batches()`. */
+export type BatchOptions = z.input<typeof batchOptionsSchema>;
+
+/** A saved cursor, checked in depth (its path in errors starts at `cursor`). */
+const cursorHolderValidator = z.object({ cursor: cursorValidator }).strict();
 
 /** Prepared batch options with defaults applied. */
 interface PreparedOptions {
@@ -83,21 +79,15 @@ interface PreparedOptions {
 }
 
 function prepareOptions(options: BatchOptions): PreparedOptions {
-  const result = optionsValidator.safeParse(options);
-  if (!result.success) {
-    throw new ValidationError('Invalid batches() options', fromZodIssues(result.error.issues));
-  }
-  let cursor: BatchCursor | undefined;
-  if (options.cursor !== undefined) {
-    const parsed = cursorValidator.safeParse(options.cursor);
-    if (!parsed.success) {
-      throw new ValidationError(
-        "Invalid batch cursor; pass the value a stream's cursor() returned (after JSON round-trip is fine)",
-        fromZodIssues(parsed.error.issues, ['cursor']),
-      );
-    }
-    cursor = parsed.data;
-  }
+  parseOptions(batchOptionsSchema, options, 'batches() options');
+  const cursor =
+    options.cursor === undefined
+      ? undefined
+      : parseOptions(
+          cursorHolderValidator,
+          { cursor: options.cursor },
+          "batch cursor; pass the value a stream's cursor() returned (after JSON round-trip is fine)",
+        ).cursor;
   const seed = options.shuffle?.seed ?? null;
   const epoch = options.epoch ?? cursor?.epoch ?? 0;
   if (cursor !== undefined && (cursor.seed !== seed || cursor.epoch !== epoch)) {

@@ -1,4 +1,4 @@
-import { fromZodIssues, ValidationError } from '@mlinfra/core/schema';
+import { parseOptions, ValidationError } from '@mlinfra/core/schema';
 import { z } from 'zod';
 import type { Batch } from '../batches/types.js';
 
@@ -135,14 +135,11 @@ function columnOptions(entry: FeatureSpec[string]): FeatureColumnSpec {
 
 /** Validates a feature spec once, at the boundary. */
 export function parseFeatureSpec(spec: unknown): FeatureSpec {
-  const result = featureSpecValidator.safeParse(spec);
-  if (!result.success) {
-    throw new ValidationError(
-      "Invalid feature spec; expected { column: 'standardize' | 'minMax' | 'passthrough' | 'oneHot' | 'index' | { kind, fill?, maxCategories?, minCount? } }",
-      fromZodIssues(result.error.issues),
-    );
-  }
-  return result.data as FeatureSpec;
+  return parseOptions(
+    featureSpecValidator,
+    spec,
+    "feature spec (expected { column: 'standardize' | 'minMax' | 'passthrough' | 'oneHot' | 'index' | { kind, fill?, maxCategories?, minCount? } })",
+  ) as FeatureSpec;
 }
 
 /** Running statistics one column needs for fitting. */
@@ -271,14 +268,12 @@ export class FeatureTransform {
    * @throws ValidationError when `json` is not a valid transform.
    */
   static fromJSON(json: unknown): FeatureTransform {
-    const result = transformJsonValidator.safeParse(json);
-    if (!result.success) {
-      throw new ValidationError(
-        'Invalid feature transform JSON; pass the value FeatureTransform.toJSON() produced',
-        fromZodIssues(result.error.issues),
-      );
-    }
-    return new FeatureTransform(result.data.features as FittedFeature[]);
+    const parsed = parseOptions(
+      transformJsonValidator,
+      json,
+      'feature transform JSON (pass the value FeatureTransform.toJSON() produced)',
+    );
+    return new FeatureTransform(parsed.features as FittedFeature[]);
   }
 
   /** @internal */

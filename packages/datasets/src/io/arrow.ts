@@ -1,31 +1,56 @@
+// Apache Arrow tables as commit input, read structurally: apache-arrow is not imported here, so
+// importing the package does not load it, and tables from any copy of apache-arrow are accepted.
 import {
   type ColumnSchema,
   type ColumnType,
   type TableSchema,
   ValidationError,
 } from '@mlinfra/core';
-import {
-  Bool,
-  type DataType,
-  Dictionary,
-  Float32,
-  Float64,
-  Int32,
-  Int64,
-  Table,
-  TimestampMillisecond,
-  Type,
-  Utf8,
-  type Vector,
-  vectorFromArray,
-} from 'apache-arrow';
-import type { ColumnChunk, ColumnData } from '../table/column-chunk.js';
 import type { RawChunk } from '../table/normalize.js';
 
+/** Arrow's type ids (the `Type` enum of the Arrow format, the same in every apache-arrow version). */
+const ArrowTypeId = {
+  Int: 2,
+  Float: 3,
+  Utf8: 5,
+  Bool: 6,
+  Decimal: 7,
+  Date: 8,
+  Timestamp: 10,
+  LargeUtf8: 20,
+  Dictionary: -1,
+} as const;
+
+/** The part of an Arrow `DataType` that is read. */
+interface ArrowDataType {
+  readonly typeId: number;
+}
+
+/** The part of an Arrow `Vector` that is read. */
+interface ArrowVectorLike extends Iterable<unknown> {
+  readonly nullCount: number;
+  toArray(): ArrayLike<unknown>;
+}
+
+/**
+ * The part of an Apache Arrow `Table` that datasets reads (an apache-arrow `Table` of any version
+ * is one).
+ */
+export interface ArrowTableLike {
+  readonly numRows: number;
+  readonly schema: {
+    readonly fields: ReadonlyArray<{
+      readonly name: string;
+      readonly type: ArrowDataType;
+      readonly nullable: boolean;
+    }>;
+  };
+  getChild(name: string): ArrowVectorLike | null;
+}
+
 /** Structural check for an Apache Arrow table (works across duplicate installs of apache-arrow). */
-export function isArrowTable(value: unknown): value is Table {
-  if (value instanceof Table) return true;
-  const candidate = value as Partial<Table> | null;
+export function isArrowTable(value: unknown): value is ArrowTableLike {
+  const candidate = value as Partial<ArrowTableLike> | null;
   return (
     typeof candidate === 'object' &&
     candidate !== null &&
@@ -35,31 +60,31 @@ export function isArrowTable(value: unknown): value is Table {
   );
 }
 
-function columnTypeOfArrow(type: DataType): ColumnType | undefined {
+function columnTypeOfArrow(type: ArrowDataType): ColumnType | undefined {
   switch (type.typeId) {
-    case Type.Float: {
+    case ArrowTypeId.Float: {
       const precision = (type as unknown as { precision: number }).precision;
       return precision === 2 ? 'float64' : 'float32';
     }
-    case Type.Int: {
+    case ArrowTypeId.Int: {
       const { bitWidth, isSigned } = type as unknown as { bitWidth: number; isSigned: boolean };
       return bitWidth < 32 || (bitWidth === 32 && isSigned) ? 'int32' : 'int64';
     }
-    case Type.Bool:
+    case ArrowTypeId.Bool:
       return 'bool';
-    case Type.Utf8:
-    case Type.LargeUtf8:
+    case ArrowTypeId.Utf8:
+    case ArrowTypeId.LargeUtf8:
       return 'string';
-    case Type.Dictionary: {
-      const dictionary = (type as unknown as { dictionary: DataType }).dictionary;
-      return dictionary.typeId === Type.Utf8 || dictionary.typeId === Type.LargeUtf8
+    case ArrowTypeId.Dictionary: {
+      const dictionary = (type as unknown as { dictionary: ArrowDataType }).dictionary;
+      return dictionary.typeId === ArrowTypeId.Utf8 || dictionary.typeId === ArrowTypeId.LargeUtf8
         ? 'category'
         : undefined;
     }
-    case Type.Timestamp:
-    case Type.Date:
+    case ArrowTypeId.Timestamp:
+    case ArrowTypeId.Date:
       return 'timestamp';
-    case Type.Decimal:
+    case ArrowTypeId.Decimal:
       return 'float64';
     default:
       return undefined;
@@ -67,7 +92,7 @@ function columnTypeOfArrow(type: DataType): ColumnType | undefined {
 }
 
 /** The table schema of an Arrow table. @throws ValidationError for unsupported column types. */
-export function schemaOfArrow(table: Table): TableSchema {
+export function schemaOfArrow(table: ArrowTableLike): TableSchema {
   const columns: ColumnSchema[] = [];
   const issues: { path: string[]; message: string }[] = [];
   for (const field of table.schema.fields) {
@@ -91,54 +116,14 @@ export function schemaOfArrow(table: Table): TableSchema {
 }
 
 /** The columns of an Arrow table as raw arrays (typed arrays where there are no nulls). */
-export function rawChunkOfArrow(table: Table): RawChunk {
+export function rawChunkOfArrow(table: ArrowTableLike): RawChunk {
   const columns: Record<string, ArrayLike<unknown>> = {};
   for (const field of table.schema.fields) {
-    const vector = table.getChild(field.name) as Vector | null;
+    const vector = table.getChild(field.name);
     if (vector === null) continue;
     const typeId = field.type.typeId;
-    const numeric = typeId === Type.Float || typeId === Type.Int;
-    columns[field.name] =
-      numeric && vector.nullCount === 0 ? (vector.toArray() as ArrayLike<unknown>) : [...vector];
+    const numeric = typeId === ArrowTypeId.Float || typeId === ArrowTypeId.Int;
+    columns[field.name] = numeric && vector.nullCount === 0 ? vector.toArray() : [...vector];
   }
   return { length: table.numRows, columns };
-}
-
-function arrowTypeOf(column: ColumnSchema): DataType {
-  switch (column.type) {
-    case 'float64':
-      return new Float64();
-    case 'float32':
-      return new Float32();
-    case 'int32':
-      return new Int32();
-    case 'int64':
-      return new Int64();
-    case 'bool':
-      return new Bool();
-    case 'string':
-      return new Utf8();
-    case 'category':
-      return new Dictionary(new Utf8(), new Int32());
-    case 'timestamp':
-      return new TimestampMillisecond();
-  }
-}
-
-/** Builds an Arrow table from a normalised chunk. */
-export function chunkToArrow(schema: TableSchema, chunk: ColumnChunk): Table {
-  const vectors: Record<string, Vector> = {};
-  for (const column of schema.columns) {
-    const values = chunk.columns[column.name];
-    if (values === undefined) continue;
-    const type = arrowTypeOf(column);
-    let input: ColumnData | Array<number | null> = values;
-    if (column.type === 'timestamp') {
-      input = (values as Array<Date | null>).map((value) =>
-        value === null ? null : value.getTime(),
-      );
-    }
-    vectors[column.name] = vectorFromArray(input as unknown as number[], type as Float64);
-  }
-  return new Table(vectors);
 }

@@ -1,27 +1,10 @@
-import { type FileHandle, open, stat } from 'node:fs/promises';
-import {
-  type ColumnSchema,
-  type ColumnType,
-  MlinfraError,
-  parseSchema,
-  type TableSchema,
-  ValidationError,
-} from '@mlinfra/core';
-import {
-  type AsyncBuffer,
-  type FileMetaData,
-  parquetMetadataAsync,
-  parquetScan,
-  type SchemaElement,
-} from 'hyparquet';
+import { MlinfraError, type TableSchema, ValidationError } from '@mlinfra/core';
+import { type FileMetaData, parquetMetadataAsync, parquetScan } from 'hyparquet';
 import { compressors as decompressors } from 'hyparquet-compressors';
-import {
-  type CellValue,
-  type ColumnChunk,
-  type ColumnData,
-  concatChunks,
-  numericArrayFor,
-} from '../table/column-chunk.js';
+import { type ColumnChunk, type ColumnData, concatChunks } from '../table/column-chunk.js';
+import { checkFraming, fileBuffer, readRanges } from './internal/file-access.js';
+import { bufferOf, canonical, PARSERS } from './internal/general-values.js';
+import { tableSchemaOf, topLevelLeaves } from './internal/parquet-schema.js';
 import {
   ColumnAssembler,
   chunkRange,
@@ -30,140 +13,8 @@ import {
   planFastColumn,
   UnsupportedChunk,
 } from './parquet-read.js';
-import { SCHEMA_KEY } from './parquet-write.js';
 
-/** Maps one Parquet leaf column to a column type, or undefined when it has no mapping. */
-function columnTypeOf(element: SchemaElement): ColumnType | undefined {
-  const logical = element.logical_type;
-  const converted = element.converted_type;
-  switch (element.type) {
-    case 'BOOLEAN':
-      return 'bool';
-    case 'FLOAT':
-      return 'float32';
-    case 'DOUBLE':
-      return 'float64';
-    case 'INT32':
-      if (converted === 'DATE' || logical?.type === 'DATE') return 'timestamp';
-      if (converted === 'DECIMAL' || logical?.type === 'DECIMAL') return 'float64';
-      if (
-        converted === 'UINT_32' ||
-        (logical?.type === 'INTEGER' && !logical.isSigned && logical.bitWidth === 32)
-      ) {
-        return 'int64';
-      }
-      if (converted === 'TIME_MILLIS' || logical?.type === 'TIME') return 'int32';
-      return 'int32';
-    case 'INT64':
-      if (
-        converted === 'TIMESTAMP_MILLIS' ||
-        converted === 'TIMESTAMP_MICROS' ||
-        logical?.type === 'TIMESTAMP'
-      ) {
-        return 'timestamp';
-      }
-      if (converted === 'DECIMAL' || logical?.type === 'DECIMAL') return 'float64';
-      return 'int64';
-    case 'INT96':
-      return 'timestamp';
-    case 'BYTE_ARRAY':
-      if (
-        converted === 'UTF8' ||
-        converted === 'ENUM' ||
-        converted === 'JSON' ||
-        logical?.type === 'STRING' ||
-        logical?.type === 'ENUM' ||
-        logical?.type === 'JSON'
-      ) {
-        return 'string';
-      }
-      if (converted === 'DECIMAL' || logical?.type === 'DECIMAL') return 'float64';
-      return undefined;
-    case 'FIXED_LEN_BYTE_ARRAY':
-      if (converted === 'DECIMAL' || logical?.type === 'DECIMAL' || logical?.type === 'FLOAT16')
-        return 'float64';
-      if (logical?.type === 'UUID') return 'string';
-      return undefined;
-    default:
-      return undefined;
-  }
-}
-
-/**
- * The table schema of a Parquet file: the mlinfra schema stored in its metadata when present,
- * else derived from the Parquet types.
- * @throws ValidationError for nested or unsupported columns.
- */
-export function tableSchemaOf(metadata: FileMetaData): TableSchema {
-  const stored = metadata.key_value_metadata?.find((entry) => entry.key === SCHEMA_KEY)?.value;
-  if (stored !== undefined) {
-    try {
-      return parseSchema(JSON.parse(stored));
-    } catch {
-      // A foreign or damaged entry: fall back to the Parquet types.
-    }
-  }
-  const [root, ...rest] = metadata.schema;
-  const columns: ColumnSchema[] = [];
-  const issues: { path: string[]; message: string }[] = [];
-  let index = 0;
-  const count = root?.num_children ?? 0;
-  for (let child = 0; child < count; child++) {
-    const element = rest[index];
-    if (element === undefined) break;
-    if ((element.num_children ?? 0) > 0 || element.repetition_type === 'REPEATED') {
-      issues.push({
-        path: [element.name],
-        message: 'is a nested (list, map or struct) column; flatten it before committing',
-      });
-      index += 1 + countDescendants(rest, index);
-      continue;
-    }
-    const type = columnTypeOf(element);
-    if (type === undefined) {
-      issues.push({
-        path: [element.name],
-        message: `has unsupported Parquet type ${element.type}; cast it to a number or string`,
-      });
-    } else {
-      columns.push({ name: element.name, type, nullable: element.repetition_type !== 'REQUIRED' });
-    }
-    index++;
-  }
-  if (issues.length > 0)
-    throw new ValidationError('This Parquet file has columns mlinfra cannot read', issues);
-  return { columns };
-}
-
-function countDescendants(elements: SchemaElement[], index: number): number {
-  let pending = elements[index]?.num_children ?? 0;
-  let cursor = index + 1;
-  let total = 0;
-  while (pending > 0 && cursor < elements.length) {
-    const element = elements[cursor]!;
-    pending--;
-    total++;
-    pending += element.num_children ?? 0;
-    cursor++;
-  }
-  return total;
-}
-
-const jsonText = new TextDecoder();
-
-/** Timestamps decode to epoch milliseconds (numbers), not Date objects; JSON stays text. */
-const PARSERS = {
-  timestampFromMilliseconds: (millis: bigint) => Number(millis),
-  timestampFromMicroseconds: (micros: bigint) => Number(micros) / 1000,
-  // Whole milliseconds (floored) and the rest apart: epoch nanoseconds exceed 2^53.
-  timestampFromNanoseconds: (nanos: bigint) => {
-    const rest = ((nanos % 1000000n) + 1000000n) % 1000000n;
-    return Number((nanos - rest) / 1000000n) + Number(rest) / 1e6;
-  },
-  dateFromDays: (days: number) => days * 86400000,
-  // JSON columns are string columns: keep the text (hyparquet would parse it into objects).
-  jsonFromBytes: (bytes: Uint8Array | undefined) => bytes && jsonText.decode(bytes),
-};
+export { tableSchemaOf } from './internal/parquet-schema.js';
 
 /** A row range of a Parquet file (a row group). */
 export interface RowRange {
@@ -187,225 +38,6 @@ export interface ParquetSource {
    * @throws ValidationError for an unknown column or corrupt bytes.
    */
   readAll(columns?: readonly string[]): Promise<Record<string, ColumnData>>;
-}
-
-/** hyparquet's AsyncBuffer over bytes in memory. */
-function bufferOf(bytes: Uint8Array): AsyncBuffer {
-  return {
-    byteLength: bytes.byteLength,
-    slice: (start: number, end?: number) =>
-      bytes.buffer.slice(
-        bytes.byteOffset + start,
-        bytes.byteOffset + (end ?? bytes.byteLength),
-      ) as ArrayBuffer,
-  };
-}
-
-/**
- * Copies a plain array of numbers (what hyparquet decodes for an optional column) into a typed
- * array in one pass, or returns undefined at the first value that is not a number (a null, a
- * bigint): the general path handles those.
- */
-function numbersInto<T extends Float64Array | Float32Array | Int32Array>(
-  Typed: new (length: number) => T,
-  values: unknown[],
-): T | undefined {
-  const out = new Typed(values.length);
-  for (let index = 0; index < values.length; index++) {
-    const value = values[index];
-    if (typeof value !== 'number') return undefined;
-    out[index] = value;
-  }
-  return out;
-}
-
-function canonical(column: ColumnSchema, values: ArrayLike<unknown>): ColumnData {
-  // Optional columns decode to plain arrays; without nulls they become typed arrays.
-  const plain = Array.isArray(values) ? (values as unknown[]) : undefined;
-  if (plain !== undefined && plain.length > 0) {
-    const Typed = numericArrayFor(column.type);
-    const typed =
-      Typed === undefined ? undefined : numbersInto<Float64Array>(Typed as never, plain);
-    if (typed !== undefined) return typed as ColumnData;
-  }
-  const noNulls = plain !== undefined && !plain.includes(null) && !plain.includes(undefined);
-  switch (column.type) {
-    case 'float64':
-    case 'float32':
-    case 'int32': {
-      const Typed = numericArrayFor(column.type)!;
-      if (values instanceof Typed) return values as ColumnData;
-      if (ArrayBuffer.isView(values) || noNulls) {
-        if (plain !== undefined && typeof plain[0] === 'bigint')
-          return Typed.from((plain as bigint[]).map(Number)) as ColumnData;
-        return Typed.from(values as ArrayLike<number>) as ColumnData;
-      }
-      const out = new Array<CellValue>(values.length);
-      for (let index = 0; index < values.length; index++) {
-        const value = values[index];
-        out[index] =
-          value === null || value === undefined
-            ? null
-            : typeof value === 'number'
-              ? value
-              : Number(value);
-      }
-      return out;
-    }
-    case 'int64': {
-      if (values instanceof BigInt64Array) return values;
-      if (noNulls && typeof plain![0] === 'bigint')
-        return BigInt64Array.from(plain as bigint[], (value) => BigInt.asIntN(64, value));
-      const out = new Array<CellValue>(values.length);
-      let nulls = false;
-      for (let index = 0; index < values.length; index++) {
-        const value = values[index];
-        if (value === null || value === undefined) {
-          out[index] = null;
-          nulls = true;
-        } else
-          out[index] =
-            typeof value === 'bigint'
-              ? BigInt.asIntN(64, value)
-              : BigInt(Math.trunc(Number(value)));
-      }
-      return nulls ? out : BigInt64Array.from(out as bigint[]);
-    }
-    case 'timestamp': {
-      if (values instanceof Float64Array) return values;
-      if (noNulls && typeof plain![0] === 'number') return Float64Array.from(plain as number[]);
-      const out = new Float64Array(values.length);
-      for (let index = 0; index < values.length; index++) {
-        const value = values[index];
-        out[index] =
-          value === null || value === undefined
-            ? Number.NaN
-            : value instanceof Date
-              ? value.getTime()
-              : Number(value);
-      }
-      return out;
-    }
-    case 'string':
-    case 'category': {
-      if (
-        Array.isArray(values) &&
-        values.every((value) => value === null || typeof value === 'string')
-      ) {
-        return values as CellValue[];
-      }
-      return Array.from(values, (value) =>
-        value === null || value === undefined
-          ? null
-          : value instanceof Uint8Array
-            ? new TextDecoder().decode(value)
-            : String(value),
-      );
-    }
-    case 'bool': {
-      const out = new Array<CellValue>(values.length);
-      for (let index = 0; index < values.length; index++) {
-        const value = values[index];
-        out[index] = value === null || value === undefined ? null : Boolean(value);
-      }
-      return out;
-    }
-  }
-}
-
-/**
- * An AsyncBuffer over a file: each slice is one positioned read (no stream, no concat). Slices in
- * flight at the same time share one file handle, closed when the last of them finishes, so a
- * source never holds a descriptor between reads.
- */
-async function fileBuffer(path: string): Promise<AsyncBuffer> {
-  const { size } = await stat(path);
-  let shared: Promise<FileHandle> | undefined;
-  let users = 0;
-  const release = async () => {
-    users--;
-    if (users > 0 || shared === undefined) return;
-    const handle = shared;
-    shared = undefined;
-    await handle.then(
-      (opened) => opened.close(),
-      () => undefined,
-    );
-  };
-  return {
-    byteLength: size,
-    async slice(start: number, end?: number) {
-      const from = Math.max(0, start);
-      const to = Math.min(size, end ?? size);
-      if (to <= from) return new ArrayBuffer(0);
-      // Not zero-filled, and never a slice of Node's shared pool: every byte is read below.
-      const out = new Uint8Array(Buffer.allocUnsafeSlow(to - from).buffer, 0, to - from);
-      users++;
-      shared ??= open(path, 'r');
-      try {
-        const handle = await shared;
-        let done = 0;
-        while (done < out.length) {
-          const { bytesRead } = await handle.read(out, done, out.length - done, from + done);
-          if (bytesRead === 0) break;
-          done += bytesRead;
-        }
-        return done === out.length && out.buffer.byteLength === done
-          ? (out.buffer as ArrayBuffer)
-          : (out.buffer.slice(0, done) as ArrayBuffer);
-      } finally {
-        await release();
-      }
-    },
-  };
-}
-
-/** The top-level leaf elements of a Parquet schema, by name. */
-function topLevelLeaves(metadata: FileMetaData): Map<string, SchemaElement> {
-  const [root, ...rest] = metadata.schema;
-  const leaves = new Map<string, SchemaElement>();
-  let index = 0;
-  for (let child = 0; child < (root?.num_children ?? 0); child++) {
-    const element = rest[index];
-    if (element === undefined) break;
-    if ((element.num_children ?? 0) === 0) leaves.set(element.name, element);
-    index += 1 + countDescendants(rest, index);
-  }
-  return leaves;
-}
-
-/** Reads chunks `[start, end)` of a file, merging neighbours (gaps under 1 MiB) into one read. */
-async function readRanges(
-  buffer: AsyncBuffer,
-  ranges: readonly { start: number; end: number }[],
-): Promise<Uint8Array[]> {
-  const order = ranges.map((_, index) => index).sort((a, b) => ranges[a]!.start - ranges[b]!.start);
-  const out = new Array<Uint8Array>(ranges.length);
-  const reads: Promise<void>[] = [];
-  let cursor = 0;
-  while (cursor < order.length) {
-    const first = ranges[order[cursor]!]!;
-    let end = first.end;
-    let last = cursor;
-    while (last + 1 < order.length && ranges[order[last + 1]!]!.start - end < 1 << 20) {
-      last++;
-      end = Math.max(end, ranges[order[last]!]!.end);
-    }
-    const members = order.slice(cursor, last + 1);
-    const start = first.start;
-    reads.push(
-      Promise.resolve(buffer.slice(start, end)).then((bytes) => {
-        const view = new Uint8Array(bytes);
-        for (const member of members) {
-          const range = ranges[member]!;
-          out[member] = view.subarray(range.start - start, range.end - start);
-        }
-      }),
-    );
-    cursor = last + 1;
-  }
-  await Promise.all(reads);
-  return out;
 }
 
 /** Options of {@link openParquet}. */
@@ -439,6 +71,7 @@ export async function openParquet(
   const label = typeof file === 'string' ? file : 'The bytes';
   const readBatchBytes = options.readBatchBytes ?? 16 << 20;
   const buffer = typeof file === 'string' ? await fileBuffer(file) : bufferOf(file);
+  await checkFraming(buffer, label);
   let metadata: FileMetaData;
   try {
     metadata = await parquetMetadataAsync(buffer);
@@ -656,5 +289,19 @@ export async function openParquet(
       return { length, columns: ordered };
     },
   };
-  return source;
+  // Framing and footer are checked on open; damage inside the data (a cut page, a wrong length)
+  // surfaces while decoding: name the file and say so instead of a decoder's internal message.
+  const damaged = (error: unknown): never => {
+    if (MlinfraError.isInstance(error)) throw error;
+    throw new ValidationError(
+      `${label} is not a valid Parquet file: its data cannot be decoded (${(error as Error).message}); the file is damaged`,
+      [],
+      { cause: error },
+    );
+  };
+  return {
+    ...source,
+    readAll: (columns) => source.readAll(columns).catch(damaged),
+    read: (range, columns) => source.read(range, columns).catch(damaged),
+  };
 }

@@ -8,14 +8,16 @@ import {
   type TableSchema,
   ValidationError,
 } from '@mlinfra/core';
-import type { Table } from 'apache-arrow';
 import type { RawChunk } from '../table/normalize.js';
-import { isArrowTable, rawChunkOfArrow, schemaOfArrow } from './arrow.js';
+import { type ArrowTableLike, isArrowTable, rawChunkOfArrow, schemaOfArrow } from './arrow.js';
 import { type CsvOptions, inferCsvSchema, readCsv } from './csv.js';
 import { openParquet } from './parquet.js';
 
-/** One piece of in-memory data: row objects, column arrays, or an Apache Arrow table. */
-export type DataChunk = Rows | Columns | Table;
+/**
+ * One piece of in-memory data: row objects, column arrays, or an Apache Arrow table (of any
+ * apache-arrow version: tables are read structurally).
+ */
+export type DataChunk = Rows | Columns | ArrowTableLike;
 
 /**
  * What `commit` accepts: row objects, column arrays, an Arrow table, a path (or `file:` URL) of a
@@ -138,7 +140,8 @@ async function isParquetFile(path: string): Promise<boolean> {
 export async function openInput(data: DataInput, csv: CsvOptions = {}): Promise<OpenedInput> {
   if (typeof data === 'string' || data instanceof URL) {
     const path = data instanceof URL ? fileURLToPath(data) : data;
-    if (await isParquetFile(path)) {
+    // A .parquet name with other content is named as invalid Parquet, never read as CSV.
+    if ((await isParquetFile(path)) || /\.parquet$/i.test(path)) {
       const source = await openParquet(path);
       const names = source.schema.columns.map((column) => column.name);
       return {

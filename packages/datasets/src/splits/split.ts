@@ -1,20 +1,13 @@
-import { fromZodIssues, ValidationError } from '@mlinfra/core/schema';
+import { parseOptions } from '@mlinfra/core/schema';
 import { z } from 'zod';
 import type { SplitSelection } from '../batches/types.js';
 
-/** Options of `split`. */
-export interface SplitOptions<Name extends string = string> {
-  /** Column whose value decides a row's split. Use a stable id, so rows keep their split across versions. */
-  key: string;
-  /** Split name to share of rows; shares must sum to 1. Default `{ train: 0.8, validation: 0.1, test: 0.1 }`. */
-  fractions?: Record<Name, number>;
-  /** Salt mixed into the hash, to draw a different (still deterministic) assignment. Default `''`. */
-  salt?: string;
-}
-
-const splitOptionsValidator = z
+/** The options of `split`, one strict schema. */
+export const splitOptionsSchema = z
   .object({
+    /** Column whose value decides a row's split. Use a stable id, so rows keep their split across versions. */
     key: z.string().min(1),
+    /** Split name to share of rows; shares must sum to 1. Default `{ train: 0.8, validation: 0.1, test: 0.1 }`. */
     fractions: z
       .record(z.string().min(1), z.number().positive().max(1))
       .refine((fractions) => Object.keys(fractions).length > 0, 'give at least one split')
@@ -24,26 +17,34 @@ const splitOptionsValidator = z
         'fractions must sum to 1',
       )
       .optional(),
+    /** Salt mixed into the hash, to draw a different (still deterministic) assignment. Default `''`. */
     salt: z.string().optional(),
   })
   .strict();
 
+/** Options of `split`; `Name` types the split names of `fractions`. */
+export type SplitOptions<Name extends string = string> = Omit<
+  z.input<typeof splitOptionsSchema>,
+  'fractions'
+> & {
+  /** Split name to share of rows; shares must sum to 1. Default `{ train: 0.8, validation: 0.1, test: 0.1 }`. */
+  fractions?: Record<Name, number>;
+};
+
 /** The selections of every split, in the order given. @throws ValidationError for bad options. */
 export function splitSelections(options: SplitOptions): SplitSelection[] {
-  const result = splitOptionsValidator.safeParse(options);
-  if (!result.success) {
-    throw new ValidationError(
-      "Invalid split options; expected { key: 'id', fractions?: { train: 0.8, validation: 0.1, test: 0.1 }, salt? }",
-      fromZodIssues(result.error.issues),
-    );
-  }
-  const fractions = result.data.fractions ?? { train: 0.8, validation: 0.1, test: 0.1 };
+  const parsed = parseOptions(
+    splitOptionsSchema,
+    options,
+    "split options (expected { key: 'id', fractions?: { train: 0.8, validation: 0.1, test: 0.1 }, salt? })",
+  );
+  const fractions = parsed.fractions ?? { train: 0.8, validation: 0.1, test: 0.1 };
   const selections: SplitSelection[] = [];
   let from = 0;
   const entries = Object.entries(fractions);
   entries.forEach(([name, share], index) => {
     const to = index === entries.length - 1 ? 1 : from + share;
-    selections.push({ key: result.data.key, name, from, to, salt: result.data.salt ?? '' });
+    selections.push({ key: parsed.key, name, from, to, salt: parsed.salt ?? '' });
     from = to;
   });
   return selections;

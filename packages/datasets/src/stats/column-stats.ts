@@ -7,16 +7,20 @@ export const MAX_TRACKED_CATEGORIES = 1000;
 
 /**
  * Summary statistics of one column of a version, stored in its manifest. JSON-serializable.
- * Numbers are over non-null values; timestamps in epoch milliseconds; booleans as 0/1; float
- * infinities count as nulls (as in the version's drift profile).
+ * Numbers are over finite non-null values; timestamps in epoch milliseconds; booleans as 0/1.
+ * Float `NaN` and `±Infinity` are counted in `nan` and `infinite`, neither in `count` nor `nulls`.
  */
 export interface ColumnStats {
   /** The column's type. */
   type: ColumnType;
-  /** Non-null values. */
+  /** Values that are neither null nor (floats) NaN or infinite. */
   count: number;
   /** Null values. */
   nulls: number;
+  /** Float columns: `NaN` values (counted apart from nulls). */
+  nan?: number;
+  /** Float columns: `Infinity` and `-Infinity` values. */
+  infinite?: number;
   /** Smallest value (numeric, bool and timestamp columns). */
   min?: number;
   /** Largest value. */
@@ -60,7 +64,8 @@ function momentsFunction(): (values: ArrayLike<number>) => Moments {
     const length = values.length;
     for (let index = 0; index < length; index++) {
       const value = values[index]!;
-      if (Number.isNaN(value)) continue;
+      // NaN (a null timestamp, or a float NaN) and infinities stay out of the moments.
+      if (value - value !== 0) continue;
       count++;
       sum += value;
       if (value < min) min = value;
@@ -71,7 +76,7 @@ function momentsFunction(): (values: ArrayLike<number>) => Moments {
     if (count > 0) {
       for (let index = 0; index < length; index++) {
         const value = values[index]!;
-        if (!Number.isNaN(value)) m2 += (value - mean) * (value - mean);
+        if (value - value === 0) m2 += (value - mean) * (value - mean);
       }
     }
     return { count, nulls: length - count, min, max, mean, m2 };
@@ -81,6 +86,8 @@ function momentsFunction(): (values: ArrayLike<number>) => Moments {
 class Accumulator {
   count = 0;
   nulls = 0;
+  nan = 0;
+  infinite = 0;
   mean = 0;
   m2 = 0;
   min = Number.POSITIVE_INFINITY;
@@ -248,6 +255,8 @@ class Accumulator {
 
   merge(stats: ColumnStats): void {
     this.nulls += stats.nulls;
+    this.nan += stats.nan ?? 0;
+    this.infinite += stats.infinite ?? 0;
     const isText = this.type === 'string' || this.type === 'category';
     if (isText) this.count += stats.count;
     else if (stats.count > 0) {
@@ -273,6 +282,10 @@ class Accumulator {
 
   finish(): ColumnStats {
     const stats: ColumnStats = { type: this.type, count: this.count, nulls: this.nulls };
+    if (this.type === 'float64' || this.type === 'float32') {
+      stats.nan = this.nan;
+      stats.infinite = this.infinite;
+    }
     if (this.type !== 'string' && this.type !== 'category' && this.count > 0) {
       stats.min = this.min;
       stats.max = this.max;

@@ -38,6 +38,25 @@ function allOfType(values: unknown[], type: 'boolean' | 'string'): boolean {
   return true;
 }
 
+const NOT_A_NUMBER = /^[-+]?nan$/i;
+const INFINITE = /^([-+]?)inf(inity)?$/i;
+
+/**
+ * A number written as text, or undefined when it is not one. `NaN`, `Infinity`, `-Infinity` and
+ * `inf` (any case) are read as those values: the one rule for non-finite floats (see
+ * NonFiniteCounter), whether the text came from CSV or from JSON rows.
+ */
+export function numberFromText(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '') return undefined;
+  const number = Number(trimmed);
+  if (!Number.isNaN(number)) return number;
+  if (NOT_A_NUMBER.test(trimmed)) return Number.NaN;
+  const infinite = INFINITE.exec(trimmed);
+  if (infinite !== null) return infinite[1] === '-' ? -Infinity : Infinity;
+  return undefined;
+}
+
 /** Whether epoch-millisecond values are already canonical (whole numbers; NaN only if nullable). */
 function wholeMilliseconds(values: Float64Array, nullable: boolean): boolean {
   for (let index = 0; index < values.length; index++) {
@@ -202,8 +221,8 @@ export class ChunkNormalizer {
             fallback[row] = null;
             continue;
           } else if (typeof value === 'bigint') number = Number(value);
-          else if (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)))
-            number = Number(value);
+          else if (typeof value === 'string' && numberFromText(value) !== undefined)
+            number = numberFromText(value)!;
           else if (typeof value === 'boolean') number = value ? 1 : 0;
           else {
             bad(row, value, isInt ? 'an integer' : 'a number');

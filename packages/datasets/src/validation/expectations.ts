@@ -1,9 +1,4 @@
-import {
-  fromZodIssues,
-  type TableSchema,
-  ValidationError,
-  type ValidationIssue,
-} from '@mlinfra/core';
+import { type TableSchema, ValidationError, type ValidationIssue } from '@mlinfra/core';
 import { type DatasetProfile, type DetectDriftOptions, detectDrift } from '@mlinfra/drift';
 import { z } from 'zod';
 import type { TableStats } from '../stats/column-stats.js';
@@ -106,18 +101,23 @@ const expectationValidator = z.discriminatedUnion('type', [
     .strict(),
 ]);
 
-/** Validates expectations once, at the boundary, and checks they name columns of `schema`. */
-export function parseExpectations(value: unknown, schema: TableSchema): Expectation[] {
-  const result = z.array(expectationValidator).safeParse(value);
-  if (!result.success) {
-    throw new ValidationError(
-      'Invalid expectations; see the Expectation type for the accepted shapes',
-      fromZodIssues(result.error.issues, ['expectations']),
-    );
-  }
+/**
+ * The expectations of a commit, checked in shape at the boundary (inside the commit options
+ * schema, so issue paths start at `expectations`); typed as the documented {@link Expectation}.
+ */
+export const expectationsSchema = z.array(expectationValidator) as unknown as z.ZodType<
+  Expectation[],
+  Expectation[]
+>;
+
+/** Checks that expectations (already shape-checked) name columns of `schema`. */
+export function checkExpectationColumns(
+  expectations: readonly Expectation[],
+  schema: TableSchema,
+): Expectation[] {
   const names = new Set(schema.columns.map((entry) => entry.name));
   const issues: ValidationIssue[] = [];
-  result.data.forEach((expectation, index) => {
+  expectations.forEach((expectation, index) => {
     if ('column' in expectation && !names.has(expectation.column)) {
       issues.push({
         path: ['expectations', index, 'column'],
@@ -126,7 +126,7 @@ export function parseExpectations(value: unknown, schema: TableSchema): Expectat
     }
   });
   if (issues.length > 0) throw new ValidationError('Invalid expectations', issues);
-  return result.data as Expectation[];
+  return [...expectations];
 }
 
 function toNumber(value: CellValue): number {
@@ -147,7 +147,20 @@ interface Tally {
 export class ExpectationChecker {
   private readonly tallies: Tally[];
 
-  constructor(private readonly expectations: readonly Expectation[]) {
+  /** Columns where NaN marks a null (timestamps); in float columns NaN is a value. */
+  private readonly nanIsNull: Set<string>;
+  private readonly hasSchema: boolean;
+
+  constructor(
+    private readonly expectations: readonly Expectation[],
+    schema?: TableSchema,
+  ) {
+    this.hasSchema = schema !== undefined;
+    this.nanIsNull = new Set(
+      (schema?.columns ?? [])
+        .filter((column) => column.type !== 'float64' && column.type !== 'float32')
+        .map((column) => column.name),
+    );
     this.tallies = expectations.map((expectation) =>
       expectation.type === 'unique'
         ? { passed: 0, checked: 0, distinct: new Set() }
@@ -169,9 +182,16 @@ export class ExpectationChecker {
       if (values === undefined) return;
       const allowed =
         expectation.type === 'inSet' ? new Set(expectation.values.map(String)) : undefined;
+      const schemaless = this.nanIsNull.size === 0 && !this.hasSchema;
       for (let row = 0; row < chunk.length; row++) {
         const value = values[row] as CellValue;
-        if (value === null || (typeof value === 'number' && Number.isNaN(value))) continue;
+        if (
+          value === null ||
+          (typeof value === 'number' &&
+            Number.isNaN(value) &&
+            (schemaless || this.nanIsNull.has(expectation.column)))
+        )
+          continue;
         tally.checked++;
         if (expectation.type === 'between') {
           const number = toNumber(value);
@@ -245,7 +265,8 @@ export class ExpectationChecker {
         case 'notNull': {
           const stats = commitStats[expectation.column];
           if (stats === undefined || commitRows === 0) break;
-          const share = stats.count / commitRows;
+          // NaN and infinities are values (see NonFiniteCounter): only nulls count against it.
+          const share = (commitRows - stats.nulls) / commitRows;
           const mostly = expectation.mostly ?? 1;
           if (share < mostly) {
             fail(

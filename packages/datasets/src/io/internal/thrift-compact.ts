@@ -1,8 +1,8 @@
-/**
- * A minimal Thrift compact-protocol encoder, enough for Parquet's footer and page headers.
- * Fields are written in increasing id order by the caller; nested structs keep their own
- * last-field-id as the protocol requires.
- */
+// A minimal Thrift compact protocol, both directions: an encoder enough for Parquet's footer and
+// page headers, and a struct reader for page headers. Fields are written in increasing id order
+// by the caller; nested structs keep their own last-field-id as the protocol requires.
+import { type Cursor, putVarint53, readByte, readVarint, readZigzag } from './byte-cursor.js';
+import { corrupt } from './corrupt.js';
 
 /** Compact protocol type ids. */
 export const T = {
@@ -15,23 +15,13 @@ export const T = {
   DOUBLE: 7,
   BINARY: 8,
   LIST: 9,
+  SET: 10,
   STRUCT: 12,
 } as const;
 
 const encoder = new TextEncoder();
 
-/** Unsigned LEB128 of a whole number up to 2^53 into `out` at `at`; returns the position after it. */
-export function putVarint53(out: Uint8Array, at: number, value: number): number {
-  let position = at;
-  let rest = value;
-  while (rest >= 0x80) {
-    out[position++] = (rest % 0x80) | 0x80;
-    rest = Math.floor(rest / 0x80);
-  }
-  out[position++] = rest;
-  return position;
-}
-
+/** Encodes a struct field by field (compact protocol). */
 export class ThriftWriter {
   private bytes = new Uint8Array(256);
   private length = 0;
@@ -155,4 +145,78 @@ export class ThriftWriter {
     this.byte(0);
     return this.bytes.slice(0, this.length);
   }
+}
+
+/** Skips one value of compact type `type`. */
+function skipValue(cursor: Cursor, type: number, depth: number): void {
+  if (depth > 16) corrupt('page header structs nest too deeply');
+  switch (type) {
+    case T.TRUE:
+    case T.FALSE:
+      return;
+    case T.BYTE:
+      readByte(cursor);
+      return;
+    case T.I16:
+    case T.I32:
+    case T.I64:
+      readVarint(cursor);
+      return;
+    case T.DOUBLE:
+      cursor.position += 8;
+      if (cursor.position > cursor.end)
+        corrupt('a page header runs past the end of the column chunk');
+      return;
+    case T.BINARY: {
+      const length = readVarint(cursor);
+      cursor.position += length;
+      if (cursor.position > cursor.end)
+        corrupt('a page header runs past the end of the column chunk');
+      return;
+    }
+    case T.LIST:
+    case T.SET: {
+      const head = readByte(cursor);
+      let size = head >> 4;
+      if (size === 15) size = readVarint(cursor);
+      const elementType = head & 0x0f;
+      for (let index = 0; index < size; index++) {
+        if (elementType === T.TRUE || elementType === T.FALSE) readByte(cursor);
+        else skipValue(cursor, elementType, depth + 1);
+      }
+      return;
+    }
+    case T.STRUCT:
+      readStruct(cursor, depth + 1, () => false);
+      return;
+    default:
+      corrupt(`a page header has unknown thrift type ${type}`);
+  }
+}
+
+/**
+ * Reads a struct: calls `onField(id, type)` for each field, which reads the value and returns
+ * true, or returns false to have it skipped.
+ */
+export function readStruct(
+  cursor: Cursor,
+  depth: number,
+  onField: (id: number, type: number) => boolean,
+): void {
+  let id = 0;
+  for (;;) {
+    const head = readByte(cursor);
+    const type = head & 0x0f;
+    if (type === 0) return;
+    const delta = head >> 4;
+    id = delta === 0 ? readZigzag(cursor) : id + delta;
+    if (!onField(id, type)) skipValue(cursor, type, depth);
+  }
+}
+
+/** Reads an i32 field (also accepts i16 and byte). */
+export function readI32Field(cursor: Cursor, type: number): number {
+  if (type !== T.I32 && type !== T.I16 && type !== T.BYTE)
+    corrupt(`a page header field has thrift type ${type}, not an integer`);
+  return type === T.BYTE ? (readByte(cursor) << 24) >> 24 : readZigzag(cursor);
 }

@@ -1,0 +1,6 @@
+export {
+  CsvRecordReader,
+  type CsvRecordSink,
+  type CsvSyntaxOptions,
+  parseCsvRecords,
+} from './csv-records.js';
