@@ -5,6 +5,7 @@ const RATIO = /\b(?:ratio|speedup)\b.*?(-?\d+(?:\.\d+)?)x\b/i;
 
 // The peer a printed ratio line compares with, from the names the benchmarks print.
 const PEERS = [
+  [/registry \/ pg\b|\bpg \d+ selects|\bpg same inserts/i, 'pg (hand-written SQL)'],
   [/scipy/i, 'SciPy'],
   [/numpy/i, 'NumPy'],
   [/duckdb/i, 'DuckDB'],

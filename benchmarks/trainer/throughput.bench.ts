@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createStore } from '@mlinfra/core';
 import { type ConcreteBackendName, train, useBackend } from '@mlinfra/trainer';
 import * as tf from '@tensorflow/tfjs';
+import { result } from './result-line.js';
 
 const quick = process.env.BENCH_QUICK === '1';
 const rows = quick ? 4096 : 32768;
@@ -44,19 +45,6 @@ function mlp(): tf.LayersModel {
 
 const data = makeData();
 
-/** A structured line for benchmarks/run-all.mjs (RESULTS.md). */
-function result(
-  metric: string,
-  ours: number,
-  peer: string,
-  ratio: number,
-  unit: string,
-  better: 'higher' | 'lower',
-): void {
-  console.log(
-    `RESULT ${JSON.stringify({ area: 'trainer', metric, ours: Number(ours.toFixed(3)), peer, ratio: Number(ratio.toFixed(3)), unit, better })}`,
-  );
-}
 const common = {
   data: { train: data },
   epochs,
@@ -89,7 +77,8 @@ console.log(
   `trainer throughput: MLP ${features}-64-64-1, ${rows} rows x ${epochs} epochs, batch ${batchSize}${quick ? ' (BENCH_QUICK)' : ''}`,
 );
 const rates: Partial<Record<ConcreteBackendName, number>> = {};
-for (const backend of ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const) {
+// webgpu has its own benchmark (webgpu.bench.ts): on a machine without a GPU it runs on software.
+for (const backend of ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const) {
   try {
     await useBackend(backend);
   } catch (error) {

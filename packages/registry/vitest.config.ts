@@ -4,7 +4,9 @@ export default defineProject({
   test: {
     name: 'registry',
     include: ['src/**/*.test.ts'],
+    exclude: ['src/**/postgres*.test.ts'],
     testTimeout: 60_000,
+    hookTimeout: 120_000,
     globalSetup: ['src/__fixtures__/build-dist.ts'],
   },
 });

@@ -27,10 +27,13 @@ describe('custom platform service (registry + serving + drift in one process)', 
     return { status: response.status, json: (await response.json()) as Record<string, unknown> };
   }
 
-  async function predict(rows: ReadonlyArray<Record<string, number>>): Promise<number[][]> {
+  /** The model stores its classes, so /v1 answers `{ label, scores }` per row. */
+  async function predict(
+    rows: ReadonlyArray<Record<string, number>>,
+  ): Promise<{ label: string; scores: Record<string, number> }[]> {
     const answer = await call('POST', '/v1/models/weather:predict', { instances: rows });
     expect(answer.status).toBe(200);
-    return answer.json.predictions as number[][];
+    return answer.json.predictions as { label: string; scores: Record<string, number> }[];
   }
 
   async function traffic(): Promise<Record<string, number>> {
@@ -61,7 +64,9 @@ describe('custom platform service (registry + serving + drift in one process)', 
     expect(models[0]!.versions.map((version) => version.version).sort()).toEqual([1, 2]);
     const predictions = await predict(days.slice(0, 3).map(features));
     expect(predictions).toHaveLength(3);
-    expect(predictions[0]!.reduce((sum, value) => sum + value, 0)).toBeCloseTo(1, 4);
+    const scores = Object.values(predictions[0]!.scores);
+    expect(scores.reduce((sum, value) => sum + value, 0)).toBeCloseTo(1, 4);
+    expect(Object.keys(predictions[0]!.scores)).toContain(predictions[0]!.label);
     expect((await fetch(`${url}/v2/health/ready`)).status).toBe(200);
     expect((await call('GET', '/nothing')).status).toBe(404);
   });

@@ -538,9 +538,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
             log(`    request failed: ${response.status} ${await response.text()}`);
             continue;
           }
-          const answer = (await response.json()) as { predictions: number[][] };
+          // The artifact stores its classes, so /v1 answers { label, scores } per row.
+          const answer = (await response.json()) as { predictions: { label: string }[] };
           for (const prediction of answer.predictions) {
-            const label = WEATHER_CLASSES[argmax(prediction)]!;
+            const label = prediction.label;
             predictedClasses[label] = (predictedClasses[label] ?? 0) + 1;
             servedRows++;
           }

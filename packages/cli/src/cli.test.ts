@@ -1,26 +1,9 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = join(packageRoot, 'dist', 'bin.js');
-const fixtures = join(packageRoot, 'src', '__fixtures__');
-
-function newestSource(folder: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(folder, { withFileTypes: true })) {
-    const path = join(folder, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
-      newest = Math.max(newest, statSync(path).mtimeMs);
-    }
-  }
-  return newest;
-}
+import { bin, ensureBuilt, fixtures } from './test-support/bin.js';
 
 interface Result {
   code: number | null;
@@ -51,6 +34,22 @@ function mlinfra(args: string[], env: Record<string, string> = {}): Promise<Resu
   });
 }
 
+/** The URL a running `mlinfra serve` prints once it listens. */
+function servingUrl(child: ChildProcess): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match !== null) resolve(match[1]!);
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${output}`)));
+  });
+}
+
 async function json<T>(args: string[]): Promise<T> {
   const result = await mlinfra([...args, '--json']);
   if (result.code !== 0)
@@ -60,14 +59,7 @@ async function json<T>(args: string[]): Promise<T> {
 
 describe('mlinfra (the built bin against a temporary MLINFRA_HOME)', () => {
   beforeAll(async () => {
-    if (!existsSync(bin) || statSync(bin).mtimeMs < newestSource(join(packageRoot, 'src'))) {
-      const build = spawnSync('pnpm', ['--filter', '@mlinfra/cli', 'build'], {
-        cwd: packageRoot,
-        encoding: 'utf8',
-      });
-      if (build.status !== 0)
-        throw new Error(`building the CLI failed:\n${build.stdout}\n${build.stderr}`);
-    }
+    ensureBuilt();
     work = await mkdtemp(join(tmpdir(), 'mlinfra-cli-'));
     home = join(work, 'home');
     for (const name of [
@@ -102,7 +94,7 @@ describe('mlinfra (the built bin against a temporary MLINFRA_HOME)', () => {
     expect(none.code).toBe(2);
     const unknown = await mlinfra(['models', 'lst']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('list, show, alias, promote, lineage');
+    expect(unknown.stderr).toContain('list, show, register, alias, promote, lineage');
     const missing = await mlinfra(['datasets', 'commit', 'weather']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('Missing <file>');
@@ -310,6 +302,69 @@ describe('mlinfra (the built bin against a temporary MLINFRA_HOME)', () => {
     expect(compared.stdout).toContain('params.learningRate');
   });
 
+  it('registers an ONNX file with input columns and serves name@alias over V2 and /v1', async () => {
+    const onnxFixtures = join(fixtures, '..', '..', '..', 'serving', 'src', '__fixtures__', 'onnx');
+    await copyFile(join(onnxFixtures, 'mlp.onnx'), join(work, 'mlp.onnx'));
+    const reference = JSON.parse(await readFile(join(onnxFixtures, 'mlp.json'), 'utf8')) as {
+      inputs: { data: number[] }[];
+      outputs: { data: number[] }[];
+    };
+    const columns = Array.from({ length: 8 }, (_, i) => `f${i}`);
+    const register = (mapping: string) => [
+      ...['models', 'register', 'onnx-mlp', '--onnx', 'mlp.onnx'],
+      ...['--columns', mapping],
+    ];
+    const bad = await mlinfra(register('features=a,b'));
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/map it to 8 columns, not 2/);
+    const registered = await json<{ version: number; format: string }>([
+      ...register(`features=${columns.join(',')}`),
+      ...['--alias', 'champion'],
+    ]);
+    expect(registered).toMatchObject({ version: 1, format: 'onnx' });
+    const shown = await mlinfra(['models', 'show', 'onnx-mlp@champion']);
+    expect(shown.stdout).toMatch(/bytes, onnx\)/);
+    expect(shown.stdout).toContain(`columns   features=${columns.join(',')}`);
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [bin, 'serve', 'onnx-mlp@champion', '--port', '0', '--onnx-threads', '1'],
+      { cwd: work, env: { ...process.env, MLINFRA_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      const url = await servingUrl(child);
+      const features = reference.inputs[0]!.data;
+      const v2 = await fetch(`${url}/v2/models/onnx-mlp/infer`, {
+        method: 'POST',
+        body: JSON.stringify({
+          inputs: [{ name: 'features', datatype: 'FP32', shape: [5, 8], data: features }],
+        }),
+      });
+      expect(v2.status).toBe(200);
+      const inferred = (await v2.json()) as { outputs: { data: number[] }[] };
+      const v1 = await fetch(`${url}/v1/models/onnx-mlp:predict`, {
+        method: 'POST',
+        body: JSON.stringify({
+          instances: Array.from({ length: 5 }, (_, row) =>
+            Object.fromEntries(columns.map((column, i) => [column, features[row * 8 + i]])),
+          ),
+        }),
+      });
+      expect(v1.status).toBe(200);
+      const predicted = ((await v1.json()) as { predictions: number[][] }).predictions.flat();
+      for (const got of [inferred.outputs[0]!.data, predicted]) {
+        got.forEach((value, index) => {
+          const expected = reference.outputs[0]!.data[index]!;
+          expect(Math.abs(value - expected)).toBeLessThanOrEqual(1e-6 * Math.abs(expected) + 1e-7);
+        });
+      }
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
   it('serves the champion over HTTP, logs each prediction, drains on SIGTERM; drift report reads the log', async () => {
     const logPath = join(work, 'predictions.jsonl');
     const child: ChildProcess = spawn(
@@ -318,18 +373,7 @@ describe('mlinfra (the built bin against a temporary MLINFRA_HOME)', () => {
       { cwd: work, env: { ...process.env, MLINFRA_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let output = '';
-        child.stdout!.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-          const match = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-          if (match !== null) resolve(match[1]!);
-        });
-        child.stderr!.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-        });
-        child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${output}`)));
-      });
+      const url = await servingUrl(child);
       const lines = (await readFile(join(work, 'weather-summer-2015.csv'), 'utf8'))
         .trim()
         .split('\n')
@@ -349,9 +393,13 @@ describe('mlinfra (the built bin against a temporary MLINFRA_HOME)', () => {
         body: JSON.stringify({ instances }),
       });
       expect(response.status).toBe(200);
-      const body = (await response.json()) as { predictions: number[][] };
+      // The weather model knows its label's classes, so /v1 answers { label, scores } per row.
+      const body = (await response.json()) as {
+        predictions: { label: string; scores: Record<string, number> }[];
+      };
       expect(body.predictions).toHaveLength(122);
-      expect(body.predictions[0]).toHaveLength(5);
+      expect(Object.keys(body.predictions[0]!.scores)).toHaveLength(5);
+      expect(Object.keys(body.predictions[0]!.scores)).toContain(body.predictions[0]!.label);
       const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

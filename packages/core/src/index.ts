@@ -2,6 +2,8 @@
  * `@mlinfra/core`: crash-safe content-addressed storage, table schema and typed errors.
  * @packageDocumentation
  */
+
+export { currentActor } from './actor/actor.js';
 export {
   BudgetExceededError,
   ConflictError,

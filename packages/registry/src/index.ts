@@ -1,6 +1,7 @@
 /**
- * `@mlinfra/registry`: experiment tracking and model registry on embedded SQLite, with
- * artifacts in the `@mlinfra/core` store.
+ * `@mlinfra/registry`: experiment tracking and model registry on embedded SQLite or a shared
+ * PostgreSQL (`openRegistry({ database: 'postgres://...' })`), with artifacts in the
+ * `@mlinfra/core` store.
  *
  * ## Contracts other packages wire to (structural; they never import this package)
  *
@@ -15,8 +16,9 @@
  * **ModelSource** (consumed by `@mlinfra/serving`): a {@link Registry} has
  * - `resolve(reference: 'name@alias' | 'name/3' | 'name@latest' | 'name'): Promise<ModelVersion>` where
  *   `ModelVersion` is `{ name, version, artifact, artifactSize, signature?, metrics, slices, tags,
- *   aliases, runId?, approval, createdAt, ... }` and `artifact` is the `sha256:` digest of the
- *   model artifact in the core store
+ *   aliases, runId?, approval, createdAt, format, inputColumns?, ... }` and `artifact` is the
+ *   `sha256:` digest of the model artifact in the core store; `format` (`'tfjs' | 'onnx'`) says
+ *   which loader to use
  * - `watch(name): AsyncIterable<RegistryEvent>` (and `subscribe(name, listener) => unsubscribe`)
  *   (the iterator also has `close()`; closing the registry finishes it)
  *   with events `{ id, action: 'version.created' | 'alias.set' | 'alias.deleted' | ..., model,
@@ -27,35 +29,29 @@
  * @packageDocumentation
  */
 export type { SqlDialect, SqlDriver, SqlExecutor, SqlValue } from './driver/sql-driver.js';
+export type { AuditLogOptions } from './events/audit-log.js';
+export type { RegistryWatch, SubscribeOptions, WatchOptions } from './events/watch.js';
+export type { Lineage, TrainedVersion } from './lineage/lineage.js';
+export type { ArtifactFile } from './models/artifacts.js';
 export type { GateCheck, PromotionGate, PromotionReport } from './models/gates.js';
+export type { ApprovalOptions } from './models/model-commands.js';
+export type { ModelPage, PageOptions, VersionPage } from './models/model-reads.js';
+export { type PromoteOptions, PromotionRefusedError } from './models/promotion.js';
+export type { RegisterModelOptions } from './models/register-model.js';
 export { openRegistry } from './registry/open-registry.js';
 export type { RegistryOptions } from './registry/options.js';
-export {
-  type ApprovalOptions,
-  type AuditLogOptions,
-  type Lineage,
-  type ModelPage,
-  type PageOptions,
-  type PromoteOptions,
-  PromotionRefusedError,
-  type RegisterModelOptions,
-  Registry,
-  type RegistryWatch,
-  type RunPage,
-  type SearchRunsOptions,
-  type StartRunOptions,
-  type TrainedVersion,
-  type VersionPage,
-  type WatchOptions,
-} from './registry/registry.js';
+export { Registry } from './registry/registry.js';
 export { type LogMetricsOptions, Run, type StoredBlob } from './tracking/run.js';
 export type { MetricHistoryOptions } from './tracking/run-queries.js';
+export type { RunPage, SearchRunsOptions } from './tracking/search-runs.js';
+export type { StartRunOptions } from './tracking/start-run.js';
 export type {
   ApprovalStatus,
   Experiment,
   JsonValue,
   MetricPoint,
   ModelApproval,
+  ModelFormat,
   ModelVersion,
   ParamValue,
   RegisteredModel,

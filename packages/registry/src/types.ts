@@ -94,6 +94,12 @@ export interface ModelApproval {
 export type SliceMetrics = Record<string, Record<string, number>>;
 
 /**
+ * The format of a model artifact, which tells `@mlinfra/serving` which loader to use:
+ * `'tfjs'` (a tfjs model manifest, as `@mlinfra/trainer` writes) or `'onnx'` (an `.onnx` file).
+ */
+export type ModelFormat = 'tfjs' | 'onnx';
+
+/**
  * A registered model version: what {@link Registry.resolve} and {@link Registry.getVersion} return.
  * This is the shape `@mlinfra/serving`'s `ModelSource` consumes.
  */
@@ -106,8 +112,16 @@ export interface ModelVersion {
   artifact: Digest;
   /** Size of the artifact in bytes. */
   artifactSize: number;
+  /** The artifact's format: which loader serving uses. `'tfjs'` for versions registered without one. */
+  format: ModelFormat;
   /** Input/output signature as given at registration. */
   signature?: JsonValue;
+  /**
+   * For each model input name, the dataset columns fed to it, in order (their values concatenated
+   * along the input's last axis), as given at registration. Serving's `/v1` predict and
+   * `scoreDataset` use it for models trained elsewhere (ONNX).
+   */
+  inputColumns?: Record<string, string[]>;
   /** Evaluation metrics given at registration (overall). */
   metrics: Record<string, number>;
   /** Evaluation metrics per slice, given at registration. */

@@ -4,7 +4,7 @@ import { createServer as createHttpServer, request as httpRequest } from 'node:h
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { linearPredictor } from './__fixtures__/predictors.js';
+import { linearPredictor, until } from './__fixtures__/predictors.js';
 import { createServer } from './index.js';
 
 function post(
@@ -93,7 +93,8 @@ describe('lifecycle', () => {
     const { port } = app.address() as AddressInfo;
     const body = { inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 0, 0] }] };
     const inFlight = post(port, '/v2/models/slow/infer', body);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Wait for the request to reach the model, not for a fixed time: a loaded machine is slow.
+    await until(() => server.predictor.inFlight > 0);
     const closing = server.close();
     expect(await get(port, '/v2/health/ready')).toBe(503);
     expect(await get(port, '/v2/models/slow/ready')).toBe(503);

@@ -1,123 +1,13 @@
-import { fromZodIssues, isStore, type Store, ValidationError } from '@mlinfra/core';
+import { isStore, type Store } from '@mlinfra/core';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { PredictionSink } from './log/prediction-log.js';
-import type { ModelSource, ResolvedModel } from './model/model-source.js';
-import { isPredictor, type Predictor } from './model/predictor.js';
-
-/** Dynamic batching settings (Triton's `dynamic_batching`). */
-export interface BatchingOptions {
-  /** Most rows in one batch; a request with more rows is rejected with 400. Default 256. */
-  maxBatchSize?: number;
-  /**
-   * How long a batch that is not full may wait for more requests, in ms, counted from its oldest
-   * request. Default 0: run whatever is waiting as soon as the model is free.
-   */
-  maxQueueDelayMs?: number;
-  /** Most requests waiting per model version; more get 503 with `Retry-After`. Default 1024. */
-  maxQueue?: number;
-  /** Batches that may run at once per model version. Default 1. */
-  instances?: number;
-}
-
-/** Where one model version comes from: a source reference, an artifact path, or a predictor. */
-export type TargetOptions =
-  | {
-      /** `name@alias` (followed as the alias moves), `name/3` (fixed) or `name` (latest, followed). */
-      reference: string;
-    }
-  | {
-      /**
-       * An artifact location the loader understands. The default loader takes a digest in
-       * `store` (`'sha256:...'`) or `'<store folder>#sha256:...'` for an artifact in another store.
-       */
-      path: string;
-      /** Version label to report. Default `'1'`. */
-      version?: string | number;
-    }
-  | {
-      /** A ready predictor. */
-      predictor: Predictor;
-      /** Version label to report. Default `'1'`. */
-      version?: string | number;
-    };
-
-/** One served model. */
-export type ModelOptions = TargetOptions & {
-  /** Name clients use in URLs. Default: the reference's model name; required with path or predictor. */
-  name?: string;
-  /**
-   * Extra versions also served (addressable as `/versions/{v}`): the `latest` n versions of the
-   * source (needs `ModelSource.listVersions`, followed as versions are added) or `specific` ones.
-   */
-  versions?: { latest: number } | { specific: readonly (string | number)[] };
-  /** Batching for this model; overrides the server's. `false`: each request runs alone. */
-  batching?: BatchingOptions | false;
-  /** Canary: this share of unversioned requests, in percent (0 to 100), goes to another version. */
-  canary?: TargetOptions & { percent: number };
-  /** Shadow: a mirror model gets a copy of each request; its output is logged, never returned. */
-  shadow?: TargetOptions;
-};
-
-/** Options of the prediction log. */
-export interface LogOptions {
-  /** Where records go. */
-  sink: PredictionSink;
-  /** Share of requests logged, 0 to 1. Default 1. */
-  sampleRate?: number;
-  /** Most records buffered; beyond it records are dropped and counted. Default 10,000. */
-  maxPending?: number;
-  /** Most records per `sink.write` call. Default 1,000. */
-  maxBatch?: number;
-  /** Longest a record waits before a write, in ms. Default 1,000. */
-  flushIntervalMs?: number;
-}
-
-/** Options of {@link createPredictor} and `createServer`. */
-export interface PredictorOptions {
-  /** Models to serve: references like `'churn@champion'`, or model options. At least one. */
-  models: readonly (string | ModelOptions)[];
-  /** Resolves references and reports changes; needed for any `reference`. */
-  source?: ModelSource;
-  /**
-   * Loads a resolved artifact into a predictor. Default: `@mlinfra/trainer`'s
-   * `loadModelArtifact(store, artifact)` (an optional peer dependency).
-   */
-  loader?: (resolved: ResolvedModel) => Promise<Predictor>;
-  /** Store holding artifacts, for the default loader: a store or its location. Default `createStore()`. */
-  store?: Store | string;
-  /**
-   * TensorFlow.js backend for the default loader (`'auto'`, `'wasm'`, `'cpu'`, `'tensorflow'`,
-   * `'tensorflow-gpu'`, `'current'`), as `@mlinfra/trainer` names them. Default `'auto'`.
-   */
-  backend?: string;
-  /** Batching for every model. `false`: each request runs alone. Defaults: see {@link BatchingOptions}. */
-  batching?: BatchingOptions | false;
-  /** Request limits. */
-  limits?: {
-    /** Per-request timeout from arrival to answer, in ms; past it the answer is 504. Default 30,000. */
-    requestTimeoutMs?: number;
-    /** Largest accepted request body, in bytes; larger is 413. Default 16 MiB. */
-    maxBodyBytes?: number;
-  };
-  /** Prediction log; off when absent. */
-  log?: LogOptions;
-  /** Prometheus metrics; `false` turns `/metrics` off. */
-  metrics?:
-    | false
-    | {
-        /** Registry to add the metrics to. Default: a new one. */
-        registry?: Registry;
-        /** Metric name prefix. Default `mlinfra_serving_`. */
-        prefix?: string;
-      };
-  /** Poll the source this often for alias moves when it has no `watch`, in ms. 0: never. Default 30,000. */
-  pollIntervalMs?: number;
-  /** Run each version on zero-filled batches before it takes traffic. Default true. */
-  warmup?: boolean;
-  /** Called on model lifecycle events (loads, swaps, unloads, failures). */
-  onEvent?: (event: ServingEvent) => void;
-}
+import type { ModelLoader } from './model/loader.js';
+import type { ModelSource } from './model/model-source.js';
+import { parseReference } from './model/model-source.js';
+import { onnxOptionsSchema } from './model/onnx/onnx-options.js';
+import { isPredictor } from './model/predictor.js';
+import { isTensorPredictor, type ServablePredictor } from './model/tensor-predictor.js';
 
 /** A model lifecycle event. */
 export interface ServingEvent {
@@ -129,111 +19,337 @@ export interface ServingEvent {
   error?: unknown;
 }
 
-const predictorSchema = z.custom<Predictor>(isPredictor, {
-  message: 'expected a Predictor: { signature, predict(batch, rows) }',
+const isFunction = (value: unknown): boolean => typeof value === 'function';
+const predictorSchema = z.custom<ServablePredictor>(
+  (value) => isPredictor(value) || isTensorPredictor(value),
+  {
+    message:
+      'expected a Predictor { signature, predict(batch, rows) } or a TensorPredictor { signature, batched, run(inputs) } such as loadOnnxModel() returns',
+  },
+);
+const versionLabelSchema = z.union([z.string().min(1), z.number()]);
+const formatSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]*$/, 'a format is a lower-case name such as "tfjs" or "onnx"');
+
+const batchingObjectSchema = z.strictObject({
+  /** Most rows in one batch; a request with more rows is rejected with 400. Default 256. */
+  maxBatchSize: z.number().int().min(1).optional(),
+  /**
+   * How long a batch that is not full may wait for more requests, in ms, counted from its oldest
+   * request. Default 0: run whatever is waiting as soon as the model is free.
+   */
+  maxQueueDelayMs: z.number().min(0).optional(),
+  /** Most requests waiting per model version; more get 503 with `Retry-After`. Default 1024. */
+  maxQueue: z.number().int().min(1).optional(),
+  /** Batches that may run at once per model version. Default 1. */
+  instances: z.number().int().min(1).optional(),
 });
-const versionSchema = z.union([z.string().min(1), z.number()]);
-const targetSchema = z.union([
-  z.object({ reference: z.string().min(1) }).loose(),
-  z.object({ path: z.string().min(1), version: versionSchema.optional() }).loose(),
-  z.object({ predictor: predictorSchema, version: versionSchema.optional() }).loose(),
-]);
-const batchingSchema = z.union([
-  z.literal(false),
-  z
-    .object({
-      maxBatchSize: z.number().int().min(1).optional(),
-      maxQueueDelayMs: z.number().min(0).optional(),
-      maxQueue: z.number().int().min(1).optional(),
-      instances: z.number().int().min(1).optional(),
-    })
-    .strict(),
-]);
-const modelSchema = z.union([
-  z.string().min(1),
-  z.intersection(
-    targetSchema,
-    z.object({
-      name: z
-        .string()
-        .regex(/^[A-Za-z0-9_][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-"')
-        .optional(),
-      versions: z
-        .union([
-          z.object({ latest: z.number().int().min(1) }).strict(),
-          z.object({ specific: z.array(versionSchema).min(1) }).strict(),
-        ])
-        .optional(),
-      batching: batchingSchema.optional(),
-      canary: z
-        .intersection(targetSchema, z.object({ percent: z.number().min(0).max(100) }))
-        .optional(),
-      shadow: targetSchema.optional(),
-    }),
+const batchingSchema = z.union([z.literal(false), batchingObjectSchema]);
+
+/** Dynamic batching settings (Triton's `dynamic_batching`). */
+export type BatchingOptions = z.input<typeof batchingObjectSchema>;
+
+const TARGET_KINDS = 'give exactly one of "reference", "path" or "predictor"';
+
+/** Parses `value` with `schema` inside another schema's transform, keeping the inner issues. */
+function parseWithin(schema: z.ZodType, value: unknown, context: z.RefinementCtx): unknown {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) context.addIssue({ ...issue });
+  return z.NEVER;
+}
+
+/**
+ * A schema that parses with `route` (which picks the branch an input meant), typed and
+ * introspectable as the plain union of `branches`: tools that walk a schema (core's
+ * nearest-known-key hint) see every branch's keys. The leading `z.unknown()` accepts everything,
+ * so the union's branches never run themselves.
+ */
+function routedUnion<const Branches extends readonly [z.ZodType, z.ZodType, ...z.ZodType[]]>(
+  branches: Branches,
+  route: (value: unknown, context: z.RefinementCtx) => unknown,
+): z.ZodUnion<Branches> {
+  const routed = z.union([z.unknown(), z.union(branches)]).transform(route);
+  return routed as unknown as z.ZodUnion<Branches>;
+}
+
+/**
+ * A union whose branch is picked by the one key of `keys` the input holds, so a bad input gets
+ * the errors of the branch it meant (a typo, a bad predictor) rather than zod's "Invalid input"
+ * for a union whose every branch failed.
+ */
+function keyedUnion<const Branches extends readonly [z.ZodType, z.ZodType, ...z.ZodType[]]>(
+  keys: readonly string[],
+  branches: Branches,
+  message: string,
+): z.ZodUnion<Branches> {
+  return routedUnion(branches, (value, context) => {
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      const present = keys.flatMap((key, index) => (key in value ? [index] : []));
+      if (present.length === 1) return parseWithin(branches[present[0]!]!, value, context);
+    }
+    context.addIssue({ code: 'custom', message, input: value });
+    return z.NEVER;
+  });
+}
+
+/** The three ways to name one model version, each a strict object with `extra` fields. */
+function targetSchema<Extra extends z.ZodRawShape>(extra: Extra) {
+  return keyedUnion(
+    ['reference', 'path', 'predictor'],
+    [
+      z.strictObject({
+        /** `name@alias` (followed as the alias moves), `name/3` (fixed) or `name` (latest, followed). */
+        reference: z.string().min(1),
+        ...extra,
+      }),
+      z.strictObject({
+        /**
+         * An artifact location the loader understands. The default loaders take a digest in
+         * `store` (`'sha256:...'`) or `'<store folder>#sha256:...'` for an artifact in another store.
+         */
+        path: z.string().min(1),
+        /** Version label to report. Default `'1'`. */
+        version: versionLabelSchema.optional(),
+        /** Artifact format, which picks the loader (see `loaders`). Default `'tfjs'`. */
+        format: formatSchema.optional(),
+        ...extra,
+      }),
+      z.strictObject({
+        /** A ready predictor. */
+        predictor: predictorSchema,
+        /** Version label to report. Default `'1'`. */
+        version: versionLabelSchema.optional(),
+        ...extra,
+      }),
+    ],
+    TARGET_KINDS,
+  );
+}
+
+const unknownFieldsSchema = z.enum(['ignore', 'reject']);
+
+const plainTargetSchema = targetSchema({});
+const modelSchema = targetSchema({
+  /** Name clients use in URLs. Default: the reference's model name; required with path or predictor. */
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-"')
+    .optional(),
+  /**
+   * Extra versions also served (addressable as `/versions/{v}`): the `latest` n versions of the
+   * source (needs `ModelSource.listVersions`, followed as versions are added) or `specific` ones.
+   */
+  versions: z
+    .union([
+      z.strictObject({ latest: z.number().int().min(1) }),
+      z.strictObject({ specific: z.array(versionLabelSchema).min(1) }),
+    ])
+    .optional(),
+  /** Batching for this model; overrides the server's. `false`: each request runs alone. */
+  batching: batchingSchema.optional(),
+  /** What `/v1` does with raw-row fields that are not features; overrides the server's. */
+  unknownFields: unknownFieldsSchema.optional(),
+  /** Canary: this share of unversioned requests, in percent (0 to 100), goes to another version. */
+  canary: targetSchema({ percent: z.number().min(0).max(100) }).optional(),
+  /** Shadow: a mirror model gets a copy of each request; its output is logged, never returned. */
+  shadow: plainTargetSchema.optional(),
+});
+
+/** An object form or a plain value (a string reference), each with its own errors. */
+function objectOrPlain<Plain extends z.ZodType, Form extends z.ZodType>(
+  plain: Plain,
+  form: Form,
+): z.ZodUnion<[Plain, Form]> {
+  return routedUnion([plain, form], (value, context) =>
+    parseWithin(typeof value === 'object' && value !== null ? form : plain, value, context),
+  );
+}
+
+/** A served model: a reference string such as `'churn@champion'`, or model options. */
+const modelEntrySchema = objectOrPlain(z.string().min(1), modelSchema);
+
+/** Where one model version comes from: a source reference, an artifact path, or a predictor. */
+export type TargetOptions = z.input<typeof plainTargetSchema>;
+/** One served model. */
+export type ModelOptions = z.input<typeof modelSchema>;
+
+const logSchema = z.strictObject({
+  /** Where records go. */
+  sink: z.custom<PredictionSink>(
+    (value) =>
+      typeof value === 'object' &&
+      value !== null &&
+      typeof (value as PredictionSink).write === 'function',
+    { message: 'expected a PredictionSink: { write(records) }' },
   ),
-]);
-const optionsSchema = z
-  .object({
-    models: z.array(modelSchema).min(1, 'serve at least one model'),
-    source: z
-      .custom<ModelSource>(
-        (value) =>
-          typeof value === 'object' &&
-          value !== null &&
-          typeof (value as ModelSource).resolve === 'function',
-        { message: 'expected a ModelSource: { resolve(reference) }' },
-      )
-      .optional(),
-    loader: z
-      .custom<(resolved: ResolvedModel) => Promise<Predictor>>((v) => typeof v === 'function')
-      .optional(),
-    store: z
-      .union([z.string().min(1), z.custom<Store>(isStore, { message: 'expected a Store' })])
-      .optional(),
-    backend: z.string().min(1).optional(),
-    batching: batchingSchema.optional(),
-    limits: z
-      .object({
-        requestTimeoutMs: z.number().positive().optional(),
-        maxBodyBytes: z.number().int().positive().optional(),
-      })
-      .strict()
-      .optional(),
-    log: z
-      .object({
-        sink: z.custom<PredictionSink>(
-          (value) =>
-            typeof value === 'object' &&
-            value !== null &&
-            typeof (value as PredictionSink).write === 'function',
-          { message: 'expected a PredictionSink: { write(records) }' },
-        ),
-        sampleRate: z.number().min(0).max(1).optional(),
-        maxPending: z.number().int().min(1).optional(),
-        maxBatch: z.number().int().min(1).optional(),
-        flushIntervalMs: z.number().min(0).optional(),
-      })
-      .strict()
-      .optional(),
-    metrics: z
-      .union([
-        z.literal(false),
-        z
-          .object({
-            registry: z.custom<Registry>((v) => typeof v === 'object' && v !== null).optional(),
-            prefix: z
-              .string()
-              .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/)
-              .optional(),
-          })
-          .strict(),
-      ])
-      .optional(),
-    pollIntervalMs: z.number().min(0).optional(),
-    warmup: z.boolean().optional(),
-    onEvent: z.custom<(event: ServingEvent) => void>((v) => typeof v === 'function').optional(),
-  })
-  .loose();
+  /** Share of requests logged, 0 to 1. Default 1. */
+  sampleRate: z.number().min(0).max(1).optional(),
+  /** Most records buffered; beyond it records are dropped and counted. Default 10,000. */
+  maxPending: z.number().int().min(1).optional(),
+  /** Most records per `sink.write` call. Default 1,000. */
+  maxBatch: z.number().int().min(1).optional(),
+  /** Longest a record waits before a write, in ms. Default 1,000. */
+  flushIntervalMs: z.number().min(0).optional(),
+});
+
+/** Options of the prediction log. */
+export type LogOptions = z.input<typeof logSchema>;
+
+/** Request limits of the prediction service (the server adds its HTTP ones). */
+export const serviceLimitsShape = {
+  /** Per-request timeout from arrival to answer, in ms; past it the answer is 504. Default 30,000. */
+  requestTimeoutMs: z.number().positive().optional(),
+  /** Largest accepted request body, in bytes; larger is 413. Default 16 MiB. */
+  maxBodyBytes: z.number().int().positive().optional(),
+};
+
+/** The fields of {@link createPredictionService}'s options; `createServer` adds its own. */
+export const serviceShape = {
+  /** Models to serve: references like `'churn@champion'`, or model options. At least one. */
+  models: z.array(modelEntrySchema).min(1, 'serve at least one model'),
+  /** Resolves references and reports changes; needed for any `reference`. */
+  source: z
+    .custom<ModelSource>(
+      (value) =>
+        typeof value === 'object' &&
+        value !== null &&
+        typeof (value as ModelSource).resolve === 'function',
+      { message: 'expected a ModelSource: { resolve(reference) }' },
+    )
+    .optional(),
+  /**
+   * Loads every resolved artifact into a predictor, whatever its format (replaces `loaders`).
+   * Default: the loader of the artifact's format in `loaders`.
+   */
+  loader: z.custom<ModelLoader>(isFunction, { message: 'expected a function' }).optional(),
+  /**
+   * Loaders by artifact format (`ResolvedModel.format`, `'tfjs'` when absent); they replace the
+   * built-in ones. Built in: `tfjs` (`@mlinfra/trainer`'s `loadModelArtifact`, an optional peer).
+   */
+  loaders: z
+    .record(formatSchema, z.custom<ModelLoader>(isFunction, { message: 'expected a function' }))
+    .optional(),
+  /** Store holding artifacts, for the built-in loaders: a store or its location. Default: the source's store, else `createStore()`. */
+  store: z
+    .union([z.string().min(1), z.custom<Store>(isStore, { message: 'expected a Store' })])
+    .optional(),
+  /**
+   * TensorFlow.js backend for the `tfjs` loader (`'auto'`, `'wasm'`, `'cpu'`, `'webgpu'`, `'tensorflow'`,
+   * `'tensorflow-gpu'`, `'current'`), as `@mlinfra/trainer` names them. Default `'auto'`.
+   */
+  backend: z.string().min(1).optional(),
+  /**
+   * onnxruntime session options for the `onnx` loader: `intraOpNumThreads`, `interOpNumThreads`,
+   * `graphOptimizationLevel` (default `'all'`), `executionProviders` (default `['cpu']`).
+   */
+  onnx: onnxOptionsSchema.optional(),
+  /** Batching for every model. `false`: each request runs alone. Defaults: see {@link BatchingOptions}. */
+  batching: batchingSchema.optional(),
+  /**
+   * What `/v1` does with a raw-row field that is not one of the model's features (when the model
+   * declares them): `'reject'` answers 400 naming it, `'ignore'` drops it. Default `'reject'`.
+   */
+  unknownFields: unknownFieldsSchema.optional(),
+  /** Request limits. */
+  limits: z.strictObject(serviceLimitsShape).optional(),
+  /** Prediction log; off when absent. */
+  log: logSchema.optional(),
+  /** Prometheus metrics; `false` turns `/metrics` off. */
+  metrics: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        /** Registry to add the metrics to. Default: a new one. */
+        registry: z
+          .custom<Registry>((value) => typeof value === 'object' && value !== null)
+          .optional(),
+        /** Metric name prefix. Default `mlinfra_serving_`. */
+        prefix: z
+          .string()
+          .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/)
+          .optional(),
+      }),
+    ])
+    .optional(),
+  /** Poll the source this often for alias moves when it has no `watch`, in ms. 0: never. Default 30,000. */
+  pollIntervalMs: z.number().min(0).optional(),
+  /** Run each version on zero-filled batches before it takes traffic. Default true. */
+  warmup: z.boolean().optional(),
+  /** Called on model lifecycle events (loads, swaps, unloads, failures). */
+  onEvent: z.custom<(event: ServingEvent) => void>(isFunction).optional(),
+};
+
+interface ServiceFields {
+  models?: readonly unknown[];
+  source?: unknown;
+}
+
+/** The rules across fields: what a reference, a path and a version policy each need. */
+export function checkServiceFields(options: ServiceFields, context: z.RefinementCtx): void {
+  const names = new Set<string>();
+  (options.models ?? []).forEach((entry, index) => {
+    if (typeof entry !== 'string' && (typeof entry !== 'object' || entry === null)) return;
+    const model = (typeof entry === 'string' ? { reference: entry } : entry) as {
+      reference?: unknown;
+      name?: unknown;
+      versions?: unknown;
+    };
+    const isReference = typeof model.reference === 'string';
+    if (isReference && options.source === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['models', index],
+        message: 'a reference needs a "source" (a ModelSource such as a registry)',
+      });
+    }
+    if (!isReference && model.name === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['models', index, 'name'],
+        message: 'give a name to a model served by path or predictor',
+      });
+    }
+    if (model.versions !== undefined && !isReference) {
+      context.addIssue({
+        code: 'custom',
+        path: ['models', index, 'versions'],
+        message: 'a version policy needs a "reference" resolved through the source',
+      });
+    }
+    const name =
+      typeof model.name === 'string'
+        ? model.name
+        : isReference
+          ? parseReference(model.reference as string).name
+          : undefined;
+    if (name !== undefined) {
+      if (names.has(name)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['models', index, 'name'],
+          message: `model name "${name}" is served twice; give each model a distinct "name"`,
+        });
+      }
+      names.add(name);
+    }
+  });
+}
+
+/** The options schema of {@link createPredictionService}. */
+export const predictionServiceOptionsSchema = z
+  .strictObject(serviceShape)
+  .superRefine(checkServiceFields);
+
+/** Options of `createPredictionService` (and of `createServer`, which adds the HTTP ones). */
+export type PredictionServiceOptions = z.input<typeof predictionServiceOptionsSchema>;
+
+/**
+ * Options of `createPredictor`.
+ * @deprecated Use {@link PredictionServiceOptions}; this alias goes in the next minor release.
+ */
+export type PredictorOptions = PredictionServiceOptions;
 
 /** Resolved batching settings. */
 export interface PreparedBatching {
@@ -255,82 +371,4 @@ export function prepareBatching(value: BatchingOptions | false | undefined): Pre
     maxQueue: value?.maxQueue ?? 1024,
     instances: value?.instances ?? 1,
   };
-}
-
-const TOP_LEVEL_KEYS = new Set([
-  'models',
-  'source',
-  'loader',
-  'store',
-  'backend',
-  'batching',
-  'limits',
-  'log',
-  'metrics',
-  'pollIntervalMs',
-  'warmup',
-  'onEvent',
-]);
-const MODEL_KEYS = new Set([
-  'reference',
-  'path',
-  'predictor',
-  'version',
-  'name',
-  'versions',
-  'batching',
-  'canary',
-  'shadow',
-]);
-
-/**
- * Validates options once at the boundary.
- * @throws ValidationError listing every problem.
- */
-export function validateOptions<T extends PredictorOptions>(options: T, what: string): T {
-  const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) {
-    throw new ValidationError(`Invalid ${what} options.`, fromZodIssues(parsed.error.issues));
-  }
-  const issues: { path: (string | number)[]; message: string }[] = [];
-  // Typos are caught rather than silently ignored.
-  for (const key of Object.keys(options)) {
-    if (!TOP_LEVEL_KEYS.has(key))
-      issues.push({
-        path: [key],
-        message: `unknown option; known: ${[...TOP_LEVEL_KEYS].join(', ')}`,
-      });
-  }
-  options.models.forEach((model, index) => {
-    if (typeof model !== 'string') {
-      for (const key of Object.keys(model)) {
-        if (!MODEL_KEYS.has(key))
-          issues.push({
-            path: ['models', index, key],
-            message: `unknown model option; known: ${[...MODEL_KEYS].join(', ')}`,
-          });
-      }
-    }
-    if (typeof model === 'string' || 'reference' in model) {
-      if (options.source === undefined) {
-        issues.push({
-          path: ['models', index],
-          message: 'a reference needs a "source" (a ModelSource such as a registry)',
-        });
-      }
-    } else if (model.name === undefined) {
-      issues.push({
-        path: ['models', index, 'name'],
-        message: 'give a name to a model served by path or predictor',
-      });
-    }
-    if (typeof model !== 'string' && model.versions !== undefined && !('reference' in model)) {
-      issues.push({
-        path: ['models', index, 'versions'],
-        message: 'a version policy needs a "reference" resolved through the source',
-      });
-    }
-  });
-  if (issues.length > 0) throw new ValidationError(`Invalid ${what} options.`, issues);
-  return options;
 }

@@ -1,27 +1,10 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { ConflictError, fromZodIssues, MlinfraError, ValidationError } from '@mlinfra/core';
+import { ConflictError, MlinfraError, parseOptions, ValidationError } from '@mlinfra/core';
 import { z } from 'zod';
 import { createHandler, type RequestHandler } from './http/handler.js';
-import type { PredictorOptions } from './options.js';
-import { createPredictor, type PredictionService } from './service/prediction-service.js';
-
-/** Options of {@link createServer}: those of `createPredictor` plus the HTTP ones. */
-export interface ServerOptions extends PredictorOptions {
-  /** Bearer tokens; when set, every route but `/v2/health/*` needs `Authorization: Bearer <token>` (401 otherwise). */
-  auth?: { tokens: readonly string[] };
-  /** Request header carrying the sticky routing key of canary splits. Default `x-routing-key`. */
-  routingKeyHeader?: string;
-  /** Graceful shutdown on signals, installed by `listen()`. */
-  shutdown?: {
-    /** Signals that start a graceful shutdown. Default `['SIGTERM', 'SIGINT']`; `[]` installs none. */
-    signals?: readonly NodeJS.Signals[];
-    /** Longest wait for in-flight requests before connections are cut, in ms. Default 30,000. */
-    graceMs?: number;
-    /** Exit the process after a signal-driven shutdown: 0 when drained, 1 when cut. Default true. */
-    exit?: boolean;
-  };
-}
+import { checkServiceFields, serviceLimitsShape, serviceShape } from './options.js';
+import { type PredictionService, serviceFromParsed } from './service/prediction-service.js';
 
 /** A model server. */
 export interface ModelServer {
@@ -35,33 +18,102 @@ export interface ModelServer {
   ready(): Promise<void>;
   /**
    * Graceful shutdown: readiness turns false, new connections are refused, in-flight requests
-   * finish (up to `shutdown.graceMs`), then models unload and the prediction log flushes.
+   * finish (up to `shutdown.graceMs`), then models unload and the prediction log flushes. On a
+   * signal this starts after `shutdown.delayMs`, during which readiness already fails.
    */
   close(): Promise<void>;
   /** `await using server = createServer(...)` closes it at the end of the scope. */
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-const serverSchema = z
-  .object({
+const serverLimitsSchema = z.strictObject({
+  ...serviceLimitsShape,
+  /**
+   * Longest wait for a request's complete headers, in ms; a client slower than that gets 408 and
+   * its connection closes. Default 10,000 (at most `requestTimeoutMs`).
+   */
+  headersTimeoutMs: z.number().int().positive().optional(),
+  /**
+   * Longest pause between two chunks of a request body, in ms; a stalled upload gets 408 and its
+   * connection closes. The whole request (headers and body) must also arrive within
+   * `requestTimeoutMs`. Default 10,000.
+   */
+  bodyIdleTimeoutMs: z.number().int().positive().optional(),
+});
+
+/** The HTTP timeouts, in ms, with defaults applied. */
+interface HttpTimeouts {
+  headersMs: number;
+  requestMs: number;
+  bodyIdleMs: number;
+}
+
+function httpTimeouts(limits: z.output<typeof serverLimitsSchema> | undefined): HttpTimeouts {
+  const requestMs = limits?.requestTimeoutMs ?? 30_000;
+  const headersMs = limits?.headersTimeoutMs ?? Math.min(10_000, requestMs);
+  if (headersMs > requestMs) {
+    throw new ValidationError('Invalid createServer options; fix the fields listed below', [
+      {
+        path: ['limits', 'headersTimeoutMs'],
+        message: `headersTimeoutMs (${headersMs}) must not exceed requestTimeoutMs (${requestMs}): the headers are part of the request`,
+      },
+    ]);
+  }
+  return { headersMs, requestMs, bodyIdleMs: limits?.bodyIdleTimeoutMs ?? 10_000 };
+}
+
+const signalSchema = z.custom<NodeJS.Signals>(
+  (value) => typeof value === 'string' && /^SIG[A-Z0-9]+$/.test(value),
+  { message: 'a signal name such as "SIGTERM"' },
+);
+
+const serverOptionsSchema = z
+  .strictObject({
+    ...serviceShape,
+    /** Request limits. */
+    limits: serverLimitsSchema.optional(),
+    /** Bearer tokens; when set, every route but `/v2/health/*` needs `Authorization: Bearer <token>` (401 otherwise). */
     auth: z
-      .object({ tokens: z.array(z.string().min(1)).min(1, 'give at least one token') })
-      .strict()
+      .strictObject({
+        /** Accepted tokens, at least one. */
+        tokens: z.array(z.string().min(1)).min(1, 'give at least one token'),
+      })
       .optional(),
+    /** Request header carrying the sticky routing key of canary splits. Default `x-routing-key`. */
     routingKeyHeader: z
       .string()
       .regex(/^[A-Za-z0-9-]+$/)
       .optional(),
+    /** Graceful shutdown on signals, installed by `listen()`. */
     shutdown: z
-      .object({
-        signals: z.array(z.string().regex(/^SIG[A-Z0-9]+$/)).optional(),
+      .strictObject({
+        /** Signals that start a graceful shutdown. Default `['SIGTERM', 'SIGINT']`; `[]` installs none. */
+        signals: z.array(signalSchema).optional(),
+        /** Longest wait for in-flight requests before connections are cut, in ms. Default 30,000. */
         graceMs: z.number().min(0).optional(),
+        /**
+         * After a signal, readiness fails at once but requests are still accepted and answered for
+         * this long before the listener closes, so Services and load balancers stop routing here
+         * first (Kubernetes removes a terminating pod's endpoint while it is already getting
+         * SIGTERM), in ms. Default 0.
+         */
+        delayMs: z.number().min(0).optional(),
+        /** Exit the process after a signal-driven shutdown: 0 when drained, 1 when cut. Default true. */
         exit: z.boolean().optional(),
       })
-      .strict()
       .optional(),
   })
-  .loose();
+  .superRefine(checkServiceFields);
+
+/** Options of {@link createServer}: those of `createPredictionService` plus the HTTP ones. */
+export type ServerOptions = z.input<typeof serverOptionsSchema>;
+
+/** The status line for a connection-level error (what Node itself would answer). */
+function clientErrorStatus(error: NodeJS.ErrnoException): string {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return '408 Request Timeout';
+  if (error.code === 'HPE_HEADER_OVERFLOW') return '431 Request Header Fields Too Large';
+  return '400 Bad Request';
+}
 
 /**
  * Creates a model server speaking the KServe V2 REST protocol (plus `/v1/models/{name}:predict`,
@@ -69,22 +121,24 @@ const serverSchema = z
  * @throws ValidationError on invalid options.
  */
 export function createServer(options: ServerOptions): ModelServer {
-  const parsed = serverSchema.safeParse(options);
-  if (!parsed.success)
-    throw new ValidationError('Invalid createServer options.', fromZodIssues(parsed.error.issues));
-  const { auth, routingKeyHeader, shutdown, ...predictorOptions } = options;
-  const predictor = createPredictor(predictorOptions);
+  const parsed = parseOptions(serverOptionsSchema, options, 'createServer options');
+  const { auth, routingKeyHeader, shutdown } = parsed;
+  const timeouts = httpTimeouts(parsed.limits);
+  const predictor = serviceFromParsed(parsed);
   let draining = false;
+  let unready = false;
   let active = 0;
   const idle: (() => void)[] = [];
   const baseHandler = createHandler({
     service: predictor,
-    maxBodyBytes: options.limits?.maxBodyBytes ?? 16 * 1024 * 1024,
+    maxBodyBytes: parsed.limits?.maxBodyBytes ?? 16 * 1024 * 1024,
+    bodyIdleTimeoutMs: timeouts.bodyIdleMs,
     tokens: auth?.tokens,
     routingKeyHeader: (routingKeyHeader ?? 'x-routing-key').toLowerCase(),
     serverName: 'mlinfra-serving',
     serverVersion: '0',
     draining: () => draining,
+    unready: () => unready || draining,
   });
   const handler: RequestHandler = (request, response, next) => {
     active++;
@@ -108,6 +162,7 @@ export function createServer(options: ServerOptions): ModelServer {
 
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      unready = true;
       draining = true;
       removeSignals?.();
       const stopped = server
@@ -148,19 +203,42 @@ export function createServer(options: ServerOptions): ModelServer {
           ),
         );
       }
-      server = createHttpServer({ keepAliveTimeout: 5_000 }, handler);
+      server = createHttpServer(
+        {
+          keepAliveTimeout: 5_000,
+          // Node answers 408 and closes a connection whose headers, or whole request (body
+          // included), are late; it checks every `connectionsCheckingInterval` ms.
+          headersTimeout: timeouts.headersMs,
+          requestTimeout: timeouts.requestMs,
+          connectionsCheckingInterval: Math.max(
+            50,
+            Math.min(1_000, Math.floor(timeouts.headersMs / 4)),
+          ),
+        },
+        handler,
+      );
       server.on('connection', (socket) => {
         sockets.add(socket);
         socket.once('close', () => sockets.delete(socket));
       });
-      server.on('clientError', (_error, socket) => {
-        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-        else socket.destroy();
+      server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+        // Answer only when nothing was written yet (as Node does), then drop the connection.
+        if (socket.writable && (socket as Socket).bytesWritten === 0) {
+          const answer = `HTTP/1.1 ${clientErrorStatus(error)}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`;
+          socket.end(answer, () => socket.destroy());
+        } else socket.destroy();
       });
       const signals = shutdown?.signals ?? ['SIGTERM', 'SIGINT'];
       if (signals.length > 0) {
         const onSignal = () => {
-          void close().then(
+          // Readiness fails now; the listener stays open for the delay (see shutdown.delayMs).
+          unready = true;
+          const delayMs = shutdown?.delayMs ?? 0;
+          const delayed =
+            delayMs > 0
+              ? new Promise<void>((resolve) => setTimeout(resolve, delayMs))
+              : Promise.resolve();
+          void delayed.then(close).then(
             () => {
               if (shutdown?.exit ?? true) process.exit(drainedInTime ? 0 : 1);
             },

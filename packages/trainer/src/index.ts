@@ -11,6 +11,10 @@
  *   `{ format: 'mlinfra-model@1', tfjsVersion, modelJson: { path: 'model.json', digest, size },
  *      weights: [{ path: 'group1-shard1of1.bin', digest, size }], weightBytes,
  *      signature: { features: string[], inputs: [{ name, dtype, shape }], outputs: [{ name, dtype, shape }], labels? },
+ *   `signature.labels` (optional) are the class names of the first output in index order (for one
+ *   sigmoid unit: the names of 0 and 1), from `train({ classes })` / `fromColumnBatches({ classes })`
+ *   or `saveModelArtifact`'s `signature.labels`. A single input is named `features`, a single output
+ *   after the label column (else `output`).
  *      transform: JSON | null, lineage: object | null, metadata: object | null }`.
  *   The id is the manifest's digest (no timestamp inside: the same model saves to the same id).
  * - `loadModelArtifact(store, id, { backend?, applyTransform? })` `-> Promise<LoadedModel>` with
@@ -60,8 +64,10 @@ export {
   type BackendName,
   type ConcreteBackendName,
   type ModuleImporter,
+  releaseBackend,
   useBackend,
 } from './backend/backend.js';
+export { type GpuAdapterInfo, isSoftwareAdapter } from './backend/webgpu.js';
 export { type EarlyStoppingOptions, earlyStopping } from './callbacks/early-stopping.js';
 export { type ProgressBarOptions, progressBar } from './callbacks/progress-bar.js';
 export {
@@ -97,7 +103,12 @@ export { METRIC_NAMES, type MetricName, rocAuc, type Task } from './evaluate/met
 export { type CheckpointListing, listCheckpoints } from './train/checkpoint-store.js';
 export {
   type ColumnBatchLike,
+  type ColumnBatchOpener,
   type ColumnBatchSourceLike,
+  type ColumnEpochPosition,
+  type ColumnLabels,
+  type ColumnTransformLike,
+  type DatasetsCursorLike,
   type FromColumnBatchesOptions,
   fromColumnBatches,
 } from './train/column-batches.js';
@@ -112,14 +123,9 @@ export type {
   TrainData,
   XYBatch,
 } from './train/data.js';
+export type { TrainStatus } from './train/final-status.js';
 export type { BudgetDecisionLike, BudgetGuard, RunLogger } from './train/interfaces.js';
 export type { LossSpec } from './train/losses.js';
 export type { OptimizerSpec } from './train/optimizer.js';
-export {
-  type BudgetOption,
-  type CheckpointOptions,
-  type TrainOptions,
-  type TrainResult,
-  type TrainStatus,
-  train,
-} from './train/train.js';
+export { type TrainResult, train } from './train/train.js';
+export type { BudgetOption, CheckpointOptions, TrainOptions } from './train/train-options.js';

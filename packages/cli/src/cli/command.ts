@@ -43,7 +43,22 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     description:
       'mlinfra home: blobs, refs and registry.db (default $MLINFRA_HOME, else ./.mlinfra)',
   },
+  store: {
+    type: 'string',
+    value: '<dir|s3://bucket/prefix>',
+    description: 'blobs and refs (default $MLINFRA_STORE, else the home)',
+  },
+  database: {
+    type: 'string',
+    value: '<postgres://...>',
+    description: 'registry database (default $MLINFRA_DATABASE_URL, else <home>/registry.db)',
+  },
   json: { type: 'boolean', description: 'print JSON on stdout (for scripts) instead of text' },
+  result: {
+    type: 'string',
+    value: '<file.json>',
+    description: 'also write the result as JSON to this file (for workflow engines and CI steps)',
+  },
   help: { type: 'boolean', short: 'h', description: 'show help' },
 };
 

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 /** Where a command writes. The bin passes the process streams; tests may pass their own. */
 export interface CommandIO {
   /** Writes to standard output (the command's result). */
@@ -17,10 +18,19 @@ export interface CommandContext {
   json: boolean;
   /** The mlinfra home folder (absolute). */
   home: string;
+  /** `--store` / `$MLINFRA_STORE`: blobs and refs elsewhere than the home (folder or URL). */
+  store?: string;
+  /** `--database` / `$MLINFRA_DATABASE_URL`: the registry's database elsewhere than the home. */
+  database?: string;
+  /** `--result`: a file that receives the result as JSON too (absolute). */
+  result?: string;
 }
 
 /** Prints a value as JSON (with `--json`) or as text lines. */
 export function emit(context: CommandContext, value: unknown, text: () => string): void {
+  if (context.result !== undefined) {
+    writeFileSync(context.result, `${JSON.stringify(value, jsonReplacer, 2)}\n`);
+  }
   if (context.json) {
     context.io.stdout(`${JSON.stringify(value, jsonReplacer, 2)}\n`);
   } else {

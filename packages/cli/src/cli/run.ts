@@ -1,25 +1,33 @@
+import { resolve } from 'node:path';
 import { MlinfraError, ValidationError } from '@mlinfra/core';
 import { costCommands } from '../commands/cost.js';
 import { datasetCommands } from '../commands/datasets.js';
+import { deployCommands } from '../commands/deploy.js';
 import { driftCommands } from '../commands/drift.js';
 import { modelCommands } from '../commands/models.js';
 import { runCommands } from '../commands/runs.js';
 import { serveCommands } from '../commands/serve.js';
+import { sweepCommands } from '../commands/sweep.js';
 import { trainCommands } from '../commands/train.js';
+import { uiCommands } from '../commands/ui.js';
 import { type Command, commandHelp, parseCommandArgs, stringOption } from './command.js';
 import { EXIT_CODES, type ExitCode, exitCodeOf, UsageError } from './errors.js';
-import { resolveHome } from './home.js';
+import { withCommandHints } from './hints.js';
+import { resolveDatabase, resolveHome, resolveStoreLocation } from './home.js';
 import { type CommandContext, type CommandIO, jsonReplacer } from './output.js';
 
 /** Every command, in help order. */
 export const COMMANDS: readonly Command[] = [
   ...datasetCommands,
   ...trainCommands,
+  ...sweepCommands,
   ...modelCommands,
   ...runCommands,
   ...serveCommands,
   ...driftCommands,
   ...costCommands,
+  ...uiCommands,
+  ...deployCommands,
 ];
 
 /** The version of this package, set at build time from package.json. */
@@ -40,6 +48,29 @@ function overview(): string {
     "Run 'mlinfra <command> --help' for its options. --json prints machine-readable output.",
     'Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 invalid input, 5 conflict or refused',
     'promotion, 6 budget exceeded, 7 missing dependency, 10 drift (with drift report --fail-on-drift).',
+    '',
+  ].join('\n');
+}
+
+/** The help of a command group (`mlinfra datasets --help`): its commands and an example each. */
+function groupHelp(group: string): string | undefined {
+  const commands = COMMANDS.filter(
+    (command) => command.path[0] === group && command.path.length > 1,
+  );
+  if (commands.length === 0) return undefined;
+  const width = Math.max(...commands.map((command) => command.path.join(' ').length));
+  const examples = commands.flatMap((command) => {
+    const example = /^\s+(mlinfra .+)$/m.exec(command.details ?? '')?.[1];
+    return example === undefined ? [] : [`  ${example}`];
+  });
+  return [
+    `Usage: mlinfra ${group} <command> [arguments] [options]`,
+    '',
+    'Commands:',
+    ...commands.map((command) => `  ${command.path.join(' ').padEnd(width)}  ${command.summary}`),
+    ...(examples.length === 0 ? [] : ['', 'Examples:', ...examples]),
+    '',
+    `Run 'mlinfra ${group} <command> --help' for its options.`,
     '',
   ].join('\n');
 }
@@ -74,9 +105,7 @@ function printError(io: CommandIO, json: boolean, error: unknown): void {
   const message =
     nodeError?.code === 'ENOENT' && typeof nodeError.path === 'string'
       ? `No such file: ${nodeError.path}; check the path (relative paths start at ${io.cwd})`
-      : error instanceof Error
-        ? error.message
-        : String(error);
+      : withCommandHints(error instanceof Error ? error.message : String(error));
   const issues = error instanceof ValidationError ? error.issues : undefined;
   if (json) {
     io.stderr(
@@ -84,10 +113,8 @@ function printError(io: CommandIO, json: boolean, error: unknown): void {
     );
     return;
   }
+  // A ValidationError's message already lists its issues (core formats them once).
   const lines = [`mlinfra: ${message}`];
-  for (const issue of (issues ?? []).filter((one) => one.message !== message).slice(0, 20)) {
-    lines.push(`  - ${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}`);
-  }
   if (
     code === 'INTERNAL' &&
     error instanceof Error &&
@@ -129,15 +156,18 @@ export async function run(
     let start = 0;
     while (start < commandLine.length) {
       const arg = commandLine[start]!;
-      if (arg === '--json' || arg.startsWith('--home=')) {
+      const valued = ['--home', '--store', '--database', '--result'];
+      if (arg === '--json' || valued.some((name) => arg.startsWith(`${name}=`))) {
         leading.push(arg);
         start += 1;
-      } else if (arg === '--home' && start + 1 < commandLine.length) {
+      } else if (valued.includes(arg) && start + 1 < commandLine.length) {
         leading.push(arg, commandLine[start + 1]!);
         start += 2;
       } else break;
     }
-    const argv = [...commandLine.slice(start), ...leading];
+    let argv = [...commandLine.slice(start), ...leading];
+    // `mlinfra help [command...]` is `mlinfra [command...] --help`.
+    if (argv[0] === 'help') argv = [...argv.slice(1), '--help'];
     const firstFlag = argv.findIndex((arg) => arg.startsWith('-'));
     const words = (firstFlag === -1 ? argv : argv.slice(0, firstFlag)).slice(0, 2);
     if (argv.length === 0 || (words.length === 0 && (argv[0] === '--help' || argv[0] === '-h'))) {
@@ -150,8 +180,9 @@ export async function run(
     }
     const found = findCommand(argv);
     if (found === undefined) {
+      const group = words[0] === undefined ? undefined : groupHelp(words[0]);
       if (argv.includes('--help') || argv.includes('-h')) {
-        io.stdout(overview());
+        io.stdout(group ?? overview());
         return EXIT_CODES.ok;
       }
       throw new UsageError(suggestion(words));
@@ -166,6 +197,12 @@ export async function run(
       json: options.json === true,
       home: resolveHome(stringOption(options, 'home'), io.env, io.cwd),
     };
+    const store = resolveStoreLocation(stringOption(options, 'store'), io.env, io.cwd);
+    const database = resolveDatabase(stringOption(options, 'database'), io.env);
+    if (store !== undefined) context.store = store;
+    if (database !== undefined) context.database = database;
+    const result = stringOption(options, 'result');
+    if (result !== undefined) context.result = resolve(io.cwd, result);
     return (await found.command.run(context, args, options)) ?? EXIT_CODES.ok;
   } catch (error) {
     printError(io, json, error);

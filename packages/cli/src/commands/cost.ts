@@ -201,6 +201,9 @@ const report: Command = {
   path: ['cost', 'report'],
   args: ['[budget]'],
   summary: 'Report what budgets have spent: one budget by name, or all of them.',
+  details: `Examples:
+  mlinfra cost report
+  mlinfra cost report team/weather --json`,
   options: {
     format: {
       type: 'string',

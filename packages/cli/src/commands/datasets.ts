@@ -121,6 +121,9 @@ const log: Command = {
   path: ['datasets', 'log'],
   args: ['<name>'],
   summary: 'List the versions of a dataset, newest first.',
+  details: `Examples:
+  mlinfra datasets log weather
+  mlinfra datasets log weather --branch candidate --limit 5`,
   options: {
     branch: { type: 'string', value: '<name>', description: 'branch to walk (default main)' },
     limit: {
@@ -152,6 +155,8 @@ const diff: Command = {
   path: ['datasets', 'diff'],
   args: ['<name>', '<a>', '<b>'],
   summary: 'Compare two versions (ids, branches or tags): schema, rows and per-column statistics.',
+  details: `Examples:
+  mlinfra datasets diff weather main candidate`,
   options: {
     'no-drift': { type: 'boolean', description: 'skip the drift tests between the two versions' },
   },
@@ -236,6 +241,9 @@ const show: Command = {
   args: ['<name>', '[ref]'],
   summary:
     'Show one version (default: the head of main): schema, statistics, files, and a few rows.',
+  details: `Examples:
+  mlinfra datasets show weather
+  mlinfra datasets show weather v2014 --rows 5`,
   options: {
     rows: { type: 'string', value: '<n>', description: 'also print the first n rows (default 0)' },
   },

@@ -4,6 +4,7 @@ import { EXIT_CODES, UsageError } from '../cli/errors.js';
 import { openHomeDatasets, withRegistry } from '../cli/home.js';
 import { type CommandContext, cellText, emit, shortId, table } from '../cli/output.js';
 import { readJsonFile } from './datasets.js';
+import { registerCommands } from './register-model.js';
 
 /** `name/3`, `name@alias` or `name` (latest) to a version number. */
 async function versionOf(
@@ -28,6 +29,9 @@ const list: Command = {
   path: ['models', 'list'],
   args: [],
   summary: 'List registered models with their latest version and aliases.',
+  details: `Examples:
+  mlinfra models list
+  mlinfra models list --json`,
   options: {
     limit: { type: 'string', value: '<n>', description: 'at most this many models (default 100)' },
   },
@@ -60,6 +64,9 @@ const show: Command = {
   path: ['models', 'show'],
   args: ['<model>'],
   summary: 'Show a model and its versions (name), or one version (name/3, name@champion).',
+  details: `Examples:
+  mlinfra models show weather
+  mlinfra models show weather@champion`,
   options: {},
   async run(context, [reference]) {
     await withRegistry(context, async (registry) => {
@@ -68,11 +75,17 @@ const show: Command = {
         emit(context, version, () => {
           const lines = [
             `${version.name}/${version.version}${version.aliases.length > 0 ? `  ${version.aliases.map((alias) => `@${alias}`).join(' ')}` : ''}`,
-            `  artifact  ${version.artifact} (${version.artifactSize} bytes)`,
+            `  artifact  ${version.artifact} (${version.artifactSize} bytes, ${version.format})`,
             `  created   ${cellText(version.createdAt)} by ${version.createdBy}`,
             `  approval  ${version.approval.status}${version.approval.by === undefined ? '' : ` by ${version.approval.by}`}${version.approval.reason === undefined ? '' : `: ${version.approval.reason}`}`,
             `  run       ${version.runId ?? '-'}`,
           ];
+          if (version.inputColumns !== undefined)
+            lines.push(
+              `  columns   ${Object.entries(version.inputColumns)
+                .map(([input, columns]) => `${input}=${columns.join(',')}`)
+                .join(' ')}`,
+            );
           if (version.description !== undefined) lines.push(`  about     ${version.description}`);
           if (Object.keys(version.tags).length > 0)
             lines.push(
@@ -306,6 +319,8 @@ const lineage: Command = {
   path: ['models', 'lineage'],
   args: ['<model>'],
   summary: 'Where a version came from (name/3, name@alias): its run, params and dataset versions.',
+  details: `Examples:
+  mlinfra models lineage weather@champion`,
   options: {},
   async run(context, [reference]) {
     const result = await withRegistry(context, async (registry) => {
@@ -365,4 +380,4 @@ const lineage: Command = {
 };
 
 /** `mlinfra models ...`. */
-export const modelCommands: Command[] = [list, show, alias, promote, lineage];
+export const modelCommands: Command[] = [list, show, ...registerCommands, alias, promote, lineage];

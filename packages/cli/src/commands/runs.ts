@@ -70,6 +70,8 @@ const compare: Command = {
   args: ['<run>', '<run...>'],
   summary:
     'Compare runs side by side: params (differences marked *), latest metrics, tags, inputs.',
+  details: `Examples:
+  mlinfra runs compare <run id> <run id>`,
   options: {},
   async run(context, ids) {
     const runs = await withRegistry(context, (registry) =>

@@ -7,10 +7,16 @@ export interface ResolvedModel {
   /** Where the artifact is: a store digest (`sha256:...`) or a path the loader understands. */
   artifact: string;
   /**
-   * The artifact's format, which picks the loader (`'tfjs'`: a `@mlinfra/trainer` artifact;
-   * `'onnx'`: an ONNX model). Default `'tfjs'`. A registry returns it from `resolve`.
+   * The artifact's format, which picks the serving loader (`'tfjs'`: a `@mlinfra/trainer`
+   * artifact; `'onnx'`: an ONNX model). Absent means `'tfjs'`.
    */
   format?: string;
+  /**
+   * For each model input, the dataset columns fed to it, in order (`{ features: ['age', 'income'] }`):
+   * how `/v1` rows and `scoreDataset` rows reach an ONNX model's inputs. A registry returns the
+   * mapping registered with the version.
+   */
+  inputColumns?: Readonly<Record<string, readonly string[]>>;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { type $ZodType, type output, safeParse, type util } from 'zod/v4/core';
 import en from 'zod/v4/locales/en.js';
 import { ValidationError } from './mlinfra-error.js';
+import { explainUnknownKeys } from './unknown-keys.js';
 import { fromZodIssues } from './zod-issues.js';
 
 /**
@@ -25,7 +26,8 @@ export function safeParseWithMessages<Schema extends $ZodType>(
  * Validates an options object (or any input) at a package boundary with a zod schema (classic
  * `zod` or `zod/mini`) and returns the parsed value with defaults applied.
  * @param what names the input in the message, such as "train() options".
- * @throws ValidationError listing every failing field.
+ * @throws ValidationError listing every failing field; an unknown key (strict schemas) is named with
+ * the nearest known key.
  */
 export function parseOptions<Schema extends $ZodType>(
   schema: Schema,
@@ -36,6 +38,10 @@ export function parseOptions<Schema extends $ZodType>(
   if (result.success) return result.data;
   throw new ValidationError(
     `Invalid ${what}; fix the fields listed below`,
-    fromZodIssues(result.error.issues),
+    result.error.issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? explainUnknownKeys(schema, issue)
+        : fromZodIssues([issue]),
+    ),
   );
 }

@@ -55,6 +55,12 @@ export interface StoreBackend {
    * `MetadataDirective: REPLACE`), which refreshes `LastModified`.
    */
   touch(key: string): Promise<boolean>;
+  /**
+   * Optional: the first `bytes` bytes of a blob (fewer when it is shorter), unverified, or
+   * undefined when it does not exist. gc peeks with it to skip binary blobs without reading them;
+   * an S3 backend answers with a ranged GET.
+   */
+  readPrefix?(key: string, bytes: number): Promise<Uint8Array | undefined>;
   /** Every blob key, in no particular order. */
   list(): AsyncIterable<string>;
   /**

@@ -143,9 +143,14 @@ export class FileBackend implements StoreBackend {
   private async createTemp(): Promise<{ path: string; handle: FileHandle }> {
     await this.ensureFolder(this.tempRoot);
     const path = join(this.tempRoot, `${uniqueName()}.tmp`);
-    const handle = await open(path, 'wx');
+    // Registered before it exists: a gc in this process must never see it unregistered.
     this.activeTemps.add(path);
-    return { path, handle };
+    try {
+      return { path, handle: await open(path, 'wx') };
+    } catch (error) {
+      this.activeTemps.delete(path);
+      throw error;
+    }
   }
 
   async createWriter(): Promise<BlobWriter> {
@@ -227,13 +232,15 @@ export class FileBackend implements StoreBackend {
     return mapStorageErrors(path, 'store the file', async () => {
       const temp = join(this.tempRoot, `${uniqueName()}.tmp`);
       await this.ensureFolder(this.tempRoot);
+      // Registered before it exists (its time is the file's, maybe old): gc must not take it.
+      this.activeTemps.add(temp);
       try {
         await link(path, temp);
       } catch (error) {
+        this.activeTemps.delete(temp);
         if ((error as NodeJS.ErrnoException).code === 'EXDEV') return false;
         throw error;
       }
-      this.activeTemps.add(temp);
       try {
         // As in commit: the write time becomes now (the file may be older than a running gc).
         const handle = await open(temp, 'r+');
@@ -277,6 +284,25 @@ export class FileBackend implements StoreBackend {
     try {
       const handle = await mapStorageErrors(path, 'open', () => open(path, 'r'));
       return mapStorageErrorsOf(path, 'read', readChunks(handle, options.reuseBuffers === true));
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async readPrefix(key: string, bytes: number): Promise<Uint8Array | undefined> {
+    const path = this.blobPath(key);
+    try {
+      return await mapStorageErrors(path, 'read', async () => {
+        const handle = await open(path, 'r');
+        try {
+          const buffer = Buffer.alloc(bytes);
+          const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+          return buffer.subarray(0, bytesRead);
+        } finally {
+          await handle.close();
+        }
+      });
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;

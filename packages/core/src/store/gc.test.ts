@@ -190,11 +190,14 @@ describe('gc racing writers (graceMs 0)', () => {
         gcRuns++;
       }
     })();
-    for (let commit = 0; commit < 30; commit++) {
-      await commitAndCheckHistory(store, commit);
+    try {
+      for (let commit = 0; commit < 30; commit++) {
+        await commitAndCheckHistory(store, commit);
+      }
+    } finally {
+      stop = true;
+      await collector;
     }
-    stop = true;
-    await collector;
     expect(gcRuns).toBeGreaterThan(5);
   });
 

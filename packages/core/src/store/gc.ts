@@ -1,6 +1,6 @@
 import { IntegrityError, ValidationError } from '../errors/index.js';
 import type { RefProblem, StoreBackend } from './backend.js';
-import { digestOf } from './internal/keys.js';
+import { digestOf, keyOf } from './internal/keys.js';
 import { assertDigest, type Digest } from './names.js';
 import { PIN_REF_PREFIX, pinExpiry } from './pins.js';
 
@@ -40,6 +40,21 @@ const DIGEST_IN_TEXT = /sha256:[0-9a-f]{64}/g;
 /** Length of a digest in text; chunks overlap by this much so none is cut in two. */
 const DIGEST_LENGTH = 'sha256:'.length + 64;
 const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
+/** Bytes gc peeks at to tell JSON from binary data. */
+const PEEK_BYTES = 64;
+
+/**
+ * Whether bytes may start a JSON blob: the first non-blank byte is `{` or `[`, or all are blank
+ * (a blob starting with more than {@link PEEK_BYTES} blanks is read to find out).
+ */
+function mayBeJson(prefix: Uint8Array): boolean {
+  for (const byte of prefix) {
+    if (WHITESPACE.has(byte)) continue;
+    return byte === 0x7b || byte === 0x5b;
+  }
+  return true;
+}
 
 /** Every digest written anywhere in `text`. */
 export function digestsIn(text: string): Digest[] {
@@ -143,6 +158,9 @@ export async function collectGarbage(
   const pending = [...live];
   while (pending.length > 0) {
     const digest = pending.pop()!;
+    // A peek at the first bytes skips binary blobs (Parquet, weights) without reading them.
+    const prefix = await backend.readPrefix?.(keyOf(digest), PEEK_BYTES);
+    if (prefix !== undefined && !mayBeJson(prefix)) continue;
     const chunks = await readVerified(digest);
     if (chunks === undefined) continue;
     for (const inner of await digestsInBlob(chunks)) {

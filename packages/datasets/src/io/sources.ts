@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import {
   type Columns,
   inferSchema,
+  NotFoundError,
   type Rows,
   type TableSchema,
   ValidationError,
@@ -115,6 +116,9 @@ async function* single(chunk: RawChunk): AsyncGenerator<RawChunk> {
 
 async function isParquetFile(path: string): Promise<boolean> {
   const handle = await open(path, 'r').catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new NotFoundError(`File ${path} does not exist; check the path`, { cause: error });
+    }
     throw new ValidationError(
       `File ${path} cannot be opened (${(error as Error).message}); check the path`,
       [],

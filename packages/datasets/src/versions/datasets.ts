@@ -4,6 +4,7 @@ import { isAbsolute, join } from 'node:path';
 import {
   ConflictError,
   createStore,
+  currentActor,
   fromZodIssues,
   isDigest,
   isStore,
@@ -71,7 +72,7 @@ export interface OpenDatasetsOptions {
    * Safe to delete at any time.
    */
   cacheDir?: string;
-  /** Default author recorded on commits. Default: `$USER`, else null. */
+  /** Default author recorded on commits. Default: `$MLINFRA_ACTOR`, else the OS user (as the registry). */
   author?: string;
 }
 
@@ -936,5 +937,5 @@ export function openDatasets(options: OpenDatasetsOptions = {}): Datasets {
     (isAbsolute(store.location)
       ? join(store.location, 'cache', 'datasets')
       : join(tmpdir(), 'mlinfra-datasets-cache'));
-  return new Datasets(store, cacheDir, options.author ?? process.env.USER ?? null);
+  return new Datasets(store, cacheDir, currentActor(options.author));
 }

@@ -4,10 +4,14 @@
 // blob and carries 100 tags (time goes to the SQLite transaction, where a kill then lands).
 import { openRegistry } from '../../dist/index.js';
 
-const [url, model, countText, payloadText = '16'] = process.argv.slice(2);
+const [url, model, countText, payloadText = '16', store] = process.argv.slice(2);
 const count = Number(countText);
 const payloadBytes = Number(payloadText);
-const registry = await openRegistry({ url, actor: `worker-${process.pid}` });
+const registry = await openRegistry({
+  url,
+  actor: `worker-${process.pid}`,
+  ...(store ? { store } : {}),
+});
 const shared =
   payloadBytes === 0 ? (await registry.store.put(`shared ${model}`)).digest : undefined;
 const manyTags = Object.fromEntries(

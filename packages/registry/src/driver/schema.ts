@@ -1,8 +1,9 @@
 import { MlinfraError } from '@mlinfra/core';
-import type { SqlDialect, SqlDriver } from './sql-driver.js';
+import { dialectRules } from './dialect.js';
+import type { SqlDriver } from './sql-driver.js';
 
 /** The schema version this release writes. Older databases are migrated on open. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 // Portable DDL: TEXT, BIGINT and DOUBLE PRECISION mean the same in SQLite and PostgreSQL; only
 // the auto-increment key differs. Times are integer milliseconds since the Unix epoch (UTC).
@@ -74,20 +75,29 @@ CREATE TABLE IF NOT EXISTS audit_log (
 CREATE INDEX IF NOT EXISTS audit_log_by_model ON audit_log (model, id);
 `;
 
-const SERIAL: Record<SqlDialect, string> = {
-  // AUTOINCREMENT: ids are never reused, so an event id only grows, which watchers rely on.
-  sqlite: 'INTEGER PRIMARY KEY AUTOINCREMENT',
-  postgres: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY',
-};
+// Version 2: the artifact's format (which loader serving uses) and the dataset columns fed to each
+// model input (JSON), for models trained elsewhere (ONNX). Rows of version 1 are tfjs models.
+const SCHEMA_V2 = `
+ALTER TABLE model_versions ADD COLUMN format TEXT NOT NULL DEFAULT 'tfjs';
+ALTER TABLE model_versions ADD COLUMN input_columns TEXT
+`;
 
-/** Creates or migrates the schema. Safe to run from several processes at once. */
-export async function migrate(driver: SqlDriver): Promise<void> {
-  const statements = SCHEMA_V1.replaceAll('{{serial}}', SERIAL[driver.dialect])
+/** The script that brings a database from version `index` to `index + 1`. */
+const MIGRATIONS = [SCHEMA_V1, SCHEMA_V2];
+
+function statementsOf(script: string, serial: string): string[] {
+  return script
+    .replaceAll('{{serial}}', serial)
     .split(';')
     .map((statement) => statement.trim())
     .filter((statement) => statement.length > 0);
+}
+
+/** Creates or migrates the schema. Safe to run from several processes at once. */
+export async function migrate(driver: SqlDriver): Promise<void> {
+  const serial = dialectRules(driver.dialect).serialPrimaryKey;
   await driver.transaction('write', async (executor) => {
-    await executor.run(statements[0]!);
+    await executor.run(statementsOf(SCHEMA_V1, serial)[0]!);
     const existing = await executor.get<{ value: string }>(
       `SELECT value FROM registry_meta WHERE key = 'schema_version'`,
     );
@@ -99,7 +109,9 @@ export async function migrate(driver: SqlDriver): Promise<void> {
       );
     }
     if (version === SCHEMA_VERSION) return;
-    for (const statement of statements) await executor.run(statement);
+    for (const script of MIGRATIONS.slice(version)) {
+      for (const statement of statementsOf(script, serial)) await executor.run(statement);
+    }
     await executor.run(
       `INSERT INTO registry_meta (key, value) VALUES ('schema_version', ?)
        ON CONFLICT (key) DO UPDATE SET value = excluded.value`,

@@ -1,8 +1,9 @@
 /**
  * The metadata layer's contract. The registry speaks portable SQL (standard DDL types, `?`
- * placeholders, `ON CONFLICT`, `RETURNING`) to a driver; the embedded default is SQLite through
- * better-sqlite3, and a PostgreSQL driver only has to implement this interface (rewriting `?` to
- * `$1..$n` and using row locks or SERIALIZABLE for `write` transactions).
+ * placeholders, `ON CONFLICT`, `RETURNING`) to a driver; the parts that differ between databases
+ * are the rules in `dialect.ts`, chosen by the driver's `dialect`. The embedded default is SQLite
+ * through better-sqlite3; a PostgreSQL driver implements this interface and rewrites `?` with
+ * `dialectRules('postgres').placeholders`.
  */
 
 /** A value bound to a `?` placeholder. */
@@ -50,4 +51,10 @@ export interface SqlDriver extends SqlExecutor {
   exec(script: string): Promise<void>;
   /** Closes the connection. Further calls fail. */
   close(): Promise<void>;
+  /**
+   * Optional: calls `listener` soon after any process commits a change to the audit log
+   * (PostgreSQL LISTEN/NOTIFY), so watchers need not wait for their next poll. Resolves to a
+   * function that stops it. Drivers without it are polled only.
+   */
+  onChange?(listener: () => void): Promise<() => Promise<void>>;
 }

@@ -50,6 +50,7 @@ export class EventHub {
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
   private again = false;
+  private listening: Promise<(() => Promise<void>) | undefined> | undefined;
 
   constructor(
     private readonly driver: SqlDriver,
@@ -80,12 +81,14 @@ export class EventHub {
       onClose,
     };
     this.subscriptions.add(subscription);
+    this.listen();
     this.schedule();
     return () => {
       this.subscriptions.delete(subscription);
-      if (this.subscriptions.size === 0 && this.timer !== undefined) {
-        clearTimeout(this.timer);
+      if (this.subscriptions.size === 0) {
+        if (this.timer !== undefined) clearTimeout(this.timer);
         this.timer = undefined;
+        this.unlisten();
       }
     };
   }
@@ -100,8 +103,21 @@ export class EventHub {
     setImmediate(() => void this.poll());
   }
 
+  /** Follows the driver's change notifications, where it has them, while anyone watches. */
+  private listen(): void {
+    if (this.listening !== undefined || this.driver.onChange === undefined) return;
+    // Notifications only make watchers faster; without them (or when LISTEN fails) polling works.
+    this.listening = this.driver.onChange(() => this.poke()).catch(() => undefined);
+  }
+
+  private unlisten(): void {
+    void this.listening?.then((stop) => stop?.());
+    this.listening = undefined;
+  }
+
   /** Stops polling and ends every subscription (watch iterators finish). */
   close(): void {
+    this.unlisten();
     const ended = [...this.subscriptions];
     this.subscriptions.clear();
     for (const subscription of ended) subscription.onClose?.();

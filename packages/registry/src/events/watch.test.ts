@@ -7,11 +7,12 @@ import { openRegistry, type Registry, type RegistryEvent } from '../index.js';
 const worker = fileURLToPath(new URL('../__fixtures__/watch-worker.mjs', import.meta.url));
 let registry: Registry;
 let folder: string;
+let database: string;
 let cleanup: () => Promise<void>;
 const bytes = (text: string) => new TextEncoder().encode(text);
 
 beforeEach(async () => {
-  ({ registry, folder, cleanup } = await temporaryRegistry({ pollIntervalMs: 20 }));
+  ({ registry, folder, database, cleanup } = await temporaryRegistry({ pollIntervalMs: 20 }));
 });
 afterEach(async () => {
   await cleanup();
@@ -50,7 +51,7 @@ describe('watch', () => {
     await registry.registerModel('served', { artifact: bytes('v1') });
     const watch = registry.watch('served');
     const pending = take(watch, 2);
-    const child = spawn(process.execPath, [worker, `${folder}/registry.db`, 'served', 'champion'], {
+    const child = spawn(process.execPath, [worker, database, 'served', 'champion', folder], {
       stdio: 'inherit',
     });
     const code = await new Promise((resolve) => child.on('exit', resolve));
@@ -65,7 +66,7 @@ describe('watch', () => {
   });
 
   it('sees changes made through a second registry instance in the same process', async () => {
-    const other = await openRegistry({ url: `${folder}/registry.db` });
+    const other = await openRegistry({ url: database, store: folder });
     const seen: RegistryEvent[] = [];
     const done = new Promise<void>((resolve) => {
       registry.subscribe('m', (event) => {

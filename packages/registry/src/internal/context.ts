@@ -1,5 +1,7 @@
 import type { Store } from '@mlinfra/core';
+import type { SqlDialectRules } from '../driver/dialect.js';
 import type { SqlDriver, SqlExecutor } from '../driver/sql-driver.js';
+import type { EventHub } from '../events/event-hub.js';
 import type { JsonValue, RegistryAction } from '../types.js';
 
 /** One audit entry to append. */
@@ -13,11 +15,16 @@ export interface AuditEntry {
   details?: Record<string, JsonValue>;
 }
 
-/** What a Run handle needs from its registry. */
+/** What the registry's command and query modules (and a Run handle) need from the registry. */
 export interface RegistryContext {
   readonly driver: SqlDriver;
+  /** The dialect-specific SQL fragments of `driver`. */
+  readonly dialect: SqlDialectRules;
   readonly store: Store;
+  readonly hub: EventHub;
   readonly actor: string;
+  /** How `registerModel` checks an artifact given by digest (see RegistryOptions.verifyArtifacts). */
+  readonly verifyArtifacts: boolean | 'hash';
   readonly metricBatchSize: number;
   readonly metricFlushIntervalMs: number;
   /** Appends an audit entry inside `executor`'s transaction; returns its id. */
@@ -33,13 +40,14 @@ export interface RegistryContext {
 /** Appends an audit row. Portable SQL; the id comes from the table's auto-increment key. */
 export async function appendAudit(
   executor: SqlExecutor,
+  dialect: SqlDialectRules,
   entry: AuditEntry,
   actor: string,
   at: number,
 ): Promise<number> {
   const row = await executor.get<{ id: number }>(
     `INSERT INTO audit_log (at, actor, action, model, version, alias, run_id, details)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${dialect.auditReturning}`,
     [
       at,
       entry.actor ?? actor,

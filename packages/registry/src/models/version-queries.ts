@@ -4,6 +4,7 @@ import { placeholders } from '../tracking/run-queries.js';
 import type {
   ApprovalStatus,
   JsonValue,
+  ModelFormat,
   ModelVersion,
   RegisteredModel,
   SliceMetrics,
@@ -16,6 +17,8 @@ export interface VersionRow {
   run_id: string | null;
   artifact: string;
   artifact_size: number;
+  format: string;
+  input_columns: string | null;
   signature: string | null;
   metrics: string;
   slices: string;
@@ -48,6 +51,7 @@ export function versionFromRow(
     version: Number(row.version),
     artifact: row.artifact as Digest,
     artifactSize: Number(row.artifact_size),
+    format: row.format as ModelFormat,
     metrics: JSON.parse(row.metrics) as Record<string, number>,
     slices: JSON.parse(row.slices) as SliceMetrics,
     tags,
@@ -57,6 +61,8 @@ export function versionFromRow(
     createdBy: row.created_by,
   };
   if (row.signature !== null) version.signature = JSON.parse(row.signature) as JsonValue;
+  if (row.input_columns !== null)
+    version.inputColumns = JSON.parse(row.input_columns) as Record<string, string[]>;
   if (row.run_id !== null) version.runId = row.run_id;
   if (row.description !== null) version.description = row.description;
   if (row.approval_by !== null) version.approval.by = row.approval_by;
@@ -74,14 +80,18 @@ export async function completeVersions(
   if (rows.length === 0) return [];
   const numbers = rows.map((row) => Number(row.version));
   const inList = `version IN (${placeholders(numbers.length)})`;
-  // One query at a time: a transaction's connection runs queries in sequence anyway.
-  const tags = await executor.all<{ version: number; key: string; value: string }>(
-    `SELECT version, key, value FROM version_tags WHERE model = ? AND ${inList} ORDER BY key`,
-    [name, ...numbers],
-  );
-  const aliases = await executor.all<{ version: number; alias: string }>(
-    `SELECT version, alias FROM aliases WHERE model = ? AND ${inList} ORDER BY alias`,
-    [name, ...numbers],
+  // Tags and aliases in one round trip (a remote database pays per query, not per row).
+  const extras = await executor.all<{
+    kind: number;
+    version: number;
+    key: string;
+    value: string | null;
+  }>(
+    `SELECT 0 AS kind, version, key, value FROM version_tags WHERE model = ? AND ${inList}
+     UNION ALL
+     SELECT 1 AS kind, version, alias AS key, NULL AS value FROM aliases WHERE model = ? AND ${inList}
+     ORDER BY kind, key`,
+    [name, ...numbers, name, ...numbers],
   );
   const tagsOf = new Map<number, Record<string, string>>();
   const aliasesOf = new Map<number, string[]>();
@@ -89,8 +99,11 @@ export async function completeVersions(
     tagsOf.set(number, {});
     aliasesOf.set(number, []);
   }
-  for (const tag of tags) tagsOf.get(Number(tag.version))![tag.key] = tag.value;
-  for (const alias of aliases) aliasesOf.get(Number(alias.version))!.push(alias.alias);
+  for (const extra of extras) {
+    const version = Number(extra.version);
+    if (Number(extra.kind) === 0) tagsOf.get(version)![extra.key] = extra.value!;
+    else aliasesOf.get(version)!.push(extra.key);
+  }
   return rows.map((row) =>
     versionFromRow(row, tagsOf.get(Number(row.version))!, aliasesOf.get(Number(row.version))!),
   );

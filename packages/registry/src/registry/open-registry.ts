@@ -1,8 +1,15 @@
 import { mkdirSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createStore, MlinfraError, type Store } from '@mlinfra/core';
+import {
+  createStore,
+  currentActor,
+  MlinfraError,
+  redactUrl,
+  type Store,
+  ValidationError,
+} from '@mlinfra/core';
+import { openPostgresDriver } from '../driver/postgres-driver.js';
 import { migrate } from '../driver/schema.js';
 import type { SqlDriver } from '../driver/sql-driver.js';
 import { openSqliteDriver } from '../driver/sqlite-driver.js';
@@ -11,35 +18,32 @@ import { parseOptions } from '../internal/validate.js';
 import { type RegistryOptions, registryOptionsSchema } from './options.js';
 import { Registry } from './registry.js';
 
-function defaultActor(): string {
-  const fromEnvironment = process.env.MLINFRA_ACTOR;
-  if (fromEnvironment !== undefined && fromEnvironment.length > 0) return fromEnvironment;
-  try {
-    return userInfo().username || 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
 function home(): string {
   return resolve(process.env.MLINFRA_HOME ?? './.mlinfra');
 }
 
+/**
+ * Where artifacts go when `store` is a location or absent: the `store` option, else the SQLite
+ * file's folder, else `$MLINFRA_STORE` (a folder or `s3://...`, read by core), else `$MLINFRA_HOME`.
+ */
+function storeLocation(option: string | undefined, folder: string | undefined): string | undefined {
+  if (option !== undefined) return option;
+  if (folder !== undefined) return folder;
+  const fromEnvironment = process.env.MLINFRA_STORE;
+  return fromEnvironment !== undefined && fromEnvironment.length > 0 ? undefined : home();
+}
+
+const POSTGRES_URL = /^postgres(ql)?:\/\//i;
+
 /** Turns `url` into a SQLite file path (or `:memory:`). */
 function sqlitePath(url: string | undefined): { path: string; folder: string | undefined } {
   if (url === undefined) return { path: join(home(), 'registry.db'), folder: home() };
-  if (/^postgres(ql)?:\/\//i.test(url)) {
-    throw new MlinfraError(
-      'The PostgreSQL backend of @mlinfra/registry is not released yet; use a SQLite path (the default) or pass your own { driver } implementing SqlDriver',
-      'UNSUPPORTED',
-    );
-  }
   let path = url;
   if (/^sqlite:/i.test(path)) path = path.replace(/^sqlite:(\/\/)?/i, '');
   else if (/^file:/i.test(path)) path = fileURLToPath(path);
   else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) {
     throw new MlinfraError(
-      `Unsupported registry url ${JSON.stringify(url)}; give a SQLite file path, "sqlite:<path>", "file:<path>" or ":memory:"`,
+      `Unsupported registry database ${JSON.stringify(redactUrl(url))}; give a postgres:// URL, a SQLite file path, "sqlite:<path>", "file:<path>" or ":memory:"`,
       'UNSUPPORTED',
     );
   }
@@ -48,16 +52,34 @@ function sqlitePath(url: string | undefined): { path: string; folder: string | u
   return { path: absolute, folder: dirname(absolute) };
 }
 
+/** The database to open: the `database` or `url` option, else `$MLINFRA_DATABASE_URL`. */
+function databaseOf(checked: { database?: string | undefined; url?: string | undefined }) {
+  if (checked.database !== undefined && checked.url !== undefined) {
+    throw new ValidationError(
+      'openRegistry() takes database or url (the same option under its older name), not both; keep database',
+    );
+  }
+  const fromEnvironment = process.env.MLINFRA_DATABASE_URL;
+  return (
+    checked.database ??
+    checked.url ??
+    (fromEnvironment !== undefined && fromEnvironment.length > 0 ? fromEnvironment : undefined)
+  );
+}
+
 /**
- * Opens a registry: metadata in SQLite (WAL, busy timeout) at `url` (default
- * `$MLINFRA_HOME/registry.db`), artifacts in the core store. Creates or migrates the schema.
- * Close it with `registry.close()`.
+ * Opens a registry: metadata in SQLite (WAL, busy timeout) at `database` (default
+ * `$MLINFRA_DATABASE_URL`, else `$MLINFRA_HOME/registry.db`) or in PostgreSQL for a
+ * `postgres://` URL (the optional peer `pg`), artifacts in the core store. Creates or migrates
+ * the schema. Close it with `registry.close()`.
  *
- * @throws ValidationError for bad options; MlinfraError `UNSUPPORTED` for a `postgres://` url.
+ * @throws ValidationError for bad options; MissingDependencyError when a `postgres://` database
+ * is given and `pg` is not installed; MlinfraError `UNAVAILABLE` when PostgreSQL cannot be reached
+ * (the URL's password never appears in a message).
  *
  * @example
  * ```ts
- * const registry = await openRegistry();
+ * const registry = await openRegistry(); // or openRegistry({ database: 'postgres://user:pass@host/db' })
  * const run = await registry.startRun({ experiment: 'churn', params: { lr: 0.01 } });
  * await run.logMetrics({ val_auc: 0.91 }, { step: 1 });
  * await run.end();
@@ -66,11 +88,18 @@ function sqlitePath(url: string | undefined): { path: string; folder: string | u
 export async function openRegistry(options: RegistryOptions = {}): Promise<Registry> {
   const checked = parseOptions(registryOptionsSchema, options, 'openRegistry() options');
   const busyTimeoutMs = checked.busyTimeoutMs ?? 10_000;
+  const database = checked.driver === undefined ? databaseOf(checked) : undefined;
   let driver: SqlDriver;
   let folder: string | undefined;
   if (checked.driver !== undefined) driver = checked.driver;
-  else {
-    const location = sqlitePath(checked.url);
+  else if (database !== undefined && POSTGRES_URL.test(database)) {
+    driver = await openPostgresDriver(database, {
+      busyTimeoutMs,
+      readonly: checked.readonly ?? false,
+      maxConnections: 10,
+    });
+  } else {
+    const location = sqlitePath(database);
     folder = location.folder;
     if (folder !== undefined && checked.readonly !== true) mkdirSync(folder, { recursive: true });
     driver = openSqliteDriver(location.path, {
@@ -87,12 +116,12 @@ export async function openRegistry(options: RegistryOptions = {}): Promise<Regis
   const store: Store =
     typeof checked.store === 'object'
       ? checked.store
-      : createStore(checked.store ?? folder ?? home());
+      : createStore(storeLocation(checked.store, folder));
   return new Registry({
     driver,
     store,
     hub: new EventHub(driver, checked.pollIntervalMs ?? 100),
-    actor: checked.actor ?? defaultActor(),
+    actor: checked.actor ?? currentActor(),
     metricBatchSize: checked.metricBatchSize ?? 1000,
     metricFlushIntervalMs: checked.metricFlushIntervalMs ?? 1000,
     verifyArtifacts: checked.verifyArtifacts ?? true,

@@ -12,6 +12,7 @@ const positiveMs = (name: string) =>
 
 /** Zod schema of {@link RegistryOptions}. */
 export const registryOptionsSchema = z.strictObject({
+  database: z.string().min(1).optional(),
   url: z.string().min(1).optional(),
   driver: z
     .custom<SqlDriver>(
@@ -39,23 +40,27 @@ export const registryOptionsSchema = z.strictObject({
     .optional(),
   metricBatchSize: z.number().int().min(1).max(1_000_000).optional(),
   metricFlushIntervalMs: positiveMs('metricFlushIntervalMs').optional(),
-  verifyArtifacts: z.boolean().optional(),
+  verifyArtifacts: z.union([z.boolean(), z.literal('hash')]).optional(),
   readonly: z.boolean().optional(),
 });
 
 /** Options of {@link openRegistry}. */
 export interface RegistryOptions {
   /**
-   * Where the metadata lives: a SQLite file path, `sqlite:<path>`, `file:<path>` or `:memory:`.
-   * Default `$MLINFRA_HOME/registry.db` (`./.mlinfra/registry.db` when MLINFRA_HOME is unset).
-   * `postgres://` URLs are reserved for the PostgreSQL backend of a later release.
+   * Where the metadata lives: a `postgres://user:password@host:5432/db` URL (PostgreSQL through
+   * the optional peer `pg`; `sslmode` and the other URL parameters pass through to it), a SQLite
+   * file path, `sqlite:<path>`, `file:<path>` or `:memory:`. Default `$MLINFRA_DATABASE_URL`,
+   * else `$MLINFRA_HOME/registry.db` (`./.mlinfra/registry.db` when MLINFRA_HOME is unset).
    */
+  database?: string;
+  /** The same as `database` (its older name). */
   url?: string;
   /** A metadata driver to use instead of `url` (for example a PostgreSQL driver). */
   driver?: SqlDriver;
   /**
-   * The core store for artifacts, or its folder. Default: the folder of the SQLite file when
-   * `url` names one, else `$MLINFRA_HOME` (`./.mlinfra`).
+   * The core store for artifacts, or its location (a folder, or what `createStore()` takes).
+   * Default: the folder of the SQLite file when `database` names one, else `$MLINFRA_STORE` (a
+   * folder or `s3://...`), else `$MLINFRA_HOME` (`./.mlinfra`).
    */
   store?: Store | string;
   /** Who is making changes, recorded in the audit log. Default `$MLINFRA_ACTOR`, else the OS user name. */
@@ -73,10 +78,15 @@ export interface RegistryOptions {
   /** A run writes its buffered metric points at most this long after the first, in milliseconds. Default 1000. */
   metricFlushIntervalMs?: number;
   /**
-   * Whether `registerModel` reads an artifact given by digest and checks it against its digest
-   * (an IntegrityError when corrupted). Default true; turn off for very large artifacts you trust.
+   * How `registerModel` checks an artifact given by digest. `true` (default): the store must hold
+   * it and its size must equal a size given with it (`{ digest, size }`); the bytes are not read
+   * (the store named the blob by the SHA-256 of the bytes it received, and every read verifies
+   * them), asked once per artifact per process (blobs are immutable, and the registry's ref keeps
+   * `store.gc()` off them). `'hash'`: also read the blob back and re-hash it, an IntegrityError when its bytes
+   * changed at rest (costs a full read per registration). `false`: trust a size given with the
+   * digest without asking the store.
    */
-  verifyArtifacts?: boolean;
-  /** Open the database read-only (SQLite only). Default false. */
+  verifyArtifacts?: boolean | 'hash';
+  /** Open the database read-only (SQLite: the file; PostgreSQL: read-only transactions). Default false. */
   readonly?: boolean;
 }

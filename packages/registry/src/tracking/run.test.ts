@@ -168,8 +168,9 @@ describe('Run', () => {
       await (await registry.openRun(run.id)).end('killed');
       await run.logMetrics({ loss: 1 }, { step: 0 });
       vi.advanceTimersByTime(10_000);
-      // The timer's write runs on real SQLite; give its promise chain a few turns to fail.
-      for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+      // The timer's write runs on the real database; give it 1 s of event-loop turns to fail.
+      const until = Date.now() + 1000;
+      while (Date.now() < until) await new Promise((resolve) => setImmediate(resolve));
       const error = await run
         .logMetrics({ loss: 2 }, { step: 1 })
         .catch((caught: unknown) => caught);
@@ -181,12 +182,18 @@ describe('Run', () => {
   });
 
   it('flushes open runs when the registry closes', async () => {
-    const { registry: other, folder } = await temporaryRegistry({ metricFlushIntervalMs: 60_000 });
+    const {
+      registry: other,
+      folder,
+      database,
+    } = await temporaryRegistry({
+      metricFlushIntervalMs: 60_000,
+    });
     const run = await other.startRun();
     await run.logMetrics({ loss: 1 }, { step: 0 });
     await other.close();
     const { openRegistry } = await import('../index.js');
-    const reopened = await openRegistry({ url: `${folder}/registry.db` });
+    const reopened = await openRegistry({ url: database, store: folder });
     expect(await reopened.metricHistory(run.id, 'loss')).toHaveLength(1);
     await reopened.close();
   });

@@ -8,6 +8,7 @@ import {
 } from '@mlinfra/core';
 import type { SqlExecutor, SqlValue } from '../driver/sql-driver.js';
 import type { RegistryContext } from '../internal/context.js';
+import { isRooted, keepReachable, withPin } from '../internal/gc-roots.js';
 import { assertKey, assertTags } from '../internal/validate.js';
 import type { MetricPoint, ParamValue, RunArtifact, RunRecord, RunStatus } from '../types.js';
 import {
@@ -33,6 +34,11 @@ export interface LogMetricsOptions {
 export interface StoredBlob {
   /** Digest of the blob in the core store. */
   digest: string;
+  /**
+   * Its size in bytes, as `store.put()` returned it (so its result can be passed as is).
+   * `registerModel` checks it against the store (an IntegrityError when they differ).
+   */
+  size?: number;
 }
 
 interface PendingPoint {
@@ -360,10 +366,20 @@ export class Run {
           `Invalid digest ${JSON.stringify(data.digest)}; pass the digest store.put() returned`,
         );
       }
-      digest = data.digest;
-      size = (await store.stat(digest)).size;
+      const named = data.digest;
+      digest = named;
+      size = (await store.stat(named)).size;
+      // A gc root before the row that names the blob (the project's gc rule), pinned meanwhile.
+      await withPin(store, async (pin) => {
+        if (pin !== undefined && !isRooted(store, named)) await pin.add([named]);
+        await keepReachable(store, named);
+      });
     } else {
-      ({ digest, size } = await store.put(data));
+      ({ digest, size } = await withPin(store, async (pin) => {
+        const stored = await store.put(data, pin === undefined ? {} : { pin });
+        await keepReachable(store, stored.digest);
+        return stored;
+      }));
     }
     const loggedAt = now();
     const artifact = await driver.transaction('write', async (executor) => {

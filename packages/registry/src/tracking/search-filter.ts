@@ -1,4 +1,5 @@
 import { ValidationError } from '@mlinfra/core';
+import { dialectRules, type SqlDialectRules } from '../driver/dialect.js';
 import type { SqlValue } from '../driver/sql-driver.js';
 
 /** SQL produced from a search filter or order: a fragment plus its bound values. */
@@ -97,7 +98,10 @@ function parseField(text: string, what: string): Field {
  * `= != < <= > >= LIKE ILIKE`; values are numbers or quoted strings. Metrics compare their latest
  * value; parameters compare as text with `=`/`LIKE` and as numbers with `<`/`>`.
  */
-export function compileFilter(filter: string): SqlFragment {
+export function compileFilter(
+  filter: string,
+  dialect: SqlDialectRules = dialectRules('sqlite'),
+): SqlFragment {
   const what = 'filter';
   const tokens = tokenize(filter, what);
   const clauses: string[] = [];
@@ -138,9 +142,7 @@ export function compileFilter(filter: string): SqlFragment {
     const numeric = valueToken.type === 'number';
     const value: SqlValue = numeric ? Number(valueToken.text) : valueToken.text;
     const compare = (expression: string): string =>
-      operator === 'ILIKE'
-        ? `LOWER(${expression}) LIKE LOWER(?)`
-        : `${expression} ${sqlOperator} ?`;
+      isLike ? dialect.like(expression, operator) : `${expression} ${sqlOperator} ?`;
     if (field.kind === 'metric') {
       if (!numeric) {
         throw new ValidationError(

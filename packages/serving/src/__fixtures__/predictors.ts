@@ -1,4 +1,10 @@
-import type { InstanceRow, ModelSource, Predictor, ResolvedModel } from '../index.js';
+import type {
+  InstanceRow,
+  ModelChangeEvent,
+  ModelSource,
+  Predictor,
+  ResolvedModel,
+} from '../index.js';
 
 /** A linear model `y = sum(w_i * x_i) + bias` that records the rows of every batch it runs. */
 export function linearPredictor(
@@ -42,9 +48,12 @@ export function linearPredictor(
 export class MemorySource implements ModelSource {
   readonly versions = new Map<string, Map<string, string>>();
   readonly aliases = new Map<string, string>();
-  private readonly listeners = new Map<string, Set<(event: unknown) => void>>();
+  /** Artifact formats by artifact, for versions added with one. */
+  readonly formats = new Map<string, string>();
+  private readonly listeners = new Map<string, Set<(event: ModelChangeEvent) => void>>();
 
-  addVersion(name: string, version: number, artifact: string): void {
+  addVersion(name: string, version: number, artifact: string, format?: string): void {
+    if (format !== undefined) this.formats.set(artifact, format);
     let versions = this.versions.get(name);
     if (versions === undefined) {
       versions = new Map();
@@ -75,7 +84,13 @@ export class MemorySource implements ModelSource {
     const artifact = version === undefined ? undefined : versions.get(version);
     if (version === undefined || artifact === undefined)
       throw new Error(`cannot resolve ${reference}`);
-    return { name, version: Number(version), artifact };
+    const format = this.formats.get(artifact);
+    return {
+      name,
+      version: Number(version),
+      artifact,
+      ...(format === undefined ? {} : { format }),
+    };
   }
 
   async listVersions(name: string): Promise<ResolvedModel[]> {
@@ -88,7 +103,7 @@ export class MemorySource implements ModelSource {
     );
   }
 
-  subscribe(name: string, listener: (event: unknown) => void): () => void {
+  subscribe(name: string, listener: (event: ModelChangeEvent) => void): () => void {
     let set = this.listeners.get(name);
     if (set === undefined) {
       set = new Set();
@@ -99,7 +114,8 @@ export class MemorySource implements ModelSource {
   }
 
   private notify(name: string): void {
-    for (const listener of this.listeners.get(name) ?? []) listener({ name });
+    for (const listener of this.listeners.get(name) ?? [])
+      listener({ action: 'changed', model: name });
   }
 }
 

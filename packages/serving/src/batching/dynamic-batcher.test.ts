@@ -5,16 +5,21 @@ import { QueueFullError, RequestTimeoutError } from '../errors.js';
 import { DynamicBatcher, type DynamicBatcherOptions } from './dynamic-batcher.js';
 
 /** A model that doubles its single input value, recording batch sizes. */
+/** Queueing settings shared by the tests' batchers. */
+const SETTINGS = {
+  model: 'm',
+  version: '1',
+  enabled: true,
+  maxBatchSize: 64,
+  maxQueueDelayMs: 0,
+  maxQueue: 1000,
+  instances: 1,
+};
+
 function batcher(overrides: Partial<DynamicBatcherOptions> = {}) {
   const batches: number[] = [];
   const instance = new DynamicBatcher({
-    model: 'm',
-    version: '1',
-    enabled: true,
-    maxBatchSize: 64,
-    maxQueueDelayMs: 0,
-    maxQueue: 1000,
-    instances: 1,
+    ...SETTINGS,
     inputSize: 1,
     outputSize: 1,
     run: (batch, rows) => {
@@ -233,5 +238,38 @@ describe('DynamicBatcher', () => {
     await instance.drain();
     expect(settled).toBe(2);
     await expect(instance.submit(one(3), 1, 0)).rejects.toThrow(/unloading/);
+  });
+
+  it('takes an executor for other inputs: keys keep unlike requests apart, errors stay per request', async () => {
+    const batches: string[][] = [];
+    const instance = new DynamicBatcher<string, string>({
+      ...SETTINGS,
+      executor: {
+        key: (input) => String(input.length),
+        async execute(inputs) {
+          batches.push([...inputs]);
+          return inputs.map((input) =>
+            input === 'bad'
+              ? { error: new ValidationError('bad') }
+              : { output: input.toUpperCase() },
+          );
+        },
+      },
+    });
+    const results = await Promise.allSettled(
+      ['ab', 'cd', 'xyz', 'ef', 'bad'].map((input) => instance.submit(input, 1, 0)),
+    );
+    // The oldest request's key goes first and gathers every waiting request of that key.
+    expect(batches).toEqual([
+      ['ab', 'cd', 'ef'],
+      ['xyz', 'bad'],
+    ]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value.output : 'rejected'))).toEqual([
+      'AB',
+      'CD',
+      'XYZ',
+      'EF',
+      'rejected',
+    ]);
   });
 });

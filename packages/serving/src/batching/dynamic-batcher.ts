@@ -1,8 +1,25 @@
 import { MlinfraError, ValidationError } from '@mlinfra/core';
 import { QueueFullError, RequestTimeoutError, ServerClosedError } from '../errors.js';
 
+/** What one request of a batch got: its output or its error. */
+export type BatchOutcome<O> = { output: O } | { error: unknown };
+
+/**
+ * How a batcher joins queued requests into one model call and splits the answer. The default
+ * (from `inputSize`, `outputSize` and `run`) handles row-major `Float32Array` rows; tensor models
+ * bring their own.
+ */
+export interface BatchExecutor<I, O> {
+  /** Checks one request's input at submit time; returns why it is refused, or undefined. */
+  check?(input: I, rows: number): string | undefined;
+  /** Requests with different keys never share a batch (e.g. different sequence lengths). */
+  key?(input: I): string;
+  /** Runs the batch; one outcome per input, in order. */
+  execute(inputs: readonly I[], rows: readonly number[], total: number): Promise<BatchOutcome<O>[]>;
+}
+
 /** Settings of one model version's batcher (already validated). */
-export interface DynamicBatcherOptions {
+export interface DynamicBatcherOptions<I = Float32Array, O = Float32Array> {
   /** Model name, for messages. */
   model: string;
   /** Version, for messages. */
@@ -17,20 +34,74 @@ export interface DynamicBatcherOptions {
   maxQueue: number;
   /** Batches run at the same time on this version. */
   instances: number;
-  /** Values per input row. */
-  inputSize: number;
-  /** Values per output row. */
-  outputSize: number;
-  /** Runs one batch. */
-  run(batch: Float32Array, rows: number): Promise<Float32Array> | Float32Array;
+  /** Values per input row (`Float32Array` requests, without `executor`). */
+  inputSize?: number;
+  /** Values per output row (`Float32Array` requests, without `executor`). */
+  outputSize?: number;
+  /** Runs one batch of `Float32Array` rows (without `executor`). */
+  run?(batch: Float32Array, rows: number): Promise<Float32Array> | Float32Array;
+  /** Joins, runs and splits batches of other inputs than `Float32Array` rows. */
+  executor?: BatchExecutor<I, O>;
   /** Called after each batch with its size and compute time. */
   onBatch?(rows: number, requests: number, computeMs: number): void;
 }
 
+/**
+ * The executor of row-major `Float32Array` requests: concatenates the rows, runs the model once,
+ * checks the output length and hands each request its rows.
+ */
+export function float32Executor(options: {
+  model: string;
+  version: string;
+  inputSize: number;
+  outputSize: number;
+  run(batch: Float32Array, rows: number): Promise<Float32Array> | Float32Array;
+}): BatchExecutor<Float32Array, Float32Array> {
+  const { model, version, inputSize, outputSize } = options;
+  return {
+    check: (input, rows) =>
+      input.length === rows * inputSize
+        ? undefined
+        : `Input has ${input.length} values; ${rows} rows of ${inputSize} values need ${rows * inputSize}.`,
+    async execute(inputs, rows, total) {
+      let input: Float32Array;
+      if (inputs.length === 1) {
+        input = inputs[0]!;
+      } else {
+        input = new Float32Array(total * inputSize);
+        let offset = 0;
+        for (const part of inputs) {
+          input.set(part, offset);
+          offset += part.length;
+        }
+      }
+      let output: Float32Array;
+      try {
+        output = await options.run(input, total);
+        if (!(output instanceof Float32Array) || output.length !== total * outputSize) {
+          const got = output instanceof Float32Array ? `${output.length} values` : typeof output;
+          throw new MlinfraError(
+            `Model "${model}" version ${version} returned ${got} for ${total} rows; its signature needs a Float32Array of ${total * outputSize}. Fix the predictor or its output shape.`,
+          );
+        }
+      } catch (error) {
+        return inputs.map(() => ({ error }));
+      }
+      let offset = 0;
+      return rows.map((count) => {
+        const size = count * outputSize;
+        const part = output.subarray(offset, offset + size);
+        offset += size;
+        return { output: part };
+      });
+    },
+  };
+}
+
 /** What one request gets back from the batcher. */
-export interface BatchResult {
-  /** This request's rows of the output, row-major. */
-  output: Float32Array;
+export interface BatchResult<O = Float32Array> {
+  /** This request's share of the output (its rows, row-major, for `Float32Array` requests). */
+  output: O;
   /** Time spent waiting in the queue, in ms. */
   queueMs: number;
   /** Time the batch that held this request took to compute, in ms. */
@@ -39,13 +110,14 @@ export interface BatchResult {
   batchRows: number;
 }
 
-interface Pending {
-  input: Float32Array;
+interface Pending<I, O> {
+  input: I;
   rows: number;
+  key: string;
   enqueuedAt: number;
   settled: boolean;
   timer: NodeJS.Timeout | undefined;
-  resolve(result: BatchResult): void;
+  resolve(result: BatchResult<O>): void;
   reject(error: unknown): void;
 }
 
@@ -55,8 +127,8 @@ interface Pending {
  * request). With `maxQueueDelayMs > 0` a batch that is not full waits until the oldest request
  * has waited that long. The queue is bounded; each request has its own timeout.
  */
-export class DynamicBatcher {
-  private readonly queue: Pending[] = [];
+export class DynamicBatcher<I = Float32Array, O = Float32Array> {
+  private readonly queue: Pending<I, O>[] = [];
   private queuedRows = 0;
   private running = 0;
   private scheduled = false;
@@ -64,7 +136,19 @@ export class DynamicBatcher {
   private closed = false;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly options: DynamicBatcherOptions) {}
+  private readonly executor: BatchExecutor<I, O>;
+
+  constructor(private readonly options: DynamicBatcherOptions<I, O>) {
+    this.executor =
+      options.executor ??
+      (float32Executor({
+        model: options.model,
+        version: options.version,
+        inputSize: options.inputSize ?? 0,
+        outputSize: options.outputSize ?? 0,
+        run: options.run ?? (() => new Float32Array(0)),
+      }) as unknown as BatchExecutor<I, O>);
+  }
 
   /** Requests waiting to run. */
   get depth(): number {
@@ -77,13 +161,27 @@ export class DynamicBatcher {
   }
 
   /**
+   * Checks a request's row count against `maxBatchSize` (requests are never split), so a request
+   * can be refused before its input is allocated.
+   * @throws ValidationError when `rows` exceeds `maxBatchSize`.
+   */
+  checkRows(rows: number): void {
+    const { model, maxBatchSize, enabled } = this.options;
+    if (enabled && rows > maxBatchSize) {
+      throw new ValidationError(
+        `Request has ${rows} rows but model "${model}" takes at most ${maxBatchSize} per batch (batching.maxBatchSize); split the request or raise maxBatchSize.`,
+      );
+    }
+  }
+
+  /**
    * Queues `rows` rows and resolves with this request's share of the batch output.
    * @throws ValidationError when `rows` exceeds `maxBatchSize` or `input` has the wrong length.
    * @throws QueueFullError when `maxQueue` requests are already waiting.
    * @throws RequestTimeoutError when the result is not ready within `timeoutMs`.
    */
-  submit(input: Float32Array, rows: number, timeoutMs: number): Promise<BatchResult> {
-    const { model, version, maxBatchSize, inputSize } = this.options;
+  submit(input: I, rows: number, timeoutMs: number): Promise<BatchResult<O>> {
+    const { model, version } = this.options;
     if (this.closed) {
       return Promise.reject(
         new ServerClosedError(
@@ -91,20 +189,13 @@ export class DynamicBatcher {
         ),
       );
     }
-    if (this.options.enabled && rows > maxBatchSize) {
-      return Promise.reject(
-        new ValidationError(
-          `Request has ${rows} rows but model "${model}" takes at most ${maxBatchSize} per batch (batching.maxBatchSize); split the request or raise maxBatchSize.`,
-        ),
-      );
+    try {
+      this.checkRows(rows);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    if (input.length !== rows * inputSize) {
-      return Promise.reject(
-        new ValidationError(
-          `Input has ${input.length} values; ${rows} rows of ${inputSize} values need ${rows * inputSize}.`,
-        ),
-      );
-    }
+    const refused = this.executor.check?.(input, rows);
+    if (refused !== undefined) return Promise.reject(new ValidationError(refused));
     if (this.queue.length >= this.options.maxQueue) {
       return Promise.reject(
         new QueueFullError(
@@ -113,10 +204,11 @@ export class DynamicBatcher {
         ),
       );
     }
-    return new Promise<BatchResult>((resolve, reject) => {
-      const pending: Pending = {
+    return new Promise<BatchResult<O>>((resolve, reject) => {
+      const pending: Pending<I, O> = {
         input,
         rows,
+        key: this.executor.key?.(input) ?? '',
         enqueuedAt: performance.now(),
         settled: false,
         timer: undefined,
@@ -144,7 +236,7 @@ export class DynamicBatcher {
     this.closed = true;
   }
 
-  private expire(pending: Pending, timeoutMs: number): void {
+  private expire(pending: Pending<I, O>, timeoutMs: number): void {
     if (pending.settled) return;
     pending.settled = true;
     const index = this.queue.indexOf(pending);
@@ -189,14 +281,36 @@ export class DynamicBatcher {
         clearTimeout(this.delayTimer);
         this.delayTimer = undefined;
       }
-      const batch: Pending[] = [];
+      const batch: Pending<I, O>[] = [];
       let rows = 0;
-      while (this.queue.length > 0) {
-        const next = this.queue[0]!;
-        if (batch.length > 0 && (!enabled || rows + next.rows > maxBatchSize)) break;
-        this.queue.shift();
-        batch.push(next);
-        rows += next.rows;
+      if (this.queue.every((pending) => pending.key === this.queue[0]!.key)) {
+        while (this.queue.length > 0) {
+          const next = this.queue[0]!;
+          if (batch.length > 0 && (!enabled || rows + next.rows > maxBatchSize)) break;
+          this.queue.shift();
+          batch.push(next);
+          rows += next.rows;
+        }
+      } else {
+        // Requests of another key (e.g. another sequence length) wait; those of the oldest
+        // request's key join it in arrival order until one does not fit.
+        const head = this.queue[0]!;
+        const waiting: Pending<I, O>[] = [];
+        let open = true;
+        for (const next of this.queue) {
+          if (batch.length === 0 || (open && enabled && next.key === head.key)) {
+            if (batch.length > 0 && rows + next.rows > maxBatchSize) {
+              open = false;
+              waiting.push(next);
+              continue;
+            }
+            batch.push(next);
+            rows += next.rows;
+          } else {
+            waiting.push(next);
+          }
+        }
+        this.queue.splice(0, this.queue.length, ...waiting);
       }
       this.queuedRows -= rows;
       this.running++;
@@ -208,50 +322,41 @@ export class DynamicBatcher {
     }
   }
 
-  private async run(batch: Pending[], rows: number): Promise<void> {
-    const { inputSize, outputSize, model, version } = this.options;
+  private async run(batch: Pending<I, O>[], rows: number): Promise<void> {
     const started = performance.now();
-    let input: Float32Array;
-    if (batch.length === 1) {
-      input = batch[0]!.input;
-    } else {
-      input = new Float32Array(rows * inputSize);
-      let offset = 0;
-      for (const pending of batch) {
-        input.set(pending.input, offset);
-        offset += pending.input.length;
-      }
-    }
-    let output: Float32Array;
+    let outcomes: BatchOutcome<O>[];
     try {
-      output = await this.options.run(input, rows);
-      if (!(output instanceof Float32Array) || output.length !== rows * outputSize) {
-        const got = output instanceof Float32Array ? `${output.length} values` : typeof output;
-        throw new MlinfraError(
-          `Model "${model}" version ${version} returned ${got} for ${rows} rows; its signature needs a Float32Array of ${rows * outputSize}. Fix the predictor or its output shape.`,
-        );
-      }
+      outcomes = await this.executor.execute(
+        batch.map((pending) => pending.input),
+        batch.map((pending) => pending.rows),
+        rows,
+      );
     } catch (error) {
-      for (const pending of batch) this.settle(pending, undefined, error);
-      return;
+      outcomes = batch.map(() => ({ error }));
     }
     const computeMs = performance.now() - started;
-    this.options.onBatch?.(rows, batch.length, computeMs);
-    let offset = 0;
-    for (const pending of batch) {
-      const size = pending.rows * outputSize;
-      const result: BatchResult = {
-        output: output.subarray(offset, offset + size),
-        queueMs: started - pending.enqueuedAt,
-        computeMs,
-        batchRows: rows,
-      };
-      offset += size;
-      this.settle(pending, result, undefined);
-    }
+    if (outcomes.some((outcome) => 'output' in outcome))
+      this.options.onBatch?.(rows, batch.length, computeMs);
+    batch.forEach((pending, index) => {
+      const outcome = outcomes[index]!;
+      if ('error' in outcome) {
+        this.settle(pending, undefined, outcome.error);
+        return;
+      }
+      this.settle(
+        pending,
+        {
+          output: outcome.output,
+          queueMs: started - pending.enqueuedAt,
+          computeMs,
+          batchRows: rows,
+        },
+        undefined,
+      );
+    });
   }
 
-  private settle(pending: Pending, result: BatchResult | undefined, error: unknown): void {
+  private settle(pending: Pending<I, O>, result: BatchResult<O> | undefined, error: unknown): void {
     if (pending.settled) return;
     pending.settled = true;
     if (pending.timer !== undefined) clearTimeout(pending.timer);

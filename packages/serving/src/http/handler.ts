@@ -9,12 +9,16 @@ import { createTokenCheck } from './auth.js';
 export interface HandlerSettings {
   service: PredictionService;
   maxBodyBytes: number;
+  /** Longest pause between two body chunks, in ms, before the answer is 408. */
+  bodyIdleTimeoutMs: number;
   tokens: readonly string[] | undefined;
   routingKeyHeader: string;
   serverName: string;
   serverVersion: string;
   /** True once shutdown began: readiness is false and connections are closed after each answer. */
   draining(): boolean;
+  /** True once a shutdown was asked for: readiness fails, requests are answered until draining. */
+  unready(): boolean;
 }
 
 /** A Node request listener that also accepts Express/Connect's `next`. */
@@ -57,7 +61,11 @@ function send(
   response.end(text);
 }
 
-function readBody(request: IncomingMessage, maxBytes: number): Promise<unknown> {
+function readBody(
+  request: IncomingMessage,
+  maxBytes: number,
+  idleTimeoutMs: number,
+): Promise<unknown> {
   const parsed = request as IncomingMessage & { body?: unknown; _body?: boolean };
   // Mounted behind a body parser (express.json() sets `_body`) the stream is already consumed.
   if (parsed._body === true || (request.readableEnded && parsed.body !== undefined)) {
@@ -86,11 +94,39 @@ function readBody(request: IncomingMessage, maxBytes: number): Promise<unknown> 
     const chunks: Buffer[] = [];
     let size = 0;
     let failed = false;
+    let idle: NodeJS.Timeout | undefined;
+    const stall = () => {
+      if (failed) return;
+      failed = true;
+      reject(
+        new HttpError(
+          408,
+          `Request body stalled: no data for ${idleTimeoutMs} ms (limits.bodyIdleTimeoutMs); send the body without pauses.`,
+        ),
+      );
+    };
+    const watch = () => {
+      clearTimeout(idle);
+      idle = setTimeout(stall, idleTimeoutMs);
+    };
+    watch();
+    const settle = () => clearTimeout(idle);
+    request.once('end', settle);
+    request.once('close', () => {
+      settle();
+      // The connection went away mid-body (the client left, or a server timeout cut it).
+      if (!failed && !request.complete) {
+        failed = true;
+        reject(new HttpError(400, 'The request closed before its body was complete.'));
+      }
+    });
     request.on('data', (chunk: Buffer) => {
       if (failed) return;
+      watch();
       size += chunk.length;
       if (size > maxBytes) {
         failed = true;
+        settle();
         reject(
           new HttpError(
             413,
@@ -102,6 +138,7 @@ function readBody(request: IncomingMessage, maxBytes: number): Promise<unknown> 
       chunks.push(chunk);
     });
     request.on('error', (error) => {
+      settle();
       if (!failed) {
         failed = true;
         reject(error);
@@ -163,7 +200,7 @@ export function createHandler(settings: HandlerSettings): RequestHandler {
         });
       return;
     }
-    if (settings.draining()) response.setHeader('connection', 'close');
+    if (settings.unready()) response.setHeader('connection', 'close');
     if (
       checkToken !== undefined &&
       !PUBLIC_PATHS.has(path) &&
@@ -189,7 +226,7 @@ export function createHandler(settings: HandlerSettings): RequestHandler {
     }
     if (path === '/v2/health/ready') {
       expect('GET');
-      const ready = service.isReady() && !settings.draining();
+      const ready = service.isReady() && !settings.unready();
       send(response, ready ? 200 : 503, { ready });
       return;
     }
@@ -222,7 +259,7 @@ export function createHandler(settings: HandlerSettings): RequestHandler {
     if (v1Status !== null) {
       expect('GET');
       const name = decode(v1Status[1]!);
-      const ready = service.isModelReady(name) && !settings.draining();
+      const ready = service.isModelReady(name) && !settings.unready();
       send(response, ready ? 200 : 503, { name, ready });
       return;
     }
@@ -232,7 +269,7 @@ export function createHandler(settings: HandlerSettings): RequestHandler {
       const name = decode(v1[1]!);
       const version = v1[2] === undefined ? undefined : decode(v1[2]);
       service.isModelReady(name); // 404 before reading a body for an unknown model
-      const body = await readBody(request, settings.maxBodyBytes);
+      const body = await readBody(request, settings.maxBodyBytes, settings.bodyIdleTimeoutMs);
       if (
         typeof body !== 'object' ||
         body === null ||
@@ -242,7 +279,7 @@ export function createHandler(settings: HandlerSettings): RequestHandler {
           { path: ['instances'], message: 'the body must be { "instances": [...] }' },
         ]);
       }
-      const predictions = await service.predict(
+      const answered = await service.predictVersioned(
         name,
         (body as { instances: unknown[] }).instances,
         {
@@ -250,7 +287,11 @@ export function createHandler(settings: HandlerSettings): RequestHandler {
           ...(routingKey === undefined ? {} : { routingKey }),
         },
       );
-      send(response, 200, { predictions });
+      send(response, 200, {
+        predictions: answered.predictions,
+        model_name: name,
+        model_version: answered.version,
+      });
       return;
     }
     const match = MODEL_PATH.exec(path);
@@ -265,7 +306,7 @@ export function createHandler(settings: HandlerSettings): RequestHandler {
     if (action === '/infer') {
       expect('POST');
       service.isModelReady(name);
-      const body = await readBody(request, settings.maxBodyBytes);
+      const body = await readBody(request, settings.maxBodyBytes, settings.bodyIdleTimeoutMs);
       const result = await service.infer(name, body, {
         ...(version === undefined ? {} : { version }),
         ...(routingKey === undefined ? {} : { routingKey }),
@@ -282,7 +323,7 @@ export function createHandler(settings: HandlerSettings): RequestHandler {
       ) {
         service.metadata(name, version); // throws NotFoundError naming the served versions
       }
-      const ready = service.isModelReady(name, version) && !settings.draining();
+      const ready = service.isModelReady(name, version) && !settings.unready();
       send(response, ready ? 200 : 503, { name, ready });
       return;
     }
@@ -297,7 +338,7 @@ export function createHandler(settings: HandlerSettings): RequestHandler {
       if (error instanceof HttpError) {
         status = error.status;
         message = error.message;
-        if (status === 413) headers.connection = 'close';
+        if (status === 413 || status === 408) headers.connection = 'close';
       } else {
         status = statusOf(error);
         message =
@@ -309,7 +350,10 @@ export function createHandler(settings: HandlerSettings): RequestHandler {
       send(response, status, { error: message }, headers);
       // Read and discard what the client is still sending so the answer reaches it; an
       // oversized body is not read further: its connection closes after the answer.
-      if (status !== 413 && !request.complete) request.resume();
+      if (status === 408) {
+        // A stalled client gets its answer, then loses the connection it holds.
+        response.once('finish', () => request.socket.destroy());
+      } else if (status !== 413 && !request.complete) request.resume();
     });
   };
 }

@@ -1,29 +1,34 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ValidationError } from '@mlinfra/core';
+import { parseOptions } from '@mlinfra/core';
+import { z } from 'zod';
 import type { PredictionRecord, PredictionSink } from './prediction-log.js';
-import { RotatingFiles, type RotationOptions } from './rotation.js';
+import { RotatingFiles, rotationShape } from './rotation.js';
+
+const jsonlSinkSchema = z
+  .strictObject({
+    ...rotationShape,
+    /**
+     * One file that every record is appended to. Give either `path` or `directory` (rotated files
+     * named `predictions-<time>-<n>.jsonl`).
+     */
+    path: z.string().min(1).optional(),
+  })
+  .refine((options) => (options.path === undefined) !== (options.directory === undefined), {
+    message:
+      'createJsonlSink needs exactly one of "path" (one file) or "directory" (rotated files)',
+  });
 
 /** Options of {@link createJsonlSink}. */
-export interface JsonlSinkOptions extends RotationOptions {
-  /**
-   * One file that every record is appended to. Give either `path` or `directory` (rotated files
-   * named `predictions-<time>-<n>.jsonl`).
-   */
-  path?: string;
-}
+export type JsonlSinkOptions = z.input<typeof jsonlSinkSchema>;
 
 /**
  * A sink that writes one JSON object per line. With `path`, appends to that file; with
  * `directory`, rotates files by size (`maxFileBytes`) and age (`maxFileAgeMs`).
- * @throws ValidationError when neither or both of `path` and `directory` are given.
+ * @throws ValidationError on invalid options: neither or both of `path` and `directory`, an unknown key.
  */
-export function createJsonlSink(options: JsonlSinkOptions): PredictionSink {
-  if ((options.path === undefined) === (options.directory === undefined)) {
-    throw new ValidationError(
-      'createJsonlSink needs exactly one of "path" (one file) or "directory" (rotated files).',
-    );
-  }
+export function createJsonlSink(input: JsonlSinkOptions): PredictionSink {
+  const options = parseOptions(jsonlSinkSchema, input, 'createJsonlSink options');
   const encode = (records: readonly PredictionRecord[]): string =>
     `${records.map((record) => JSON.stringify(record)).join('\n')}\n`;
   if (options.path !== undefined) {

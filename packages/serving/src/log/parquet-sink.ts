@@ -1,24 +1,31 @@
 import { rename, writeFile } from 'node:fs/promises';
-import { MissingDependencyError, ValidationError } from '@mlinfra/core';
+import { MissingDependencyError, parseOptions } from '@mlinfra/core';
+import { z } from 'zod';
 import type { PredictionRecord, PredictionSink } from './prediction-log.js';
 import { RotatingFiles } from './rotation.js';
 
-/** Options of {@link createParquetSink}. */
-export interface ParquetSinkOptions {
+const parquetSinkSchema = z.strictObject({
   /** Folder the Parquet files go to; created when missing. */
-  directory: string;
+  directory: z.string().min(1, 'give the folder for the Parquet files'),
   /** Rows per file: a file is written once this many records are buffered. Default 50,000. */
-  maxRecordsPerFile?: number;
+  maxRecordsPerFile: z.number().int().positive().optional(),
   /** Longest a record waits in memory before its file is written, in ms. Default 60,000. */
-  maxFileAgeMs?: number;
+  maxFileAgeMs: z.number().positive().optional(),
   /** File name prefix. Default `predictions`. */
-  prefix?: string;
+  prefix: z.string().min(1).optional(),
   /**
    * Called when a file written on the age timer (not inside a `write` call) fails, with the
    * records it held. Failures inside `write` reject it instead (and the log counts them dropped).
    */
-  onError?: (error: unknown, records: number) => void;
-}
+  onError: z
+    .custom<(error: unknown, records: number) => void>((value) => typeof value === 'function', {
+      message: 'expected a function (error, records) => void',
+    })
+    .optional(),
+});
+
+/** Options of {@link createParquetSink}. */
+export type ParquetSinkOptions = z.input<typeof parquetSinkSchema>;
 
 type ColumnKind = 'DOUBLE' | 'STRING' | 'BOOLEAN' | 'JSON';
 
@@ -123,19 +130,10 @@ export function recordsToColumns(records: readonly PredictionRecord[]): ColumnSo
  * `maxFileAgeMs` old, or on close.
  * @throws ValidationError on invalid options; MissingDependencyError (on first write) without hyparquet-writer.
  */
-export function createParquetSink(options: ParquetSinkOptions): PredictionSink {
-  if (typeof options.directory !== 'string' || options.directory.length === 0) {
-    throw new ValidationError(
-      'createParquetSink needs "directory", the folder for the Parquet files.',
-    );
-  }
+export function createParquetSink(input: ParquetSinkOptions): PredictionSink {
+  const options = parseOptions(parquetSinkSchema, input, 'createParquetSink options');
   const maxRecords = options.maxRecordsPerFile ?? 50_000;
   const maxAgeMs = options.maxFileAgeMs ?? 60_000;
-  if (!Number.isInteger(maxRecords) || maxRecords < 1 || !(maxAgeMs > 0)) {
-    throw new ValidationError(
-      'createParquetSink: maxRecordsPerFile must be a positive integer and maxFileAgeMs positive.',
-    );
-  }
   const files = new RotatingFiles({
     directory: options.directory,
     extension: 'parquet',

@@ -9,7 +9,7 @@ import { linearPredictor } from '../__fixtures__/predictors.js';
 import {
   createJsonlSink,
   createParquetSink,
-  createPredictor,
+  createPredictionService,
   type PredictionRecord,
 } from '../index.js';
 import { PredictionLog } from './prediction-log.js';
@@ -120,7 +120,7 @@ describe('sinks', () => {
 
   it('writes one JSON record per predicted row from a served model to a JSONL file', async () => {
     const path = join(folder, 'nested', 'predictions.jsonl');
-    const service = createPredictor({
+    const service = createPredictionService({
       models: [{ name: 'linear', predictor: linearPredictor() }],
       log: { sink: createJsonlSink({ path }) },
     });
@@ -212,13 +212,19 @@ describe('sinks', () => {
     expect(version.rowCount).toBe(2);
   });
 
-  it('rejects sink options without a destination', () => {
+  it('rejects sink options without a destination, or with an unknown key', () => {
     expect(() => createJsonlSink({})).toThrow(/exactly one of "path"/);
     expect(() => createParquetSink({ directory: '' })).toThrow(/directory/);
+    expect(() => createParquetSink({ directory: 'logs', maxRecordsPerFle: 10 } as never)).toThrow(
+      /(Unrecognized|Unknown) key:? "maxRecordsPerFle"/,
+    );
+    expect(() => createJsonlSink({ path: 'log.jsonl', maxFileByte: 1 } as never)).toThrow(
+      /(Unrecognized|Unknown) key:? "maxFileByte"/,
+    );
   });
 
   it('logs shadow and primary records from a served model into Parquet', async () => {
-    const service = createPredictor({
+    const service = createPredictionService({
       models: [{ name: 'linear', predictor: linearPredictor() }],
       log: { sink: createParquetSink({ directory: folder }) },
     });

@@ -1,6 +1,6 @@
 import type { PredictionRecord, PredictionSink } from '@mlinfra/core/contracts';
 
-// Declared once in @mlinfra/core/contracts; re-exported here for this package's modules.
+// Declared once in core's type-only contracts entry, where datasets and drift read them too.
 export type { PredictionRecord, PredictionSink };
 
 /** Settings of the prediction log (already validated). */

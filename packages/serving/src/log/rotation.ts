@@ -1,17 +1,21 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
+
+/** File rotation settings shared by the JSONL and Parquet sinks (fields of their strict schemas). */
+export const rotationShape = {
+  /** Folder the rotated files go to; created when missing. */
+  directory: z.string().min(1).optional(),
+  /** Start a new file once the current one would pass this size, in bytes. Default 64 MiB (JSONL only). */
+  maxFileBytes: z.number().int().positive().optional(),
+  /** Start a new file once the current one is this old, in ms. Default 3,600,000 (one hour). */
+  maxFileAgeMs: z.number().positive().optional(),
+  /** File name prefix. Default `predictions`. */
+  prefix: z.string().min(1).optional(),
+};
 
 /** File rotation settings shared by the JSONL and Parquet sinks. */
-export interface RotationOptions {
-  /** Folder the rotated files go to; created when missing. */
-  directory?: string;
-  /** Start a new file once the current one would pass this size, in bytes. Default 64 MiB (JSONL only). */
-  maxFileBytes?: number;
-  /** Start a new file once the current one is this old, in ms. Default 3,600,000 (one hour). */
-  maxFileAgeMs?: number;
-  /** File name prefix. Default `predictions`. */
-  prefix?: string;
-}
+export type RotationOptions = z.input<z.ZodObject<typeof rotationShape>>;
 
 /** Names and rolls over files `<prefix>-<UTC time>-<n>.<extension>` in one folder. */
 export class RotatingFiles {

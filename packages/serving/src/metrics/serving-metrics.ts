@@ -1,3 +1,4 @@
+import { ValidationError } from '@mlinfra/core';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 const LATENCY_BUCKETS = [
@@ -268,5 +269,25 @@ export class ServingMetrics {
   /** Stops reporting queue depth of an unloaded version. */
   forget(model: string, version: string): void {
     this.depthSources.delete(`${model}\u0000${version}`);
+  }
+}
+
+/**
+ * The service's metrics on `registry` (a new one by default) under `prefix`.
+ * @throws ValidationError when the registry already holds metrics of that prefix.
+ */
+export function createServingMetrics(options: {
+  registry?: Registry | undefined;
+  prefix?: string | undefined;
+}): ServingMetrics {
+  const prefix = options.prefix ?? 'mlinfra_serving_';
+  try {
+    return new ServingMetrics(options.registry, prefix);
+  } catch (error) {
+    throw new ValidationError(
+      `metrics.registry already holds metrics named ${prefix}*; give this server another metrics.prefix or its own registry.`,
+      [],
+      { cause: error },
+    );
   }
 }

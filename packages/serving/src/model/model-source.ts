@@ -1,4 +1,4 @@
-// Declared once in @mlinfra/core/contracts; re-exported here for this package's modules.
+// Declared once in core's type-only contracts entry; a registry is checked against the same ones.
 export type {
   ModelChangeEvent,
   ModelSource,

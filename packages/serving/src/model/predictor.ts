@@ -59,8 +59,36 @@ export interface Predictor {
    * row-major input batch. Without one, `/v1` accepts only numeric arrays as instances.
    */
   transform?(instances: readonly InstanceRow[]): Promise<Float32Array> | Float32Array;
+  /**
+   * The raw features a `/v1` row carries, when known. With them the server refuses (400) a row
+   * that leaves out a feature the transform does not fill, and a field that is not a feature
+   * (unless `unknownFields: 'ignore'`).
+   */
+  readonly features?: readonly RawFeature[];
+  /**
+   * Class names of the first output, when known (e.g. a categorical label's vocabulary). `/v1`
+   * then answers `{ label, scores }` per row: for a softmax output of one score per class, or a
+   * sigmoid output of one score with two classes (`[negative, positive]`).
+   */
+  readonly labels?: readonly string[];
+  /**
+   * Names of the input tensor's columns (its last dimension) when each is one raw feature. V2
+   * requests may then send one `[n]` or `[n, 1]` tensor per column by name, and metadata lists
+   * those rather than the model's internal input name.
+   */
+  readonly inputColumns?: readonly string[];
+  /** The runtime named as `platform` in KServe V2 metadata. Default `'mlinfra_tfjs'`. */
+  readonly platform?: string;
   /** Releases the model's memory. Called once, after the version has drained. */
   dispose?(): Promise<void> | void;
+}
+
+/** One raw feature of a `/v1` row. */
+export interface RawFeature {
+  /** The field name in a raw row. */
+  name: string;
+  /** True when the feature transform fills the feature in when a row leaves it out. Default false. */
+  filled?: boolean;
 }
 
 /** True when `value` has the shape of a {@link Predictor}. */
@@ -88,6 +116,8 @@ export interface SignatureSizes {
   inputSize: number;
   /** Values per output row, every output tensor together. */
   outputSize: number;
+  /** Names of the input's columns, when V2 requests may send one tensor per column. */
+  columns?: readonly string[];
 }
 
 function rowSize(spec: TensorSpec): number {
@@ -99,7 +129,11 @@ function rowSize(spec: TensorSpec): number {
  * @throws ValidationError when the signature has other than one input, no output, or a
  * shape that is not batch-major with fixed dimensions.
  */
-export function checkSignature(signature: ModelSignature, model: string): SignatureSizes {
+export function checkSignature(
+  signature: ModelSignature,
+  model: string,
+  columns?: readonly string[],
+): SignatureSizes {
   const issues: { path: (string | number)[]; message: string }[] = [];
   if (signature.inputs.length !== 1) {
     issues.push({ path: ['inputs'], message: 'declare exactly one input tensor' });
@@ -141,5 +175,15 @@ export function checkSignature(signature: ModelSignature, model: string): Signat
     outputs.push({ spec, offset, size });
     offset += size;
   }
-  return { input, outputs, inputSize: rowSize(input), outputSize: offset };
+  const sizes: SignatureSizes = { input, outputs, inputSize: rowSize(input), outputSize: offset };
+  // Columns name a [-1, width] input's last dimension one by one; anything else keeps one tensor.
+  if (
+    columns !== undefined &&
+    input.shape.length === 2 &&
+    columns.length === sizes.inputSize &&
+    new Set(columns).size === columns.length
+  ) {
+    sizes.columns = columns;
+  }
+  return sizes;
 }

@@ -6,7 +6,7 @@ import { saveModelArtifact } from '@mlinfra/trainer';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../__fixtures__/predictors.js';
-import { createPredictor, type ServingEvent } from '../index.js';
+import { createPredictionService, type ServingEvent } from '../index.js';
 
 /** A one-layer model whose output is `sum(x) + bias`, so versions are easy to tell apart. */
 function biasModel(bias: number): tf.LayersModel {
@@ -35,7 +35,7 @@ describe('serving from @mlinfra/registry', () => {
     }
     await registry.setAlias('churn', 'champion', 1);
     const events: ServingEvent[] = [];
-    const service = createPredictor({
+    const service = createPredictionService({
       models: [{ reference: 'churn@champion', versions: { latest: 2 } }],
       source: registry,
       backend: 'cpu',
@@ -47,14 +47,11 @@ describe('serving from @mlinfra/registry', () => {
     expect((before[0] as number[])[0]).toBeCloseTo(13, 5);
     await registry.setAlias('churn', 'champion', 2);
     await until(() => events.some((event) => event.type === 'swapped'));
+    expect(service.metadata('churn').inputs.map((input) => input.name)).toEqual(['a', 'b']);
     const after = await service.infer('churn', {
       inputs: [
-        {
-          name: service.metadata('churn').inputs[0]!.name,
-          shape: [1, 2],
-          datatype: 'FP32',
-          data: [1, 2],
-        },
+        { name: 'a', shape: [1], datatype: 'FP32', data: [1] },
+        { name: 'b', shape: [1, 1], datatype: 'FP32', data: [2] },
       ],
     });
     expect(after.model_version).toBe('2');

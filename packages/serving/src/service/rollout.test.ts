@@ -2,10 +2,13 @@ import { Agent, request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { linearPredictor, MemorySource, until } from '../__fixtures__/predictors.js';
 import {
-  createPredictor,
+  createPredictionService,
   createServer,
+  type ModelChangeEvent,
+  ModelNotReadyError,
   type Predictor,
   type ResolvedModel,
+  ServerClosedError,
   type ServingEvent,
 } from '../index.js';
 
@@ -32,7 +35,7 @@ describe('model rollouts', () => {
     source.setAlias('churn', 'champion', 1);
     const events: ServingEvent[] = [];
     const disposed: string[] = [];
-    const service = createPredictor({
+    const service = createPredictionService({
       models: ['churn@champion'],
       source,
       loader: biasLoader([], disposed),
@@ -134,7 +137,7 @@ describe('model rollouts', () => {
     source.addVersion('churn', 1, 'bias:100');
     source.addVersion('churn', 2, 'bias:200');
     source.setAlias('churn', 'champion', 1);
-    const service = createPredictor({
+    const service = createPredictionService({
       models: ['churn@champion'],
       source,
       loader: async (resolved) => {
@@ -173,7 +176,7 @@ describe('model rollouts', () => {
     source.addVersion('churn', 2, 'broken');
     source.setAlias('churn', 'champion', 1);
     const events: ServingEvent[] = [];
-    const service = createPredictor({
+    const service = createPredictionService({
       models: ['churn@champion'],
       source,
       loader: biasLoader(),
@@ -194,7 +197,7 @@ describe('model rollouts', () => {
     source.addVersion('churn', 2, 'bias:2');
     source.addVersion('churn', 3, 'bias:3');
     source.setAlias('churn', 'champion', 1);
-    const service = createPredictor({
+    const service = createPredictionService({
       models: [{ reference: 'churn@champion', versions: { latest: 2 } }],
       source,
       loader: biasLoader(),
@@ -220,7 +223,7 @@ describe('model rollouts', () => {
     source.addVersion('churn', 1, 'bias:1');
     source.addVersion('churn', 2, 'bias:2');
     const polled = { resolve: (reference: string) => source.resolve(reference) };
-    const service = createPredictor({
+    const service = createPredictionService({
       models: [{ reference: 'churn', versions: { specific: [1] } }],
       source: polled,
       loader: biasLoader(),
@@ -243,7 +246,7 @@ describe('model rollouts', () => {
       watch: (name: string) => ({
         async *[Symbol.asyncIterator]() {
           while (true) {
-            yield await new Promise((resolve) => {
+            yield await new Promise<ModelChangeEvent>((resolve) => {
               const stop = source.subscribe(name, (event) => {
                 stop();
                 resolve(event);
@@ -253,7 +256,7 @@ describe('model rollouts', () => {
         },
       }),
     };
-    const service = createPredictor({
+    const service = createPredictionService({
       models: ['churn@live'],
       source: watched,
       loader: biasLoader(),
@@ -269,10 +272,14 @@ describe('model rollouts', () => {
   it('is not ready when a model cannot load', async () => {
     const source = new MemorySource();
     source.addVersion('churn', 1, 'broken');
-    const service = createPredictor({ models: ['churn'], source, loader: biasLoader() });
+    const service = createPredictionService({ models: ['churn'], source, loader: biasLoader() });
     await expect(service.ready()).rejects.toThrow(/corrupt artifact/);
     expect(service.isReady()).toBe(false);
-    await expect(service.infer('churn', body())).rejects.toThrow(/not loaded yet/);
+    const notReady = await service.infer('churn', body()).catch((error: unknown) => error);
+    expect(ModelNotReadyError.isInstance(notReady)).toBe(true);
+    expect(ServerClosedError.isInstance(notReady)).toBe(false);
+    expect((notReady as Error).message).toMatch(/"churn" is not loaded yet; retry once/);
+    expect(() => service.metadata('churn')).toThrow(/not loaded yet/);
     // Pointing the model at a good version recovers without a restart.
     source.addVersion('churn', 2, 'bias:2');
     await until(() => service.isReady());

@@ -1,10 +1,10 @@
 import { MlinfraError, NotFoundError, ValidationError } from '@mlinfra/core';
-import { QueueFullError, RequestTimeoutError } from '../errors.js';
+import { ModelNotReadyError, QueueFullError, RequestTimeoutError } from '../errors.js';
 
 /** The HTTP status an error maps to (also the `status` label of the request metric). */
 export function statusOf(error: unknown): number {
-  if (error instanceof QueueFullError) return 503;
-  if (error instanceof RequestTimeoutError) return 504;
+  if (QueueFullError.isInstance(error) || ModelNotReadyError.isInstance(error)) return 503;
+  if (RequestTimeoutError.isInstance(error)) return 504;
   if (ValidationError.isInstance(error)) return 400;
   if (NotFoundError.isInstance(error)) return 404;
   if (MlinfraError.isInstance(error)) {

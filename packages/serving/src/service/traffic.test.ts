@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { linearPredictor, until } from '../__fixtures__/predictors.js';
-import { createPredictor, type PredictionRecord, type ServingEvent } from '../index.js';
+import { createPredictionService, type PredictionRecord, type ServingEvent } from '../index.js';
 import { chooseCanary, hashKey } from './traffic.js';
 
 const body = { inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 0, 0] }] };
@@ -15,7 +15,7 @@ function memorySink() {
 
 describe('canary and shadow traffic', () => {
   it('splits unversioned traffic by percent and keeps a routing key on one side', async () => {
-    const service = createPredictor({
+    const service = createPredictionService({
       models: [
         {
           name: 'churn',
@@ -46,7 +46,7 @@ describe('canary and shadow traffic', () => {
   it('sends a copy to the shadow model, logs its output and never returns it', async () => {
     const { records, sink } = memorySink();
     const shadow = linearPredictor({ bias: 500 });
-    const service = createPredictor({
+    const service = createPredictionService({
       models: [
         { name: 'churn', predictor: linearPredictor(), shadow: { predictor: shadow, version: 9 } },
       ],
@@ -83,7 +83,7 @@ describe('canary and shadow traffic', () => {
         throw new Error('shadow exploded');
       },
     };
-    const service = createPredictor({
+    const service = createPredictionService({
       models: [{ name: 'churn', predictor: linearPredictor(), shadow: { predictor: failing } }],
       onEvent: (event) => events.push(event),
       warmup: false,

@@ -31,17 +31,6 @@ export type TransformApplier = (
   rows: readonly Row[],
 ) => Float32Array | number[][];
 
-/** Options of {@link loadModelArtifact}. */
-export interface LoadModelArtifactOptions {
-  /**
-   * Backend to run on; `'current'` keeps tfjs's active backend. Default `'auto'` (the fastest
-   * that loads: tensorflow-gpu, tensorflow, wasm, cpu).
-   */
-  backend?: BackendName | 'current';
-  /** Applies the artifact's stored transform in `predictRows`. Needed only when one is stored. */
-  applyTransform?: TransformApplier;
-}
-
 /** A loaded model artifact. */
 export interface LoadedModel {
   /** The tfjs model. */
@@ -69,10 +58,28 @@ export interface LoadedModel {
   dispose(): void;
 }
 
-const optionsSchema = z.object({
-  backend: z.enum(['current', ...BACKEND_NAMES]).optional(),
-  applyTransform: z.function().optional(),
-});
+const optionsShape = {
+  /**
+   * Backend to run on; `'current'` keeps tfjs's active backend. Default `'auto'` (the fastest
+   * that loads: tensorflow-gpu, tensorflow, wasm, cpu).
+   */
+  backend: z
+    .enum(['current', ...BACKEND_NAMES] as [
+      BackendName | 'current',
+      ...(BackendName | 'current')[],
+    ])
+    .optional(),
+  /** Applies the artifact's stored transform in `predictRows`. Needed only when one is stored. */
+  applyTransform: z
+    .custom<TransformApplier>((value) => typeof value === 'function', 'a function')
+    .optional(),
+};
+
+const optionsSchema: z.ZodObject<typeof optionsShape, z.core.$strict> =
+  z.strictObject(optionsShape);
+
+/** Options of {@link loadModelArtifact}. */
+export type LoadModelArtifactOptions = z.input<typeof optionsSchema>;
 
 /** Reads and validates a model manifest. @throws NotFoundError, IntegrityError, ValidationError. */
 export async function readModelManifest(store: Store, id: string): Promise<ModelManifest> {

@@ -10,7 +10,11 @@ export type SignatureDtype = 'float32' | 'int32' | 'bool';
 
 /** One named tensor of a model's signature. */
 export interface SignatureTensor {
-  /** Tensor name (the tfjs input/output layer name unless given). */
+  /**
+   * Tensor name. Defaults: a single input is `features` (its last dimension holds
+   * `signature.features` in order), a single output is named after the label column `train()` saw
+   * (`fromColumnBatches({ label })`), else `output`; several inputs or outputs keep tfjs's names.
+   */
   name: string;
   /** Element type. Default `'float32'`. */
   dtype: SignatureDtype;
@@ -31,7 +35,13 @@ export interface ModelSignature {
   inputs: SignatureTensor[];
   /** Model outputs, in order. */
   outputs: SignatureTensor[];
-  /** Optional class labels of the (first) output, e.g. `['no', 'yes']`. */
+  /**
+   * Class names of the (first) output in index order, e.g. `['setosa', 'versicolor', 'virginica']`
+   * for a softmax over 3 units, or the names of 0 and 1 (`['stay', 'churn']`) for a single sigmoid
+   * unit. Written by `saveModelArtifact` from `signature.labels`, else from the `classes` that
+   * `train()` kept with the model (its `classes` option or `fromColumnBatches({ classes })`).
+   * Serving uses them to answer with class names. Absent when unknown.
+   */
   labels?: string[];
 }
 

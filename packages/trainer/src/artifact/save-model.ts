@@ -3,6 +3,7 @@ import { parseOptions, ValidationError } from '@mlinfra/core';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { concatBuffers } from '../internal/bytes.js';
+import { labelMetadataOf } from '../internal/label-metadata.js';
 import {
   type ArtifactFile,
   type JsonValue,
@@ -14,26 +15,6 @@ import {
   signatureSchema,
 } from './manifest.js';
 
-/** Options of {@link saveModelArtifact}. */
-export interface SaveModelArtifactOptions {
-  /**
-   * Input/output signature. Fields left out are read from the model: `inputs`/`outputs` from its
-   * input and output layers, `features` as `x0..x{n-1}` for the last dimension of the first input.
-   */
-  signature?: Partial<ModelSignature>;
-  /**
-   * The feature transform that turns raw rows into the input tensor: any JSON-serialisable value, or
-   * an object with `toJSON()` such as a `@mlinfra/datasets` FeatureTransform. Default none.
-   */
-  transform?: unknown;
-  /** Training lineage (datasets, run, checkpoint, seed). Default none. */
-  lineage?: ModelLineage;
-  /** Free-form JSON metadata (metrics, description). Default none. */
-  metadata?: Record<string, unknown>;
-  /** Largest weight shard in bytes. Default 4194304 (4 MiB, as tfjs's converter). */
-  shardBytes?: number;
-}
-
 /** What {@link saveModelArtifact} returns. */
 export interface SavedModelArtifact {
   /** The artifact's id: the digest of its manifest blob. */
@@ -42,20 +23,49 @@ export interface SavedModelArtifact {
   manifest: ModelManifest;
 }
 
-const optionsSchema = z.object({
-  signature: z
-    .object({
-      features: z.array(z.string().min(1)).optional(),
-      inputs: z.array(z.unknown()).optional(),
-      outputs: z.array(z.unknown()).optional(),
-      labels: z.array(z.string()).optional(),
-    })
-    .optional(),
+const signatureOptionsShape = {
+  /** Raw feature names, in column order of the first input. */
+  features: z.array(z.string().min(1)).optional(),
+  /** Model inputs, in order. Default read from the model. */
+  inputs: z.array(z.custom<SignatureTensor>()).optional(),
+  /** Model outputs, in order. Default read from the model. */
+  outputs: z.array(z.custom<SignatureTensor>()).optional(),
+  /** Class labels of the (first) output, e.g. `['no', 'yes']`. Default none. */
+  labels: z.array(z.string()).optional(),
+};
+
+const signatureOptionsSchema: z.ZodObject<typeof signatureOptionsShape, z.core.$strict> =
+  z.strictObject(signatureOptionsShape);
+
+const optionsShape = {
+  /**
+   * Input/output signature. Fields left out are read from the model: `inputs`/`outputs` from its
+   * input and output layers, `features` as `x0..x{n-1}` for the last dimension of the first input.
+   */
+  signature: signatureOptionsSchema.optional(),
+  /**
+   * The feature transform that turns raw rows into the input tensor: any JSON-serialisable value, or
+   * an object with `toJSON()` such as a `@mlinfra/datasets` FeatureTransform. Default none.
+   */
   transform: z.unknown().optional(),
-  lineage: z.record(z.string(), z.unknown()).optional(),
+  /** Training lineage (datasets, run, checkpoint, seed). Default none. */
+  lineage: z
+    .custom<ModelLineage>(
+      (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+      'an object',
+    )
+    .optional(),
+  /** Free-form JSON metadata (metrics, description). Default none. */
   metadata: z.record(z.string(), z.unknown()).optional(),
+  /** Largest weight shard in bytes. Default 4194304 (4 MiB, as tfjs's converter). */
   shardBytes: z.number().int().min(1024).optional(),
-});
+};
+
+const optionsSchema: z.ZodObject<typeof optionsShape, z.core.$strict> =
+  z.strictObject(optionsShape);
+
+/** Options of {@link saveModelArtifact}. */
+export type SaveModelArtifactOptions = z.input<typeof optionsSchema>;
 
 function tensorsOf(
   symbolic: readonly tf.SymbolicTensor[],
@@ -68,21 +78,37 @@ function tensorsOf(
   }));
 }
 
+/**
+ * Tensor names of the signature: a single input is `features` (the row of feature values), a single
+ * output is named after the label column the trainer saw (else `output`); several keep tfjs's names.
+ */
+function namesOf(
+  symbolic: readonly tf.SymbolicTensor[],
+  tfjsNames: readonly string[],
+  single: string,
+) {
+  return symbolic.length === 1 ? [single] : tfjsNames;
+}
+
 /** Fills the signature's missing parts from the model and checks the parts given. */
 export function completeSignature(
   model: tf.LayersModel,
   given: Partial<ModelSignature> = {},
 ): ModelSignature {
+  const recorded = labelMetadataOf(model);
   const inputs =
-    (given.inputs as SignatureTensor[] | undefined) ?? tensorsOf(model.inputs, model.inputNames);
+    (given.inputs as SignatureTensor[] | undefined) ??
+    tensorsOf(model.inputs, namesOf(model.inputs, model.inputNames, 'features'));
   const outputs =
-    (given.outputs as SignatureTensor[] | undefined) ?? tensorsOf(model.outputs, model.outputNames);
+    (given.outputs as SignatureTensor[] | undefined) ??
+    tensorsOf(model.outputs, namesOf(model.outputs, model.outputNames, recorded.label ?? 'output'));
   const width = inputs[0]?.shape.at(-1);
   const features =
     given.features ??
     (typeof width === 'number' ? Array.from({ length: width }, (_, index) => `x${index}`) : []);
   const signature: ModelSignature = { features, inputs, outputs };
-  if (given.labels !== undefined) signature.labels = given.labels;
+  const labels = given.labels ?? recorded.classes;
+  if (labels !== undefined) signature.labels = labels;
   return signature;
 }
 
@@ -148,7 +174,13 @@ export async function saveModelArtifact(
   }
   const transformJson =
     parsed.transform === undefined ? undefined : toJson(parsed.transform, 'The transform');
-  const given: Partial<ModelSignature> = { ...options.signature };
+  const { features, inputs, outputs, labels } = parsed.signature ?? {};
+  const given: Partial<ModelSignature> = {
+    ...(features === undefined ? {} : { features }),
+    ...(inputs === undefined ? {} : { inputs }),
+    ...(outputs === undefined ? {} : { outputs }),
+    ...(labels === undefined ? {} : { labels }),
+  };
   if (given.features === undefined && isDatasetsTransformJson(transformJson)) {
     // A datasets FeatureTransform reads these raw columns; predictRows takes rows keyed by them.
     given.features = [...new Set(transformJson.features.map((feature) => feature.column))];

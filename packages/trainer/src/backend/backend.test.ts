@@ -16,17 +16,52 @@ describe('useBackend', () => {
     expect((error as Error).cause).toBeInstanceOf(Error);
   });
 
-  it('names the package when tfjs-node or webgpu is missing', async () => {
+  it('names the package when tfjs-node is missing', async () => {
     const node = await useBackend('tensorflow').catch((caught: unknown) => caught);
     expect((node as Error).message).toContain(
       'Cannot import "@tensorflow/tfjs-node". Install it to use backend: "tensorflow".',
     );
     expect((node as Error).cause).toBeDefined();
-    const webgpu = await useBackend('webgpu').catch((caught: unknown) => caught);
+  });
+
+  it('names the install command when webgpu or @tensorflow/tfjs-backend-webgpu is missing', async () => {
+    const notFound = (specifier: string) =>
+      Object.assign(new Error(`Cannot find package '${specifier}' imported from /app/index.js`), {
+        code: 'ERR_MODULE_NOT_FOUND',
+      });
+    const webgpu = await useBackend('webgpu', async (specifier) => {
+      throw notFound(specifier);
+    }).catch((caught: unknown) => caught);
     expect(MissingDependencyError.isInstance(webgpu)).toBe(true);
     expect((webgpu as Error).message).toContain(
       'Cannot import "webgpu". Install it to use backend: "webgpu".',
     );
+    expect((webgpu as Error).message).toContain(
+      'npm install webgpu @tensorflow/tfjs-backend-webgpu',
+    );
+    expect((webgpu as Error).cause).toBeInstanceOf(Error);
+
+    // Dawn present with an adapter, the tfjs backend package missing.
+    const hadNavigator = 'navigator' in globalThis;
+    const adapter = { info: { vendor: 'nvidia' }, features: new Set(), limits: {} };
+    const fakeDawn = { create: () => ({ requestAdapter: async () => adapter }), globals: {} };
+    try {
+      const tfjsWebgpu = await useBackend('webgpu', async (specifier) => {
+        if (specifier === 'webgpu') return fakeDawn;
+        throw notFound(specifier);
+      }).catch((caught: unknown) => caught);
+      expect(MissingDependencyError.isInstance(tfjsWebgpu)).toBe(true);
+      expect((tfjsWebgpu as Error).message).toContain(
+        'Cannot import "@tensorflow/tfjs-backend-webgpu". Install it to use backend: "webgpu".',
+      );
+      expect((tfjsWebgpu as Error).message).toContain(
+        'npm install webgpu @tensorflow/tfjs-backend-webgpu',
+      );
+    } finally {
+      if (!hadNavigator) Reflect.deleteProperty(globalThis, 'navigator');
+      else
+        Reflect.deleteProperty((globalThis as unknown as { navigator: object }).navigator, 'gpu');
+    }
   });
 
   it('reports a package that is installed but fails to load differently from a missing one', async () => {
@@ -60,6 +95,7 @@ describe('useBackend', () => {
       expect((error as MlinfraError).code).toBe('UNSUPPORTED');
       expect((error as Error).message).toContain('No WebGPU adapter found');
       expect((error as Error).message).toContain('Vulkan');
+      expect((error as Error).message).toContain('apt-get install chromium');
     } finally {
       if (!hadNavigator) Reflect.deleteProperty(globalThis, 'navigator');
       else

@@ -1,14 +1,26 @@
 import { MissingDependencyError, MlinfraError, ValidationError } from '@mlinfra/core';
 import * as tf from '@tensorflow/tfjs';
+import {
+  type Gpu,
+  type GpuAdapterInfo,
+  NO_ADAPTER_HELP,
+  registerWebGpu,
+  releaseWebGpu,
+  type TfjsWebGpuModule,
+} from './webgpu.js';
 
 /**
  * Where tensors run.
- * - `'auto'`: the fastest that loads, in the order tensorflow-gpu, tensorflow, wasm, cpu
- *   (webgpu is experimental and never picked automatically).
+ * - `'auto'`: the fastest that loads, in the order tensorflow-gpu, tensorflow, wasm, cpu. webgpu is
+ *   not in the order: it has been measured only on a software adapter (SwiftShader, many times
+ *   slower than cpu), and `auto` never picks a software adapter.
  * - `'tensorflow-gpu'`: libtensorflow with CUDA, from the optional peer `@tensorflow/tfjs-node-gpu`
  *   (needs CUDA 11.2 and cuDNN 8.1).
  * - `'tensorflow'`: libtensorflow on the CPU, from the optional peer `@tensorflow/tfjs-node`.
- * - `'webgpu'`: experimental; the optional peers `webgpu` (Dawn) and `@tensorflow/tfjs-backend-webgpu`.
+ * - `'webgpu'`: the GPU through WebGPU (Dawn over Vulkan on Linux, Metal on macOS, D3D12 on Windows),
+ *   from the optional peers `webgpu` and `@tensorflow/tfjs-backend-webgpu`; the adapter is the one
+ *   Dawn ranks first for high performance (a discrete GPU before an integrated one), reported in
+ *   {@link BackendInfo.adapter}. {@link releaseBackend} destroys its device.
  * - `'wasm'`: WebAssembly with SIMD; always installed, the default where nothing native is.
  * - `'cpu'`: plain JavaScript; slowest, but bit-for-bit deterministic (exact resume is promised here).
  */
@@ -45,6 +57,8 @@ export interface BackendInfo {
   tfjsBackend: string;
   /** Backends tried before this one (only for `'auto'`), with why each failed. */
   skipped: Array<{ name: ConcreteBackendName; reason: string }>;
+  /** The GPU adapter, for `'webgpu'` only (vendor, architecture, description, software or not). */
+  adapter?: GpuAdapterInfo;
 }
 
 interface BackendSpec {
@@ -68,7 +82,7 @@ const SPECS: Record<ConcreteBackendName, BackendSpec> = {
   webgpu: {
     tfjsName: 'webgpu',
     packages: ['webgpu', '@tensorflow/tfjs-backend-webgpu'],
-    note: ' (npm install webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0; experimental, needs a GPU with Vulkan, Metal or D3D12 drivers)',
+    note: ' (npm install webgpu @tensorflow/tfjs-backend-webgpu; it needs a GPU with Vulkan, Metal or D3D12 drivers)',
   },
   wasm: { tfjsName: 'wasm', packages: ['@tensorflow/tfjs-backend-wasm'], note: '' },
   cpu: { tfjsName: 'cpu', packages: [], note: '' },
@@ -116,7 +130,7 @@ async function importFor(
   }
 }
 
-async function setUpWebGpu(importer: ModuleImporter): Promise<void> {
+async function setUpWebGpu(importer: ModuleImporter): Promise<GpuAdapterInfo> {
   const dawn = (await importFor('webgpu', 'webgpu', importer)) as {
     create?: (flags: string[]) => unknown;
     globals?: Record<string, unknown>;
@@ -128,6 +142,7 @@ async function setUpWebGpu(importer: ModuleImporter): Promise<void> {
   }
   const global = globalThis as { navigator?: { gpu?: unknown } };
   if (global.navigator?.gpu === undefined) {
+    // Node has no navigator; tfjs-backend-webgpu registers only when navigator.gpu exists at import.
     if (dawn.globals !== undefined) Object.assign(globalThis, dawn.globals);
     const gpu = dawn.create([]);
     if (global.navigator === undefined) {
@@ -140,21 +155,33 @@ async function setUpWebGpu(importer: ModuleImporter): Promise<void> {
       Object.defineProperty(global.navigator, 'gpu', { value: gpu, configurable: true });
     }
   }
-  const gpu = global.navigator?.gpu as { requestAdapter(): Promise<unknown> } | undefined;
-  const adapter = gpu === undefined ? undefined : await gpu.requestAdapter();
-  if (adapter === null || adapter === undefined) {
-    throw new MlinfraError(
-      'No WebGPU adapter found: backend "webgpu" needs a GPU with Vulkan (Linux), Metal (macOS) or D3D12 (Windows) drivers; install the drivers or pick backend "wasm"',
-      'UNSUPPORTED',
-    );
+  const gpu = global.navigator?.gpu as Gpu | undefined;
+  if (gpu === undefined || typeof gpu.requestAdapter !== 'function') {
+    throw new MlinfraError(`No WebGPU adapter found: ${NO_ADAPTER_HELP}`, 'UNSUPPORTED');
   }
-  await importFor('webgpu', '@tensorflow/tfjs-backend-webgpu', importer);
+  return registerWebGpu(gpu, async () => {
+    const webgpuModule = (await importFor(
+      'webgpu',
+      '@tensorflow/tfjs-backend-webgpu',
+      importer,
+    )) as Partial<TfjsWebGpuModule>;
+    if (typeof webgpuModule.WebGPUBackend !== 'function') {
+      throw new MissingDependencyError(
+        'The installed "@tensorflow/tfjs-backend-webgpu" has no WebGPUBackend export; install @tensorflow/tfjs-backend-webgpu@4.22.0 to use backend: "webgpu"',
+      );
+    }
+    return webgpuModule as TfjsWebGpuModule;
+  });
 }
 
-async function activate(name: ConcreteBackendName, importer: ModuleImporter): Promise<string> {
+async function activate(
+  name: ConcreteBackendName,
+  importer: ModuleImporter,
+): Promise<Pick<BackendInfo, 'tfjsBackend' | 'adapter'>> {
   const spec = SPECS[name];
+  let adapter: GpuAdapterInfo | undefined;
   if (name === 'webgpu') {
-    await setUpWebGpu(importer);
+    adapter = await setUpWebGpu(importer);
   } else {
     for (const specifier of spec.packages) await importFor(name, specifier, importer);
   }
@@ -179,7 +206,9 @@ async function activate(name: ConcreteBackendName, importer: ModuleImporter): Pr
     // The cpu backend prints a long "install tfjs-node" banner on first use; the caller chose it.
     (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
   }
-  return spec.tfjsName;
+  return adapter === undefined
+    ? { tfjsBackend: spec.tfjsName }
+    : { tfjsBackend: spec.tfjsName, adapter };
 }
 
 /**
@@ -189,7 +218,8 @@ async function activate(name: ConcreteBackendName, importer: ModuleImporter): Pr
  * @param importer how modules are imported; replace only to load peers from a custom location.
  * @throws MissingDependencyError when a backend's package is not installed: the message names the
  * install command (and, for tensorflow-gpu, the CUDA 11.2 / cuDNN 8.1 requirement), `cause` holds the import error.
- * @throws MlinfraError `UNSUPPORTED` when the package loads but the backend cannot start (e.g. no WebGPU adapter).
+ * @throws MlinfraError `UNSUPPORTED` when the package loads but the backend cannot start (e.g. no
+ * WebGPU adapter: the message names the Vulkan driver to install, or SwiftShader for a machine without a GPU).
  */
 export async function useBackend(
   name: BackendName = 'auto',
@@ -201,14 +231,17 @@ export async function useBackend(
     );
   }
   if (name !== 'auto') {
-    const tfjsBackend = await activate(name, importer);
-    return { requested: name, name, tfjsBackend, skipped: [] };
+    return { requested: name, name, ...(await activate(name, importer)), skipped: [] };
   }
   const skipped: BackendInfo['skipped'] = [];
   for (const candidate of AUTO_BACKEND_ORDER) {
     try {
-      const tfjsBackend = await activate(candidate, importer);
-      return { requested: 'auto', name: candidate, tfjsBackend, skipped };
+      return {
+        requested: 'auto',
+        name: candidate,
+        ...(await activate(candidate, importer)),
+        skipped,
+      };
     } catch (error) {
       skipped.push({
         name: candidate,
@@ -228,4 +261,13 @@ export function currentBackend(): ConcreteBackendName {
   if (active === 'wasm' || active === 'cpu' || active === 'webgpu' || active === 'tensorflow')
     return active;
   return 'cpu';
+}
+
+/**
+ * Frees what the active GPU backend holds: for `'webgpu'`, disposes tfjs's webgpu backend (every
+ * tensor on it) and destroys the WebGPU device, returning its memory. Call it when done training or
+ * serving on webgpu; models built on it must be rebuilt after. No-op for the other backends.
+ */
+export function releaseBackend(): void {
+  releaseWebGpu();
 }

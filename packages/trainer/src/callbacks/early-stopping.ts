@@ -1,31 +1,26 @@
 import { parseOptions, ValidationError } from '@mlinfra/core';
 import { z } from 'zod';
-import { improves, type MonitorMode, resolveMode, type TrainingCallback } from './types.js';
+import { improves, resolveMode, type TrainingCallback } from './types.js';
+
+const optionsShape = {
+  /** Epoch metric to watch. Default `'val_loss'`. */
+  monitor: z.string().min(1).optional(),
+  /** Whether lower or higher is better. Default `'auto'` (max for accuracy-like names). */
+  mode: z.enum(['min', 'max', 'auto']).optional(),
+  /** Epochs without improvement before stopping. Default 5. */
+  patience: z.number().int().nonnegative().optional(),
+  /** Smallest change that counts as improvement. Default 0. */
+  minDelta: z.number().nonnegative().optional(),
+  /** Put back the weights of the best epoch when stopping (or when training ends). Default false. */
+  restoreBestWeights: z.boolean().optional(),
+  /** Callback name (keys its state in checkpoints). Default `'earlyStopping'`. */
+  name: z.string().min(1).optional(),
+};
+
+const schema: z.ZodObject<typeof optionsShape, z.core.$strict> = z.strictObject(optionsShape);
 
 /** Options of {@link earlyStopping}. */
-export interface EarlyStoppingOptions {
-  /** Epoch metric to watch. Default `'val_loss'`. */
-  monitor?: string;
-  /** Whether lower or higher is better. Default `'auto'` (max for accuracy-like names). */
-  mode?: MonitorMode;
-  /** Epochs without improvement before stopping. Default 5. */
-  patience?: number;
-  /** Smallest change that counts as improvement. Default 0. */
-  minDelta?: number;
-  /** Put back the weights of the best epoch when stopping (or when training ends). Default false. */
-  restoreBestWeights?: boolean;
-  /** Callback name (keys its state in checkpoints). Default `'earlyStopping'`. */
-  name?: string;
-}
-
-const schema = z.object({
-  monitor: z.string().min(1).optional(),
-  mode: z.enum(['min', 'max', 'auto']).optional(),
-  patience: z.number().int().nonnegative().optional(),
-  minDelta: z.number().nonnegative().optional(),
-  restoreBestWeights: z.boolean().optional(),
-  name: z.string().min(1).optional(),
-});
+export type EarlyStoppingOptions = z.input<typeof schema>;
 
 /**
  * Stops training when a metric stops improving (Keras `EarlyStopping`), optionally restoring the

@@ -1,24 +1,39 @@
+import { parseOptions } from '@mlinfra/core';
+import { z } from 'zod';
 import type { TrainingCallback } from './types.js';
 
-/** Options of {@link progressBar}. */
-export interface ProgressBarOptions {
+const optionsShape = {
   /** Total epochs (for the `epoch 2/10` label). */
-  epochs: number;
+  epochs: z.number().int().positive(),
   /** Rows per epoch when known (in-memory data), for the bar; streams show a step count only. */
-  rows?: number | undefined;
+  rows: z.number().int().nonnegative().optional(),
   /** Rows per step. Default 32. */
-  batchSize?: number;
+  batchSize: z.number().int().positive().optional(),
   /** Where to draw. Default `process.stderr`. Nothing is drawn unless it is a TTY. */
-  stream?: NodeJS.WriteStream;
+  stream: z
+    .custom<NodeJS.WriteStream>(
+      (value) =>
+        typeof value === 'object' &&
+        value !== null &&
+        typeof (value as { write?: unknown }).write === 'function',
+      'a writable stream such as process.stderr',
+    )
+    .optional(),
   /** Least milliseconds between redraws. Default 100. */
-  intervalMs?: number;
-}
+  intervalMs: z.number().nonnegative().optional(),
+};
+
+const schema: z.ZodObject<typeof optionsShape, z.core.$strict> = z.strictObject(optionsShape);
+
+/** Options of {@link progressBar}. */
+export type ProgressBarOptions = z.input<typeof schema>;
 
 /**
  * A one-line progress bar (epoch, bar, step, loss, rows/s) redrawn in place on a TTY; quiet
  * otherwise, so logs in CI stay clean. `train` adds one when stderr is a TTY unless `progress: false`.
  */
-export function progressBar(options: ProgressBarOptions): TrainingCallback {
+export function progressBar(input: ProgressBarOptions): TrainingCallback {
+  const options = parseOptions(schema, input, 'progressBar options');
   const stream = options.stream ?? process.stderr;
   const active = stream.isTTY === true;
   const interval = options.intervalMs ?? 100;

@@ -1,37 +1,30 @@
 import { parseOptions, ValidationError } from '@mlinfra/core';
 import { z } from 'zod';
-import { improves, type MonitorMode, resolveMode, type TrainingCallback } from './types.js';
+import { improves, resolveMode, type TrainingCallback } from './types.js';
+
+const optionsShape = {
+  /** Epoch metric to watch. Default `'val_loss'`. */
+  monitor: z.string().min(1).optional(),
+  /** Whether lower or higher is better. Default `'auto'`. */
+  mode: z.enum(['min', 'max', 'auto']).optional(),
+  /** Factor the learning rate is multiplied by, in (0, 1). Default 0.1. */
+  factor: z.number().gt(0).lt(1).optional(),
+  /** Epochs without improvement before reducing. Default 10. */
+  patience: z.number().int().nonnegative().optional(),
+  /** Smallest change that counts as improvement. Default 0.0001. */
+  minDelta: z.number().nonnegative().optional(),
+  /** Epochs to wait after a reduction before counting again. Default 0. */
+  cooldown: z.number().int().nonnegative().optional(),
+  /** Lowest learning-rate factor relative to the schedule. Default 0. */
+  minFactor: z.number().nonnegative().optional(),
+  /** Callback name. Default `'reduceLROnPlateau'`. */
+  name: z.string().min(1).optional(),
+};
+
+const schema: z.ZodObject<typeof optionsShape, z.core.$strict> = z.strictObject(optionsShape);
 
 /** Options of {@link reduceLROnPlateau}. */
-export interface ReduceLROnPlateauOptions {
-  /** Epoch metric to watch. Default `'val_loss'`. */
-  monitor?: string;
-  /** Whether lower or higher is better. Default `'auto'`. */
-  mode?: MonitorMode;
-  /** Factor the learning rate is multiplied by, in (0, 1). Default 0.1. */
-  factor?: number;
-  /** Epochs without improvement before reducing. Default 10. */
-  patience?: number;
-  /** Smallest change that counts as improvement. Default 0.0001. */
-  minDelta?: number;
-  /** Epochs to wait after a reduction before counting again. Default 0. */
-  cooldown?: number;
-  /** Lowest learning-rate factor relative to the schedule. Default 0. */
-  minFactor?: number;
-  /** Callback name. Default `'reduceLROnPlateau'`. */
-  name?: string;
-}
-
-const schema = z.object({
-  monitor: z.string().min(1).optional(),
-  mode: z.enum(['min', 'max', 'auto']).optional(),
-  factor: z.number().gt(0).lt(1).optional(),
-  patience: z.number().int().nonnegative().optional(),
-  minDelta: z.number().nonnegative().optional(),
-  cooldown: z.number().int().nonnegative().optional(),
-  minFactor: z.number().nonnegative().optional(),
-  name: z.string().min(1).optional(),
-});
+export type ReduceLROnPlateauOptions = z.input<typeof schema>;
 
 /**
  * Multiplies the learning rate by `factor` when a metric plateaus (Keras `ReduceLROnPlateau`).

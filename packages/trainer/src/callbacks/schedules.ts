@@ -1,4 +1,5 @@
-import { ValidationError } from '@mlinfra/core';
+import { parseOptions } from '@mlinfra/core';
+import { z } from 'zod';
 
 /**
  * A learning-rate schedule: the rate for a global step (from 0) and epoch. Pure, so a resumed run
@@ -6,77 +7,100 @@ import { ValidationError } from '@mlinfra/core';
  */
 export type LearningRateSchedule = (step: number, epoch: number) => number;
 
-function positive(value: number, what: string): number {
-  if (!(value > 0) || !Number.isFinite(value))
-    throw new ValidationError(`${what} must be a positive number, got ${value}`);
-  return value;
-}
+const positive = z.number().positive().finite();
+
+const stepDecayShape = {
+  /** Starting learning rate. */
+  initial: positive,
+  /** Multiply by `factor` every this many epochs (or steps with `unit: 'step'`). */
+  every: positive,
+  /** Factor per drop, in (0, 1]. Default 0.1. */
+  factor: z.number().gt(0).max(1).optional(),
+  /** Count `every` in epochs or steps. Default `'epoch'`. */
+  unit: z.enum(['epoch', 'step']).optional(),
+};
+
+const stepDecaySchema: z.ZodObject<typeof stepDecayShape, z.core.$strict> =
+  z.strictObject(stepDecayShape);
 
 /** Options of {@link stepDecay}. */
-export interface StepDecayOptions {
-  /** Starting learning rate. */
-  initial: number;
-  /** Multiply by `factor` every this many epochs (or steps with `unit: 'step'`). */
-  every: number;
-  /** Factor per drop. Default 0.1. */
-  factor?: number;
-  /** Count `every` in epochs or steps. Default `'epoch'`. */
-  unit?: 'epoch' | 'step';
-}
+export type StepDecayOptions = z.input<typeof stepDecaySchema>;
 
 /** `initial * factor ^ floor(t / every)` (Keras-style step decay). */
 export function stepDecay(options: StepDecayOptions): LearningRateSchedule {
-  const initial = positive(options.initial, 'stepDecay initial');
-  const every = positive(options.every, 'stepDecay every');
-  const factor = options.factor ?? 0.1;
-  if (!(factor > 0 && factor <= 1))
-    throw new ValidationError(`stepDecay factor must be in (0, 1], got ${factor}`);
-  const byStep = options.unit === 'step';
+  const {
+    initial,
+    every,
+    factor = 0.1,
+    unit,
+  } = parseOptions(stepDecaySchema, options, 'stepDecay options');
+  const byStep = unit === 'step';
   return (step, epoch) => initial * factor ** Math.floor((byStep ? step : epoch) / every);
 }
 
-/** Options of {@link cosineDecay}. */
-export interface CosineDecayOptions {
+const cosineDecayShape = {
   /** Starting learning rate. */
-  initial: number;
+  initial: positive,
   /** Steps over which to decay. */
-  decaySteps: number;
-  /** Final rate as a fraction of `initial`. Default 0. */
-  alpha?: number;
-}
+  decaySteps: positive,
+  /** Final rate as a fraction of `initial`, in [0, 1]. Default 0. */
+  alpha: z
+    .number()
+    .min(0, 'cosineDecay alpha must be in [0, 1]')
+    .max(1, 'cosineDecay alpha must be in [0, 1]')
+    .optional(),
+};
+
+const cosineDecaySchema: z.ZodObject<typeof cosineDecayShape, z.core.$strict> =
+  z.strictObject(cosineDecayShape);
+
+/** Options of {@link cosineDecay}. */
+export type CosineDecayOptions = z.input<typeof cosineDecaySchema>;
 
 /** Cosine decay from `initial` to `initial * alpha` over `decaySteps` steps, then flat. */
 export function cosineDecay(options: CosineDecayOptions): LearningRateSchedule {
-  const initial = positive(options.initial, 'cosineDecay initial');
-  const steps = positive(options.decaySteps, 'cosineDecay decaySteps');
-  const alpha = options.alpha ?? 0;
-  if (!(alpha >= 0 && alpha <= 1))
-    throw new ValidationError(`cosineDecay alpha must be in [0, 1], got ${alpha}`);
+  const {
+    initial,
+    decaySteps: steps,
+    alpha = 0,
+  } = parseOptions(cosineDecaySchema, options, 'cosineDecay options');
   return (step) => {
     const progress = Math.min(step, steps) / steps;
     return initial * ((1 - alpha) * 0.5 * (1 + Math.cos(Math.PI * progress)) + alpha);
   };
 }
 
-/** Options of {@link warmup}. */
-export interface WarmupOptions {
+const warmupShape = {
   /** Steps of linear warm-up. */
-  steps: number;
+  steps: positive,
   /** The schedule (or constant rate) reached after warm-up; it sees steps counted from the end of warm-up. */
-  after: LearningRateSchedule | number;
-  /** Rate at step 0 as a fraction of the target. Default 0. */
-  startFactor?: number;
-}
+  after: z.union([
+    positive,
+    z.custom<LearningRateSchedule>(
+      (value) => typeof value === 'function',
+      'a schedule (step, epoch) => rate or a number',
+    ),
+  ]),
+  /** Rate at step 0 as a fraction of the target, in [0, 1]. Default 0. */
+  startFactor: z.number().min(0).max(1).optional(),
+};
+
+const warmupSchema: z.ZodObject<typeof warmupShape, z.core.$strict> = z.strictObject(warmupShape);
+
+/** Options of {@link warmup}. */
+export type WarmupOptions = z.input<typeof warmupSchema>;
 
 /** Linear warm-up over `steps` steps into `then`. */
 export function warmup(options: WarmupOptions): LearningRateSchedule {
-  const steps = positive(options.steps, 'warmup steps');
-  const start = options.startFactor ?? 0;
-  const after: LearningRateSchedule =
-    typeof options.after === 'number' ? () => options.after as number : options.after;
+  const {
+    steps,
+    after: target,
+    startFactor: start = 0,
+  } = parseOptions(warmupSchema, options, 'warmup options');
+  const after: LearningRateSchedule = typeof target === 'number' ? () => target : target;
   return (step, epoch) => {
     if (step >= steps) return after(step - steps, epoch);
-    const target = after(0, epoch);
-    return target * (start + ((1 - start) * (step + 1)) / steps);
+    const rate = after(0, epoch);
+    return rate * (start + ((1 - start) * (step + 1)) / steps);
   };
 }

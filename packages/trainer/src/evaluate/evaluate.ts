@@ -12,20 +12,6 @@ import {
   type Task,
 } from './metrics.js';
 
-/** Options of {@link evaluate}. */
-export interface EvaluateOptions {
-  /** Metrics to compute. Default by task: classification accuracy, precision, recall, f1, rocAuc, logLoss; regression rmse, mae, r2. */
-  metrics?: MetricName[];
-  /** Side columns (from the data's `columns`) to report metrics per value of. Default none. */
-  slices?: string[];
-  /** Task. Default `'auto'`: multiclass for several outputs, binary for 0/1 labels, else regression. */
-  task?: Task | 'auto';
-  /** Probability threshold for binary decisions. Default 0.5. */
-  threshold?: number;
-  /** Rows per prediction call. Default 1024. */
-  batchSize?: number;
-}
-
 /** Metrics of a group of rows: `count` plus each requested metric (NaN where undefined). */
 export type MetricValues = Record<string, number>;
 
@@ -39,13 +25,24 @@ export interface EvaluationReport {
   slices: Record<string, Record<string, MetricValues>>;
 }
 
-const optionsSchema = z.object({
+const optionsShape = {
+  /** Metrics to compute. Default by task: classification accuracy, precision, recall, f1, rocAuc, logLoss; regression rmse, mae, r2. */
   metrics: z.array(z.enum(METRIC_NAMES as [MetricName, ...MetricName[]])).optional(),
+  /** Side columns (from the data's `columns`) to report metrics per value of. Default none. */
   slices: z.array(z.string().min(1)).optional(),
+  /** Task. Default `'auto'`: multiclass for several outputs, binary for 0/1 labels, else regression. */
   task: z.enum(['binary', 'multiclass', 'regression', 'auto']).optional(),
+  /** Probability threshold for binary decisions, in (0, 1). Default 0.5. */
   threshold: z.number().gt(0).lt(1).optional(),
+  /** Rows per prediction call. Default 1024. */
   batchSize: z.number().int().positive().optional(),
-});
+};
+
+const optionsSchema: z.ZodObject<typeof optionsShape, z.core.$strict> =
+  z.strictObject(optionsShape);
+
+/** Options of {@link evaluate}. */
+export type EvaluateOptions = z.input<typeof optionsSchema>;
 
 /** Predictions, labels, side columns and (optionally) the mean loss over a data source. */
 export interface CollectedOutcomes {

@@ -1,5 +1,6 @@
 import { ValidationError } from '@mlinfra/core';
 import * as tf from '@tensorflow/tfjs';
+import { assertFinite, assertLabels, type LabelRule, type RowOrigin } from './data-checks.js';
 import type { RandomState } from './rng.js';
 import { SeededRandom } from './rng.js';
 
@@ -138,12 +139,53 @@ function flatten(
   );
 }
 
+/** Refuses NaN/Infinity and labels the loss cannot learn from (see `data-checks.ts`). */
+function checkRows(
+  x: Float32Array,
+  xWidth: number,
+  y: Float32Array,
+  yWidth: number,
+  rule: LabelRule | undefined,
+  origin: RowOrigin,
+): void {
+  assertFinite(x, xWidth, 'features', origin);
+  assertFinite(y, yWidth, 'labels', origin);
+  if (rule !== undefined) assertLabels(y, yWidth, rule, origin);
+}
+
+/**
+ * {@link checkRows} for tensors: one reduction over the features, a read of the (small) labels.
+ * Reads are async: webgpu in Node has no synchronous readback.
+ */
+async function checkTensors(
+  x: tf.Tensor,
+  y: tf.Tensor,
+  rows: number,
+  rule: LabelRule | undefined,
+  origin: RowOrigin,
+): Promise<void> {
+  const finite = tf.tidy(() => tf.all(tf.isFinite(x)));
+  const allFinite = (await finite.data())[0] === 1;
+  finite.dispose();
+  const xWidth = rows === 0 ? 1 : x.size / rows;
+  if (!allFinite) assertFinite(new Float32Array(await x.data()), xWidth, 'features', origin);
+  const labels = new Float32Array(await y.data());
+  checkRows(new Float32Array(0), 1, labels, rows === 0 ? 1 : labels.length / rows, rule, origin);
+}
+
+/** What a batch is checked against, and where it comes from for messages. */
+export interface BatchChecks {
+  rule: LabelRule | undefined;
+  origin: RowOrigin;
+}
+
 /** Turns one batch into tensors shaped for the model. */
-export function prepareBatch(
+export async function prepareBatch(
   batch: XYBatch,
   inputShape: readonly (number | null)[],
   outputShape: readonly (number | null)[],
-): PreparedBatch {
+  checks: BatchChecks,
+): Promise<PreparedBatch> {
   if (
     batch === null ||
     typeof batch !== 'object' ||
@@ -159,6 +201,7 @@ export function prepareBatch(
         `A batch has ${rows} rows of x but ${batch.y.shape[0]} of y; give one label row per example`,
       );
     }
+    await checkTensors(batch.x, batch.y, rows, checks.rule, checks.origin);
     return withColumns({ x: batch.x, y: batch.y, rows, owned: false }, batch.columns);
   }
   const inputWidth = widthOf(inputShape);
@@ -178,6 +221,7 @@ export function prepareBatch(
       `A batch has ${x.rows} rows of x but ${yFlat.data.length} label values; give one label row per example`,
     );
   }
+  checkRows(x.data, inputWidth, yFlat.data, yWidth, checks.rule, checks.origin);
   const labelShape =
     yWidth === yWidthGuess ? outputShape.map((dimension) => dimension ?? 1) : [yWidth];
   return withColumns(
@@ -224,6 +268,8 @@ class MemorySource implements DataSource {
     private readonly outputShape: readonly (number | null)[],
     private readonly shuffle: boolean,
     private readonly columns: Record<string, SliceColumn> | undefined,
+    rule: LabelRule | undefined,
+    what: string,
   ) {
     this.xWidth = widthOf(inputShape);
     const x = flatten(data.x, this.xWidth, 'x');
@@ -239,6 +285,7 @@ class MemorySource implements DataSource {
         `x has ${x.rows} rows but y has ${y.data.length} values; give one label row per example`,
       );
     }
+    checkRows(x.data, this.xWidth, y.data, yWidth, rule, { what });
     this.rows = x.rows;
     this.x = x.data;
     this.y = y.data;
@@ -295,6 +342,8 @@ class StreamSource implements DataSource {
     private readonly data: BatchIterable | Iterable<XYBatch> | BatchOpener,
     private readonly inputShape: readonly (number | null)[],
     private readonly outputShape: readonly (number | null)[],
+    private readonly rule: LabelRule | undefined,
+    private readonly what: string,
   ) {}
 
   cursor(): unknown {
@@ -334,12 +383,17 @@ class StreamSource implements DataSource {
       typeof (iterable as { cursor?: unknown }).cursor === 'function'
         ? iterable
         : (this.data as BatchIterable);
+    let number = start.skipBatches - skip;
     for await (const batch of iterable as AsyncIterable<XYBatch>) {
       if (skip > 0) {
         skip--;
+        number++;
         continue;
       }
-      yield prepareBatch(batch, this.inputShape, this.outputShape);
+      yield await prepareBatch(batch, this.inputShape, this.outputShape, {
+        rule: this.rule,
+        origin: { what: this.what, batch: number++ },
+      });
     }
   }
 }
@@ -349,6 +403,8 @@ export interface DataSourceOptions {
   inputShape: readonly (number | null)[];
   outputShape: readonly (number | null)[];
   shuffle: boolean;
+  /** What the labels must hold for the loss. Default: any finite label. */
+  labels?: LabelRule | undefined;
 }
 
 /** Normalises any accepted data form. */
@@ -358,7 +414,7 @@ export function toDataSource(
   what: string,
 ): DataSource {
   if (typeof data === 'function')
-    return new StreamSource(data, options.inputShape, options.outputShape);
+    return new StreamSource(data, options.inputShape, options.outputShape, options.labels, what);
   if (isInMemory(data)) {
     return new MemorySource(
       data,
@@ -366,6 +422,8 @@ export function toDataSource(
       options.outputShape,
       options.shuffle,
       data.columns,
+      options.labels,
+      what,
     );
   }
   if (
@@ -373,7 +431,7 @@ export function toDataSource(
     data !== null &&
     (Symbol.asyncIterator in data || Symbol.iterator in data)
   ) {
-    return new StreamSource(data, options.inputShape, options.outputShape);
+    return new StreamSource(data, options.inputShape, options.outputShape, options.labels, what);
   }
   throw new ValidationError(
     `${what} must be { x, y } arrays, an async iterable of { x, y } batches, or a function (position) => batches`,

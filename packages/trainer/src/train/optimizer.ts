@@ -1,29 +1,15 @@
 import { ValidationError } from '@mlinfra/core';
 import * as tf from '@tensorflow/tfjs';
+import type { z } from 'zod';
 import type { CheckpointArray } from './checkpoint-format.js';
+import type { optimizerSchema } from './optimizer-options.js';
 
 /**
  * An optimizer by name (with its default learning rate) or with settings, or a tfjs Optimizer.
  * Defaults: adam 0.001 (beta1 0.9, beta2 0.999, epsilon 1e-7), sgd 0.01 (momentum 0), rmsprop 0.001
  * (decay 0.9), adagrad 0.01.
  */
-export type OptimizerSpec =
-  | 'adam'
-  | 'sgd'
-  | 'rmsprop'
-  | 'adagrad'
-  | { type: 'adam'; learningRate?: number; beta1?: number; beta2?: number; epsilon?: number }
-  | { type: 'sgd'; learningRate?: number; momentum?: number; nesterov?: boolean }
-  | {
-      type: 'rmsprop';
-      learningRate?: number;
-      decay?: number;
-      momentum?: number;
-      epsilon?: number;
-      centered?: boolean;
-    }
-  | { type: 'adagrad'; learningRate?: number }
-  | tf.Optimizer;
+export type OptimizerSpec = z.input<typeof optimizerSchema>;
 
 const DEFAULT_RATES = { adam: 0.001, sgd: 0.01, rmsprop: 0.001, adagrad: 0.01 } as const;
 
@@ -108,16 +94,14 @@ export function setLearningRate(optimizer: tf.Optimizer, learningRate: number): 
   else target.learningRate = learningRate;
 }
 
-function arrayOf(name: string, tensor: tf.Tensor): CheckpointArray {
-  const data =
-    tensor.dtype === 'int32'
-      ? new Int32Array(tensor.dataSync())
-      : new Float32Array(tensor.dataSync());
+async function arrayOf(name: string, tensor: tf.Tensor): Promise<CheckpointArray> {
+  // Async read: webgpu in Node has no synchronous readback.
+  const values = await tensor.data();
   return {
     name,
     dtype: tensor.dtype === 'int32' ? 'int32' : 'float32',
     shape: [...tensor.shape],
-    data,
+    data: tensor.dtype === 'int32' ? new Int32Array(values) : new Float32Array(values),
   };
 }
 
@@ -130,13 +114,14 @@ function arrayOf(name: string, tensor: tf.Tensor): CheckpointArray {
 export async function captureOptimizer(optimizer: tf.Optimizer): Promise<CheckpointArray[]> {
   const arrays: CheckpointArray[] = [];
   const weights = await optimizer.getWeights();
-  weights.forEach((weight, index) => {
+  for (const [index, weight] of weights.entries()) {
     arrays.push(
-      arrayOf(`optimizer/${String(index).padStart(6, '0')}/${weight.name}`, weight.tensor),
+      await arrayOf(`optimizer/${String(index).padStart(6, '0')}/${weight.name}`, weight.tensor),
     );
-  });
+  }
   for (const [key, value] of Object.entries(optimizer)) {
-    if (value instanceof tf.Variable) arrays.push(arrayOf(`optimizer-variable/${key}`, value));
+    if (value instanceof tf.Variable)
+      arrays.push(await arrayOf(`optimizer-variable/${key}`, value));
   }
   return arrays;
 }

@@ -1,123 +1,32 @@
 import { randomInt } from 'node:crypto';
-import {
-  createStore,
-  type Digest,
-  isStore,
-  MlinfraError,
-  parseOptions,
-  type Store,
-  ValidationError,
-} from '@mlinfra/core';
-import * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
-import {
-  BACKEND_NAMES,
-  type BackendInfo,
-  type BackendName,
-  useBackend,
-} from '../backend/backend.js';
+import { type Digest, parseOptions, ValidationError } from '@mlinfra/core';
+import type * as tf from '@tensorflow/tfjs';
+import { type BackendInfo, useBackend } from '../backend/backend.js';
 import { progressBar } from '../callbacks/progress-bar.js';
 import type { LearningRateSchedule } from '../callbacks/schedules.js';
-import {
-  type CallbackState,
-  type EpochLogs,
-  improves,
-  type MonitorMode,
-  resolveMode,
-  type StepLogs,
-  type TrainingCallback,
-  type TrainingContext,
-} from '../callbacks/types.js';
-import { collectOutcomes, reportOf } from '../evaluate/evaluate.js';
-import { METRIC_NAMES, type MetricName } from '../evaluate/metrics.js';
-import type { CheckpointArray } from './checkpoint-format.js';
-import { CheckpointWriter, listCheckpoints, readCheckpointBlob } from './checkpoint-store.js';
-import { type DataSource, type TrainData, toDataSource } from './data.js';
-import type { BudgetGuard, RunLogger } from './interfaces.js';
-import { LOSS_NAMES, type LossSpec, lossFunction } from './losses.js';
-import {
-  captureOptimizer,
-  createOptimizer,
-  type OptimizerSpec,
-  restoreOptimizer,
-  setLearningRate,
-} from './optimizer.js';
-import { type RandomState, SeededRandom } from './rng.js';
+import type { EpochLogs } from '../callbacks/types.js';
+import { setLabelMetadata } from '../internal/label-metadata.js';
+import { BudgetMeter } from './budget-meter.js';
+import { openRun } from './checkpoint-restore.js';
+import { Checkpointer } from './checkpointer.js';
+import { columnLabelsOf } from './column-batches.js';
+import { toDataSource } from './data.js';
+import { assertClasses, labelRule } from './data-checks.js';
+import { finalStatus, type StopRequest, type TrainStatus } from './final-status.js';
+import { lossFunction } from './losses.js';
+import { modelTopology } from './model-topology.js';
+import { isLayersModel } from './model-weights.js';
+import { createOptimizer } from './optimizer.js';
+import { SeededRandom } from './rng.js';
+import { SigtermLatch } from './sigterm-latch.js';
+import { runEpochs } from './train-epoch.js';
+import { type TrainOptions, trainOptionsSchema } from './train-options.js';
+import { createStep } from './train-step.js';
+import { initialState } from './trainer-state.js';
+import { createTrainingContext } from './training-context.js';
 
-/** Where and how often checkpoints are written. */
-export interface CheckpointOptions {
-  /** The core store (or its folder) that holds checkpoint blobs and the run's refs `trainer/<name>/...`. */
-  store: Store | string;
-  /** Run name: checkpoints live under refs `trainer/<name>/`. Segments of [A-Za-z0-9._@+-] separated by `/`. */
-  name: string;
-  /** Also checkpoint every this many steps. Default: off. */
-  everySteps?: number;
-  /** Also checkpoint when this many seconds passed since the last one. Default 300 (600 steps of a tiny model cost < 1%). */
-  everySeconds?: number;
-  /** Recent checkpoints kept; older ones are deleted. Default 3. */
-  keepLast?: number;
-  /** Also keep the best `count` epoch-end checkpoints by an epoch metric. Default off. */
-  keepBest?: { monitor: string; mode?: MonitorMode; count?: number };
-}
-
-/** A budget guard, or one with its charging cadence. */
-export type BudgetOption = BudgetGuard | { guard: BudgetGuard; everySeconds?: number };
-
-/** Options of {@link train}. */
-export interface TrainOptions {
-  /**
-   * The model (one input, one output), or a function that builds it. The function runs with
-   * `Math.random` seeded, so initial weights follow `seed`; an async one is awaited (only its
-   * synchronous part is seeded).
-   */
-  model: tf.LayersModel | (() => tf.LayersModel | Promise<tf.LayersModel>);
-  /** Training data and optional validation data (evaluated after each epoch). */
-  data: { train: TrainData; validation?: TrainData };
-  /** Epochs to train. Default 1. */
-  epochs?: number;
-  /** Rows per step for in-memory data (streams bring their own batches). Default 32. */
-  batchSize?: number;
-  /** Shuffle in-memory data each epoch with the seeded RNG. Default true. */
-  shuffle?: boolean;
-  /** Optimizer. Default `'adam'` (learning rate 0.001). */
-  optimizer?: OptimizerSpec;
-  /** Loss. */
-  loss: LossSpec;
-  /** Validation metrics, logged as `val_<name>`. Default none (only `val_loss`). */
-  metrics?: MetricName[];
-  /** Learning rate per step; multiplied by ReduceLROnPlateau's factor. Default the optimizer's constant rate. */
-  lrSchedule?: LearningRateSchedule;
-  /** Callbacks, run in order. */
-  callbacks?: TrainingCallback[];
-  /** Checkpointing. Default none. */
-  checkpoint?: CheckpointOptions;
-  /**
-   * `'latest'` continues from the run's newest checkpoint (or starts fresh when there is none); a
-   * digest continues from that checkpoint; `'never'` (default) starts fresh and refuses to
-   * overwrite a run that already has checkpoints.
-   */
-  resume?: 'latest' | 'never' | Digest;
-  /** Seed of the RNG behind model building, shuffling and dropout. Default a random one (reported in the result). */
-  seed?: number;
-  /** Receives params once, metrics per step and epoch. */
-  logger?: RunLogger;
-  /** Charged with device-seconds; when it says stop, training checkpoints and ends with `'budget-exhausted'`. */
-  budget?: BudgetOption;
-  /** Backend. Default `'auto'`. */
-  backend?: BackendName;
-  /** Progress bar on stderr. Default: shown when stderr is a TTY. */
-  progress?: boolean;
-  /**
-   * What SIGTERM (a spot instance's notice) does while training with checkpoints: `'exit'` (default)
-   * writes a checkpoint at the end of the current step, then lets the signal terminate the process
-   * (or, when the application has SIGTERM handlers of its own, returns `'interrupted'` for them to finish);
-   * `'return'` writes it and returns with status `'interrupted'`; `'ignore'` installs no handler.
-   */
-  onSigterm?: 'exit' | 'return' | 'ignore';
-}
-
-/** How training ended. */
-export type TrainStatus = 'completed' | 'early-stopped' | 'budget-exhausted' | 'interrupted';
+export type { TrainStatus } from './final-status.js';
+export type { BudgetOption, CheckpointOptions, TrainOptions } from './train-options.js';
 
 /** What {@link train} returns. */
 export interface TrainResult {
@@ -131,6 +40,8 @@ export interface TrainResult {
   backend: BackendInfo;
   /** The seed used. */
   seed: number;
+  /** Class names of the output (from `classes` or the data), also kept with `model` for `saveModelArtifact`. */
+  classes?: string[];
   /** Epochs completed. */
   epochs: number;
   /** Optimisation steps done (whole run, including before a resume). */
@@ -153,124 +64,24 @@ export interface TrainResult {
   wallSeconds: number;
 }
 
-interface TrainerState {
-  seed: number;
-  epoch: number;
-  stepInEpoch: number;
-  step: number;
-  rng: RandomState;
-  shuffleState: RandomState | null;
-  cursor: unknown;
-  learningRateFactor: number;
-  epochLossSum: number;
-  epochSteps: number;
-  history: EpochLogs[];
-  best: Array<{ step: number; value: number }>;
-  deviceSeconds: number;
-  finished: { status: 'completed' | 'early-stopped'; reason?: string } | null;
-  callbacks: Record<string, { json: unknown; arrays: number }>;
-  config: { weightShapes: number[][]; batchSize: number; optimizer: string };
-}
-
-const optionsSchema = z.object({
-  model: z.custom<unknown>(
-    (value) => typeof value === 'function' || (typeof value === 'object' && value !== null),
-    {
-      message: 'give a tfjs LayersModel or a function that builds one',
-    },
-  ),
-  data: z.object({
-    train: z.custom<unknown>((value) => value !== undefined && value !== null, 'required'),
-    validation: z.unknown().optional(),
-  }),
-  epochs: z.number().int().positive().optional(),
-  batchSize: z.number().int().positive().optional(),
-  shuffle: z.boolean().optional(),
-  optimizer: z.unknown().optional(),
-  loss: z.union([
-    z.enum(LOSS_NAMES),
-    z.custom<unknown>((value) => typeof value === 'function', 'a function'),
-  ]),
-  metrics: z.array(z.enum(METRIC_NAMES as [MetricName, ...MetricName[]])).optional(),
-  lrSchedule: z
-    .custom<unknown>((value) => typeof value === 'function', 'a function (step, epoch) => rate')
-    .optional(),
-  callbacks: z.array(z.object({ name: z.string().min(1) }).passthrough()).optional(),
-  checkpoint: z
-    .object({
-      store: z.custom<unknown>(
-        (value) => typeof value === 'string' || isStore(value),
-        'a Store from createStore() or a folder path',
-      ),
-      name: z.string().min(1),
-      everySteps: z.number().int().positive().optional(),
-      everySeconds: z.number().positive().optional(),
-      keepLast: z.number().int().positive().optional(),
-      keepBest: z
-        .object({
-          monitor: z.string().min(1),
-          mode: z.enum(['min', 'max', 'auto']).optional(),
-          count: z.number().int().positive().optional(),
-        })
-        .optional(),
-    })
-    .optional(),
-  resume: z
-    .union([z.literal('latest'), z.literal('never'), z.string().regex(/^sha256:[0-9a-f]{64}$/)])
-    .optional(),
-  seed: z.number().int().nonnegative().max(0xffffffff).optional(),
-  logger: z
-    .custom<unknown>(
-      (value) =>
-        typeof value === 'object' &&
-        value !== null &&
-        typeof (value as RunLogger).logParams === 'function' &&
-        typeof (value as RunLogger).logMetrics === 'function',
-      'an object with logParams() and logMetrics()',
-    )
-    .optional(),
-  budget: z
-    .custom<unknown>((value) => {
-      const guard =
-        typeof value === 'object' && value !== null && 'guard' in value
-          ? (value as { guard: unknown }).guard
-          : value;
-      return (
-        typeof guard === 'object' &&
-        guard !== null &&
-        typeof (guard as BudgetGuard).charge === 'function'
-      );
-    }, 'an object with charge(deviceSeconds), or { guard, everySeconds }')
-    .optional(),
-  backend: z.enum(BACKEND_NAMES as [BackendName, ...BackendName[]]).optional(),
-  progress: z.boolean().optional(),
-  onSigterm: z.enum(['exit', 'return', 'ignore']).optional(),
-});
-
-function isLayersModel(value: unknown): value is tf.LayersModel {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as tf.LayersModel).apply === 'function' &&
-    Array.isArray((value as tf.LayersModel).trainableWeights) &&
-    Array.isArray((value as tf.LayersModel).inputs)
-  );
-}
-
-function weightsOf(model: tf.LayersModel): Float32Array[] {
-  return model.getWeights().map((tensor) => new Float32Array(tensor.dataSync()));
-}
-
-function setWeightsOf(model: tf.LayersModel, arrays: readonly Float32Array[]): void {
-  const current = model.getWeights();
-  if (arrays.length !== current.length) {
-    throw new ValidationError(`Expected ${current.length} weight arrays, got ${arrays.length}`);
+/** Builds (seeded) and checks the model: a LayersModel with one input and one output. */
+async function buildModel(
+  model: TrainOptions['model'],
+  rng: SeededRandom,
+): Promise<tf.LayersModel> {
+  // An async builder is awaited; only its synchronous part (where layers are usually built) is seeded.
+  const built: unknown = await (typeof model === 'function' ? rng.drive(model) : model);
+  if (!isLayersModel(built)) {
+    throw new ValidationError(
+      'train() needs a tfjs LayersModel (tf.sequential() or tf.model()), or a function returning one',
+    );
   }
-  const tensors = arrays.map((array, index) =>
-    tf.tensor(array, (current[index] as tf.Tensor).shape, 'float32'),
-  );
-  model.setWeights(tensors);
-  tf.dispose(tensors);
+  if (built.inputs.length !== 1 || built.outputs.length !== 1) {
+    throw new ValidationError(
+      `train() supports models with one input and one output; this one has ${built.inputs.length} and ${built.outputs.length}. Concatenate inputs into one tensor, or train with tfjs's model.fit`,
+    );
+  }
+  return built;
 }
 
 /**
@@ -280,8 +91,9 @@ function setWeightsOf(model: tf.LayersModel, arrays: readonly Float32Array[]): v
  *
  * Same seed, same data and the cpu backend give bit-identical weights, also across a kill and resume.
  *
- * @throws ValidationError for bad options or data, ConflictError when the run already has checkpoints and
- * `resume` is not `'latest'`, MissingDependencyError when the backend's package is missing.
+ * @throws ValidationError for bad options (unknown keys included) or data, ConflictError when the run
+ * already has checkpoints and `resume` is not `'latest'`, MissingDependencyError when the backend's
+ * package is missing.
  *
  * @example
  * ```ts
@@ -293,35 +105,25 @@ function setWeightsOf(model: tf.LayersModel, arrays: readonly Float32Array[]): v
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const callStarted = performance.now();
-  parseOptions(optionsSchema, options, 'train options');
+  parseOptions(trainOptionsSchema, options, 'train options');
   const backend = await useBackend(options.backend ?? 'auto');
   const epochs = options.epochs ?? 1;
   const batchSize = options.batchSize ?? 32;
   const seed = options.seed ?? randomInt(0, 2 ** 31);
-  let rng = new SeededRandom(seed);
-  // An async builder is awaited; only its synchronous part (where layers are usually built) is seeded.
-  const built: unknown = await (typeof options.model === 'function'
-    ? rng.drive(options.model as () => tf.LayersModel | Promise<tf.LayersModel>)
-    : options.model);
-  if (!isLayersModel(built)) {
-    throw new ValidationError(
-      'train() needs a tfjs LayersModel (tf.sequential() or tf.model()), or a function returning one',
-    );
-  }
-  const model = built;
-  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
-    throw new ValidationError(
-      `train() supports models with one input and one output; this one has ${model.inputs.length} and ${model.outputs.length}. Concatenate inputs into one tensor, or train with tfjs's model.fit`,
-    );
-  }
+  const builderRng = new SeededRandom(seed);
+  const model = await buildModel(options.model, builderRng);
   const inputShape = model.inputs[0]?.shape.slice(1) ?? [];
   const outputShape = model.outputs[0]?.shape.slice(1) ?? [];
   const { optimizer, learningRate: baseRate } = createOptimizer(options.optimizer ?? 'adam');
   const schedule: LearningRateSchedule = options.lrSchedule ?? (() => baseRate);
   const lossFn = lossFunction(options.loss);
-  const trainSource: DataSource = toDataSource(
+  const labels = labelRule(options.loss, outputShape);
+  const columnLabels = columnLabelsOf(options.data.train);
+  const classes = options.classes ?? columnLabels?.classes;
+  if (classes !== undefined) assertClasses(classes, outputShape);
+  const trainSource = toDataSource(
     options.data.train,
-    { inputShape, outputShape, shuffle: options.shuffle ?? true },
+    { inputShape, outputShape, shuffle: options.shuffle ?? true, labels },
     'data.train',
   );
   const validationSource =
@@ -329,7 +131,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       ? undefined
       : toDataSource(
           options.data.validation,
-          { inputShape, outputShape, shuffle: false },
+          { inputShape, outputShape, shuffle: false, labels },
           'data.validation',
         );
   const callbacks = [...(options.callbacks ?? [])];
@@ -343,232 +145,50 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       );
     names.add(callback.name);
   }
+  setLabelMetadata(model, {
+    ...(columnLabels === undefined ? {} : { label: columnLabels.label }),
+    ...(classes === undefined ? {} : { classes }),
+  });
   const syncRead = backend.name === 'wasm' || backend.name === 'cpu';
-  const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
-  const weightShapes = model.getWeights().map((tensor) => [...tensor.shape]);
-
-  const state: TrainerState = {
-    seed,
-    epoch: 0,
-    stepInEpoch: 0,
-    step: 0,
-    rng: rng.state(),
-    shuffleState: null,
-    cursor: null,
-    learningRateFactor: 1,
-    epochLossSum: 0,
-    epochSteps: 0,
-    history: [],
-    best: [],
-    deviceSeconds: 0,
-    finished: null,
-    callbacks: {},
-    config: { weightShapes, batchSize, optimizer: optimizer.getClassName() },
-  };
-
-  // Checkpoint store and resume.
-  const checkpoint = options.checkpoint;
-  let writer: CheckpointWriter | undefined;
-  let store: Store | undefined;
-  let resumedFrom: TrainResult['resumedFrom'];
-  let lastCheckpoint: Digest | undefined;
-  let bestCheckpoint: Digest | undefined;
-  const resume = options.resume ?? 'never';
-  if (checkpoint === undefined) {
-    if (resume !== 'never')
-      throw new ValidationError(
-        "resume needs checkpoint: { store, name } to know where the run's checkpoints are",
-      );
-  } else {
-    store = typeof checkpoint.store === 'string' ? createStore(checkpoint.store) : checkpoint.store;
-    const listing = await listCheckpoints(store, checkpoint.name);
-    lastCheckpoint = listing.latest;
-    const target =
-      resume === 'latest' ? listing.latest : resume === 'never' ? undefined : (resume as Digest);
-    if (resume === 'never' && listing.latest !== undefined) {
-      throw new MlinfraError(
-        `Run "${checkpoint.name}" already has checkpoints (latest ${listing.latest}); pass resume: 'latest' to continue it, or use another checkpoint.name`,
-        'CONFLICT',
-      );
-    }
-    writer = new CheckpointWriter(store, checkpoint.name, checkpoint.keepLast ?? 3, listing);
-    if (target !== undefined) {
-      const decoded = await readCheckpointBlob(store, target);
-      const saved = decoded.state as TrainerState;
-      if (JSON.stringify(saved.config.weightShapes) !== JSON.stringify(weightShapes)) {
-        throw new ValidationError(
-          `Checkpoint ${target} holds weights of shapes ${JSON.stringify(saved.config.weightShapes)} but the model has ${JSON.stringify(weightShapes)}; build the same model to resume`,
-        );
-      }
-      if (
-        saved.config.batchSize !== batchSize ||
-        saved.config.optimizer !== state.config.optimizer
-      ) {
-        throw new ValidationError(
-          `Checkpoint ${target} was trained with batchSize ${saved.config.batchSize} and ${saved.config.optimizer}; resume with the same batchSize and optimizer (got ${batchSize}, ${state.config.optimizer})`,
-        );
-      }
-      const modelArrays: Float32Array[] = [];
-      for (let index = 0; index < weightShapes.length; index++) {
-        modelArrays.push(
-          decoded.arrays.get(`model/${String(index).padStart(6, '0')}`)?.data as Float32Array,
-        );
-      }
-      setWeightsOf(model, modelArrays);
-      await restoreOptimizer(optimizer, decoded.arrays);
-      for (const callback of callbacks) {
-        const entry = saved.callbacks[callback.name];
-        if (entry === undefined || callback.setState === undefined) continue;
-        const arrays: Float32Array[] = [];
-        for (let index = 0; index < entry.arrays; index++) {
-          arrays.push(
-            decoded.arrays.get(`callback/${callback.name}/${index}`)?.data as Float32Array,
-          );
-        }
-        callback.setState(entry.arrays > 0 ? { json: entry.json, arrays } : { json: entry.json });
-      }
-      Object.assign(state, saved, { config: state.config });
-      rng = SeededRandom.fromState(saved.rng);
-      // A completed run resumed with more epochs goes on (like Keras's initialEpoch); an early-stopped one stays stopped.
-      if (state.finished?.status === 'completed' && state.epoch < epochs) state.finished = null;
-      resumedFrom = { digest: target, step: saved.step };
-      const topStep = state.best[0]?.step;
-      bestCheckpoint = listing.best.find((entry) => entry.step === topStep)?.digest;
-    }
-  }
-
-  let stopReason: string | undefined;
-  let stopRequested = false;
-  let currentRate = schedule(state.step, state.epoch) * state.learningRateFactor;
-  const context: TrainingContext & { status: TrainingContext['status'] } = {
-    model,
-    status: 'running',
-    get epoch() {
-      return state.epoch;
-    },
-    get step() {
-      return state.step;
-    },
-    get learningRateFactor() {
-      return state.learningRateFactor;
-    },
-    set learningRateFactor(value: number) {
-      if (!(value >= 0) || !Number.isFinite(value))
-        throw new ValidationError(`learningRateFactor must be >= 0, got ${value}`);
-      state.learningRateFactor = value;
-    },
-    stopTraining(reason: string) {
-      stopRequested = true;
-      stopReason = reason;
-    },
-    getWeights: () => weightsOf(model),
-    setWeights: (weights) => setWeightsOf(model, weights),
-  };
-
-  let lastCheckpointAt = performance.now();
-  let lastYield = performance.now();
-  const keepBest = checkpoint?.keepBest;
-  const bestMode =
-    keepBest === undefined ? 'min' : resolveMode(keepBest.monitor, keepBest.mode ?? 'auto');
-  let checkpointSeconds = 0;
-  const writeCheckpoint = async (epochLogs?: EpochLogs): Promise<void> => {
-    if (writer === undefined) return;
-    const writeStarted = performance.now();
-    let isBest = false;
-    if (keepBest !== undefined && epochLogs !== undefined) {
-      const value = epochLogs[keepBest.monitor];
-      if (value === undefined) {
-        throw new ValidationError(
-          `checkpoint.keepBest monitors "${keepBest.monitor}" but the epoch logs have ${Object.keys(epochLogs).join(', ')}`,
-        );
-      }
-      const count = keepBest.count ?? 1;
-      const ranked = [...state.best].sort((a, b) =>
-        bestMode === 'min' ? a.value - b.value : b.value - a.value,
-      );
-      const worst = ranked.length < count ? null : (ranked[count - 1]?.value ?? null);
-      if (Number.isFinite(value) && (worst === null || improves(value, worst, bestMode, 0))) {
-        isBest = true;
-        state.best = [...ranked, { step: state.step, value }]
-          .sort((a, b) => (bestMode === 'min' ? a.value - b.value : b.value - a.value))
-          .slice(0, count);
-      }
-    }
-    const arrays: CheckpointArray[] = [];
-    model.getWeights().forEach((tensor, index) => {
-      arrays.push({
-        name: `model/${String(index).padStart(6, '0')}`,
-        dtype: 'float32',
-        shape: [...tensor.shape],
-        data: new Float32Array(tensor.dataSync()),
-      });
-    });
-    arrays.push(...(await captureOptimizer(optimizer)));
-    state.callbacks = {};
-    for (const callback of callbacks) {
-      const saved: CallbackState | undefined = callback.getState?.();
-      if (saved === undefined) continue;
-      const list = saved.arrays ?? [];
-      state.callbacks[callback.name] = { json: saved.json, arrays: list.length };
-      list.forEach((data, index) => {
-        arrays.push({
-          name: `callback/${callback.name}/${index}`,
-          dtype: 'float32',
-          shape: [data.length],
-          data,
-        });
-      });
-    }
-    state.rng = rng.state();
-    const digest = await writer.write(state.step, state, arrays);
-    lastCheckpoint = digest;
-    if (isBest) {
-      await writer.setBest(state.step, digest, new Set(state.best.map((entry) => entry.step)));
-      const top = state.best[0];
-      if (top !== undefined && top.step === state.step) bestCheckpoint = digest;
-    }
-    lastCheckpointAt = performance.now();
-    checkpointSeconds += (lastCheckpointAt - writeStarted) / 1000;
-  };
-
-  // Budget.
-  const budgetOption = options.budget;
-  const guard: BudgetGuard | undefined =
-    budgetOption === undefined
-      ? undefined
-      : 'guard' in budgetOption
-        ? budgetOption.guard
-        : budgetOption;
-  const chargeEvery =
-    budgetOption !== undefined && 'guard' in budgetOption ? (budgetOption.everySeconds ?? 10) : 10;
   const device = backend.name === 'tensorflow-gpu' || backend.name === 'webgpu' ? 'gpu' : 'cpu';
-  let uncharged = 0;
-  let budgetStop: string | undefined;
-  const charge = async (force: boolean) => {
-    if (guard === undefined || uncharged <= 0 || (!force && uncharged < chargeEvery)) return;
-    const seconds = uncharged;
-    uncharged = 0;
-    const decision = await guard.charge(seconds, { device });
-    if (decision?.stop === true) budgetStop = decision.reason ?? 'the budget is spent';
-  };
 
-  // SIGTERM.
-  let signalled = false;
-  const sigtermMode = options.onSigterm ?? 'exit';
-  const onSignal = () => {
-    signalled = true;
-  };
-  const handleSignals = writer !== undefined && sigtermMode !== 'ignore';
-  if (handleSignals) process.on('SIGTERM', onSignal);
+  const weightShapes = model.getWeights().map((tensor) => [...tensor.shape]);
+  const state = initialState(seed, builderRng.state(), {
+    weightShapes,
+    batchSize,
+    optimizer: optimizer.getClassName(),
+    topology: modelTopology(model),
+  });
+  const run = await openRun(options.checkpoint, options.resume ?? 'never', {
+    model,
+    optimizer,
+    callbacks,
+    state,
+    epochs,
+  });
+  // The RNG continues from model building, or from the checkpoint when resuming.
+  const rng = run.resumedFrom === undefined ? builderRng : SeededRandom.fromState(state.rng);
 
+  const stop: StopRequest = { requested: false, reason: undefined };
+  const context = createTrainingContext(model, state, stop);
+  const checkpointer = new Checkpointer(
+    run.writer,
+    options.checkpoint,
+    { model, optimizer, callbacks, state, rng },
+    { latest: run.latest, best: run.best },
+  );
+  const meter = new BudgetMeter(options.budget, device);
+  const latch = new SigtermLatch(options.onSigterm ?? 'exit', run.writer !== undefined);
   const logger = options.logger;
-  const everySeconds = checkpoint?.everySeconds ?? 300;
-  let sessionRows = 0;
-  let sessionSeconds = 0;
-  let status: TrainStatus = 'completed';
-
+  const session = {
+    rows: 0,
+    seconds: 0,
+    rate: schedule(state.step, state.epoch) * state.learningRateFactor,
+    lastYield: performance.now(),
+  };
+  let ended: { status: TrainStatus; reason?: string };
   try {
-    if (logger !== undefined && resumedFrom === undefined) {
+    if (logger !== undefined && run.resumedFrom === undefined) {
       await logger.logParams({
         epochs,
         batchSize,
@@ -584,175 +204,46 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       });
     }
     for (const callback of callbacks) await callback.onTrainBegin?.(context);
-
-    let interrupted = false;
-    while (state.finished === null && state.epoch < epochs && !interrupted) {
-      if (state.stepInEpoch === 0 && state.shuffleState === null) {
-        state.shuffleState = [
-          rng.nextUint32(),
-          rng.nextUint32(),
-          rng.nextUint32(),
-          rng.nextUint32(),
-        ];
-      }
-      for (const callback of callbacks) await callback.onEpochBegin?.(state.epoch, context);
-      const batches = trainSource.batches(
-        {
-          epoch: state.epoch,
-          skipBatches: state.stepInEpoch,
-          cursor: state.cursor,
-          shuffleState: state.shuffleState as RandomState,
-        },
-        batchSize,
-      );
-      for await (const batch of batches) {
-        currentRate = schedule(state.step, state.epoch) * state.learningRateFactor;
-        setLearningRate(optimizer, currentRate);
-        const started = performance.now();
-        let lossValue: number;
-        try {
-          const lossTensor = rng.drive(() =>
-            optimizer.minimize(
-              () => {
-                const predictions = model.apply(batch.x, { training: true }) as tf.Tensor;
-                let loss = lossFn(batch.y, predictions);
-                for (const regularization of model.calculateLosses())
-                  loss = tf.add(loss, regularization) as tf.Scalar;
-                return loss;
-              },
-              true,
-              variables,
-            ),
-          );
-          // wasm and cpu compute synchronously: a sync read skips the promise machinery on every step.
-          lossValue = (
-            syncRead ? (lossTensor as tf.Scalar).dataSync() : await (lossTensor as tf.Scalar).data()
-          )[0] as number;
-          lossTensor?.dispose();
-        } finally {
-          if (batch.owned) tf.dispose([batch.x, batch.y]);
-        }
-        const seconds = (performance.now() - started) / 1000;
-        state.deviceSeconds += seconds;
-        uncharged += seconds;
-        sessionSeconds += seconds;
-        sessionRows += batch.rows;
-        state.step++;
-        state.stepInEpoch++;
-        state.epochLossSum += lossValue;
-        state.epochSteps++;
-        state.cursor = trainSource.cursor();
-        if (performance.now() - lastYield > 50) {
-          // Steps on wasm/cpu are synchronous: yield now and then so SIGTERM handlers and timers run.
-          await new Promise<void>((resolve) => setImmediate(resolve));
-          lastYield = performance.now();
-        }
-        if (!Number.isFinite(lossValue)) {
-          throw new MlinfraError(
-            `The loss became ${lossValue} at step ${state.step}; lower the learning rate, scale the features, or check the labels for NaN`,
-            'VALIDATION',
-          );
-        }
-        const stepLogs: StepLogs = { loss: lossValue, learningRate: currentRate, rows: batch.rows };
-        for (const callback of callbacks)
-          await callback.onBatchEnd?.(state.step, stepLogs, context);
-        await logger?.logMetrics({ loss: lossValue, lr: currentRate }, { step: state.step });
-        await charge(false);
-        if (budgetStop !== undefined || signalled || stopRequested) {
-          if (stopRequested && budgetStop === undefined && !signalled) {
-            state.finished =
-              stopReason === undefined
-                ? { status: 'early-stopped' }
-                : { status: 'early-stopped', reason: stopReason };
-          }
-          await writeCheckpoint();
-          interrupted = true;
-          break;
-        }
-        const dueBySteps =
-          checkpoint?.everySteps !== undefined && state.step % checkpoint.everySteps === 0;
-        const dueByTime =
-          writer !== undefined && (performance.now() - lastCheckpointAt) / 1000 >= everySeconds;
-        if (dueBySteps || dueByTime) await writeCheckpoint();
-      }
-      if (interrupted) break;
-
-      // End of epoch.
-      const logs: EpochLogs = {
-        loss: state.epochSteps === 0 ? Number.NaN : state.epochLossSum / state.epochSteps,
-        learningRate: currentRate,
-      };
-      if (validationSource !== undefined) {
-        const validationStarted = performance.now();
-        const collected = await collectOutcomes(model, validationSource, 1024, lossFn);
-        // Validation runs on the device too, so it counts towards device-seconds and the budget.
-        const validationSeconds = (performance.now() - validationStarted) / 1000;
-        state.deviceSeconds += validationSeconds;
-        uncharged += validationSeconds;
-        logs.val_loss = collected.meanLoss ?? Number.NaN;
-        if (options.metrics !== undefined && options.metrics.length > 0) {
-          const report = reportOf(collected, { metrics: options.metrics });
-          for (const name of options.metrics)
-            logs[`val_${name}`] = report.overall[name] ?? Number.NaN;
-        }
-      }
-      const finishedEpoch = state.epoch;
-      for (const callback of callbacks) await callback.onEpochEnd?.(finishedEpoch, logs, context);
-      state.history.push(logs);
-      state.epoch++;
-      state.stepInEpoch = 0;
-      state.shuffleState = null;
-      state.cursor = null;
-      state.epochLossSum = 0;
-      state.epochSteps = 0;
-      const epochMetrics: Record<string, number> = { epoch: finishedEpoch };
-      for (const [key, value] of Object.entries(logs)) {
-        if (key === 'learningRate') continue;
-        epochMetrics[key === 'loss' ? 'epoch_loss' : key] = value;
-      }
-      await logger?.logMetrics(epochMetrics, { step: state.step });
-      await charge(true);
-      if (stopRequested)
-        state.finished =
-          stopReason === undefined
-            ? { status: 'early-stopped' }
-            : { status: 'early-stopped', reason: stopReason };
-      else if (state.epoch >= epochs) state.finished = { status: 'completed' };
-      await writeCheckpoint(logs);
-      if (budgetStop !== undefined || signalled) {
-        interrupted = true;
-      }
-    }
-    if (budgetStop !== undefined) {
-      status = 'budget-exhausted';
-      stopReason = budgetStop;
-    } else if (signalled) {
-      status = 'interrupted';
-      stopReason = 'SIGTERM';
-    } else if (state.finished !== null) {
-      status = state.finished.status;
-      stopReason = state.finished.reason;
-    } else if (stopRequested) {
-      status = 'early-stopped';
-      state.finished = stopReason === undefined ? { status } : { status, reason: stopReason };
-    }
-    await charge(true);
-    context.status = status;
+    await runEpochs({
+      state,
+      model,
+      optimizer,
+      step: createStep({ model, optimizer, lossFn, rng, syncRead }),
+      schedule,
+      lossFn,
+      trainSource,
+      validationSource,
+      metrics: options.metrics,
+      batchSize,
+      epochs,
+      rng,
+      callbacks,
+      context,
+      logger,
+      meter,
+      latch,
+      checkpointer,
+      stop,
+      session,
+    });
+    ended = finalStatus({
+      budgetStop: meter.stopReason,
+      signalled: latch.signalled,
+      finished: state.finished,
+      stop,
+    });
+    await meter.charge(true);
+    context.status = ended.status;
     for (const callback of callbacks) await callback.onTrainEnd?.(context);
-    await logger?.setTags?.({ 'mlinfra.trainer.status': status });
-    if (lastCheckpoint !== undefined)
-      await logger?.logArtifact?.('checkpoint', { digest: lastCheckpoint });
+    await logger?.setTags?.({ 'mlinfra.trainer.status': ended.status });
+    if (checkpointer.latest !== undefined)
+      await logger?.logArtifact?.('checkpoint', { digest: checkpointer.latest });
   } finally {
-    if (handleSignals) process.off('SIGTERM', onSignal);
+    latch.release();
   }
-  if (signalled && sigtermMode === 'exit' && process.listenerCount('SIGTERM') === 0) {
-    // The checkpoint is written; let the signal do what it would have done without us. When the
-    // application has its own SIGTERM handlers they already ran, so return and let them shut down.
-    process.kill(process.pid, 'SIGTERM');
-    await new Promise(() => undefined);
-  }
+  await latch.exitIfSignalled();
   const result: TrainResult = {
-    status,
+    status: ended.status,
     model,
     backend,
     // A resumed run keeps the seed it started with.
@@ -761,13 +252,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     steps: state.step,
     history: state.history,
     deviceSeconds: state.deviceSeconds,
-    samplesPerSecond: sessionSeconds > 0 ? sessionRows / sessionSeconds : 0,
-    checkpointSeconds,
+    samplesPerSecond: session.seconds > 0 ? session.rows / session.seconds : 0,
+    checkpointSeconds: checkpointer.seconds,
     wallSeconds: (performance.now() - callStarted) / 1000,
   };
-  if (stopReason !== undefined) result.stopReason = stopReason;
-  if (lastCheckpoint !== undefined) result.checkpoint = lastCheckpoint;
-  if (bestCheckpoint !== undefined) result.bestCheckpoint = bestCheckpoint;
-  if (resumedFrom !== undefined) result.resumedFrom = resumedFrom;
+  if (ended.reason !== undefined) result.stopReason = ended.reason;
+  if (classes !== undefined) result.classes = classes;
+  if (checkpointer.latest !== undefined) result.checkpoint = checkpointer.latest;
+  if (checkpointer.best !== undefined) result.bestCheckpoint = checkpointer.best;
+  if (run.resumedFrom !== undefined) result.resumedFrom = run.resumedFrom;
   return result;
 }

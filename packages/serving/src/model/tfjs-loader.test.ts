@@ -7,8 +7,9 @@ import { saveModelArtifact } from '@mlinfra/trainer';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySource } from '../__fixtures__/predictors.js';
-import { createPredictor, scoreDataset } from '../index.js';
-import { trainerLoader } from './default-loader.js';
+import { createPredictionService, scoreDataset } from '../index.js';
+import { createArtifactLocator } from './artifact-location.js';
+import { tfjsLoader } from './tfjs-loader.js';
 
 function mlp(width: number): tf.LayersModel {
   return tf.sequential({
@@ -28,7 +29,7 @@ function mlp(width: number): tf.LayersModel {
   });
 }
 
-describe('trainerLoader', () => {
+describe('tfjsLoader', () => {
   let folder: string;
   beforeAll(async () => {
     folder = await mkdtemp(join(tmpdir(), 'serving-artifact-'));
@@ -46,7 +47,12 @@ describe('trainerLoader', () => {
     });
     const source = new MemorySource();
     source.addVersion('churn', 1, id);
-    const service = createPredictor({ models: ['churn'], source, store: folder, backend: 'cpu' });
+    const service = createPredictionService({
+      models: ['churn'],
+      source,
+      store: folder,
+      backend: 'cpu',
+    });
     await service.ready();
     const rows = [
       [30, 1.5, 2],
@@ -54,23 +60,38 @@ describe('trainerLoader', () => {
     ];
     const expected = Array.from((model.predict(tf.tensor2d(rows)) as tf.Tensor).dataSync());
     const metadata = service.metadata('churn');
-    expect(metadata.inputs[0]).toMatchObject({ datatype: 'FP32', shape: [-1, 3] });
-    const reply = await service.infer('churn', {
-      inputs: [
-        { name: metadata.inputs[0]!.name, shape: [2, 3], datatype: 'FP32', data: rows.flat() },
-      ],
+    // The artifact's input columns are its features: V2 names one input per feature.
+    expect(metadata.inputs).toEqual(
+      ['age', 'income', 'tenure'].map((name) => ({ name, datatype: 'FP32', shape: [-1, 1] })),
+    );
+    const columns = await service.infer('churn', {
+      inputs: ['age', 'income', 'tenure'].map((name, column) => ({
+        name,
+        shape: [2, 1],
+        datatype: 'FP32',
+        data: rows.map((row) => row[column]!),
+      })),
     });
-    (reply.outputs[0]!.data as number[]).forEach((value, i) => {
-      expect(value).toBeCloseTo(expected[i]!, 5);
+    // The single input as the artifact names it (the trainer calls it "features") is accepted too.
+    const tensor = await service.infer('churn', {
+      inputs: [{ name: 'features', shape: [2, 3], datatype: 'FP32', data: rows.flat() }],
     });
+    for (const reply of [columns, tensor]) {
+      (reply.outputs[0]!.data as number[]).forEach((value, i) => {
+        expect(value).toBeCloseTo(expected[i]!, 5);
+      });
+    }
     const predictions = await service.predict('churn', [
       { age: 30, income: 1.5, tenure: 2 },
       { age: '60', income: 0.2, tenure: 10 },
     ]);
     expect((predictions[0] as number[])[0]).toBeCloseTo(expected[0]!, 5);
     expect((predictions[1] as number[])[0]).toBeCloseTo(expected[1]!, 5);
-    await expect(service.predict('churn', [{ age: 30, income: 'x' }])).rejects.toThrow(
-      /income.*not a number|tenure.*missing/s,
+    await expect(service.predict('churn', [{ age: 30, income: 1 }])).rejects.toThrow(
+      /instances\.0\.tenure: missing feature "tenure"/,
+    );
+    await expect(service.predict('churn', [{ age: 30, income: 'x', tenure: 1 }])).rejects.toThrow(
+      /income.*not a number/s,
     );
     await service.close();
   });
@@ -89,7 +110,7 @@ describe('trainerLoader', () => {
     });
     const source = new MemorySource();
     source.addVersion('churn', 1, id);
-    const service = createPredictor({ models: ['churn'], source, store, backend: 'cpu' });
+    const service = createPredictionService({ models: ['churn'], source, store, backend: 'cpu' });
     await service.ready();
     const raw = [
       { age: 33, city: 'Rome' },
@@ -110,7 +131,7 @@ describe('trainerLoader', () => {
     const { id } = await saveModelArtifact(createStore(elsewhere), model, {
       signature: { features: ['a', 'b'] },
     });
-    const service = createPredictor({
+    const service = createPredictionService({
       models: [{ name: 'local', path: `${elsewhere}#${id}` }],
       backend: 'cpu',
     });
@@ -181,7 +202,11 @@ describe('trainerLoader', () => {
       .apply(hidden) as tf.SymbolicTensor;
     const model = tf.model({ inputs: input, outputs: [score, classes] });
     const { id } = await saveModelArtifact(store, model, { signature: { features: ['a', 'b'] } });
-    const service = createPredictor({ models: [{ name: 'two', path: id }], store, backend: 'cpu' });
+    const service = createPredictionService({
+      models: [{ name: 'two', path: id }],
+      store,
+      backend: 'cpu',
+    });
     await service.ready();
     const metadata = service.metadata('two');
     expect(metadata.outputs.map((output) => output.shape)).toEqual([
@@ -192,7 +217,7 @@ describe('trainerLoader', () => {
       model.predict(tf.tensor2d([[1, 2]])) as tf.Tensor[]
     ).map((t) => Array.from(t.dataSync()));
     const reply = await service.infer('two', {
-      inputs: [{ name: metadata.inputs[0]!.name, shape: [1, 2], datatype: 'FP32', data: [1, 2] }],
+      inputs: [{ name: 'features', shape: [1, 2], datatype: 'FP32', data: [1, 2] }],
     });
     expect(reply.outputs.map((output) => output.shape)).toEqual([
       [1, 1],
@@ -208,7 +233,10 @@ describe('trainerLoader', () => {
   });
 
   it('names the install command when @mlinfra/trainer is not installed', async () => {
-    const load = trainerLoader(folder, undefined, '@mlinfra/trainer-not-installed');
+    const load = tfjsLoader(
+      { locate: createArtifactLocator(folder), backend: undefined },
+      '@mlinfra/trainer-not-installed',
+    );
     const error = await load({ name: 'churn', version: 1, artifact: 'sha256:00' }).catch(
       (e: unknown) => e,
     );

@@ -1,6 +1,13 @@
-import { createStore, MissingDependencyError, type Store, ValidationError } from '@mlinfra/core';
-import type { ResolvedModel } from './model-source.js';
-import type { InstanceRow, Predictor, TensorDatatype, TensorSpec } from './predictor.js';
+import { MissingDependencyError, type Store, ValidationError } from '@mlinfra/core';
+import { importOptional } from './import-optional.js';
+import type { LoaderContext, ModelLoader } from './loader.js';
+import type {
+  InstanceRow,
+  Predictor,
+  RawFeature,
+  TensorDatatype,
+  TensorSpec,
+} from './predictor.js';
 
 /** The parts of a `@mlinfra/trainer` model manifest the loader reads. */
 interface ManifestTensor {
@@ -14,8 +21,10 @@ interface LoadedArtifact {
       features: readonly string[];
       inputs: readonly ManifestTensor[];
       outputs: readonly ManifestTensor[];
+      labels?: readonly string[];
     };
     transform: unknown;
+    metadata?: Record<string, unknown> | null;
   };
   predict(input: Float32Array, batchSize?: number): Promise<Float32Array[]>;
   dispose(): void;
@@ -31,18 +40,6 @@ interface DatasetsFeaturesModule {
   FeatureTransform: {
     fromJSON(json: unknown): { transform(rows: readonly InstanceRow[]): Float32Array };
   };
-}
-
-async function importOptional<T>(specifier: string, purpose: string): Promise<T> {
-  try {
-    return (await import(specifier)) as T;
-  } catch (error) {
-    const name = specifier.split('/').slice(0, 2).join('/');
-    throw new MissingDependencyError(
-      `Cannot import "${name}". Install it (npm install ${name}) ${purpose}.`,
-      { cause: error },
-    );
-  }
 }
 
 const DATATYPES: Record<ManifestTensor['dtype'], TensorDatatype> = {
@@ -92,12 +89,53 @@ function featureMatrix(rows: readonly InstanceRow[], features: readonly string[]
   return out;
 }
 
+const NUMERIC_KINDS = new Set(['standardize', 'minMax', 'passthrough']);
+
+/**
+ * The raw features of an artifact: the columns its feature transform reads (numeric ones carry
+ * the fill value fitted for nulls), else `signature.features`, none filled.
+ */
+function rawFeatures(
+  features: readonly string[],
+  transform: unknown,
+): readonly RawFeature[] | undefined {
+  if (transform === null || transform === undefined) return features.map((name) => ({ name }));
+  const fitted = (transform as { features?: unknown }).features;
+  if (!Array.isArray(fitted)) return undefined;
+  const byName = new Map<string, RawFeature>();
+  for (const feature of fitted as { column?: unknown; kind?: unknown; fill?: unknown }[]) {
+    if (typeof feature?.column !== 'string') return undefined;
+    const filled = NUMERIC_KINDS.has(String(feature.kind)) && typeof feature.fill === 'number';
+    const known = byName.get(feature.column);
+    byName.set(feature.column, { name: feature.column, filled: filled && known?.filled !== false });
+  }
+  return [...byName.values()];
+}
+
+/** The class names an artifact stores: `signature.labels`, else `metadata.labels`. */
+function classLabels(manifest: LoadedArtifact['manifest']): readonly string[] | undefined {
+  const candidates = [manifest.signature.labels, manifest.metadata?.labels];
+  for (const labels of candidates) {
+    if (Array.isArray(labels) && labels.length > 0 && labels.every((l) => typeof l === 'string')) {
+      return labels as string[];
+    }
+  }
+  return undefined;
+}
+
 /** Adapts a loaded `@mlinfra/trainer` artifact to a {@link Predictor}. */
 export function artifactPredictor(loaded: LoadedArtifact): Predictor {
   const { signature, transform } = loaded.manifest;
   let fitted: Promise<{ transform(rows: readonly InstanceRow[]): Float32Array }> | undefined;
+  const features = rawFeatures(signature.features, transform);
+  const labels = classLabels(loaded.manifest);
+  const hasTransform = transform !== null && transform !== undefined;
   return {
     signature: { inputs: signature.inputs.map(toSpec), outputs: signature.outputs.map(toSpec) },
+    ...(features === undefined ? {} : { features }),
+    ...(labels === undefined ? {} : { labels }),
+    // Without a transform each input column is one raw feature, so V2 may name them.
+    ...(hasTransform ? {} : { inputColumns: signature.features }),
     async predict(batch, rows) {
       const perRow = await loaded.predict(batch, Math.max(rows, 1));
       const first = perRow[0];
@@ -131,17 +169,12 @@ export function artifactPredictor(loaded: LoadedArtifact): Predictor {
 }
 
 /**
- * The default artifact loader: loads a `@mlinfra/trainer` model artifact (`mlinfra-model@1`)
+ * The `tfjs` artifact loader: loads a `@mlinfra/trainer` model artifact (`mlinfra-model@1`)
  * from the store by its digest and adapts it to a {@link Predictor}; raw `/v1` rows go through
  * the artifact's feature transform (`@mlinfra/datasets`) or, without one, its feature names.
+ * @param specifier the trainer package to import (tests name a missing one).
  */
-export function trainerLoader(
-  storeOption: Store | string | undefined,
-  backend: string | undefined,
-  specifier = '@mlinfra/trainer',
-): (resolved: ResolvedModel) => Promise<Predictor> {
-  let store: Store | undefined;
-  const located = new Map<string, Store>();
+export function tfjsLoader(context: LoaderContext, specifier = '@mlinfra/trainer'): ModelLoader {
   return async (resolved) => {
     const trainer = await importOptional<TrainerModule>(
       specifier,
@@ -152,21 +185,10 @@ export function trainerLoader(
         'The installed "@mlinfra/trainer" has no loadModelArtifact; upgrade it (npm install @mlinfra/trainer@latest).',
       );
     }
-    // `<store folder>#sha256:...` names an artifact in another store than the default one.
-    const hash = resolved.artifact.lastIndexOf('#');
-    let target: Store;
-    let id = resolved.artifact;
-    if (hash > 0) {
-      const location = resolved.artifact.slice(0, hash);
-      id = resolved.artifact.slice(hash + 1);
-      target = located.get(location) ?? createStore(location);
-      located.set(location, target);
-    } else {
-      store ??= typeof storeOption === 'object' ? storeOption : createStore(storeOption);
-      target = store;
-    }
+    const { store, id } = context.locate(resolved.artifact);
+    const backend = context.backend;
     const loaded = await trainer.loadModelArtifact(
-      target,
+      store,
       id,
       backend === undefined ? {} : { backend },
     );

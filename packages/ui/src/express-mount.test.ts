@@ -1,0 +1,62 @@
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUi } from './create-ui.js';
+import { postForm, type Served, serveDemo } from './test-support/serve.js';
+
+const TOKEN = 'express-token-0123456789';
+
+describe('createUi mounted in Express', () => {
+  let served: Served;
+  let server: ReturnType<ReturnType<typeof express>['listen']>;
+  let url: string;
+
+  beforeAll(async () => {
+    served = await serveDemo();
+    const ui = createUi({
+      registry: served.demo.registry,
+      datasets: served.demo.datasets,
+      actions: true,
+      auth: { tokens: [{ token: TOKEN, actor: 'erin' }] },
+    });
+    const app = express();
+    // Bodies parsed by Express before the UI sees them are used as they are.
+    app.use(express.urlencoded({ extended: false }));
+    app.use('/ui', ui.handler);
+    app.get('/health', (_request, response) => {
+      response.send('ok');
+    });
+    await new Promise<void>((resolve) => {
+      server = app.listen(0, '127.0.0.1', () => resolve());
+    });
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    await served?.close();
+  });
+
+  it('serves pages and assets under the mount path, beside the app own routes', async () => {
+    const body = await (await fetch(`${url}/ui/runs`)).text();
+    expect(body).toContain(`href="/ui/runs/${served.demo.runs[0]}"`);
+    const asset = /src="(\/ui\/assets\/uPlot\.iife\.min\.[0-9a-f]{12}\.js)"/.exec(body)![1]!;
+    const response = await fetch(url + asset);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toContain('immutable');
+    expect(await (await fetch(`${url}/health`)).text()).toBe('ok');
+    const missing = await fetch(`${url}/ui/runs/nope`);
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toContain('href="/ui/"');
+  });
+
+  it('takes a form body Express already parsed, and moves the alias', async () => {
+    const response = await postForm(
+      `${url}/ui/models/churn/aliases`,
+      'alias=express&version=2',
+      TOKEN,
+    );
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('/ui/models/churn/versions/2?notice=alias-set');
+    expect((await served.demo.registry.resolve('churn@express')).version).toBe(2);
+  });
+});
