@@ -2,18 +2,24 @@
 // its store comes from MLINFRA_STORE (s3://...) and MLINFRA_DATABASE_URL, and it runs in a
 // working folder of its own. Roles:
 //   commit                     commits the dataset `points` (branch main)
-//   train <run> <pauseAtStep>  trains on points@main with checkpoints in the shared store,
+//   train <run> <pauseAtStep> [register]
+//                              trains on points@main with checkpoints in the shared store,
 //                              resuming from the newest one; charges the budget `<run>` for
 //                              every step; with a step number it stops there and waits (to be
-//                              killed). Prints one JSON line per event.
+//                              killed). With `register`, registers the model in the registry on
+//                              PostgreSQL and moves the alias @champion to it.
+//   serve                      serves points@champion over HTTP and follows the alias.
+// Prints one JSON line per event.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createStore } from '@mlinfra/core';
 import { createBudget, money } from '@mlinfra/cost';
 import { openDatasets } from '@mlinfra/datasets';
-import { train } from '@mlinfra/trainer';
+import { openRegistry } from '@mlinfra/registry';
+import { createServer } from '@mlinfra/serving';
+import { saveModelArtifact, train } from '@mlinfra/trainer';
 import * as tf from '@tensorflow/tfjs';
 
-const [role, runName = 'run', pauseAt = 'none'] = process.argv.slice(2);
+const [role, runName = 'run', pauseAt = 'none', then] = process.argv.slice(2);
 const store = createStore(); // MLINFRA_STORE + MLINFRA_DATABASE_URL
 const datasets = openDatasets({ store, author: `host ${process.pid}` });
 const say = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(event)}\n`);
@@ -83,6 +89,33 @@ if (role === 'commit') {
     charged,
     weights,
   });
+  if (then === 'register') {
+    const registry = await openRegistry(); // MLINFRA_DATABASE_URL, artifacts in MLINFRA_STORE
+    const artifact = await saveModelArtifact(store, result.model, {
+      signature: { features: ['a', 'b', 'c'] },
+      lineage: { run: runName },
+    });
+    const registered = await registry.registerModel('points', {
+      artifact: artifact.id,
+      metrics: { loss: result.history.at(-1)?.loss ?? Number.NaN },
+      tags: { run: runName },
+    });
+    await registry.setAlias('points', 'champion', registered.version);
+    say({ event: 'registered', version: registered.version });
+    await registry.close();
+  }
+} else if (role === 'serve') {
+  const registry = await openRegistry();
+  const server = createServer({
+    models: ['points@champion'],
+    source: registry,
+    store,
+    backend: 'cpu',
+    shutdown: { signals: ['SIGTERM'], exit: true },
+  });
+  const address = await server.listen(0, '127.0.0.1');
+  await server.ready();
+  say({ event: 'serving', url: `http://127.0.0.1:${address.port}` });
 } else {
-  throw new Error(`unknown role ${role}; use commit or train`);
+  throw new Error(`unknown role ${role}; use commit, train or serve`);
 }

@@ -2,10 +2,13 @@
 // (s3rver), each in a working folder of its own:
 //   host A commits a dataset, trains with checkpoints in the shared store and is killed with
 //          SIGKILL mid-epoch;
-//   host B resumes the same run from the newest shared checkpoint and finishes it;
-//   host C trains the same thing uninterrupted, as the reference.
-// Then it checks that B's weights are bit-identical to C's and that the budget charged from A and B
-// adds up exactly. Exits non-zero when a check fails.
+//   host B resumes the same run from the newest shared checkpoint, finishes it and registers the
+//          model as points@champion in the registry on PostgreSQL;
+//   host C serves points@champion and follows the alias.
+// Under load on C, a reference run trained uninterrupted is registered as version 2 and becomes
+// @champion: C swaps to it without a failed request. Then it checks that B's weights are
+// bit-identical to the reference's and that the budget charged from A and B adds up exactly.
+// Exits non-zero when a check fails.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -104,14 +107,62 @@ try {
   await rm(folderA, { recursive: true, force: true });
   log(`host A  trained to step 12, charged ${chargedByA} steps, then SIGKILL`);
 
-  const resumed = (await runHost('host-b', ['train', 'run-1', 'none'], env)).at(-1)!;
+  const hostB = await runHost('host-b', ['train', 'run-1', 'none', 'register'], env);
+  const resumed = hostB.find((event) => event.event === 'trained')!;
   const from = resumed.resumedFrom as { step: number } | null;
   log(
     `host B  resumed run-1 from the shared checkpoint at step ${from?.step}, finished at step ${resumed.steps}, charged ${resumed.charged} steps`,
   );
+  log(`host B  registered points/${hostB.at(-1)?.version} as @champion (registry on PostgreSQL)`);
 
-  const reference = (await runHost('host-c', ['train', 'reference', 'none'], env)).at(-1)!;
-  log(`host C  trained the reference uninterrupted to step ${reference.steps}`);
+  // Host C serves points@champion; the load runs until the reference is champion.
+  const folderC = await mkdtemp(join(tmpdir(), 'mlinfra-host-c-'));
+  const hostC = startHost('host-c', ['serve'], env, folderC);
+  const serving = (await hostC.events.next()).value as HostEvent;
+  const url = `${serving.url}/v1/models/points:predict`;
+  log(`host C  serving points@champion at ${serving.url}`);
+  const versions = new Map<string, number>();
+  let failures = 0;
+  let promoted = false;
+  let promotedAt = 0;
+  const load = async () => {
+    // Keeps going until version 2 has answered a while after the promotion.
+    while (!promoted || ((versions.get('2') ?? 0) < 20 && Date.now() - promotedAt < 60_000)) {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ instances: [{ a: 0.5, b: -0.2, c: 0.3 }] }),
+      }).catch(() => undefined);
+      if (response?.ok !== true) {
+        failures++;
+        if (failures > 50) return;
+        continue;
+      }
+      const answer = (await response.json()) as { model_version?: string };
+      const version = String(answer.model_version);
+      versions.set(version, (versions.get(version) ?? 0) + 1);
+    }
+  };
+  const loading = Promise.all(Array.from({ length: 4 }, load));
+
+  const referenceEvents = await runHost(
+    'reference',
+    ['train', 'reference', 'none', 'register'],
+    env,
+  );
+  const reference = referenceEvents.find((event) => event.event === 'trained')!;
+  promoted = true;
+  promotedAt = Date.now();
+  log(
+    `ref     trained the same model uninterrupted to step ${reference.steps}; registered points/${referenceEvents.at(-1)?.version} as @champion under load`,
+  );
+  await loading;
+  hostC.child.kill('SIGTERM');
+  await new Promise((resolve) => hostC.child.once('exit', resolve));
+  await rm(folderC, { recursive: true, force: true });
+  const served = [...versions].map(([version, count]) => `${count} by v${version}`).join(', ');
+  const swapped = failures === 0 && (versions.get('1') ?? 0) > 0 && (versions.get('2') ?? 0) > 0;
+  log(`check   host C answered ${served}, ${failures} failed: ${swapped ? 'yes' : 'NO'}`);
 
   const identical = JSON.stringify(resumed.weights) === JSON.stringify(reference.weights);
   log(
@@ -133,7 +184,7 @@ try {
   log(
     `check   budget run-1 spent ${status.spent.micros / 1e6} USD = (${chargedByA} + ${resumed.charged}) steps x 0.01: ${addsUp ? 'yes' : 'NO'}`,
   );
-  failed = !identical || !addsUp || from === null;
+  failed = !identical || !addsUp || from === null || !swapped;
 } finally {
   await s3.stop();
   await postgres.stop();
