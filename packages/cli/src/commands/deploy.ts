@@ -20,6 +20,7 @@ import type { Manifest, WorkloadOptions } from '../deploy/workload.js';
 import { parseSweepConfig } from '../sweep/sweep-config.js';
 import { trialCount } from '../sweep/trials.js';
 import { readJsonFile } from './datasets.js';
+import { REGISTER_BEST } from './sweep.js';
 import { parseConfig } from './train.js';
 
 declare const __CLI_VERSION__: string | undefined;
@@ -198,50 +199,53 @@ async function output(
   return EXIT_CODES.ok;
 }
 
-const serving: Command = {
-  path: ['deploy', 'serving'],
-  args: [],
-  summary:
-    'Kubernetes YAML for a model server: Deployment, Service, HPA, PodDisruptionBudget, ServiceMonitor.',
-  details: `The server follows the model reference (name@alias): moving the alias rolls the new version out
+/** `deploy serving` and `deploy kserve`: the same options, other objects. */
+function servingTarget(
+  target: 'serving' | 'kserve',
+  summary: string,
+  details: string,
+  build: (settings: ServingDeployOptions) => Manifest[],
+): Command {
+  return {
+    path: ['deploy', target],
+    args: [],
+    summary,
+    details,
+    options: { ...SERVING, ...COMMON },
+    async run(context, _args, options) {
+      const settings = servingOptions(options);
+      return output(
+        context,
+        options,
+        build(settings),
+        `${target} --model ${settings.models.join(' --model ')}`,
+      );
+    },
+  };
+}
+
+const serving = servingTarget(
+  'serving',
+  'Kubernetes YAML for a model server: Deployment, Service, HPA, PodDisruptionBudget, ServiceMonitor.',
+  `The server follows the model reference (name@alias): moving the alias rolls the new version out
 without a redeploy. Probes: /v2/health/live and /v2/health/ready. terminationGracePeriodSeconds is
 shutdown delay + drain + 10 s, so in-flight requests finish before the kubelet kills the pod.
 
 Example:
   mlinfra deploy serving --model weather@champion --namespace ml -o serving.yaml && kubectl apply -f serving.yaml`,
-  options: { ...SERVING, ...COMMON },
-  async run(context, _args, options) {
-    const settings = servingOptions(options);
-    return output(
-      context,
-      options,
-      servingManifests(settings),
-      `serving --model ${settings.models.join(' --model ')}`,
-    );
-  },
-};
+  servingManifests,
+);
 
-const kserve: Command = {
-  path: ['deploy', 'kserve'],
-  args: [],
-  summary:
-    'KServe YAML: a ServingRuntime (protocol v2) running mlinfra serve, and an InferenceService using it.',
-  details: `Teams on KServe get mlinfra's batching, canary and prediction log inside KServe. The model comes
+const kserve = servingTarget(
+  'kserve',
+  'KServe YAML: a ServingRuntime (protocol v2) running mlinfra serve, and an InferenceService using it.',
+  `Teams on KServe get mlinfra's batching, canary and prediction log inside KServe. The model comes
 from the shared registry (MLINFRA_MODELS in the InferenceService), not from a storageUri.
 
 Example:
   mlinfra deploy kserve --model weather@champion -o kserve.yaml`,
-  options: { ...SERVING, ...COMMON },
-  async run(context, _args, options) {
-    const settings = servingOptions(options);
-    return output(
-      context,
-      options,
-      kserveManifests(settings),
-      `kserve --model ${settings.models.join(' --model ')}`,
-    );
-  },
-};
+  kserveManifests,
+);
 
 const train: Command = {
   path: ['deploy', 'train'],
@@ -291,16 +295,7 @@ Example:
       value: '<s>',
       description: 'how long the best-run Job waits for the trials (default 86400)',
     },
-    register: {
-      type: 'string',
-      value: '<model>',
-      description: 'register the best run as a version of this model',
-    },
-    alias: {
-      type: 'string',
-      value: '<alias>',
-      description: 'with --register: promote the best run to this alias',
-    },
+    ...REGISTER_BEST,
     ...COMMON,
   },
   async run(context, _args, options) {

@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { NotFoundError, ValidationError } from '@mlinfra/core';
 import type { RunRecord } from '@mlinfra/registry';
-import { type Command, numberOption, stringOption } from '../cli/command.js';
+import { type Command, numberOption, type OptionSpec, stringOption } from '../cli/command.js';
 import { EXIT_CODES, type ExitCode } from '../cli/errors.js';
 import { withRegistry } from '../cli/home.js';
 import { type CommandContext, emit, progress, table } from '../cli/output.js';
@@ -124,6 +124,20 @@ async function finishedTrials(
   return [...byTrial.values()];
 }
 
+/** `--register` and `--alias` of `sweep best` (and of `deploy sweep`, which passes them on). */
+export const REGISTER_BEST: Record<string, OptionSpec> = {
+  register: {
+    type: 'string',
+    value: '<model>',
+    description: 'register the best run as a version of this model',
+  },
+  alias: {
+    type: 'string',
+    value: '<alias>',
+    description: 'with --register: promote the best run to this alias',
+  },
+};
+
 const best: Command = {
   path: ['sweep', 'best'],
   args: ['<sweep.json>'],
@@ -141,16 +155,7 @@ Examples:
       value: '<seconds>',
       description: 'wait up to this long for every trial to finish (default 0: rank what finished)',
     },
-    register: {
-      type: 'string',
-      value: '<model>',
-      description: 'register the best run as a version of this model',
-    },
-    alias: {
-      type: 'string',
-      value: '<alias>',
-      description: 'with --register: promote the new version to this alias',
-    },
+    ...REGISTER_BEST,
     gates: {
       type: 'string',
       value: '<file.json>',

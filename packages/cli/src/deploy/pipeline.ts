@@ -145,32 +145,17 @@ export function pipelineManifests(options: PipelineDeployOptions): Manifest[] {
             '--fail-on-drift',
           ]),
           step('train', ['train', `${CONFIG_PATH}/train.json`, '--ref', tag], { outputs: true }),
-          step(
-            'evaluate',
-            [
-              'models',
-              'promote',
-              parameter('model'),
-              version,
-              parameter('alias'),
-              '--gates',
-              `${CONFIG_PATH}/gates.json`,
-              '--dry-run',
-            ],
-            { inputs: ['version'] },
-          ),
-          step(
-            'promote',
-            [
-              'models',
-              'promote',
-              parameter('model'),
-              version,
-              parameter('alias'),
-              '--gates',
-              `${CONFIG_PATH}/gates.json`,
-            ],
-            { inputs: ['version'] },
+          // Evaluate checks the gates without moving the alias; promote moves it through them.
+          ...(['evaluate', 'promote'] as const).map((name) =>
+            step(
+              name,
+              [
+                ...['models', 'promote', parameter('model'), version, parameter('alias')],
+                ...['--gates', `${CONFIG_PATH}/gates.json`],
+                ...(name === 'evaluate' ? ['--dry-run'] : []),
+              ],
+              { inputs: ['version'] },
+            ),
           ),
         ],
       },
