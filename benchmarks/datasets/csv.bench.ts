@@ -64,8 +64,12 @@ const mb = text.length / 1e6;
 const oursRate = mb / (median(oursMs) / 1000);
 const peerRate = mb / (median(peerMs) / 1000);
 console.log(`CSV records, ${records} rows (${mb.toFixed(1)} MB of text)`);
-console.log(`  mlinfra CsvRecordReader  ${median(oursMs).toFixed(0)} ms  ${oursRate.toFixed(0)} MB/s`);
-console.log(`  csv-parse 7              ${median(peerMs).toFixed(0)} ms  ${peerRate.toFixed(0)} MB/s`);
+console.log(
+  `  mlinfra CsvRecordReader  ${median(oursMs).toFixed(0)} ms  ${oursRate.toFixed(0)} MB/s`,
+);
+console.log(
+  `  csv-parse 7              ${median(peerMs).toFixed(0)} ms  ${peerRate.toFixed(0)} MB/s`,
+);
 console.log(`  ratio ours/csv-parse throughput ${(oursRate / peerRate).toFixed(2)}x`);
 console.log(
   `RESULT ${JSON.stringify({ area: 'datasets', metric: 'CSV records/s (RFC 4180, strict)', ours: oursRate, peer: 'csv-parse 7', peerValue: peerRate, ratio: oursRate / peerRate, unit: 'MB/s', better: 'higher' })}`,
