@@ -1,4 +1,4 @@
-import { IntegrityError, MlinfraError, ValidationError } from '@mlinfra/core';
+import { IntegrityError, MlinfraError, StorageError, ValidationError } from '@mlinfra/core';
 import Database from 'better-sqlite3';
 import type { SqlDriver, SqlExecutor, SqlValue } from './sql-driver.js';
 
@@ -36,6 +36,22 @@ function translate(error: unknown, location: string, busyTimeoutMs: number): unk
     return new MlinfraError(
       `The registry database ${location} is read-only; open it with write permission to change it`,
       'UNSUPPORTED',
+      { cause: error },
+    );
+  }
+  if (code === 'SQLITE_FULL') {
+    return new StorageError(
+      `The disk holding the registry database ${location} is full; nothing was changed. Free space there (or move the registry), then retry`,
+      'ENOSPC',
+      location,
+      { cause: error },
+    );
+  }
+  if (code === 'SQLITE_IOERR' || code.startsWith('SQLITE_IOERR_')) {
+    return new StorageError(
+      `Reading or writing the registry database ${location} failed (${code}); check the disk and its free space, then retry`,
+      'EIO',
+      location,
       { cause: error },
     );
   }
