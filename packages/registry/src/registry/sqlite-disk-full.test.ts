@@ -29,7 +29,7 @@ afterAll(async () => {
   await rm(mountPoint, { recursive: true, force: true });
 });
 
-describe('a registry on a full disk', () => {
+describe('a SQLite registry on a full disk', () => {
   it('answers a typed StorageError naming the database, and keeps what it had', async () => {
     const store = createStore(await mkdtemp(join(tmpdir(), 'mlinfra-registry-store-')));
     const database = join(mountPoint, 'registry.db');
