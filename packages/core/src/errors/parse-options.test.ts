@@ -70,3 +70,26 @@ describe('parseOptions', () => {
     expect(issues[0]?.path).toEqual(['epochs']);
   });
 });
+
+describe('parseOptions and __proto__', () => {
+  it('refuses an own __proto__ key anywhere in the options instead of dropping it', async () => {
+    const { parseOptions } = await import('./parse-options.js');
+    const { z } = await import('zod');
+    const schema = z.strictObject({ tags: z.record(z.string(), z.string()) });
+    expect(parseOptions(schema, { tags: { a: 'b' } }, 'test options')).toEqual({
+      tags: { a: 'b' },
+    });
+    let caught: unknown;
+    try {
+      parseOptions(schema, JSON.parse('{"tags":{"a":"b","__proto__":"x"}}'), 'test options');
+    } catch (error) {
+      caught = error;
+    }
+    expect(ValidationError.isInstance(caught)).toBe(true);
+    expect((caught as ValidationError).issues[0]!.path).toEqual(['tags', '__proto__']);
+    // Without the check, zod would have returned { tags: { a: 'b' } } and lost the key.
+    expect(schema.parse(JSON.parse('{"tags":{"a":"b","__proto__":"x"}}'))).toEqual({
+      tags: { a: 'b' },
+    });
+  });
+});

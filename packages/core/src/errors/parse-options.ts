@@ -34,6 +34,7 @@ export function parseOptions<Schema extends $ZodType>(
   value: unknown,
   what: string,
 ): output<Schema> {
+  refuseProtoKeys(value, what);
   const result = safeParseWithMessages(schema, value);
   if (result.success) return result.data;
   throw new ValidationError(
@@ -44,4 +45,39 @@ export function parseOptions<Schema extends $ZodType>(
         : fromZodIssues([issue]),
     ),
   );
+}
+
+/**
+ * Refuses an own `__proto__` key (as `JSON.parse` makes) anywhere in plain objects and arrays of
+ * objects: parsing would silently drop it (assigning `__proto__` sets a prototype), so a tag,
+ * param or column of that name would vanish. Arrays of primitives (data) are not walked.
+ */
+function refuseProtoKeys(value: unknown, what: string): void {
+  const stack: Array<{ node: unknown; path: PropertyKey[] }> = [{ node: value, path: [] }];
+  let visited = 0;
+  while (stack.length > 0 && visited < 100_000) {
+    const { node, path } = stack.pop()!;
+    visited++;
+    if (typeof node !== 'object' || node === null) continue;
+    if (Array.isArray(node)) {
+      if (node.length === 0 || typeof node[0] !== 'object') continue;
+      node.forEach((item, index) => {
+        stack.push({ node: item, path: [...path, index] });
+      });
+      continue;
+    }
+    const prototype = Object.getPrototypeOf(node);
+    if (prototype !== Object.prototype && prototype !== null) continue;
+    if (Object.hasOwn(node, '__proto__')) {
+      throw new ValidationError(`Invalid ${what}; fix the fields listed below`, [
+        {
+          path: [...path, '__proto__'].map((key) => (typeof key === 'symbol' ? String(key) : key)),
+          message:
+            'the key "__proto__" cannot be kept in a JavaScript object (it would be dropped silently); rename it',
+        },
+      ]);
+    }
+    for (const [key, child] of Object.entries(node))
+      stack.push({ node: child, path: [...path, key] });
+  }
 }

@@ -47,6 +47,12 @@ export function assertVersion(value: unknown): number {
 
 /** Checks a param, tag or metric key. */
 export function assertKey(value: unknown, what: string): string {
+  if (value === '__proto__') {
+    // Tags, params and metrics come back as plain objects, where `__proto__` is not a key.
+    throw new ValidationError(
+      `Invalid ${what} key "__proto__": it cannot be a key of the plain objects the registry returns; rename it`,
+    );
+  }
   if (
     typeof value === 'string' &&
     value.length > 0 &&
