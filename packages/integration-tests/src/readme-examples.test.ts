@@ -4,6 +4,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { blocksOf, type ReadmeBlock, readmeBlocks } from './readme-blocks.js';
 
 // Every ```ts block of every published package's README is a program a user may paste into a
 // `.mts` file: each one is type-checked here, all in one TypeScript program, under the settings a
@@ -15,13 +16,6 @@ const testsDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repository = join(testsDir, '..', '..');
 const packagesDir = join(repository, 'packages');
 const BUILD = 'pnpm turbo run build';
-
-interface Block {
-  readme: string;
-  /** 1-based line of the block's first code line in the README. */
-  line: number;
-  code: string;
-}
 
 interface Published {
   name: string;
@@ -46,31 +40,12 @@ async function publishedPackages(): Promise<Published[]> {
   return found.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** The ```ts (or ```typescript) blocks of a README with the line each starts on. */
-function blocksOf(readme: string, text: string): Block[] {
-  const blocks: Block[] = [];
+/** The prose between the heading above line `line` (1-based) and that line. */
+function introAbove(text: string, line: number): string {
   const lines = text.split('\n');
-  for (let index = 0; index < lines.length; index++) {
-    const fence = /^```(\S*)(.*)$/.exec(lines[index] as string);
-    if (fence === null) continue;
-    const end = lines.findIndex((line, at) => at > index && line.startsWith('```'));
-    if (end === -1) throw new Error(`${readme}:${index + 1}: code fence is never closed`);
-    const info = `${fence[1]}${fence[2]}`.trim();
-    if (info === 'ts' || info === 'typescript') {
-      blocks.push({ readme, line: index + 2, code: lines.slice(index + 1, end).join('\n') });
-    }
-    index = end;
-  }
-  return blocks;
-}
-
-/** The prose between the README's previous heading and its first TypeScript block. */
-function introOfFirstBlock(text: string): string {
-  const lines = text.split('\n');
-  const first = lines.findIndex((line) => line === '```ts' || line === '```typescript');
-  let start = first;
+  let start = line - 1;
   while (start > 0 && !(lines[start - 1] as string).startsWith('#')) start--;
-  return lines.slice(start, first).join('\n');
+  return lines.slice(start, line - 1).join('\n');
 }
 
 describe('README examples', async () => {
@@ -99,9 +74,13 @@ describe('README examples', async () => {
     '%s README says how to run its first TypeScript example (.mts or "type": "module")',
     async (_name, p) => {
       const text = await readFile(p.readme, 'utf8');
-      if (blocksOf(p.readme, text).length === 0) return;
+      const [first] = blocksOf(p.readme, text);
+      if (first === undefined) {
+        throw new Error(`${relative(repository, p.readme)} has no \`\`\`ts example`);
+      }
+      // first.line is the first code line; the fence is the line above it.
       expect(
-        introOfFirstBlock(text),
+        introAbove(text, first.line - 1),
         `${relative(repository, p.readme)}: the text above the first \`\`\`ts block must say how to run it (save as .mts, or "type": "module": the examples use top-level await)`,
       ).toMatch(/\.mts|"type": "module"/);
     },
@@ -125,15 +104,15 @@ describe('README examples', async () => {
       );
     }
 
-    const blocks: Block[] = [];
-    for (const p of packages) blocks.push(...blocksOf(p.readme, await readFile(p.readme, 'utf8')));
+    const blocks: ReadmeBlock[] = [];
+    for (const p of packages) blocks.push(...(await readmeBlocks(p.readme)));
     expect(blocks.length).toBeGreaterThanOrEqual(packages.length);
 
     // Inside this package, so the examples resolve @mlinfra/* and tfjs through its dependencies,
     // as a user's app resolves them through its own.
     const folder = await mkdtemp(join(testsDir, '.readme-examples-'));
     try {
-      const files = new Map<string, Block>();
+      const files = new Map<string, ReadmeBlock>();
       await Promise.all(
         blocks.map(async (block, index) => {
           const name = `${relative(packagesDir, block.readme).split(/[\\/]/)[0]}-${index}.mts`;
