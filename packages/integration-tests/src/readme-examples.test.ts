@@ -7,10 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { blocksOf, type ReadmeBlock, readmeBlocks } from './readme-blocks.js';
 
 // Every ```ts block of every published package's README is a program a user may paste into a
-// `.mts` file: each one is type-checked here (in two TypeScript programs, see LOADS_TFJS) under the
-// settings a strict user has (strict, noUncheckedIndexedAccess, nodenext) against the built packages, so a
-// README cannot drift from the API. A block that is deliberately a fragment uses another fence
-// (```ts fragment) and the README says why; it is not compiled.
+// `.mts` file: each one is type-checked here (in two TypeScript programs, see LOADS_TFJS) under
+// the settings a strict user has (strict, noUncheckedIndexedAccess, nodenext) against the built
+// packages, so a README cannot drift from the API. A block that is deliberately a fragment uses
+// another fence (```ts fragment) and the README says why; it is not compiled.
 
 const testsDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repository = join(testsDir, '..', '..');
