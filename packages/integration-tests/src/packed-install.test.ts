@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readmeBlocks } from './readme-blocks.js';
 
 // A new user's install: the packages packed as npm would publish them (`pnpm pack`), installed with
 // plain npm from the registry into an app that already depends on another supported tfjs version
@@ -61,10 +62,9 @@ async function mustRun(
 
 /** The ```ts blocks of a README, as JavaScript modules (types stripped by TypeScript). */
 async function readmeExamples(readme: string): Promise<string[]> {
-  const text = await readFile(readme, 'utf8');
-  return [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map(
-    (match) =>
-      ts.transpileModule(match[1] as string, {
+  return (await readmeBlocks(readme)).map(
+    (block) =>
+      ts.transpileModule(block.code, {
         compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
       }).outputText,
   );
