@@ -17,6 +17,7 @@ export {
   errorGuard,
   fromZodIssues,
   IntegrityError,
+  isModuleNotFound,
   MissingDependencyError,
   MlinfraError,
   type MlinfraErrorCode,

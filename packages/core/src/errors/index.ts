@@ -13,6 +13,7 @@ export {
   ValidationError,
   type ValidationIssue,
 } from './mlinfra-error.js';
+export { isModuleNotFound } from './module-not-found.js';
 export { parseOptions } from './parse-options.js';
 export { UnavailableError } from './unavailable-error.js';
 export { fromZodIssues } from './zod-issues.js';

@@ -1,4 +1,9 @@
-import { MissingDependencyError, MlinfraError, ValidationError } from '@mlinfra/core';
+import {
+  isModuleNotFound,
+  MissingDependencyError,
+  MlinfraError,
+  ValidationError,
+} from '@mlinfra/core';
 import * as tf from '@tensorflow/tfjs';
 import {
   type Gpu,
@@ -92,20 +97,6 @@ const SPECS: Record<ConcreteBackendName, BackendSpec> = {
 export type ModuleImporter = (specifier: string) => Promise<unknown>;
 
 const defaultImporter: ModuleImporter = (specifier) => import(/* @vite-ignore */ specifier);
-
-function isModuleNotFound(error: unknown, specifier: string): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const code = (error as { code?: unknown }).code;
-  const message = String((error as { message?: unknown }).message ?? '');
-  return (
-    (code === 'ERR_MODULE_NOT_FOUND' ||
-      code === 'MODULE_NOT_FOUND' ||
-      /Cannot find (package|module)|Could not resolve|Failed to (load|resolve) (url|import)/.test(
-        message,
-      )) &&
-    message.includes(specifier)
-  );
-}
 
 async function importFor(
   name: ConcreteBackendName,

@@ -41,7 +41,7 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): TrainingCallb
   let restored = false;
   return {
     name: parsed.name ?? 'earlyStopping',
-    onEpochEnd(epoch, logs, context) {
+    async onEpochEnd(epoch, logs, context) {
       const value = logs[monitor];
       if (value === undefined) {
         throw new ValidationError(
@@ -52,7 +52,7 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): TrainingCallb
         best = value;
         bestEpoch = epoch;
         wait = 0;
-        if (restore) bestWeights = context.getWeights();
+        if (restore) bestWeights = await context.getWeights();
         return;
       }
       wait++;

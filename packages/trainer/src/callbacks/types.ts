@@ -36,8 +36,11 @@ export interface TrainingContext {
   learningRateFactor: number;
   /** Asks the trainer to stop after this epoch (or step) with status `'early-stopped'`. */
   stopTraining(reason: string): void;
-  /** Copies of all model weights (trainable and not), in `model.getWeights()` order. */
-  getWeights(): Float32Array[];
+  /**
+   * Copies of all model weights (trainable and not), in `model.getWeights()` order. Async because
+   * GPU backends (webgpu) read tensors back asynchronously.
+   */
+  getWeights(): Promise<Float32Array[]>;
   /** Overwrites all model weights from {@link getWeights}'s arrays. */
   setWeights(weights: readonly Float32Array[]): void;
   /** `'running'` until training ends, then how it ended. */

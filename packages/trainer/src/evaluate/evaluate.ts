@@ -201,7 +201,7 @@ export async function evaluate(
   ) {
     throw new ValidationError('evaluate() needs a tfjs LayersModel as its first argument');
   }
-  const source = toDataSource(
+  const source = await toDataSource(
     data,
     {
       inputShape: model.inputs[0]?.shape.slice(1) ?? [],

@@ -103,15 +103,21 @@ function widthOf(shape: readonly (number | null)[]): number {
   return shape.reduce<number>((product, dimension) => product * (dimension ?? 1), 1);
 }
 
-function flatten(
-  input: ArrayInput,
-  width: number,
-  what: string,
-): { data: Float32Array; rows: number } {
+/** Row-major values of an input and its row count. */
+interface Flat {
+  data: Float32Array;
+  rows: number;
+}
+
+/** Reads a tensor asynchronously (webgpu in Node has no synchronous readback); else {@link flattenArray}. */
+async function flatten(input: ArrayInput, width: number, what: string): Promise<Flat> {
   if (input instanceof tf.Tensor) {
-    const rows = input.shape[0] ?? 1;
-    return { data: new Float32Array(input.dataSync()), rows };
+    return { data: new Float32Array(await input.data()), rows: input.shape[0] ?? 1 };
   }
+  return flattenArray(input, width, what);
+}
+
+function flattenArray(input: ArrayInput, width: number, what: string): Flat {
   if (Array.isArray(input)) {
     if (input.length > 0 && Array.isArray(input[0])) {
       const rows = input as number[][];
@@ -205,14 +211,14 @@ export async function prepareBatch(
     return withColumns({ x: batch.x, y: batch.y, rows, owned: false }, batch.columns);
   }
   const inputWidth = widthOf(inputShape);
-  const x = flatten(batch.x, inputWidth, 'x');
+  const x = await flatten(batch.x, inputWidth, 'x');
   if (!Number.isInteger(x.rows)) {
     throw new ValidationError(
       `A batch's x has ${x.data.length} values, not a whole number of rows of ${inputWidth}; check the feature count`,
     );
   }
   const yWidthGuess = widthOf(outputShape);
-  const yFlat = flatten(batch.y, yWidthGuess, 'y');
+  const yFlat = await flatten(batch.y, yWidthGuess, 'y');
   if (x.rows === 0)
     throw new ValidationError('A batch is empty; drop empty batches from the data source');
   const yWidth = yFlat.data.length / x.rows;
@@ -262,8 +268,23 @@ class MemorySource implements DataSource {
   private readonly xWidth: number;
   private readonly yWidth: number;
 
-  constructor(
+  /** Reads `data` (tensors asynchronously) and checks it. */
+  static async of(
     data: InMemoryData,
+    inputShape: readonly (number | null)[],
+    outputShape: readonly (number | null)[],
+    shuffle: boolean,
+    rule: LabelRule | undefined,
+    what: string,
+  ): Promise<MemorySource> {
+    const x = await flatten(data.x, widthOf(inputShape), 'x');
+    const y = await flatten(data.y, widthOf(outputShape), 'y');
+    return new MemorySource(x, y, inputShape, outputShape, shuffle, data.columns, rule, what);
+  }
+
+  private constructor(
+    x: Flat,
+    y: Flat,
     private readonly inputShape: readonly (number | null)[],
     private readonly outputShape: readonly (number | null)[],
     private readonly shuffle: boolean,
@@ -272,13 +293,11 @@ class MemorySource implements DataSource {
     what: string,
   ) {
     this.xWidth = widthOf(inputShape);
-    const x = flatten(data.x, this.xWidth, 'x');
     if (!Number.isInteger(x.rows) || x.rows < 1) {
       throw new ValidationError(
         `x has ${x.data.length} values, not a whole number of rows of ${this.xWidth}; check the feature count`,
       );
     }
-    const y = flatten(data.y, widthOf(outputShape), 'y');
     const yWidth = y.data.length / x.rows;
     if (!Number.isInteger(yWidth) || yWidth < 1) {
       throw new ValidationError(
@@ -407,21 +426,20 @@ export interface DataSourceOptions {
   labels?: LabelRule | undefined;
 }
 
-/** Normalises any accepted data form. */
-export function toDataSource(
+/** Normalises any accepted data form (reads in-memory tensors, so async). */
+export async function toDataSource(
   data: TrainData,
   options: DataSourceOptions,
   what: string,
-): DataSource {
+): Promise<DataSource> {
   if (typeof data === 'function')
     return new StreamSource(data, options.inputShape, options.outputShape, options.labels, what);
   if (isInMemory(data)) {
-    return new MemorySource(
+    return MemorySource.of(
       data,
       options.inputShape,
       options.outputShape,
       options.shuffle,
-      data.columns,
       options.labels,
       what,
     );

@@ -12,9 +12,14 @@ export function isLayersModel(value: unknown): value is tf.LayersModel {
   );
 }
 
-/** Copies of all model weights, in `model.getWeights()` order. */
-export function weightsOf(model: tf.LayersModel): Float32Array[] {
-  return model.getWeights().map((tensor) => new Float32Array(tensor.dataSync()));
+/**
+ * Copies of all model weights, in `model.getWeights()` order. Reads are async: webgpu in Node has
+ * no synchronous readback.
+ */
+export async function weightsOf(model: tf.LayersModel): Promise<Float32Array[]> {
+  return Promise.all(
+    model.getWeights().map(async (tensor) => new Float32Array(await tensor.data())),
+  );
 }
 
 /** Overwrites all model weights from {@link weightsOf}'s arrays. */

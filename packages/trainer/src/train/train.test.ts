@@ -281,8 +281,8 @@ describe('train', () => {
     const snapshots: number[][][] = [];
     const recorder: TrainingCallback = {
       name: 'recorder',
-      onEpochEnd: (_epoch, _logs, context) =>
-        void snapshots.push(context.getWeights().map((w) => Array.from(w))),
+      onEpochEnd: async (_epoch, _logs, context) =>
+        void snapshots.push((await context.getWeights()).map((w) => Array.from(w))),
     };
     const result = await train(
       base({

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { type Digest, parseOptions, ValidationError } from '@mlinfra/core';
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { type BackendInfo, useBackend } from '../backend/backend.js';
 import { progressBar } from '../callbacks/progress-bar.js';
 import type { LearningRateSchedule } from '../callbacks/schedules.js';
@@ -121,7 +121,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const columnLabels = columnLabelsOf(options.data.train);
   const classes = options.classes ?? columnLabels?.classes;
   if (classes !== undefined) assertClasses(classes, outputShape);
-  const trainSource = toDataSource(
+  const trainSource = await toDataSource(
     options.data.train,
     { inputShape, outputShape, shuffle: options.shuffle ?? true, labels },
     'data.train',
@@ -129,7 +129,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const validationSource =
     options.data.validation === undefined
       ? undefined
-      : toDataSource(
+      : await toDataSource(
           options.data.validation,
           { inputShape, outputShape, shuffle: false, labels },
           'data.validation',
@@ -149,7 +149,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     ...(columnLabels === undefined ? {} : { label: columnLabels.label }),
     ...(classes === undefined ? {} : { classes }),
   });
-  const syncRead = backend.name === 'wasm' || backend.name === 'cpu';
+  // Sync reads only where tfjs computes synchronously; webgpu in Node has no sync readback. Asks
+  // tfjs itself, after the model factory ran (it could have switched backends).
+  const active = tf.getBackend();
+  const syncRead = active === 'wasm' || active === 'cpu';
   const device = backend.name === 'tensorflow-gpu' || backend.name === 'webgpu' ? 'gpu' : 'cpu';
 
   const weightShapes = model.getWeights().map((tensor) => [...tensor.shape]);

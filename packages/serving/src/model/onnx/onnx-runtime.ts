@@ -1,4 +1,4 @@
-import { MissingDependencyError } from '@mlinfra/core';
+import { isModuleNotFound, MissingDependencyError } from '@mlinfra/core';
 
 /** Loads a module whose name is only known at run time, so bundlers and tsc leave it alone. */
 export type ModuleImporter = (specifier: string) => Promise<unknown>;
@@ -44,18 +44,6 @@ export const ONNX_INSTALL_HINT =
 
 const defaultImporter: ModuleImporter = (specifier) => import(/* @vite-ignore */ specifier);
 let cached: Promise<OnnxRuntime> | undefined;
-
-function isModuleNotFound(error: unknown, specifier: string): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const code = (error as { code?: unknown }).code;
-  const message = String((error as { message?: unknown }).message ?? '');
-  return (
-    (code === 'ERR_MODULE_NOT_FOUND' ||
-      code === 'MODULE_NOT_FOUND' ||
-      /Cannot find (package|module)/.test(message)) &&
-    message.includes(specifier)
-  );
-}
 
 async function load(importer: ModuleImporter): Promise<OnnxRuntime> {
   const specifier = 'onnxruntime-node';
