@@ -1,6 +1,6 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Store } from '@mlinfra/core';
+import { StorageError, type Store } from '@mlinfra/core';
 import type { SplitSelection } from '../batches/types.js';
 import { openParquet, type ParquetSource, type RowRange } from '../io/parquet.js';
 import { inSplit } from '../splits/split.js';
@@ -27,6 +27,25 @@ export async function localFile(context: ReadContext, file: VersionFile): Promis
   await mkdir(context.cacheDir, { recursive: true });
   await context.store.getFile(file.digest, path);
   return path;
+}
+
+/**
+ * Opens a version's Parquet file through the local cache; when the cache's disk is full (or
+ * read-only), reads the verified blob into memory instead, so a read never needs free space.
+ */
+export async function openVersionFile(
+  context: ReadContext,
+  file: VersionFile,
+): Promise<ParquetSource> {
+  try {
+    return await openParquet(await localFile(context, file));
+  } catch (error) {
+    const code = StorageError.isInstance(error)
+      ? error.systemCode
+      : (error as NodeJS.ErrnoException | null)?.code;
+    if (code !== 'ENOSPC' && code !== 'EROFS' && code !== 'EDQUOT') throw error;
+    return openParquet(await context.store.read(file.digest));
+  }
 }
 
 /** Keeps the rows of `chunk` whose key falls in `selection`. */
@@ -73,7 +92,7 @@ export class VersionReader {
   private source(file: number): Promise<ParquetSource> {
     let source = this.sources.get(file);
     if (source === undefined) {
-      source = localFile(this.context, this.version.files[file]!).then((path) => openParquet(path));
+      source = openVersionFile(this.context, this.version.files[file]!);
       this.sources.set(file, source);
     }
     return source;
