@@ -172,7 +172,12 @@ export class FileBackend implements StoreBackend {
       await mapStorageErrors(path, 'copy into', () =>
         copyFile(source, path, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE),
       );
-      return this.writerFor(path, await open(path, 'r+'));
+      const handle = await open(path, 'r+');
+      // Flush the copied data now, while the store is still hashing the source: commit's own
+      // fsync then has only metadata left (measured: put ran hash, then copy's writeback, in turn).
+      const flushing = handle.datasync();
+      flushing.catch(() => undefined); // awaited by commit or abort
+      return this.writerFor(path, handle, flushing);
     } catch (error) {
       this.activeTemps.delete(path);
       await rm(path, { force: true });
@@ -193,11 +198,12 @@ export class FileBackend implements StoreBackend {
   }
 
   /** The writer of a temp file: write appends, commit makes it the blob, abort removes it. */
-  private writerFor(path: string, handle: FileHandle): BlobWriter {
+  private writerFor(path: string, handle: FileHandle, flushing?: Promise<void>): BlobWriter {
     let closed = false;
     const close = async () => {
       if (!closed) {
         closed = true;
+        await flushing?.catch(() => undefined);
         await handle.close();
       }
     };
@@ -207,6 +213,7 @@ export class FileBackend implements StoreBackend {
         mapStorageErrors(path, 'store the blob written to', async () => {
           // The write time is the commit time, not the last byte's: gc relies on it (a blob
           // committed after gc started is never removed), and a pin is recorded before commit.
+          await flushing;
           const now = new Date();
           await handle.utimes(now, now);
           await handle.sync();

@@ -485,10 +485,20 @@ class DefaultStore implements Store {
       for await (const chunk of chunks) size += chunk.byteLength;
       return size;
     })();
-    const [copied, verified] = await Promise.allSettled([
-      this.backend.copyTo!(keyOf(digest), temp),
-      verifying,
-    ]);
+    // The copy's data is flushed as soon as it is written, while the blob is still being
+    // verified: the fsync before the rename then has only metadata left.
+    const copying = this.backend.copyTo!(keyOf(digest), temp).then(async (found) => {
+      if (found) {
+        const handle = await open(temp, 'r+');
+        try {
+          await handle.datasync();
+        } finally {
+          await handle.close();
+        }
+      }
+      return found;
+    });
+    const [copied, verified] = await Promise.allSettled([copying, verifying]);
     try {
       if (verified.status === 'rejected') throw verified.reason;
       if (copied.status === 'rejected') {
