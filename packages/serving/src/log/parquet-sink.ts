@@ -1,5 +1,6 @@
 import { rename, writeFile } from 'node:fs/promises';
-import { MissingDependencyError, parseOptions } from '@mlinfra/core';
+import { basename } from 'node:path';
+import { isStore, MissingDependencyError, parseOptions, type Store } from '@mlinfra/core';
 import { z } from 'zod';
 import type { PredictionRecord, PredictionSink } from './prediction-log.js';
 import { RotatingFiles } from './rotation.js';
@@ -13,6 +14,19 @@ const parquetSinkSchema = z.strictObject({
   maxFileAgeMs: z.number().positive().optional(),
   /** File name prefix. Default `predictions`. */
   prefix: z.string().min(1).optional(),
+  /**
+   * A core store (from `createStore()`, such as the shared S3 + PostgreSQL one) that receives
+   * every finished file as a blob, named by the ref `serving/predictions/<name>/<file name>`, so
+   * logs from every replica meet in one place and gc keeps them. Default none (local files only).
+   */
+  store: z
+    .custom<Store>((value) => isStore(value), { message: 'expected a Store from createStore()' })
+    .optional(),
+  /** With `store`: the log's name in the ref, letters, digits, `.`, `_` and `-`. Default the prefix. */
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only')
+    .optional(),
   /**
    * Called when a file written on the age timer (not inside a `write` call) fails, with the
    * records it held. Failures inside `write` reject it instead (and the log counts them dropped).
@@ -127,7 +141,8 @@ export function recordsToColumns(records: readonly PredictionRecord[]): ColumnSo
  * `_model`, `_version`, `_latency_ms`, `_shadow`, then one column per raw feature (`/v1`) or
  * `input_<i>` (`/v2`), then `output_<i>`. Records are buffered in memory and a file is written
  * (temp file, then rename) when `maxRecordsPerFile` are buffered, when the oldest is
- * `maxFileAgeMs` old, or on close.
+ * `maxFileAgeMs` old, or on close. With `store`, each finished file is also put in the store and
+ * named by a ref (`serving/predictions/<name>/<file>`), so every replica's log is shared.
  * @throws ValidationError on invalid options; MissingDependencyError (on first write) without hyparquet-writer.
  */
 export function createParquetSink(input: ParquetSinkOptions): PredictionSink {
@@ -139,6 +154,7 @@ export function createParquetSink(input: ParquetSinkOptions): PredictionSink {
     extension: 'parquet',
     ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
   });
+  const refPrefix = `serving/predictions/${options.name ?? options.prefix ?? 'predictions'}/`;
   let buffer: PredictionRecord[] = [];
   let oldest = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -152,6 +168,11 @@ export function createParquetSink(input: ParquetSinkOptions): PredictionSink {
     const path = await files.next();
     await writeFile(`${path}.tmp`, new Uint8Array(bytes));
     await rename(`${path}.tmp`, path);
+    if (options.store !== undefined) {
+      // The ref is set after the blob is whole: a reader never finds a ref without its bytes.
+      const blob = await options.store.putFile(path);
+      await options.store.refs.set(`${refPrefix}${basename(path)}`, blob.digest);
+    }
   };
   const rotate = (): Promise<void> => {
     if (timer !== undefined) clearTimeout(timer);

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createStore } from '@mlinfra/core';
 import { openDatasets, readParquet as readParquetFile } from '@mlinfra/datasets';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { linearPredictor } from '../__fixtures__/predictors.js';
@@ -193,6 +194,30 @@ describe('sinks', () => {
     });
     expect(first[2]!.plan).toBeNull();
     expect(second.map((row) => [row._id, row.age])).toEqual([['e', 60]]);
+  });
+
+  it('puts every finished file in a store under a ref, where gc keeps it and datasets reads it', async () => {
+    const store = createStore(join(folder, 'store'));
+    const sink = createParquetSink({
+      directory: join(folder, 'log'),
+      maxRecordsPerFile: 2,
+      store,
+      name: 'churn',
+    });
+    await sink.write([record('a', { age: 30 }), record('b', { age: 41 })]);
+    await sink.write([record('c', { age: 25 })]);
+    await sink.close?.();
+    const refs = await store.refs.list('serving/predictions/churn/');
+    expect(refs).toHaveLength(2);
+    await store.gc({ graceMs: 0 });
+    const ids: unknown[] = [];
+    for (const ref of refs) {
+      const digest = (await store.refs.get(ref))!;
+      const { columns } = await readParquetFile(await store.read(digest));
+      ids.push(...(columns._id as unknown[]));
+    }
+    expect(ids.sort()).toEqual(['a', 'b', 'c']);
+    expect(() => createParquetSink({ directory: folder, store, name: 'bad/name' })).toThrow(/name/);
   });
 
   it('writes Parquet that @mlinfra/datasets reads and commits as a dataset version', async () => {
