@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUi } from './create-ui.js';
-import { postForm, type Served, serveDemo } from './test-support/serve.js';
+import { expectMountedUnder, postForm, type Served, serveDemo } from './test-support/serve.js';
 
 const TOKEN = 'express-token-0123456789';
 
@@ -37,16 +37,7 @@ describe('createUi mounted in Express', () => {
   });
 
   it('serves pages and assets under the mount path, beside the app own routes', async () => {
-    const body = await (await fetch(`${url}/ui/runs`)).text();
-    expect(body).toContain(`href="/ui/runs/${served.demo.runs[0]}"`);
-    const asset = /src="(\/ui\/assets\/uPlot\.iife\.min\.[0-9a-f]{12}\.js)"/.exec(body)![1]!;
-    const response = await fetch(url + asset);
-    expect(response.status).toBe(200);
-    expect(response.headers.get('cache-control')).toContain('immutable');
-    expect(await (await fetch(`${url}/health`)).text()).toBe('ok');
-    const missing = await fetch(`${url}/ui/runs/nope`);
-    expect(missing.status).toBe(404);
-    expect(await missing.text()).toContain('href="/ui/"');
+    await expectMountedUnder(url, served);
   });
 
   it('takes a form body Express already parsed, and moves the alias', async () => {

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUi } from './create-ui.js';
-import { postForm, type Served, serveDemo } from './test-support/serve.js';
+import { expectMountedUnder, postForm, type Served, serveDemo } from './test-support/serve.js';
 
 const TOKEN = 'fastify-token-0123456789';
 
@@ -41,14 +41,7 @@ describe('createUi mounted in Fastify (as the README shows)', () => {
   });
 
   it('serves pages, assets and 404s under the mount path, beside the app own routes', async () => {
-    const body = await (await fetch(`${url}/ui/runs`)).text();
-    expect(body).toContain(`href="/ui/runs/${served.demo.runs[0]}"`);
-    const asset = /src="(\/ui\/assets\/uPlot\.iife\.min\.[0-9a-f]{12}\.js)"/.exec(body)![1]!;
-    const response = await fetch(url + asset);
-    expect(response.status).toBe(200);
-    expect(response.headers.get('cache-control')).toContain('immutable');
-    expect(await (await fetch(`${url}/health`)).text()).toBe('ok');
-    expect((await fetch(`${url}/ui/runs/nope`)).status).toBe(404);
+    await expectMountedUnder(url, served);
   });
 
   it('moves an alias through a form post, recorded for the token actor', async () => {

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { ValidationError } from '@mlinfra/core';
 import {
   type Command,
@@ -17,10 +17,9 @@ import { type ServingDeployOptions, servingManifests } from '../deploy/serving.j
 import { sweepManifests } from '../deploy/sweep.js';
 import { type TrainDeployOptions, trainManifests } from '../deploy/training.js';
 import type { Manifest, WorkloadOptions } from '../deploy/workload.js';
-import { parseSweepConfig } from '../sweep/sweep-config.js';
 import { trialCount } from '../sweep/trials.js';
 import { readJsonFile } from './datasets.js';
-import { REGISTER_BEST } from './sweep.js';
+import { loadSweep, REGISTER_BEST } from './sweep.js';
 import { parseConfig } from './train.js';
 
 declare const __CLI_VERSION__: string | undefined;
@@ -300,16 +299,7 @@ Example:
   },
   async run(context, _args, options) {
     const file = configFile(options);
-    const value = await readJsonFile(context, file, 'Sweep config');
-    const parsed = parseSweepConfig(value, file);
-    const train =
-      typeof parsed.train === 'string'
-        ? await readJsonFile(
-            context,
-            resolve(dirname(resolve(context.io.cwd, file)), parsed.train),
-            'Training config',
-          )
-        : parsed.train;
+    const { sweep: parsed, base: train } = await loadSweep(context, file);
     const register = stringOption(options, 'register');
     const alias = stringOption(options, 'alias');
     if (alias !== undefined && register === undefined)
@@ -319,7 +309,7 @@ Example:
       options,
       sweepManifests({
         ...trainingOptions(options, `sweep-${parsed.name}`),
-        sweep: `${JSON.stringify({ ...(value as object), train: 'train.json' }, null, 2)}\n`,
+        sweep: `${JSON.stringify({ ...parsed, train: 'train.json' }, null, 2)}\n`,
         train: `${JSON.stringify(train, null, 2)}\n`,
         trials: trialCount(parsed),
         parallelism: numberOption(options, 'parallelism', { integer: true, min: 1 }) ?? 4,

@@ -16,7 +16,8 @@ const EXAMPLE = `{
   "objective": { "metric": "val_loss", "mode": "min" }
 }`;
 
-async function loadSweep(
+/** A sweep config and its base training config (inline, or a file beside the sweep file). */
+export async function loadSweep(
   context: CommandContext,
   file: string,
 ): Promise<{ sweep: SweepConfig; base: Record<string, unknown> }> {

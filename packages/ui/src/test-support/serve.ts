@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { buildDemoHome } from '../../scripts/demo-home.mjs';
 import { createUi, type Ui } from '../create-ui.js';
 import type { UiOptions } from '../options.js';
@@ -53,4 +54,22 @@ export function postForm(url: string, body: string, token: string): Promise<Resp
     },
     body,
   });
+}
+
+/**
+ * What every mount of the UI must do (node:http under a base path, Express, Fastify): pages link
+ * under the mount path, assets are served with long-cache headers, unknown runs are 404 pages,
+ * and the app's own routes still answer.
+ */
+export async function expectMountedUnder(url: string, served: Served): Promise<void> {
+  const body = await (await fetch(`${url}/ui/runs`)).text();
+  expect(body).toContain(`href="/ui/runs/${served.demo.runs[0]}"`);
+  const asset = /src="(\/ui\/assets\/uPlot\.iife\.min\.[0-9a-f]{12}\.js)"/.exec(body)![1]!;
+  const response = await fetch(url + asset);
+  expect(response.status).toBe(200);
+  expect(response.headers.get('cache-control')).toContain('immutable');
+  expect(await (await fetch(`${url}/health`)).text()).toBe('ok');
+  const missing = await fetch(`${url}/ui/runs/nope`);
+  expect(missing.status).toBe(404);
+  expect(await missing.text()).toContain('href="/ui/"');
 }
