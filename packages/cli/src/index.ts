@@ -1,6 +1,6 @@
 /**
- * `@mlinfra/cli`: the `mlinfra` command (datasets, train, models, runs, serve, drift, cost), and
- * `run(argv)` to call it from a script.
+ * `@mlinfra/cli`: the `mlinfra` command (datasets, train, sweep, models, runs, serve, drift, cost,
+ * ui, deploy), and `run(argv)` to call it from a script.
  * @packageDocumentation
  */
 export type { OptionSpec } from './cli/command.js';
