@@ -1,8 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createUi } from './create-ui.js';
-import { expectMountedUnder, postForm, type Served, serveDemo } from './test-support/serve.js';
+import {
+  expectAliasMoveUnder,
+  expectMountedUnder,
+  type Served,
+  serveDemo,
+} from './test-support/serve.js';
 
 const TOKEN = 'express-token-0123456789';
 
@@ -41,13 +46,6 @@ describe('createUi mounted in Express', () => {
   });
 
   it('takes a form body Express already parsed, and moves the alias', async () => {
-    const response = await postForm(
-      `${url}/ui/models/churn/aliases`,
-      'alias=express&version=2',
-      TOKEN,
-    );
-    expect(response.status).toBe(303);
-    expect(response.headers.get('location')).toBe('/ui/models/churn/versions/2?notice=alias-set');
-    expect((await served.demo.registry.resolve('churn@express')).version).toBe(2);
+    await expectAliasMoveUnder(url, served, 'express', TOKEN);
   });
 });

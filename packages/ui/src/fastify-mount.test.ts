@@ -1,8 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createUi } from './create-ui.js';
-import { expectMountedUnder, postForm, type Served, serveDemo } from './test-support/serve.js';
+import {
+  expectAliasMoveUnder,
+  expectMountedUnder,
+  type Served,
+  serveDemo,
+} from './test-support/serve.js';
 
 const TOKEN = 'fastify-token-0123456789';
 
@@ -45,13 +50,6 @@ describe('createUi mounted in Fastify (as the README shows)', () => {
   });
 
   it('moves an alias through a form post, recorded for the token actor', async () => {
-    const response = await postForm(
-      `${url}/ui/models/churn/aliases`,
-      'alias=fastify&version=2',
-      TOKEN,
-    );
-    expect(response.status).toBe(303);
-    expect(response.headers.get('location')).toBe('/ui/models/churn/versions/2?notice=alias-set');
-    expect((await served.demo.registry.resolve('churn@fastify')).version).toBe(2);
+    await expectAliasMoveUnder(url, served, 'fastify', TOKEN);
   });
 });

@@ -1,30 +1,20 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { openRegistry } from '@mlinfra/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, startMlinfra } from '../test-support/bin.js';
 
-const bin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'bin.js');
-
+/** `mlinfra ui` on a free port, and the URL it prints (rejects with its output if it exits first). */
 function start(home: string, args: string[]): { child: ChildProcess; url: Promise<string> } {
-  const child = spawn(process.execPath, [bin, 'ui', '--port', '0', '--home', home, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  ensureBuilt();
+  const running = startMlinfra(['ui', '--port', '0', '--home', home, ...args], {
+    cwd: tmpdir(),
+    env: process.env,
   });
-  const url = new Promise<string>((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match !== null) resolve(match[1]!);
-    });
-    child.stderr!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.on('exit', (code) => reject(new Error(`mlinfra ui exited ${code}: ${output}`)));
-  });
-  return { child, url };
+  const url = running.outputMatches(/at (http:\/\/127\.0\.0\.1:\d+)/).then((match) => match[1]!);
+  return { child: running.child, url };
 }
 
 describe('mlinfra ui', () => {

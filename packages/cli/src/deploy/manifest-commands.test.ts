@@ -223,7 +223,7 @@ describe('the commands inside the generated manifests, run as local processes', 
       mlinfraJson(target, ['datasets', 'commit', 'weather', join(target.data, 'weather-2012.csv')]);
     await commit(preempted);
     const first = await startContainer(preempted, container, { configMap: configMap! });
-    await first.stderrMatches(/epoch 3\/10/);
+    await first.outputMatches(/epoch 3\/10/);
     const signalled = Date.now();
     first.child.kill('SIGTERM');
     const stopped = await first.result;

@@ -47,8 +47,11 @@ export interface Result {
 export interface Running {
   child: ChildProcess;
   result: Promise<Result>;
-  /** Resolves when stderr has printed text matching `pattern`. */
-  stderrMatches(pattern: RegExp): Promise<void>;
+  /**
+   * Resolves with the match once stdout and stderr together have printed text matching `pattern`;
+   * rejects with everything printed when the process exits first.
+   */
+  outputMatches(pattern: RegExp): Promise<RegExpExecArray>;
 }
 
 /** Starts `mlinfra <args>` as a real process. */
@@ -63,16 +66,17 @@ export function startMlinfra(
   });
   let stdout = '';
   let stderr = '';
-  const watchers: Array<{ pattern: RegExp; done: () => void }> = [];
+  const watchers: Array<() => void> = [];
+  const notify = () => {
+    for (const watcher of watchers.splice(0)) watcher();
+  };
   child.stdout!.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
+    notify();
   });
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
-    for (const watcher of watchers.splice(0)) {
-      if (watcher.pattern.test(stderr)) watcher.done();
-      else watchers.push(watcher);
-    }
+    notify();
   });
   const result = new Promise<Result>((resolve, reject) => {
     child.on('error', reject);
@@ -81,12 +85,16 @@ export function startMlinfra(
   return {
     child,
     result,
-    stderrMatches: (pattern) =>
-      new Promise<void>((done, fail) => {
-        if (pattern.test(stderr)) return done();
-        watchers.push({ pattern, done });
+    outputMatches: (pattern) =>
+      new Promise<RegExpExecArray>((done, fail) => {
+        const check = () => {
+          const match = pattern.exec(`${stdout}${stderr}`);
+          if (match === null) watchers.push(check);
+          else done(match);
+        };
+        check();
         void result.then(() =>
-          fail(new Error(`mlinfra exited before printing ${pattern}:\n${stderr}`)),
+          fail(new Error(`mlinfra exited before printing ${pattern}:\n${stdout}${stderr}`)),
         );
       }),
   };

@@ -73,3 +73,20 @@ export async function expectMountedUnder(url: string, served: Served): Promise<v
   expect(missing.status).toBe(404);
   expect(await missing.text()).toContain('href="/ui/"');
 }
+
+/** A mounted UI moves an alias through a form post with a token, seen in the registry. */
+export async function expectAliasMoveUnder(
+  url: string,
+  served: Served,
+  alias: string,
+  token: string,
+): Promise<void> {
+  const response = await postForm(
+    `${url}/ui/models/churn/aliases`,
+    `alias=${alias}&version=2`,
+    token,
+  );
+  expect(response.status).toBe(303);
+  expect(response.headers.get('location')).toBe('/ui/models/churn/versions/2?notice=alias-set');
+  expect((await served.demo.registry.resolve(`churn@${alias}`)).version).toBe(2);
+}
