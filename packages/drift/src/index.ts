@@ -14,17 +14,15 @@
  * @packageDocumentation
  */
 
-export {
-  type ColumnDistribution,
-  type ColumnDriftOptions,
-  type ColumnDriftResult,
-  type DetectDriftOptions,
-  DRIFT_TESTS,
-  type DriftReport,
-  type DriftTestName,
-  detectDrift,
-  type PerformanceReport,
-} from './drift/detect-drift.js';
+export { detectDrift } from './drift/detect-drift.js';
+export type { ColumnDriftOptions, DetectDriftOptions } from './drift/detect-drift-options.js';
+export type {
+  ColumnDistribution,
+  ColumnDriftResult,
+  DriftReport,
+  PerformanceReport,
+} from './drift/drift-report.js';
+export { DRIFT_TESTS, type DriftTestName } from './drift/drift-tests.js';
 export type { CategoricalSample, NumericSample } from './input/samples.js';
 export type {
   ArrowTableLike,

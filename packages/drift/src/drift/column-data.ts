@@ -238,6 +238,19 @@ export function categoricalFromAccumulator(acc: CategoricalAccumulator): Categor
   };
 }
 
+/** Both sides' categories (in first-seen order) and each side's proportion of each. */
+export function alignedProportions(
+  a: CategoricalSide,
+  b: CategoricalSide,
+): { keys: string[]; ref: Float64Array; cur: Float64Array } {
+  const keys = [...new Set([...a.counts.keys(), ...b.counts.keys()])];
+  return {
+    keys,
+    ref: Float64Array.from(keys, (k) => (a.counts.get(k) ?? 0) / a.total),
+    cur: Float64Array.from(keys, (k) => (b.counts.get(k) ?? 0) / b.total),
+  };
+}
+
 export function requireNonEmpty(
   count: number,
   column: string,

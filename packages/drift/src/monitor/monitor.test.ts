@@ -1,6 +1,6 @@
 import { ValidationError } from '@mlinfra/core/schema';
 import { describe, expect, it } from 'vitest';
-import type { DriftReport } from '../drift/detect-drift.js';
+import type { DriftReport } from '../drift/drift-report.js';
 import { profile } from '../profile/profile.js';
 import { seeded } from '../test-support/random.js';
 import { createMonitor, mergeWindows, type WindowSnapshot } from './monitor.js';

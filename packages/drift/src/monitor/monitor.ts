@@ -1,6 +1,8 @@
 import { parseSchema, type TableSchema, ValidationError } from '@mlinfra/core/schema';
 import * as z from 'zod/mini';
-import { type DetectDriftOptions, type DriftReport, detectDrift } from '../drift/detect-drift.js';
+import { detectDrift } from '../drift/detect-drift.js';
+import type { DetectDriftOptions } from '../drift/detect-drift-options.js';
+import type { DriftReport } from '../drift/drift-report.js';
 import type { ColumnKind, TableInput } from '../input/table-input.js';
 import { parseOptions } from '../internal/options.js';
 import { describe } from '../internal/sample.js';

@@ -1,4 +1,4 @@
-import type { ColumnDriftResult, DriftReport } from '../drift/detect-drift.js';
+import type { ColumnDriftResult, DriftReport } from '../drift/drift-report.js';
 
 /** Options of {@link renderHtmlReport}. */
 export interface HtmlReportOptions {
