@@ -1,7 +1,8 @@
 // One ONNX MLP server per process for the ONNX benchmark: `handwritten` (plain node:http calling
 // onnxruntime-node's session.run per request, what a user would otherwise write), `serving`
 // (@mlinfra/serving with dynamic batching) or `serving-unbatched`. Every server runs onnxruntime
-// with one intra-op thread, as the FastAPI peer does.
+// with one intra-op thread, as the FastAPI peer does; @mlinfra/serving runs its session on a
+// worker thread (its default), the hand-written server on the main thread, as one writes it.
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';

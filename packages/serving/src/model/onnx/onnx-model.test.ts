@@ -12,9 +12,15 @@ import { loadOnnxModel } from './onnx-model.js';
 import { importOnnxRuntime } from './onnx-runtime.js';
 
 describe('loadOnnxModel', () => {
-  it.each(ONNX_FIXTURES)('matches Python onnxruntime on %s', async (name) => {
+  it.each(
+    ONNX_FIXTURES.flatMap((name) => [
+      [name, false],
+      [name, true],
+    ]),
+  )('matches Python onnxruntime on %s (worker thread: %s)', async (name, worker) => {
     const fixture = onnxFixture(name);
-    const model = await loadOnnxModel(fixture.bytes);
+    const model = await loadOnnxModel(fixture.bytes, { worker });
+    expect(model.worker).toBe(worker);
     try {
       const request = parseTensorRequest(
         { inputs: fixture.inputs },

@@ -4,13 +4,19 @@ import type { InstanceRow, RawFeature } from '../predictor.js';
 import type {
   NamedTensors,
   Tensor,
-  TensorElementType,
   TensorModelSpec,
   TensorSignature,
   TensorValues,
 } from '../tensor.js';
 import type { TensorPredictor } from '../tensor-predictor.js';
-import { type OnnxOptions, parseOnnxOptions, sessionOptions } from './onnx-options.js';
+import { ELEMENT_TYPES, ORT_TYPES } from './onnx-element-types.js';
+import {
+  type OnnxOptions,
+  type ParsedOnnxOptions,
+  parseOnnxOptions,
+  sessionOptions,
+} from './onnx-options.js';
+import { probeRunMs, WORKER_THRESHOLD_MS } from './onnx-placement.js';
 import {
   importOnnxRuntime,
   type ModuleImporter,
@@ -20,6 +26,7 @@ import {
   type OrtTensor,
   type OrtValueMetadata,
 } from './onnx-runtime.js';
+import { createWorkerSession, onnxRuntimePath } from './onnx-worker-session.js';
 
 /**
  * A loaded ONNX model: its signature and a way to run it. It is a {@link TensorPredictor}, so
@@ -35,6 +42,11 @@ export interface OnnxModel extends TensorPredictor {
    * along it (dynamic batching). False for a model with fixed shapes: each request runs alone.
    */
   readonly batched: boolean;
+  /**
+   * True when the session runs on its own worker thread (option `worker`; with `'auto'`, when a
+   * one-row run took at least half a millisecond at load), false when it runs on the caller's.
+   */
+  readonly worker: boolean;
   /**
    * Runs the model once.
    * @param inputs - one tensor per signature input, of its element type and a fitting shape.
@@ -52,24 +64,6 @@ export interface OnnxModel extends TensorPredictor {
   /** Releases the session. */
   dispose(): Promise<void>;
 }
-
-const ELEMENT_TYPES: Record<string, TensorElementType> = {
-  float32: 'FP32',
-  float64: 'FP64',
-  int8: 'INT8',
-  int16: 'INT16',
-  int32: 'INT32',
-  int64: 'INT64',
-  uint8: 'UINT8',
-  uint16: 'UINT16',
-  uint32: 'UINT32',
-  uint64: 'UINT64',
-  bool: 'BOOL',
-  string: 'BYTES',
-};
-const ORT_TYPES = Object.fromEntries(
-  Object.entries(ELEMENT_TYPES).map(([ort, v2]) => [v2, ort]),
-) as Record<TensorElementType, string>;
 
 function specOf(
   metadata: OrtValueMetadata,
@@ -160,6 +154,7 @@ class LoadedOnnxModel implements OnnxModel {
     private readonly runtime: OnnxRuntime,
     private readonly session: OrtSession,
     readonly signature: TensorSignature,
+    readonly worker: boolean,
   ) {
     this.batched = isBatched(signature);
     this.features = signature.inputs.map((spec) => ({ name: spec.name }));
@@ -239,9 +234,38 @@ export async function loadOnnxModel(
 ): Promise<OnnxModel> {
   const parsed = parseOnnxOptions(options);
   const runtime = await importOnnxRuntime(importer);
-  let session: OrtSession;
+  // A test's importer has no file a worker could load: its sessions run on this thread.
+  const workerAllowed = importer === undefined;
+  let onWorker = parsed.worker === true && workerAllowed;
+  let session = await createSession(runtime, bytes, parsed, onWorker);
   try {
-    session = await runtime.InferenceSession.create(bytes, sessionOptions(parsed));
+    const signature = readSignature(session);
+    if (parsed.worker === 'auto' && workerAllowed) {
+      const runMs = await probeRunMs(runtime, session, signature);
+      if (runMs !== undefined && runMs >= WORKER_THRESHOLD_MS) {
+        const moved = await createSession(runtime, bytes, parsed, true);
+        await session.release();
+        session = moved;
+        onWorker = true;
+      }
+    }
+    return new LoadedOnnxModel(runtime, session, signature, onWorker);
+  } catch (error) {
+    await session.release();
+    throw error;
+  }
+}
+
+async function createSession(
+  runtime: OnnxRuntime,
+  bytes: Uint8Array,
+  parsed: ParsedOnnxOptions,
+  onWorker: boolean,
+): Promise<OrtSession> {
+  try {
+    return onWorker
+      ? await createWorkerSession(onnxRuntimePath(), bytes, sessionOptions(parsed))
+      : await runtime.InferenceSession.create(bytes, sessionOptions(parsed));
   } catch (error) {
     const reason = (error instanceof Error ? error.message : String(error)).slice(0, 300);
     const accelerated = parsed.executionProviders.filter((provider) => provider !== 'cpu');
@@ -257,11 +281,5 @@ export async function loadOnnxModel(
       [],
       { cause: error },
     );
-  }
-  try {
-    return new LoadedOnnxModel(runtime, session, readSignature(session));
-  } catch (error) {
-    await session.release();
-    throw error;
   }
 }

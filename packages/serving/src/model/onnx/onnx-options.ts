@@ -22,6 +22,15 @@ export const onnxOptionsSchema = z
      * `'coreml'` macOS only.
      */
     executionProviders: z.array(z.enum(EXECUTION_PROVIDERS)).min(1).default(['cpu']),
+    /**
+     * Where the session runs. `true`: on its own worker thread, so a batch's inference never
+     * blocks the event loop and requests keep being read and answered (and the next batch
+     * assembled) while it runs; each run then costs two thread wake-ups and a copy of its inputs.
+     * `false`: on the calling thread. Default `'auto'`: on a worker when a one-row run takes at
+     * least 0.5 ms at load (a model slow enough that overlapping it with HTTP pays), else on the
+     * calling thread.
+     */
+    worker: z.union([z.boolean(), z.literal('auto')]).default('auto'),
   })
   .strict();
 
