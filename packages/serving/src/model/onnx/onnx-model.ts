@@ -234,16 +234,22 @@ export async function loadOnnxModel(
 ): Promise<OnnxModel> {
   const parsed = parseOnnxOptions(options);
   const runtime = await importOnnxRuntime(importer);
-  // A test's importer has no file a worker could load: its sessions run on this thread.
-  const workerAllowed = importer === undefined;
-  let onWorker = parsed.worker === true && workerAllowed;
-  let session = await createSession(runtime, bytes, parsed, onWorker);
+  // A worker loads onnxruntime-node from its file: without one (a test's importer, a bundle)
+  // sessions run on this thread.
+  const runtimePath = importer === undefined ? onnxRuntimePath() : undefined;
+  if (parsed.worker === true && runtimePath === undefined) {
+    throw new MissingDependencyError(
+      `Cannot find onnxruntime-node's files for a worker thread${importer === undefined ? '' : ' (a custom importer was given)'}; use worker: false or 'auto', or install it where this package resolves it: ${ONNX_INSTALL_HINT}.`,
+    );
+  }
+  let onWorker = parsed.worker === true;
+  let session = await createSession(runtime, bytes, parsed, onWorker ? runtimePath : undefined);
   try {
     const signature = readSignature(session);
-    if (parsed.worker === 'auto' && workerAllowed) {
+    if (parsed.worker === 'auto' && runtimePath !== undefined) {
       const runMs = await probeRunMs(runtime, session, signature);
       if (runMs !== undefined && runMs >= WORKER_THRESHOLD_MS) {
-        const moved = await createSession(runtime, bytes, parsed, true);
+        const moved = await createSession(runtime, bytes, parsed, runtimePath);
         await session.release();
         session = moved;
         onWorker = true;
@@ -256,15 +262,16 @@ export async function loadOnnxModel(
   }
 }
 
+/** A session on a worker thread loading onnxruntime-node from `workerPath`, else on this one. */
 async function createSession(
   runtime: OnnxRuntime,
   bytes: Uint8Array,
   parsed: ParsedOnnxOptions,
-  onWorker: boolean,
+  workerPath: string | undefined,
 ): Promise<OrtSession> {
   try {
-    return onWorker
-      ? await createWorkerSession(onnxRuntimePath(), bytes, sessionOptions(parsed))
+    return workerPath !== undefined
+      ? await createWorkerSession(workerPath, bytes, sessionOptions(parsed))
       : await runtime.InferenceSession.create(bytes, sessionOptions(parsed));
   } catch (error) {
     const reason = (error instanceof Error ? error.message : String(error)).slice(0, 300);

@@ -64,9 +64,16 @@ interface PendingRun {
   reject(error: unknown): void;
 }
 
-/** Where `onnxruntime-node` resolves from this package (the worker loads that same copy). */
-export function onnxRuntimePath(): string {
-  return createRequire(import.meta.url).resolve('onnxruntime-node');
+/**
+ * Where `onnxruntime-node` resolves from this package (the worker loads that same copy), or
+ * undefined where it cannot be resolved as a file (a bundle that inlined it, say).
+ */
+export function onnxRuntimePath(): string | undefined {
+  try {
+    return createRequire(import.meta.url).resolve('onnxruntime-node');
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { MlinfraError, ValidationError } from '@mlinfra/core';
+import { MissingDependencyError, MlinfraError, ValidationError } from '@mlinfra/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mlpOnnx } from '../../__fixtures__/mlp-onnx.js';
 import { onnxFixture } from '../../__fixtures__/onnx-fixtures.js';
@@ -85,5 +85,16 @@ describe('ONNX sessions on a worker thread', () => {
     await expect(
       model.run({ features: { datatype: 'FP32', shape: [1, 8], values: new Float32Array(8) } }),
     ).rejects.toThrow(MlinfraError);
+  });
+
+  it('needs onnxruntime-node as a file for a worker: a custom importer runs on the calling thread', async () => {
+    const importer = () => import('onnxruntime-node');
+    const bytes = onnxFixture('mlp').bytes;
+    await expect(loadOnnxModel(bytes, { worker: true }, importer)).rejects.toSatisfy(
+      MissingDependencyError.isInstance,
+    );
+    const model = await loadOnnxModel(mlpOnnx(SLOW_WIDTHS), {}, importer);
+    expect(model.worker).toBe(false);
+    await model.dispose();
   });
 });
