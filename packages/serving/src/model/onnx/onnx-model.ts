@@ -149,6 +149,8 @@ class LoadedOnnxModel implements OnnxModel {
   readonly batched: boolean;
   readonly features: readonly RawFeature[];
   private released = false;
+  /** Runs started and not yet settled: dispose waits for them before releasing the session. */
+  private readonly running = new Set<Promise<unknown>>();
 
   constructor(
     private readonly runtime: OnnxRuntime,
@@ -183,7 +185,9 @@ class LoadedOnnxModel implements OnnxModel {
     }
     let results: Record<string, OrtTensor>;
     try {
-      results = await this.session.run(feeds, names);
+      const running = this.session.run(feeds, names);
+      this.running.add(running);
+      results = await running.finally(() => this.running.delete(running));
     } catch (error) {
       // Inputs passed the signature, so a failure here is about their values (an index out of
       // range, a shape the graph's own ops refuse): the caller's to fix.
@@ -213,6 +217,7 @@ class LoadedOnnxModel implements OnnxModel {
   async dispose(): Promise<void> {
     if (this.released) return;
     this.released = true;
+    await Promise.allSettled([...this.running]);
     await this.session.release();
   }
 }

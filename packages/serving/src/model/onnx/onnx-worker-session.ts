@@ -5,8 +5,8 @@ import type { OrtSession, OrtTensor, OrtValueMetadata } from './onnx-runtime.js'
 
 /**
  * The worker's program (CommonJS, run with `eval`): it loads onnxruntime-node from the path the
- * main thread resolved, creates the session, then answers `run` messages one at a time. Tensors
- * travel as `{ type, dims, data }`; output buffers are transferred, not copied.
+ * main thread resolved, creates the session, then answers `run` messages one at a time, in order.
+ * Tensors travel as `{ type, dims, data }`; output buffers are transferred, not copied.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -21,12 +21,16 @@ ort.InferenceSession.create(workerData.model, workerData.options).then(
       inputMetadata: session.inputMetadata,
       outputMetadata: session.outputMetadata,
     });
-    parentPort.on('message', async (message) => {
-      if (message.kind === 'release') {
-        await session.release().catch(() => undefined);
-        parentPort.postMessage({ kind: 'released' });
-        return;
-      }
+    // Runs one at a time, in order; a release waits for the runs posted before it.
+    let queue = Promise.resolve();
+    parentPort.on('message', (message) => {
+      queue = queue.then(() => (message.kind === 'release' ? release() : run(message)));
+    });
+    const release = async () => {
+      await session.release().catch(() => undefined);
+      parentPort.postMessage({ kind: 'released' });
+    };
+    const run = async (message) => {
       try {
         const feeds = {};
         for (const [name, t] of Object.entries(message.feeds)) feeds[name] = new ort.Tensor(t.type, t.data, t.dims);
@@ -41,7 +45,7 @@ ort.InferenceSession.create(workerData.model, workerData.options).then(
       } catch (error) {
         parentPort.postMessage({ kind: 'failed', id: message.id, message: describe(error) });
       }
-    });
+    };
   },
   (error) => parentPort.postMessage({ kind: 'failed', id: -1, message: describe(error) }),
 );

@@ -77,6 +77,20 @@ describe('ONNX sessions on a worker thread', () => {
     );
   });
 
+  it.each([true, false])(
+    'finishes the runs in flight before dispose releases the session (worker thread: %s)',
+    async (worker) => {
+      const model = await loadOnnxModel(onnxFixture('mlp').bytes, { worker });
+      const input: NamedTensors = {
+        features: { datatype: 'FP32', shape: [1, 8], values: new Float32Array(8).fill(0.5) },
+      };
+      const runs = Array.from({ length: 20 }, () => model.run(input));
+      await model.dispose();
+      const outputs = await Promise.all(runs);
+      for (const output of outputs) expect(Object.values(output)[0]!.shape).toEqual([1, 3]);
+    },
+  );
+
   it('refuses runs after dispose, and dispose twice is harmless', async () => {
     const model = await loadOnnxModel(onnxFixture('mlp').bytes, { worker: true });
     expect(model.worker).toBe(true);
