@@ -157,7 +157,11 @@ const trainOptionsShape = {
     .optional(),
   /** Seed of the RNG behind model building, shuffling and dropout. Default a random one (reported in the result). */
   seed: z.number().int().nonnegative().max(0xffffffff).optional(),
-  /** Receives params once, metrics per step and epoch. */
+  /**
+   * Receives params once, metrics per step and epoch. A param the run already holds with another
+   * value (logged by the caller) is kept; training's value goes to `trainer.<name>`, with a
+   * process warning (code `MLINFRA_PARAM_CONFLICT`).
+   */
   logger: z
     .custom<RunLogger>(
       (value) =>

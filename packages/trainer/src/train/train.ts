@@ -13,6 +13,7 @@ import { columnLabelsOf } from './column-batches.js';
 import { toDataSource } from './data.js';
 import { assertClasses, labelRule } from './data-checks.js';
 import { finalStatus, type StopRequest, type TrainStatus } from './final-status.js';
+import { logTrainingParams } from './log-training-params.js';
 import { lossFunction } from './losses.js';
 import { modelTopology } from './model-topology.js';
 import { isLayersModel } from './model-weights.js';
@@ -192,7 +193,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let ended: { status: TrainStatus; reason?: string };
   try {
     if (logger !== undefined && run.resumedFrom === undefined) {
-      await logger.logParams({
+      await logTrainingParams(logger, {
         epochs,
         batchSize,
         seed,
