@@ -1,7 +1,7 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureBuilt as ensureBuiltPackage } from '@mlinfra/test-servers/built-dist';
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -11,28 +11,9 @@ export const bin = join(packageRoot, 'dist', 'bin.js');
 /** The CLI's test fixtures folder. */
 export const fixtures = join(packageRoot, 'src', '__fixtures__');
 
-function newestSource(folder: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(folder, { withFileTypes: true })) {
-    const path = join(folder, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
-      newest = Math.max(newest, statSync(path).mtimeMs);
-    }
-  }
-  return newest;
-}
-
 /** Builds the CLI when dist is missing or older than its sources. */
 export function ensureBuilt(): void {
-  if (existsSync(bin) && statSync(bin).mtimeMs >= newestSource(join(packageRoot, 'src'))) return;
-  const build = spawnSync('pnpm', ['--filter', '@mlinfra/cli', 'build'], {
-    cwd: packageRoot,
-    encoding: 'utf8',
-  });
-  if (build.status !== 0) {
-    throw new Error(`building the CLI failed:\n${build.stdout}\n${build.stderr}`);
-  }
+  ensureBuiltPackage(packageRoot, '@mlinfra/cli', 'dist/bin.js');
 }
 
 /** What a finished `mlinfra` process printed. */
