@@ -242,7 +242,8 @@ export const serviceShape = {
   backend: z.string().min(1).optional(),
   /**
    * onnxruntime session options for the `onnx` loader: `intraOpNumThreads`, `interOpNumThreads`,
-   * `graphOptimizationLevel` (default `'all'`), `executionProviders` (default `['cpu']`).
+   * `graphOptimizationLevel` (default `'all'`), `executionProviders` (default `['cpu']`), `worker`
+   * (default `'auto'`: the session runs on its own thread when a one-row run takes >= 0.5 ms).
    */
   onnx: onnxOptionsSchema.optional(),
   /** Batching for every model. `false`: each request runs alone. Defaults: see {@link BatchingOptions}. */
